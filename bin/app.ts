@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { ConfigError, loadEnvironmentConfig } from '../lib/config';
+import { createEnvironmentStacks } from '../lib/stacks/environment';
+import { addValidators } from '../lib/validators';
+
+const app = new App();
+const envName = String(app.node.tryGetContext('env') ?? 'dev');
+
+try {
+  const config = loadEnvironmentConfig(envName);
+  createEnvironmentStacks(app, config);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    // People fix config; a stack trace would only bury the list of problems.
+    process.stderr.write(`Invalid configuration for environment "${envName}":\n${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+addValidators(app);

@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+
+/**
+ * The operator CLI (`npx keyless …`). Each capability registers its commands here from its own module,
+ * so this file stays a table of contents.
+ */
+export function buildProgram(): Command {
+  const program = new Command('keyless')
+    .description(
+      'Operator CLI for keyless-iot: enroll devices, register SORACOM credentials, build device bundles',
+    )
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+  return program;
+}

@@ -1,0 +1,154 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { z } from 'zod';
+import { resourceNames, type ResourceNames } from './names';
+import { configSchema, type KeylessConfigBody } from './schema';
+
+/** The validated configuration of one environment, with the names derived from it. */
+export interface KeylessConfig extends KeylessConfigBody {
+  readonly envName: string;
+  /** The file it was read from, as the operator would type it (relative to the working directory). */
+  readonly configFile: string;
+  readonly names: ResourceNames;
+}
+
+/** Every problem found in a config file; the message has one line per problem. */
+export class ConfigError extends Error {
+  constructor(public readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_CONFIG_DIR = path.resolve(__dirname, '..', '..', 'config');
+
+const ENV_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+
+/** Environments are the `config/<env>.json` files; `*.example.json` are templates, not environments. */
+export function listEnvironments(configDir = DEFAULT_CONFIG_DIR): string[] {
+  if (!fs.existsSync(configDir)) return [];
+  return fs
+    .readdirSync(configDir)
+    .filter((file) => file.endsWith('.json') && !file.endsWith('.example.json'))
+    .map((file) => file.slice(0, -'.json'.length))
+    .sort();
+}
+
+export function loadEnvironmentConfig(envName: string, configDir = DEFAULT_CONFIG_DIR): KeylessConfig {
+  if (!ENV_NAME.test(envName)) {
+    throw new ConfigError([
+      `environment name ${JSON.stringify(envName)} is not valid: expected 1-16 characters from a-z 0-9 -, starting with a letter`,
+    ]);
+  }
+  const file = path.join(configDir, `${envName}.json`);
+  if (!fs.existsSync(file)) {
+    const known = listEnvironments(configDir);
+    throw new ConfigError([
+      `${displayPath(file)}: no such environment ${JSON.stringify(envName)}; environments: ${known.join(', ') || '(none)'}` +
+        ' (copy config/prod.example.json to config/<env>.json to add one)',
+    ]);
+  }
+  return loadConfigFile(file, envName);
+}
+
+/** Reads and validates one config file; throws ConfigError listing every problem at once. */
+export function loadConfigFile(file: string, envName: string): KeylessConfig {
+  const shown = displayPath(file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError([`${shown}: cannot read JSON: ${reason}`]);
+  }
+  return parseConfig(raw, envName, shown);
+}
+
+export function parseConfig(raw: unknown, envName: string, shown: string): KeylessConfig {
+  const result = configSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(issue, shown)));
+  }
+  return {
+    ...result.data,
+    envName,
+    configFile: shown,
+    names: resourceNames(envName, result.data.account, result.data.region),
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, file: string): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    const valid = validKeysAt(issue.path);
+    return issue.keys.map(
+      (key) =>
+        `${file}: ${formatPath([...issue.path, key])}: unknown key` +
+        (valid.length > 0 ? `; valid keys here: ${valid.join(', ')}` : ''),
+    );
+  }
+  const where = formatPath(issue.path);
+  const message = issue.message.replace(/^Invalid input: /, '');
+  if (issue.input === undefined && issue.code === 'invalid_type') {
+    return [`${file}: ${where}: missing; ${message}`];
+  }
+  return [`${file}: ${where}: ${message}, got ${showValue(issue.input)}`];
+}
+
+function formatPath(segments: readonly PropertyKey[]): string {
+  if (segments.length === 0) return '(top level)';
+  return segments
+    .map((segment, index) =>
+      typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`,
+    )
+    .join('');
+}
+
+function showValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** The keys the schema accepts at a path, to suggest the right spelling of an unknown key. */
+function validKeysAt(segments: readonly PropertyKey[]): string[] {
+  let nodes: z.core.$ZodType[] = [configSchema];
+  for (const segment of [...segments, undefined]) {
+    nodes = nodes.flatMap(unwrap);
+    if (segment === undefined) break;
+    nodes = nodes.flatMap((node) => {
+      const def = node._zod.def as unknown as Record<string, unknown>;
+      if (def.type === 'object') {
+        const child = (def.shape as Record<string, z.core.$ZodType>)[String(segment)];
+        return child ? [child] : [];
+      }
+      if (def.type === 'array') return [def.element as z.core.$ZodType];
+      if (def.type === 'record') return [def.valueType as z.core.$ZodType];
+      return [];
+    });
+  }
+  const keys = nodes.flatMap((node) => {
+    const def = node._zod.def as unknown as Record<string, unknown>;
+    return def.type === 'object' ? Object.keys(def.shape as object) : [];
+  });
+  return [...new Set(keys)].sort();
+}
+
+function unwrap(node: z.core.$ZodType): z.core.$ZodType[] {
+  const def = node._zod.def as unknown as Record<string, unknown>;
+  switch (def.type) {
+    case 'optional':
+    case 'default':
+    case 'nullable':
+      return unwrap(def.innerType as z.core.$ZodType);
+    case 'pipe':
+      return unwrap(def.in as z.core.$ZodType);
+    case 'union':
+      return (def.options as z.core.$ZodType[]).flatMap(unwrap);
+    default:
+      return [node];
+  }
+}
+
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * Small schema builders shared by every config section. Each one carries the sentence the operator reads
+ * when the value is wrong ("expected …"); the loader adds the file, the field path and the bad value.
+ */
+
+export function intRange(min: number, max: number, unit = ''): z.ZodInt {
+  const error = `expected an integer from ${min} to ${max}${unit}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+export function matching(pattern: RegExp, description: string): z.ZodString {
+  return z.string({ error: `expected ${description}` }).regex(pattern, { error: `expected ${description}` });
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(
+  values: T,
+): z.ZodEnum<{ [K in T[number]]: K }> {
+  return z.enum(values, { error: `expected one of: ${values.join(', ')}` });
+}
+
+export function flag(): z.ZodBoolean {
+  return z.boolean({ error: 'expected true or false' });
+}
+
+export const accountId = matching(/^\d{12}$/, 'a 12-digit AWS account id');
+
+// Partitions' region names: geography, optional -gov/-iso, direction, number (ap-northeast-1, us-gov-west-1).
+export const region = matching(
+  /^(us|eu|ap|sa|ca|me|af|il|mx)(-gov|-iso|-isob)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}$/,
+  'an AWS region such as ap-northeast-1',
+);
+
+/** IoT thing and thing type names: `[a-zA-Z0-9:_-]{1,128}`. */
+export const iotName = matching(/^[a-zA-Z0-9:_-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 : _ -');
+
+/** IoT attribute names (thing attributes, searchable attributes). */
+export const iotAttributeName = matching(
+  /^[a-zA-Z0-9_.,@/:#-]{1,128}$/,
+  '1-128 characters from a-z A-Z 0-9 _ . , @ / : # -',
+);
+
+/** IoT attribute values. */
+export const iotAttributeValue = matching(
+  /^[a-zA-Z0-9_.,@/:#=[\]-]{0,800}$/,
+  'at most 800 characters from a-z A-Z 0-9 _ . , @ / : # = [ ] -',
+);
+
+/** IAM names (roles, policies, users): `[\w+=,.@-]`. */
+export function iamName(maxLength: number): z.ZodString {
+  return matching(
+    new RegExp(`^[\\w+=,.@-]{1,${maxLength}}$`),
+    `1-${maxLength} characters from a-z A-Z 0-9 _ + = , . @ -`,
+  );
+}
+
+/** DynamoDB attribute names used as keys. */
+export const attributeName = matching(/^[a-zA-Z0-9_.-]{1,255}$/, '1-255 characters from a-z A-Z 0-9 _ . -');
+
+export const cidr = matching(
+  /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(\d|[12]\d|3[0-2])$/,
+  'an IPv4 CIDR block such as 10.0.0.0/16',
+);
+
+export const email = z.email({ error: 'expected an e-mail address' });
+
+/** Parses an IPv4 CIDR into its first address and size, for overlap checks. */
+export function cidrRange(block: string): { first: number; last: number } {
+  const [address, bits] = block.split('/');
+  const value = address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(bits));
+  const first = value - (value % size);
+  return { first, last: first + size - 1 };
+}
+
+export function cidrsOverlap(a: string, b: string): boolean {
+  const x = cidrRange(a);
+  const y = cidrRange(b);
+  return x.first <= y.last && y.first <= x.last;
+}

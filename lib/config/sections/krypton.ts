@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { accountId, iotName, matching, oneOf } from '../rules';
+
+/**
+ * How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`: with an IAM user's access key
+ * (credential type `aws-credentials`) or by assuming a role (`aws-iam-role-credentials`).
+ */
+const signer = z.discriminatedUnion(
+  'mode',
+  [
+    z.strictObject({ mode: z.literal('user') }),
+    z.strictObject({
+      mode: z.literal('role'),
+      /** The SORACOM AWS account that assumes the role (shown in the SORACOM console's credential store). */
+      soracomAccountId: accountId,
+      /** The external id SORACOM shows for the credential; required so no one else can assume the role. */
+      externalId: matching(/^[\w+=,.@:/-]{2,1224}$/, '2-1224 characters from a-z A-Z 0-9 _ + = , . @ : / -'),
+    }),
+  ],
+  { error: 'expected mode "user" or "role"' },
+);
+
+const kryptonDevice = z.strictObject({
+  /** A name for the device's bundle (the SIM's name or IMSI, say). */
+  name: iotName,
+  /** One hop (`credentials`) or two (`open-id-token`, then Cognito). */
+  mode: oneOf(['credentials', 'open-id-token']).default('credentials'),
+});
+
+/** The Krypton flow: Cognito identity pool, authenticated role, and the principal Krypton signs with. */
+export const kryptonSection = z.strictObject({
+  identityPoolName: matching(/^[\w ]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ and space'),
+  /**
+   * The developer provider name. Cognito cannot change it once the pool exists: changing it here means a
+   * new identity pool and new identity ids for every device.
+   */
+  developerProviderName: matching(/^[\w._-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ . -'),
+  /** SORACOM coverage: `jp` (api.soracom.io) or `global` (g.api.soracom.io). */
+  coverage: oneOf(['jp', 'global']).default('jp'),
+  signer: signer.default({ mode: 'user' }),
+  /** The SORACOM credential store entry id Krypton uses. */
+  credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -'),
+  /** SIM devices that get a Krypton bundle. */
+  devices: z.array(kryptonDevice).default([]),
+});
+
+export type KryptonConfig = z.output<typeof kryptonSection>;

@@ -1,0 +1,14 @@
+import type { App } from 'aws-cdk-lib';
+import type { KeylessConfig } from '../config';
+import { DataStack } from './data-stack';
+
+/** Every stack of one environment. Optional parts exist only when their config section does. */
+export interface EnvironmentStacks {
+  readonly data: DataStack;
+}
+
+export function createEnvironmentStacks(app: App, config: KeylessConfig): EnvironmentStacks {
+  const prefix = config.names.stackPrefix;
+  const data = new DataStack(app, `${prefix}-Data`, { config });
+  return { data };
+}

@@ -1,0 +1,45 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, type Stack } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadConfigFile, parseConfig, type KeylessConfig, type KeylessConfigInput } from '../../lib/config';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const CONFIG_DIR = path.join(REPO_ROOT, 'config');
+
+/** The feature flags and context from cdk.json, so tests synthesize what `cdk synth` does. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8'));
+  return cdkJson.context;
+}
+
+/** A fresh App with cdk.json's context and an out dir of its own. */
+export function testApp(context: Record<string, unknown> = {}): App {
+  return new App({
+    context: { ...cdkJsonContext(), ...context },
+    outdir: fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'keyless-cdk-')),
+  });
+}
+
+/** The dev sample config, or a variant of it. */
+export function devConfig(override: (config: KeylessConfigInput) => void = () => {}): KeylessConfig {
+  const raw = JSON.parse(fs.readFileSync(path.join(CONFIG_DIR, 'dev.json'), 'utf8')) as KeylessConfigInput;
+  override(raw);
+  return parseConfig(raw, 'dev', 'config/dev.json');
+}
+
+/** Every config the project ships: the dev default and each *.example.json template. */
+export function shippedConfigs(): KeylessConfig[] {
+  return fs
+    .readdirSync(CONFIG_DIR)
+    .filter((file) => file === 'dev.json' || file.endsWith('.example.json'))
+    .map((file) => loadConfigFile(path.join(CONFIG_DIR, file), file.replace(/(\.example)?\.json$/, '')));
+}
+
+/** cdk-nag AwsSolutions findings on one stack that no acknowledgement covers (IDs with the resource path). */
+export function nagViolations(stack: Stack): string[] {
+  const report = new AwsSolutionsChecks().validateScope(stack);
+  return report.violations.flatMap((v) =>
+    v.violatingResources.map((c) => `${v.ruleName} at ${c.constructPath}`),
+  );
+}
