@@ -1,0 +1,69 @@
+#!/bin/sh
+# Installs, when missing, the Debian tools the device-side tests drive as real clients.
+# Idempotent and quick when everything is present; fails naming the tool it could not install.
+set -eu
+
+# Each entry: "<check>|<debian package>"; a check is a command path, or py:<module> for /usr/bin/python3.
+TOOLS='/usr/bin/aws|awscli
+jq|jq
+curl|curl
+shellcheck|shellcheck
+dash|dash
+busybox|busybox
+flock|util-linux
+openssl|openssl
+py:boto3|python3-boto3'
+
+present() {
+  case "$1" in
+    py:*) [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import ${1#py:}" >/dev/null 2>&1 ;;
+    /*) [ -x "$1" ] ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
+}
+
+missing=''
+echo_missing=''
+old_ifs=$IFS
+IFS='
+'
+for entry in $TOOLS; do
+  check=${entry%%|*}
+  pkg=${entry#*|}
+  if ! present "$check"; then
+    missing="$missing $pkg"
+    echo_missing="$echo_missing $check"
+  fi
+done
+IFS=$old_ifs
+
+[ -z "$missing" ] && exit 0
+
+echo "ensure-test-tools: installing$missing (missing:$echo_missing)" >&2
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO='sudo -n'; else
+    echo "ensure-test-tools: missing$echo_missing and not root (no sudo) to install$missing" >&2
+    exit 1
+  fi
+else
+  SUDO=''
+fi
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086 # $SUDO and $missing are deliberately split into words
+$SUDO apt-get update -qq >/dev/null || echo "ensure-test-tools: apt-get update failed; trying the cached lists" >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null || true
+
+failed=''
+IFS='
+'
+for entry in $TOOLS; do
+  check=${entry%%|*}
+  pkg=${entry#*|}
+  present "$check" || failed="$failed $pkg($check)"
+done
+IFS=$old_ifs
+if [ -n "$failed" ]; then
+  echo "ensure-test-tools: could not install:$failed" >&2
+  exit 1
+fi

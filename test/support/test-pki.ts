@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A certificate and its private key, as files and as PEM text. */
+export interface IssuedCertificate {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** SHA-256 fingerprint in Node's `AA:BB:…` form, as `getPeerCertificate().fingerprint256` reports it. */
+  readonly fingerprint256: string;
+}
+
+/**
+ * A throw-away certificate authority made with the openssl CLI: a server certificate for 127.0.0.1 and
+ * client (device) certificates, the way AWS IoT signs a device's CSR. Call `dispose()` in afterAll.
+ */
+export class TestPki {
+  readonly dir: string;
+  readonly ca: IssuedCertificate;
+  readonly server: IssuedCertificate;
+  private serial = 1;
+
+  constructor(name = 'keyless-test') {
+    this.dir = mkdtempSync(join(tmpdir(), `${name}-pki-`));
+    this.ca = this.selfSigned('ca', `/CN=${name} test CA`);
+    this.server = this.issue('server', '/CN=127.0.0.1', {
+      extensions: 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth',
+    });
+  }
+
+  /** A device certificate signed by this CA. */
+  issueClient(name: string): IssuedCertificate {
+    return this.issue(`client-${name}`, `/CN=${name}`, { extensions: 'extendedKeyUsage=clientAuth' });
+  }
+
+  /** A certificate from a CA the servers do not trust: for "unknown certificate" cases. */
+  issueUntrustedClient(name: string): IssuedCertificate {
+    const other = new TestPki(`${name}-rogue`);
+    const cert = other.issueClient(name);
+    // Keep the files: copy them next to ours before the other PKI is removed.
+    const copy = this.write(`rogue-${name}`, cert.certPem, cert.keyPem);
+    other.dispose();
+    return copy;
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private selfSigned(base: string, subject: string): IssuedCertificate {
+    const keyFile = join(this.dir, `${base}.key`);
+    const certFile = join(this.dir, `${base}.pem`);
+    this.openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', keyFile]);
+    this.openssl([
+      'req', '-x509', '-new', '-key', keyFile, '-subj', subject, '-days', '2',
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      '-out', certFile,
+    ]); // prettier-ignore
+    return this.describe(certFile, keyFile);
+  }
+
+  private issue(base: string, subject: string, options: { extensions: string }): IssuedCertificate {
+    const keyFile = join(this.dir, `${base}.key`);
+    const csrFile = join(this.dir, `${base}.csr`);
+    const extFile = join(this.dir, `${base}.ext`);
+    const certFile = join(this.dir, `${base}.pem`);
+    writeFileSync(extFile, `${options.extensions}\n`);
+    this.openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', keyFile]);
+    this.openssl(['req', '-new', '-key', keyFile, '-subj', subject, '-out', csrFile]);
+    this.openssl([
+      'x509', '-req', '-in', csrFile, '-CA', this.ca.certFile, '-CAkey', this.ca.keyFile,
+      '-set_serial', String(++this.serial), '-days', '2', '-extfile', extFile, '-out', certFile,
+    ]); // prettier-ignore
+    return this.describe(certFile, keyFile);
+  }
+
+  private write(base: string, certPem: string, keyPem: string): IssuedCertificate {
+    const certFile = join(this.dir, `${base}.pem`);
+    const keyFile = join(this.dir, `${base}.key`);
+    writeFileSync(certFile, certPem);
+    writeFileSync(keyFile, keyPem, { mode: 0o600 });
+    return this.describe(certFile, keyFile);
+  }
+
+  private describe(certFile: string, keyFile: string): IssuedCertificate {
+    const certPem = readFileSync(certFile, 'utf8');
+    return {
+      certFile,
+      keyFile,
+      certPem,
+      keyPem: readFileSync(keyFile, 'utf8'),
+      fingerprint256: new X509Certificate(certPem).fingerprint256,
+    };
+  }
+
+  private openssl(args: string[]): void {
+    execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+}
