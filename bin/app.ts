@@ -6,9 +6,11 @@ import { addValidators } from '../lib/validators';
 
 const app = new App();
 const envName = String(app.node.tryGetContext('env') ?? 'dev');
+// Optional: configs kept outside the repository (`-c configDir=/path`); defaults to ./config.
+const configDir: string | undefined = app.node.tryGetContext('configDir');
 
 try {
-  const config = loadEnvironmentConfig(envName);
+  const config = loadEnvironmentConfig(envName, configDir);
   createEnvironmentStacks(app, config);
 } catch (error) {
   if (error instanceof ConfigError) {

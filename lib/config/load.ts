@@ -34,7 +34,7 @@ export function listEnvironments(configDir = DEFAULT_CONFIG_DIR): string[] {
     .sort();
 }
 
-export function loadEnvironmentConfig(envName: string, configDir = DEFAULT_CONFIG_DIR): KeylessConfig {
+export function loadEnvironmentConfig(envName: string, configDir: string = DEFAULT_CONFIG_DIR): KeylessConfig {
   if (!ENV_NAME.test(envName)) {
     throw new ConfigError([
       `environment name ${JSON.stringify(envName)} is not valid: expected 1-16 characters from a-z 0-9 -, starting with a letter`,
@@ -87,7 +87,9 @@ function describeIssue(issue: z.core.$ZodIssue, file: string): string[] {
     );
   }
   const where = formatPath(issue.path);
-  const message = issue.message.replace(/^Invalid input: /, '');
+  // A bad record key carries the key rule's own message inside.
+  const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+  const message = (inner ?? issue.message).replace(/^Invalid input: /, '');
   if (issue.input === undefined && issue.code === 'invalid_type') {
     return [`${file}: ${where}: missing; ${message}`];
   }
