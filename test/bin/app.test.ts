@@ -7,16 +7,20 @@ import { CONFIG_DIR, REPO_ROOT } from '../support/cdk-app';
 /** Runs bin/app.ts the way `cdk synth` does: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR. */
 function runApp(context: Record<string, unknown>) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-app-'));
-  const result = spawnSync(process.execPath, ['-r', 'ts-node/register', path.join(REPO_ROOT, 'bin', 'app.ts')], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      TS_NODE_SWC: 'true',
-      CDK_CONTEXT_JSON: JSON.stringify(context),
-      CDK_OUTDIR: outdir,
+  const result = spawnSync(
+    process.execPath,
+    ['-r', 'ts-node/register', path.join(REPO_ROOT, 'bin', 'app.ts')],
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        TS_NODE_SWC: 'true',
+        CDK_CONTEXT_JSON: JSON.stringify(context),
+        CDK_OUTDIR: outdir,
+      },
     },
-  });
+  );
   return { ...result, outdir };
 }
 

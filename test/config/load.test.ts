@@ -35,8 +35,16 @@ describe('config loader', () => {
   });
 
   it.each([
-    ['account', (raw: Raw) => (raw.account = '1234'), 'config/dev.json: account: expected a 12-digit AWS account id, got "1234"'],
-    ['region', (raw: Raw) => (raw.region = 'tokyo'), 'config/dev.json: region: expected an AWS region such as ap-northeast-1, got "tokyo"'],
+    [
+      'account',
+      (raw: Raw) => (raw.account = '1234'),
+      'config/dev.json: account: expected a 12-digit AWS account id, got "1234"',
+    ],
+    [
+      'region',
+      (raw: Raw) => (raw.region = 'tokyo'),
+      'config/dev.json: region: expected an AWS region such as ap-northeast-1, got "tokyo"',
+    ],
     [
       'removalPolicy',
       (raw: Raw) => (raw.removalPolicy = 'keep' as never),
@@ -80,7 +88,7 @@ describe('config loader', () => {
     [
       'closedNetwork in another region',
       (raw: Raw) => (raw.closedNetwork!.region = 'us-east-1'),
-      "config/dev.json: closedNetwork.region: expected ap-northeast-1 (the device bucket's region): S3 gateway endpoints only reach buckets in their own region, got \"us-east-1\"",
+      'config/dev.json: closedNetwork.region: expected ap-northeast-1 (the device bucket\'s region): S3 gateway endpoints only reach buckets in their own region, got "us-east-1"',
     ],
   ])('rejects a bad %s', (_rule, override, message) => {
     expect(() => devConfig((raw) => override(raw as Raw))).toThrow(message);
@@ -134,7 +142,9 @@ describe('config loader', () => {
     it('rejects a file that is not an object', () => {
       const file = path.join(dir, 'list.json');
       fs.writeFileSync(file, '[]');
-      expect(() => loadConfigFile(file, 'list')).toThrow(`${file}: (top level): expected object, received array, got []`);
+      expect(() => loadConfigFile(file, 'list')).toThrow(
+        `${file}: (top level): expected object, received array, got []`,
+      );
     });
   });
 });
