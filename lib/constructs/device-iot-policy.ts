@@ -1,0 +1,93 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import { Construct } from 'constructs';
+
+/** The name of the thing attached to the connecting certificate, as AWS IoT policies see it. */
+export const IOT_THING_NAME_VARIABLE = '${iot:Connection.Thing.ThingName}';
+
+export interface DeviceIotPolicyProps {
+  readonly policyName: string;
+  /** `arn:…:rolealias/<alias>`: the only role alias certificates may exchange for credentials. */
+  readonly roleAliasArn: string;
+  /**
+   * Only things of this type may get credentials (`iot:Connection.Thing.ThingTypeName`).
+   * @default - any thing type
+   */
+  readonly requiredThingTypeName?: string;
+  /**
+   * Thing attributes a thing must carry with exactly these values to get credentials
+   * (`iot:Connection.Thing.Attributes[<name>]`).
+   * @default - none
+   */
+  readonly requiredAttributes?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The AWS IoT policy attached to every device certificate. One policy serves the whole fleet through the
+ * `${iot:Connection.Thing.ThingName}` variable: a certificate may get credentials, connect with its thing's
+ * name as client id and use the topics under `things/<thing>/` — only while it is attached to that thing.
+ */
+export class DeviceIotPolicy extends Construct {
+  public readonly policy: iot.CfnPolicy;
+  public readonly policyName: string;
+  /** The policy document, rendered and parsed at synth so a malformed policy fails here, not at deploy. */
+  public readonly document: Record<string, unknown>;
+
+  constructor(scope: Construct, id: string, props: DeviceIotPolicyProps) {
+    super(scope, id);
+    if (!Token.isUnresolved(props.policyName) && !/^[\w+=,.@-]{1,128}$/.test(props.policyName)) {
+      throw new Error(
+        `policyName must be 1-128 characters from a-z A-Z 0-9 _ + = , . @ -, got: ${props.policyName}`,
+      );
+    }
+    const stack = Stack.of(this);
+    const iotArn = (resource: string): string => stack.formatArn({ service: 'iot', resource });
+    const attached = { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } };
+
+    const narrowing: Record<string, string> = {};
+    if (props.requiredThingTypeName !== undefined) {
+      narrowing['iot:Connection.Thing.ThingTypeName'] = props.requiredThingTypeName;
+    }
+    for (const [name, value] of Object.entries(props.requiredAttributes ?? {})) {
+      narrowing[`iot:Connection.Thing.Attributes[${name}]`] = value;
+    }
+
+    const document = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ExchangeCertificateForCredentials',
+          actions: ['iot:AssumeRoleWithCertificate'],
+          resources: [props.roleAliasArn],
+          conditions: {
+            ...attached,
+            ...(Object.keys(narrowing).length > 0 ? { StringEquals: narrowing } : {}),
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'ConnectAsOwnThing',
+          actions: ['iot:Connect'],
+          resources: [iotArn(`client/${IOT_THING_NAME_VARIABLE}`)],
+          conditions: attached,
+        }),
+        new iam.PolicyStatement({
+          sid: 'PublishAndReceiveOwnTopics',
+          actions: ['iot:Publish', 'iot:Receive'],
+          resources: [iotArn(`topic/things/${IOT_THING_NAME_VARIABLE}/*`)],
+        }),
+        new iam.PolicyStatement({
+          sid: 'SubscribeOwnTopics',
+          actions: ['iot:Subscribe'],
+          resources: [iotArn(`topicfilter/things/${IOT_THING_NAME_VARIABLE}/*`)],
+        }),
+      ],
+    });
+    this.document = stack.resolve(document.toJSON());
+
+    this.policy = new iot.CfnPolicy(this, 'Resource', {
+      policyName: props.policyName,
+      policyDocument: this.document,
+    });
+    this.policyName = props.policyName;
+  }
+}

@@ -1,0 +1,61 @@
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import { Construct } from 'constructs';
+
+export interface DeviceRoleAliasProps {
+  /** The alias name devices put in the credentials provider URL: `[\w=,@-]{1,128}`. */
+  readonly roleAliasName: string;
+  /** The role the credentials provider assumes. */
+  readonly role: iam.IRole;
+  /**
+   * Lifetime of the credentials handed out: 900-43200 seconds, and at most the role's MaxSessionDuration
+   * (the credentials provider answers 400 otherwise).
+   * @default Duration.hours(1)
+   */
+  readonly credentialDuration?: Duration;
+  /**
+   * The role's MaxSessionDuration, to check credentialDuration against.
+   * @default - not checked
+   */
+  readonly roleMaxSessionDuration?: Duration;
+}
+
+/** The AWS IoT role alias: what a device names to get credentials for the role behind it. */
+export class DeviceRoleAlias extends Construct {
+  public readonly roleAlias: iot.CfnRoleAlias;
+  public readonly roleAliasName: string;
+  /** `arn:<partition>:iot:<region>:<account>:rolealias/<name>`, built from the name so policies need no token. */
+  public readonly roleAliasArn: string;
+
+  constructor(scope: Construct, id: string, props: DeviceRoleAliasProps) {
+    super(scope, id);
+    const name = props.roleAliasName;
+    if (!Token.isUnresolved(name) && !/^[\w=,@-]{1,128}$/.test(name)) {
+      throw new Error(`roleAliasName must be 1-128 characters from a-z A-Z 0-9 _ = , @ -, got: ${name}`);
+    }
+    const seconds = (props.credentialDuration ?? Duration.hours(1)).toSeconds();
+    if (seconds < 900 || seconds > 43200) {
+      throw new Error(`credentialDuration must be 900-43200 seconds, got: ${seconds}`);
+    }
+    const maxSession = props.roleMaxSessionDuration?.toSeconds();
+    if (maxSession !== undefined && seconds > maxSession) {
+      throw new Error(
+        `credentialDuration must not exceed the role's MaxSessionDuration (${maxSession} seconds), got: ${seconds}`,
+      );
+    }
+
+    this.roleAlias = new iot.CfnRoleAlias(this, 'Resource', {
+      roleAlias: name,
+      roleArn: props.role.roleArn,
+      credentialDurationSeconds: seconds,
+    });
+    this.roleAliasName = name;
+    this.roleAliasArn = Stack.of(this).formatArn({
+      service: 'iot',
+      resource: 'rolealias',
+      resourceName: name,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+}

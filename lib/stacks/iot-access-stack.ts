@@ -1,0 +1,78 @@
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { IotConfig, KeylessConfig } from '../config';
+import { CredentialsProviderRole } from '../constructs/credentials-provider-role';
+import { DeviceIotPolicy } from '../constructs/device-iot-policy';
+import { DeviceRoleAlias } from '../constructs/device-role-alias';
+import { DeviceThingType } from '../constructs/device-thing-type';
+import { keylessStackProps } from './stack-props';
+
+export interface IotAccessStackProps {
+  readonly config: KeylessConfig;
+  /** The KMS key of the device secrets (the Data stack's), which devices may use only via Secrets Manager. */
+  readonly secretsKey: kms.IKey;
+}
+
+/** What the X.509 flow needs once per environment: thing type, credentials-provider role, role alias, IoT policy. */
+export class IotAccessStack extends Stack {
+  public readonly thingType: DeviceThingType;
+  public readonly role: CredentialsProviderRole;
+  public readonly roleAlias: DeviceRoleAlias;
+  public readonly policy: DeviceIotPolicy;
+
+  constructor(scope: Construct, id: string, props: IotAccessStackProps) {
+    const { config } = props;
+    super(
+      scope,
+      id,
+      keylessStackProps(config, 'IotAccess', 'thing type, credentials-provider role, role alias, IoT policy'),
+    );
+    const iot: IotConfig = requireIot(config);
+
+    this.thingType = new DeviceThingType(this, 'ThingType', {
+      thingTypeName: iot.thingType.name,
+      description: iot.thingType.description,
+      searchableAttributes: iot.thingType.searchableAttributes,
+    });
+    const maxSessionDuration = Duration.seconds(iot.role.maxSessionDurationSeconds);
+    this.role = new CredentialsProviderRole(this, 'CredentialsProviderRole', {
+      deviceBucketName: config.names.deviceBucket,
+      deviceSecretName: config.names.deviceSecret,
+      perThingSecretPrefix: config.names.perThingSecretPrefix,
+      secretsKeyArn: props.secretsKey.keyArn,
+      maxSessionDuration,
+    });
+    this.roleAlias = new DeviceRoleAlias(this, 'RoleAlias', {
+      roleAliasName: iot.roleAlias.name,
+      role: this.role.role,
+      credentialDuration: Duration.seconds(iot.roleAlias.credentialDurationSeconds),
+      roleMaxSessionDuration: maxSessionDuration,
+    });
+    this.policy = new DeviceIotPolicy(this, 'DevicePolicy', {
+      policyName: iot.policy.name,
+      roleAliasArn: this.roleAlias.roleAliasArn,
+      requiredThingTypeName: iot.policy.requireThingType ? iot.thingType.name : undefined,
+      requiredAttributes: iot.policy.requiredAttributes,
+    });
+    // The policy names the alias by ARN built from its name: make sure the alias exists first anyway.
+    this.policy.node.addDependency(this.roleAlias);
+
+    // Output ids are the OutputKeys the bundle command reads.
+    const outputs: Record<string, [string, string]> = {
+      RoleAliasName: [iot.roleAlias.name, 'Role alias devices name in the credentials provider URL'],
+      RoleAliasArn: [this.roleAlias.roleAlias.attrRoleAliasArn, 'ARN of the role alias'],
+      RoleArn: [this.role.role.roleArn, 'Role the credentials provider assumes for a device'],
+      PolicyName: [iot.policy.name, 'IoT policy attached to every device certificate'],
+      ThingTypeName: [iot.thingType.name, 'Thing type of every device thing'],
+    };
+    for (const [outputId, [value, description]] of Object.entries(outputs)) {
+      new CfnOutput(this, outputId, { value, description });
+    }
+  }
+}
+
+function requireIot(config: KeylessConfig): IotConfig {
+  if (!config.iot) throw new Error(`${config.configFile}: the IotAccess stack needs the iot section`);
+  return config.iot;
+}
