@@ -1,0 +1,120 @@
+import { evaluatePolicy, flattenIntrinsics, type PolicyDocumentJson } from './policy-evaluator';
+
+const SUB = '${cognito-identity.amazonaws.com:sub}';
+
+describe('policy evaluator (the oracle the isolation tests rely on)', () => {
+  const document: PolicyDocumentJson = {
+    Statement: [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::bucket/krypton/${SUB}/*` },
+      { Effect: 'Allow', Action: 's3:List*', Resource: 'arn:aws:s3:::bucket' },
+      { Effect: 'Deny', NotAction: 's3:*', Resource: '*' },
+    ],
+  };
+
+  it('substitutes policy variables in resources, and a missing variable matches nothing', () => {
+    const context = { 'cognito-identity.amazonaws.com:sub': 'ap-northeast-1:x' };
+    const request = (resource: string, ctx = context) =>
+      evaluatePolicy(document, { action: 's3:GetObject', resource, context: ctx });
+    expect(request('arn:aws:s3:::bucket/krypton/ap-northeast-1:x/a')).toBe('allow');
+    expect(request('arn:aws:s3:::bucket/krypton/ap-northeast-1:y/a')).toBe('implicit-deny');
+    expect(request('arn:aws:s3:::bucket/krypton/ap-northeast-1:x/a', {} as typeof context)).toBe(
+      'implicit-deny',
+    );
+  });
+
+  it('treats a * inside a substituted value literally', () => {
+    const context = { 'cognito-identity.amazonaws.com:sub': '*' };
+    expect(
+      evaluatePolicy(document, {
+        action: 's3:GetObject',
+        resource: 'arn:aws:s3:::bucket/krypton/other/a',
+        context,
+      }),
+    ).toBe('implicit-deny');
+  });
+
+  it('matches actions case-insensitively with wildcards, and an explicit Deny wins', () => {
+    expect(evaluatePolicy(document, { action: 'S3:ListBucket', resource: 'arn:aws:s3:::bucket' })).toBe(
+      'allow',
+    );
+    expect(evaluatePolicy(document, { action: 'iam:PassRole', resource: 'arn:aws:s3:::bucket' })).toBe(
+      'deny',
+    );
+  });
+
+  it('evaluates ForAllValues over an absent key as true (the dynamodb:LeadingKeys trap) and Null as its guard', () => {
+    const statement = (withNull: boolean): PolicyDocumentJson => ({
+      Statement: {
+        Effect: 'Allow',
+        Action: 'dynamodb:*',
+        Resource: 'arn:aws:dynamodb:r:1:table/t',
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SUB] },
+          ...(withNull ? { Null: { 'dynamodb:LeadingKeys': 'false' } } : {}),
+        },
+      },
+    });
+    const scan = {
+      action: 'dynamodb:Scan',
+      resource: 'arn:aws:dynamodb:r:1:table/t',
+      context: { 'cognito-identity.amazonaws.com:sub': 'X' },
+    };
+    expect(evaluatePolicy(statement(false), scan)).toBe('allow');
+    expect(evaluatePolicy(statement(true), scan)).toBe('implicit-deny');
+    const own = { ...scan, context: { ...scan.context, 'dynamodb:LeadingKeys': ['X'] } };
+    const mixed = { ...scan, context: { ...scan.context, 'dynamodb:LeadingKeys': ['X', 'Y'] } };
+    expect(evaluatePolicy(statement(true), own)).toBe('allow');
+    expect(evaluatePolicy(statement(true), mixed)).toBe('implicit-deny');
+  });
+
+  it('checks trust-policy principals and set operators on multi-valued keys', () => {
+    const trust: PolicyDocumentJson = {
+      Statement: {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Principal: { Federated: 'cognito-identity.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'cognito-identity.amazonaws.com:aud': 'pool-1' },
+          'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
+        },
+      },
+    };
+    const ask = (amr: string[], aud = 'pool-1', principal = 'cognito-identity.amazonaws.com') =>
+      evaluatePolicy(trust, {
+        action: 'sts:AssumeRoleWithWebIdentity',
+        principal: { Federated: principal },
+        context: { 'cognito-identity.amazonaws.com:aud': aud, 'cognito-identity.amazonaws.com:amr': amr },
+      });
+    expect(ask(['authenticated', 'keyless.dev', 'keyless.dev:id'])).toBe('allow');
+    expect(ask(['unauthenticated'])).toBe('implicit-deny');
+    expect(ask(['authenticated'], 'pool-2')).toBe('implicit-deny');
+    expect(ask(['authenticated'], 'pool-1', 'accounts.google.com')).toBe('implicit-deny');
+  });
+
+  it('lets an account root principal stand for the principals of that account', () => {
+    const trust: PolicyDocumentJson = {
+      Statement: {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+      },
+    };
+    const ask = (arn: string) => evaluatePolicy(trust, { action: 'sts:AssumeRole', principal: { AWS: arn } });
+    expect(ask('arn:aws:iam::123456789012:role/soracom')).toBe('allow');
+    expect(ask('arn:aws:iam::210987654321:role/soracom')).toBe('implicit-deny');
+  });
+
+  it('flattens Fn::Join, Ref and Fn::GetAtt', () => {
+    expect(
+      flattenIntrinsics(
+        {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':x/', { Ref: 'Pool' }, { 'Fn::GetAtt': ['R', 'Arn'] }],
+          ],
+        },
+        { Pool: 'p-1' },
+      ),
+    ).toBe('arn:aws:x/p-1<R.Arn>');
+  });
+});
