@@ -30,7 +30,7 @@ export function runProcess(
       env: options.env ?? process.env,
       cwd: options.cwd,
       detached: true,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -63,11 +63,9 @@ export function runProcess(
         resolve(result);
       }
     });
-    if (child.stdin) {
-      // A program may exit before reading its input; that is its answer, not a test failure.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(options.input);
-    }
+    // A program may exit before reading its input; that is its answer, not a test failure.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input);
   });
 }
 
