@@ -1,0 +1,333 @@
+import {
+  DescribeThingRegistrationTaskCommand,
+  IoTClient,
+  ListThingRegistrationTaskReportsCommand,
+  StartThingRegistrationTaskCommand,
+  type DescribeThingRegistrationTaskResponse,
+} from '@aws-sdk/client-iot';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadEnvironmentConfig, type KeylessConfig } from '../config';
+import {
+  bulkRegistrationRoleArn,
+  parameterFileKey,
+  planBulkRegistration,
+  type BulkRegistrationBatch,
+  type BulkThing,
+} from '../fleet/bulk-registration';
+
+/** How `keyless fleet register --bulk` talks to the world; tests pass mocks and a fake clock. */
+export interface BulkRegisterDeps {
+  readonly iot: IoTClient;
+  readonly s3: S3Client;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly log: (line: string) => void;
+}
+
+export interface BulkRegisterOptions {
+  /** The role AWS IoT assumes to read the parameter file and register things. @default the environment's bulk registration role */
+  readonly roleArn?: string;
+  /** @default the environment's device bucket */
+  readonly bucket?: string;
+  /** Register only these things. @default every thing in the config */
+  readonly thingNames?: readonly string[];
+  /** Poll DescribeThingRegistrationTask until the task ends. Forced when there is more than one batch. */
+  readonly wait?: boolean;
+  /** Print what would be uploaded and started, call nothing. */
+  readonly dryRun?: boolean;
+  /** @default 10 */
+  readonly pollSeconds?: number;
+  /** Give up waiting (the task keeps running) after this long. @default 3600 */
+  readonly timeoutSeconds?: number;
+}
+
+export interface BulkTaskResult {
+  readonly taskId: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly thingNames: readonly string[];
+  /** The last DescribeThingRegistrationTask answer, when the command waited. */
+  readonly final?: DescribeThingRegistrationTaskResponse;
+}
+
+/** Reads the PEM of a thing's CSR; the config layer knows where CSR files live and validates them. */
+export type CsrSource = (config: KeylessConfig, thingNames: readonly string[]) => ReadonlyMap<string, string>;
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Cancelled']);
+
+/**
+ * Registers the configured things with AWS IoT bulk registration: per batch (see planBulkRegistration) the
+ * parameter file goes to the device bucket, StartThingRegistrationTask starts, and — when waiting — the task
+ * is polled until it ends. AWS runs one bulk registration task per account at a time, so a second batch
+ * starts only after the first has ended.
+ */
+export async function registerBulk(
+  config: KeylessConfig,
+  csrs: CsrSource,
+  options: BulkRegisterOptions,
+  deps: BulkRegisterDeps,
+): Promise<BulkTaskResult[]> {
+  const iotConfig = config.iot;
+  if (!iotConfig) throw new Error(`${config.configFile}: bulk registration needs the iot section`);
+  const things = selectThings(config, options.thingNames);
+  if (things.length === 0) throw new Error(`${config.configFile}: iot.things is empty: nothing to register`);
+  const pems = csrs(
+    config,
+    things.map((thing) => thing.name),
+  );
+  const bulkThings: BulkThing[] = things.map((thing) => {
+    const csrPem = pems.get(thing.name);
+    if (csrPem === undefined) throw new Error(`no CSR for thing ${JSON.stringify(thing.name)}`);
+    return { name: thing.name, attributes: thing.attributes, csrPem };
+  });
+  const batches = planBulkRegistration(bulkThings, {
+    thingTypeName: iotConfig.thingType.name,
+    policyName: iotConfig.policy.name,
+  });
+  const bucket = options.bucket ?? config.names.deviceBucket;
+  const roleArn = options.roleArn ?? bulkRegistrationRoleArn(config.envName, config.account, config.region);
+  const now = deps.now();
+  const keyOf = (index: number): string => parameterFileKey(now, batches.length > 1 ? index + 1 : undefined);
+
+  if (options.dryRun) {
+    describeDryRun(batches, { bucket, roleArn, keyOf, region: config.region }, deps.log);
+    return [];
+  }
+
+  const results: BulkTaskResult[] = [];
+  for (const [index, batch] of batches.entries()) {
+    const key = keyOf(index);
+    await upload(deps.s3, config.account, bucket, key, batch.parameterFile);
+    deps.log(`uploaded s3://${bucket}/${key} (${batch.thingNames.length} things)`);
+    const taskId = await start(deps.iot, batch, bucket, key, roleArn);
+    deps.log(`started bulk registration task ${taskId}`);
+    const mustWait = options.wait === true || index < batches.length - 1;
+    const final = mustWait ? await waitForTask(deps, taskId, options) : undefined;
+    results.push({ taskId, bucket, key, thingNames: batch.thingNames, final });
+  }
+  if (!options.wait) {
+    const last = results[results.length - 1];
+    deps.log(`follow it with: aws iot describe-thing-registration-task --task-id ${last.taskId}`);
+  }
+  return results;
+}
+
+function selectThings(config: KeylessConfig, names: readonly string[] | undefined) {
+  const all = config.iot?.things ?? [];
+  if (names === undefined || names.length === 0) return all;
+  const byName = new Map(all.map((thing) => [thing.name, thing]));
+  const unknown = names.filter((name) => !byName.has(name));
+  if (unknown.length > 0) {
+    throw new Error(`${config.configFile}: no such thing in iot.things: ${unknown.join(', ')}`);
+  }
+  return [...new Set(names)].map((name) => byName.get(name)!);
+}
+
+async function upload(
+  s3: S3Client,
+  account: string,
+  bucket: string,
+  key: string,
+  body: string,
+): Promise<void> {
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/x-ndjson',
+        // Refuse to hand device CSRs to a bucket of the same name in someone else's account.
+        ExpectedBucketOwner: account,
+      }),
+    );
+  } catch (error) {
+    const name = errorName(error);
+    if (name === 'NoSuchBucket') {
+      throw new Error(`bucket ${bucket} does not exist: deploy the Data stack first, or pass --bucket`);
+    }
+    throw new Error(`cannot upload the parameter file to s3://${bucket}/${key}: ${describe(error)}`);
+  }
+}
+
+async function start(
+  iot: IoTClient,
+  batch: BulkRegistrationBatch,
+  bucket: string,
+  key: string,
+  roleArn: string,
+): Promise<string> {
+  try {
+    const answer = await iot.send(
+      new StartThingRegistrationTaskCommand({
+        templateBody: batch.templateBody,
+        inputFileBucket: bucket,
+        inputFileKey: key,
+        roleArn,
+      }),
+    );
+    if (!answer.taskId) throw new Error('the answer has no taskId');
+    return answer.taskId;
+  } catch (error) {
+    throw new Error(`StartThingRegistrationTask failed (role ${roleArn}): ${describe(error)}`);
+  }
+}
+
+async function waitForTask(
+  deps: BulkRegisterDeps,
+  taskId: string,
+  options: BulkRegisterOptions,
+): Promise<DescribeThingRegistrationTaskResponse> {
+  const pollMs = (options.pollSeconds ?? 10) * 1000;
+  const deadline = deps.now().getTime() + (options.timeoutSeconds ?? 3600) * 1000;
+  let last = '';
+  for (;;) {
+    const task = await deps.iot.send(new DescribeThingRegistrationTaskCommand({ taskId }));
+    const line =
+      `task ${taskId}: ${task.status} ${task.percentageProgress ?? 0}% ` +
+      `(${task.successCount ?? 0} registered, ${task.failureCount ?? 0} failed)`;
+    if (line !== last) deps.log(line);
+    last = line;
+    if (task.status !== undefined && TERMINAL.has(task.status)) {
+      if (task.status !== 'Completed' || (task.failureCount ?? 0) > 0) {
+        const reports = await errorReports(deps.iot, taskId);
+        throw new Error(
+          `bulk registration task ${taskId} ended ${task.status} with ${task.failureCount ?? 0} failed things` +
+            (task.message ? `: ${task.message}` : '') +
+            (reports.length > 0 ? `\nerror reports:\n${reports.join('\n')}` : ''),
+        );
+      }
+      return task;
+    }
+    if (deps.now().getTime() >= deadline) {
+      throw new Error(
+        `bulk registration task ${taskId} is still ${task.status} after ${options.timeoutSeconds ?? 3600} s; ` +
+          `it keeps running: aws iot describe-thing-registration-task --task-id ${taskId}`,
+      );
+    }
+    await deps.sleep(pollMs);
+  }
+}
+
+/** Links to the task's error reports (one JSON line per failed thing, with the reason). */
+async function errorReports(iot: IoTClient, taskId: string): Promise<string[]> {
+  const links: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await iot.send(
+      new ListThingRegistrationTaskReportsCommand({ taskId, reportType: 'ERRORS', nextToken }),
+    );
+    links.push(...(page.resourceLinks ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return links;
+}
+
+function describeDryRun(
+  batches: readonly BulkRegistrationBatch[],
+  where: { bucket: string; roleArn: string; region: string; keyOf: (index: number) => string },
+  log: (line: string) => void,
+): void {
+  log(`dry run: nothing is uploaded or started (region ${where.region}, role ${where.roleArn})`);
+  for (const [index, batch] of batches.entries()) {
+    log('');
+    log(
+      `task ${index + 1} of ${batches.length}: ${batch.thingNames.length} things with attributes ` +
+        `[${batch.attributeNames.join(', ')}] from s3://${where.bucket}/${where.keyOf(index)}`,
+    );
+    log('provisioning template:');
+    log(JSON.stringify(JSON.parse(batch.templateBody), null, 2));
+    const lines = batch.parameterFile.trimEnd().split('\n');
+    log(
+      `parameter file: ${lines.length} lines, ${Buffer.byteLength(batch.parameterFile)} bytes; first lines:`,
+    );
+    for (const line of lines.slice(0, 3)) {
+      const values = JSON.parse(line) as Record<string, string>;
+      log(JSON.stringify({ ...values, CSR: `<${values.CSR.length} characters of PEM>` }));
+    }
+  }
+}
+
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
+}
+
+/** SDK clients for bulk work: adaptive retry, and AWS_ENDPOINT_URL_IOT / _S3 honoured by the SDK itself. */
+export function bulkClients(region: string): { iot: IoTClient; s3: S3Client } {
+  const retry = { region, retryMode: 'adaptive', maxAttempts: 8 } as const;
+  return {
+    iot: new IoTClient(retry),
+    // Local S3 stand-ins (s3rver) serve buckets by path, not by virtual host.
+    s3: new S3Client({ ...retry, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }),
+  };
+}
+
+/** What the command needs besides AWS: where configs and CSRs come from. Tests replace any of them. */
+export interface FleetRegisterCommandDeps extends Partial<BulkRegisterDeps> {
+  readonly loadConfig?: (envName: string) => KeylessConfig;
+  readonly csrs: CsrSource;
+}
+
+/** `keyless fleet register --bulk --env <env>`. */
+export function addFleetRegisterCommand(fleet: Command, deps: FleetRegisterCommandDeps): void {
+  fleet
+    .command('register')
+    .description(
+      'Register things with AWS IoT bulk registration (StartThingRegistrationTask) instead of Fleet stacks',
+    )
+    .requiredOption('--env <env>', 'environment (config/<env>.json)')
+    .option(
+      '--bulk',
+      'use AWS IoT bulk registration (the only mode: Fleet stacks are deployed with cdk deploy)',
+    )
+    .option('--thing <name...>', 'register only these things')
+    .option('--role-arn <arn>', 'role AWS IoT assumes to read the parameter file and register things')
+    .option('--bucket <name>', 'bucket for the parameter file (default: the device bucket)')
+    .option('--wait', 'poll the task until it ends and fail if any thing failed')
+    .option('--poll-seconds <n>', 'seconds between polls while waiting', positiveInt)
+    .option('--dry-run', 'print the template and the parameter file summary, call nothing')
+    .action(async (opts: Record<string, unknown>) => {
+      if (!opts.bulk) {
+        throw new Error(
+          'fleet register needs --bulk: without it, things are registered by deploying the Fleet stacks (npx cdk deploy)',
+        );
+      }
+      const config = (deps.loadConfig ?? loadEnvironmentConfig)(String(opts.env));
+      const clients = deps.iot && deps.s3 ? { iot: deps.iot, s3: deps.s3 } : bulkClients(config.region);
+      const log = deps.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+      const results = await registerBulk(
+        config,
+        deps.csrs,
+        {
+          roleArn: opts.roleArn as string | undefined,
+          bucket: opts.bucket as string | undefined,
+          thingNames: opts.thing as string[] | undefined,
+          wait: Boolean(opts.wait),
+          dryRun: Boolean(opts.dryRun),
+          pollSeconds: opts.pollSeconds as number | undefined,
+        },
+        {
+          ...clients,
+          now: deps.now ?? (() => new Date()),
+          sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+          log,
+        },
+      );
+      for (const result of results) {
+        if (result.final) log(`task ${result.taskId}: ${result.final.successCount ?? 0} things registered`);
+      }
+    });
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer, got: ${value}`);
+  return n;
+}

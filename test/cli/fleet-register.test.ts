@@ -1,0 +1,262 @@
+import {
+  DescribeThingRegistrationTaskCommand,
+  InvalidRequestException,
+  IoTClient,
+  ListThingRegistrationTaskReportsCommand,
+  StartThingRegistrationTaskCommand,
+} from '@aws-sdk/client-iot';
+import { NoSuchBucket, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Command } from 'commander';
+import { addFleetCommands } from '../../lib/cli/fleet-commands';
+import type { KeylessConfig } from '../../lib/config';
+import { devConfig } from '../support/cdk-app';
+
+const iotMock = mockClient(IoTClient);
+const s3Mock = mockClient(S3Client);
+const NOW = new Date('2026-11-22T20:15:30Z');
+const csrOf = (name: string): string =>
+  `-----BEGIN CERTIFICATE REQUEST-----\nMIIB${name}\n-----END CERTIFICATE REQUEST-----\n`;
+
+interface Run {
+  readonly log: string[];
+  readonly sleeps: number[];
+  readonly error?: Error;
+}
+
+/** Runs `keyless fleet register …` against the mocked clients with the dev config (or a variant). */
+async function run(args: string[], config: KeylessConfig = devConfig()): Promise<Run> {
+  const log: string[] = [];
+  const sleeps: number[] = [];
+  let clock = NOW.getTime();
+  const program = new Command('keyless').exitOverride();
+  addFleetCommands(program, {
+    loadConfig: () => config,
+    csrs: (_config, names) => new Map(names.map((name) => [name, csrOf(name)])),
+    iot: new IoTClient({ region: config.region }),
+    s3: new S3Client({ region: config.region }),
+    now: () => new Date(clock),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+    },
+    log: (line) => log.push(line),
+  });
+  try {
+    await program.parseAsync(['node', 'keyless', 'fleet', 'register', ...args]);
+    return { log, sleeps };
+  } catch (error) {
+    return { log, sleeps, error: error as Error };
+  }
+}
+
+beforeEach(() => {
+  iotMock.reset();
+  s3Mock.reset();
+  s3Mock.on(PutObjectCommand).resolves({});
+  iotMock.on(StartThingRegistrationTaskCommand).resolves({ taskId: 'task-1' });
+});
+
+test('uploads one JSON line per thing to the device bucket and starts the task with the template and the role', async () => {
+  const result = await run(['--bulk', '--env', 'dev']);
+  expect(result.error).toBeUndefined();
+
+  const puts = s3Mock.commandCalls(PutObjectCommand);
+  expect(puts).toHaveLength(1);
+  const put = puts[0].args[0].input;
+  expect(put).toMatchObject({
+    Bucket: 'keyless-iot-dev-111111111111-ap-northeast-1',
+    Key: 'bulk-registration/20261122T201530Z.jsonl',
+    ContentType: 'application/x-ndjson',
+    ExpectedBucketOwner: '111111111111',
+  });
+  const lines = String(put.Body)
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  expect(lines).toEqual([
+    { ThingName: 'sensor-001', CSR: csrOf('sensor-001'), AttrOwner: 'keyless', AttrSite: 'tokyo' },
+    { ThingName: 'sensor-002', CSR: csrOf('sensor-002'), AttrOwner: 'keyless', AttrSite: 'osaka' },
+  ]);
+
+  const starts = iotMock.commandCalls(StartThingRegistrationTaskCommand);
+  expect(starts).toHaveLength(1);
+  const start = starts[0].args[0].input;
+  expect(start).toMatchObject({
+    inputFileBucket: 'keyless-iot-dev-111111111111-ap-northeast-1',
+    inputFileKey: 'bulk-registration/20261122T201530Z.jsonl',
+    roleArn: 'arn:aws:iam::111111111111:role/keyless-iot-dev-bulk-registration',
+  });
+  const template = JSON.parse(start.templateBody!);
+  expect(template.Resources.thing.Properties).toEqual({
+    ThingName: { Ref: 'ThingName' },
+    ThingTypeName: 'KeylessSensor',
+    AttributePayload: { Owner: { Ref: 'AttrOwner' }, Site: { Ref: 'AttrSite' } },
+  });
+  expect(template.Resources.policy.Properties).toEqual({ PolicyName: 'keyless-dev-device' });
+  expect(template.Resources.certificate.Properties.CertificateSigningRequest).toEqual({ Ref: 'CSR' });
+
+  // Without --wait the command returns once the task has started.
+  expect(iotMock.commandCalls(DescribeThingRegistrationTaskCommand)).toHaveLength(0);
+  expect(result.log).toContain('started bulk registration task task-1');
+});
+
+test('--role-arn, --bucket and --thing override the defaults', async () => {
+  const role = 'arn:aws:iam::111111111111:role/other';
+  const result = await run([
+    '--bulk', '--env', 'dev', '--role-arn', role, '--bucket', 'other-bucket', '--thing', 'sensor-002',
+  ]); // prettier-ignore
+  expect(result.error).toBeUndefined();
+  const put = s3Mock.commandCalls(PutObjectCommand)[0].args[0].input;
+  expect(put.Bucket).toBe('other-bucket');
+  expect(String(put.Body).trimEnd().split('\n')).toHaveLength(1);
+  expect(JSON.parse(String(put.Body)).ThingName).toBe('sensor-002');
+  expect(iotMock.commandCalls(StartThingRegistrationTaskCommand)[0].args[0].input).toMatchObject({
+    inputFileBucket: 'other-bucket',
+    roleArn: role,
+  });
+});
+
+test('--wait polls DescribeThingRegistrationTask until the task completes', async () => {
+  iotMock
+    .on(DescribeThingRegistrationTaskCommand)
+    .resolvesOnce({ taskId: 'task-1', status: 'InProgress', percentageProgress: 50, successCount: 1 })
+    .resolves({ taskId: 'task-1', status: 'Completed', percentageProgress: 100, successCount: 2 });
+  const result = await run(['--bulk', '--env', 'dev', '--wait', '--poll-seconds', '5']);
+  expect(result.error).toBeUndefined();
+  expect(iotMock.commandCalls(DescribeThingRegistrationTaskCommand)[0].args[0].input).toEqual({
+    taskId: 'task-1',
+  });
+  expect(result.sleeps).toEqual([5000]);
+  expect(result.log).toEqual(
+    expect.arrayContaining([
+      'task task-1: InProgress 50% (1 registered, 0 failed)',
+      'task task-1: Completed 100% (2 registered, 0 failed)',
+      'task task-1: 2 things registered',
+    ]),
+  );
+});
+
+test('a missing device bucket is named, and no task is started', async () => {
+  s3Mock
+    .on(PutObjectCommand)
+    .rejects(new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: {} }));
+  const result = await run(['--bulk', '--env', 'dev']);
+  expect(result.error?.message).toBe(
+    'bucket keyless-iot-dev-111111111111-ap-northeast-1 does not exist: deploy the Data stack first, or pass --bucket',
+  );
+  expect(iotMock.commandCalls(StartThingRegistrationTaskCommand)).toHaveLength(0);
+});
+
+test('a task that fails is an error that links its error reports', async () => {
+  iotMock.on(DescribeThingRegistrationTaskCommand).resolves({
+    taskId: 'task-1',
+    status: 'Failed',
+    failureCount: 2,
+    message: 'Unable to read the input file',
+  });
+  iotMock
+    .on(ListThingRegistrationTaskReportsCommand)
+    .resolvesOnce({ resourceLinks: ['https://reports.example/1'], nextToken: 'n' })
+    .resolves({ resourceLinks: ['https://reports.example/2'] });
+  const result = await run(['--bulk', '--env', 'dev', '--wait']);
+  expect(result.error?.message).toBe(
+    'bulk registration task task-1 ended Failed with 2 failed things: Unable to read the input file\n' +
+      'error reports:\nhttps://reports.example/1\nhttps://reports.example/2',
+  );
+  expect(iotMock.commandCalls(ListThingRegistrationTaskReportsCommand)[0].args[0].input).toMatchObject({
+    taskId: 'task-1',
+    reportType: 'ERRORS',
+  });
+});
+
+test('a completed task with failed things is an error too', async () => {
+  iotMock
+    .on(DescribeThingRegistrationTaskCommand)
+    .resolves({ taskId: 'task-1', status: 'Completed', successCount: 1, failureCount: 1 });
+  iotMock.on(ListThingRegistrationTaskReportsCommand).resolves({ resourceLinks: [] });
+  const result = await run(['--bulk', '--env', 'dev', '--wait']);
+  expect(result.error?.message).toBe('bulk registration task task-1 ended Completed with 1 failed things');
+});
+
+test('a rejected StartThingRegistrationTask names the role, since that is the usual cause', async () => {
+  iotMock
+    .on(StartThingRegistrationTaskCommand)
+    .rejects(new InvalidRequestException({ message: 'Unable to assume role', $metadata: {} }));
+  const result = await run(['--bulk', '--env', 'dev']);
+  expect(result.error?.message).toBe(
+    'StartThingRegistrationTask failed (role arn:aws:iam::111111111111:role/keyless-iot-dev-bulk-registration): ' +
+      'InvalidRequestException: Unable to assume role',
+  );
+});
+
+test('waiting gives up after the timeout and says the task keeps running', async () => {
+  iotMock.on(DescribeThingRegistrationTaskCommand).resolves({ taskId: 'task-1', status: 'InProgress' });
+  const result = await run(['--bulk', '--env', 'dev', '--wait', '--poll-seconds', '600']);
+  expect(result.error?.message).toMatch(
+    /^bulk registration task task-1 is still InProgress after 3600 s; it keeps running: aws iot describe-thing-registration-task --task-id task-1$/,
+  );
+  expect(result.sleeps).toHaveLength(6);
+});
+
+test('things with different attribute names run as consecutive tasks, each waiting for the one before', async () => {
+  const config = devConfig((raw) => {
+    raw.iot!.things = [
+      { name: 'sensor-001', attributes: { Owner: 'keyless' } },
+      { name: 'sensor-002', attributes: { Owner: 'keyless', Site: 'osaka' } },
+    ];
+  });
+  iotMock
+    .on(StartThingRegistrationTaskCommand)
+    .resolvesOnce({ taskId: 'task-1' })
+    .resolves({ taskId: 'task-2' });
+  iotMock
+    .on(DescribeThingRegistrationTaskCommand)
+    .resolves({ status: 'Completed', successCount: 1, failureCount: 0 });
+  const result = await run(['--bulk', '--env', 'dev'], config);
+  expect(result.error).toBeUndefined();
+  expect(s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual([
+    'bulk-registration/20261122T201530Z-1.jsonl',
+    'bulk-registration/20261122T201530Z-2.jsonl',
+  ]);
+  // AWS runs one bulk registration task per account at a time: the first is waited for, the last is not.
+  expect(iotMock.commandCalls(DescribeThingRegistrationTaskCommand).map((c) => c.args[0].input)).toEqual([
+    { taskId: 'task-1' },
+  ]);
+});
+
+test('--dry-run prints the template and a summary of the parameter file, and calls nothing', async () => {
+  const result = await run(['--bulk', '--env', 'dev', '--dry-run']);
+  expect(result.error).toBeUndefined();
+  expect(s3Mock.calls()).toHaveLength(0);
+  expect(iotMock.calls()).toHaveLength(0);
+  const text = result.log.join('\n');
+  expect(text).toContain(
+    'dry run: nothing is uploaded or started (region ap-northeast-1, role arn:aws:iam::111111111111:role/keyless-iot-dev-bulk-registration)',
+  );
+  expect(text).toContain(
+    'task 1 of 1: 2 things with attributes [Owner, Site] from s3://keyless-iot-dev-111111111111-ap-northeast-1/bulk-registration/20261122T201530Z.jsonl',
+  );
+  expect(text).toContain('"PolicyName": "keyless-dev-device"');
+  expect(text).toContain(
+    JSON.stringify({
+      ThingName: 'sensor-001',
+      CSR: `<${csrOf('sensor-001').length} characters of PEM>`,
+      AttrOwner: 'keyless',
+      AttrSite: 'tokyo',
+    }),
+  );
+});
+
+test('without --bulk the command says that config things are deployed with the Fleet stacks', async () => {
+  const result = await run(['--env', 'dev']);
+  expect(result.error?.message).toBe(
+    'fleet register needs --bulk: without it, things are registered by deploying the Fleet stacks (npx cdk deploy)',
+  );
+});
+
+test('an unknown --thing is named', async () => {
+  const result = await run(['--bulk', '--env', 'dev', '--thing', 'nope']);
+  expect(result.error?.message).toBe('config/dev.json: no such thing in iot.things: nope');
+  expect(s3Mock.calls()).toHaveLength(0);
+});
