@@ -23,7 +23,7 @@ present() {
 }
 
 missing=''
-echo_missing=''
+missing_checks=''
 old_ifs=$IFS
 IFS='
 '
@@ -32,17 +32,26 @@ for entry in $TOOLS; do
   pkg=${entry#*|}
   if ! present "$check"; then
     missing="$missing $pkg"
-    echo_missing="$echo_missing $check"
+    missing_checks="$missing_checks $check"
   fi
 done
 IFS=$old_ifs
 
+# npm test servers come from devDependencies (npm ci), not apt: name them when absent rather than skip.
+root=$(cd "$(dirname "$0")/.." && pwd)
+for module in s3rver dynalite; do
+  if [ ! -f "$root/node_modules/$module/package.json" ]; then
+    echo "ensure-test-tools: npm package $module is missing: run 'npm ci'" >&2
+    exit 1
+  fi
+done
+
 [ -z "$missing" ] && exit 0
 
-echo "ensure-test-tools: installing$missing (missing:$echo_missing)" >&2
+echo "ensure-test-tools: installing$missing (missing:$missing_checks)" >&2
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO='sudo -n'; else
-    echo "ensure-test-tools: missing$echo_missing and not root (no sudo) to install$missing" >&2
+    echo "ensure-test-tools: missing$missing_checks and not root (no sudo) to install$missing" >&2
     exit 1
   fi
 else
