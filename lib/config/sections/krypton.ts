@@ -28,20 +28,40 @@ const kryptonDevice = z.strictObject({
 });
 
 /** The Krypton flow: Cognito identity pool, authenticated role, and the principal Krypton signs with. */
-export const kryptonSection = z.strictObject({
-  identityPoolName: matching(/^[\w ]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ and space'),
-  /**
-   * The developer provider name. Cognito cannot change it once the pool exists: changing it here means a
-   * new identity pool and new identity ids for every device.
-   */
-  developerProviderName: matching(/^[\w._-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ . -'),
-  /** SORACOM coverage: `jp` (api.soracom.io) or `global` (g.api.soracom.io). */
-  coverage: oneOf(['jp', 'global']).default('jp'),
-  signer: signer.default({ mode: 'user' }),
-  /** The SORACOM credential store entry id Krypton uses. */
-  credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -'),
-  /** SIM devices that get a Krypton bundle. */
-  devices: z.array(kryptonDevice).default([]),
-});
+export const kryptonSection = z
+  .strictObject({
+    /** Cognito's limit: 1-128 characters from `[\w +=,.@-]`. */
+    identityPoolName: matching(
+      /^[\w +=,.@-]{1,128}$/,
+      '1-128 characters from a-z A-Z 0-9 _ space + = , . @ -',
+    ),
+    /**
+     * The developer provider name. Cognito cannot change it once the pool exists: changing it here means a
+     * new identity pool and new identity ids for every device. Cognito's limit: 1-128 characters from `[\w._-]`.
+     */
+    developerProviderName: matching(/^[\w._-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ . -'),
+    /** SORACOM coverage: `jp` (api.soracom.io) or `global` (g.api.soracom.io). */
+    coverage: oneOf(['jp', 'global']).default('jp'),
+    signer: signer.default({ mode: 'user' }),
+    /** The SORACOM credential store entry id Krypton uses. */
+    credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -'),
+    /** SIM devices that get a Krypton bundle. */
+    devices: z.array(kryptonDevice).default([]),
+  })
+  .superRefine((krypton, ctx) => {
+    // Bundles are named after the device: two entries with one name would overwrite each other's bundle.
+    const seen = new Set<string>();
+    krypton.devices.forEach((device, index) => {
+      if (seen.has(device.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', index, 'name'],
+          input: device.name,
+          message: 'expected a name no other Krypton device uses',
+        });
+      }
+      seen.add(device.name);
+    });
+  });
 
 export type KryptonConfig = z.output<typeof kryptonSection>;

@@ -1,0 +1,124 @@
+import { Aws, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+export interface KryptonDeviceRoleProps {
+  /** The identity pool's authenticated role (see {@link KryptonIdentityPool}). */
+  readonly role: iam.IRole;
+  /** The table every device may read and scan. */
+  readonly referenceTableArn: string;
+  /** The table where each identity reads and writes its own partition (partition key = identity id). */
+  readonly deviceTableArn: string;
+  /** The device data bucket's name (a plain string: it is derived from config, not referenced). */
+  readonly bucketName: string;
+  /**
+   * Each identity gets `<identityPrefix><identity id>/` in the bucket.
+   * @default 'krypton/'
+   */
+  readonly identityPrefix?: string;
+  /**
+   * Where devices fetch their helper scripts from (read-only for every device).
+   * @default 'device-scripts/'
+   */
+  readonly deviceScriptsPrefix?: string;
+}
+
+/** The Cognito identity id of the caller: `<region>:<uuid>`, the same for every call from one SIM. */
+export const COGNITO_SUB = '${cognito-identity.amazonaws.com:sub}';
+
+const PREFIX = /^[\w!.*'()-]+(\/[\w!.*'()-]+)*\/$/;
+
+/**
+ * What a device with Krypton credentials may do: read (and scan) the reference table, read and write its own
+ * partition of the device table, read/write/list its own prefix in the device bucket, and fetch its helper
+ * scripts. "Its own" is the Cognito identity id (`${cognito-identity.amazonaws.com:sub}`).
+ */
+export class KryptonDeviceRole extends Construct {
+  public readonly policy: iam.Policy;
+
+  constructor(scope: Construct, id: string, props: KryptonDeviceRoleProps) {
+    super(scope, id);
+    const identityPrefix = props.identityPrefix ?? 'krypton/';
+    const scriptsPrefix = props.deviceScriptsPrefix ?? 'device-scripts/';
+    for (const [name, value] of [
+      ['identityPrefix', identityPrefix],
+      ['deviceScriptsPrefix', scriptsPrefix],
+    ]) {
+      if (!Token.isUnresolved(value) && !PREFIX.test(value)) {
+        throw new Error(
+          `${name} must be a key prefix such as "krypton/" (no leading slash, ends with "/"), got: ${value}`,
+        );
+      }
+    }
+    if (Token.isUnresolved(props.bucketName)) {
+      throw new Error(
+        `bucketName must be a plain name (derive it from config), got the token: ${props.bucketName}`,
+      );
+    }
+    const ownPrefix = `${identityPrefix}${COGNITO_SUB}/`;
+    const bucketArn = `arn:${Aws.PARTITION}:s3:::${props.bucketName}`;
+
+    this.policy = new iam.Policy(this, 'Resource', {
+      roles: [props.role],
+      statements: [
+        // Read-only on purpose: every device may scan this table, and Scan cannot be limited to a partition.
+        new iam.PolicyStatement({
+          sid: 'ReadReferenceTable',
+          actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DescribeTable'],
+          resources: [props.referenceTableArn],
+        }),
+        // No Scan (nor DescribeTable): dynamodb:LeadingKeys only exists for requests that name a partition, and
+        // ForAllValues over an absent key is true. The Null check makes that explicit.
+        new iam.PolicyStatement({
+          sid: 'OwnPartitionOfDeviceTable',
+          actions: [
+            'dynamodb:GetItem',
+            'dynamodb:BatchGetItem',
+            'dynamodb:Query',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:BatchWriteItem',
+          ],
+          resources: [props.deviceTableArn],
+          conditions: {
+            'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [COGNITO_SUB] },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'OwnPrefixObjects',
+          actions: ['s3:GetObject', 's3:PutObject'],
+          resources: [`${bucketArn}/${ownPrefix}*`],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ListOwnPrefix',
+          actions: ['s3:ListBucket'],
+          resources: [bucketArn],
+          conditions: { StringLike: { 's3:prefix': [ownPrefix, `${ownPrefix}*`] } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadDeviceScripts',
+          actions: ['s3:GetObject'],
+          resources: [`${bucketArn}/${scriptsPrefix}*`],
+        }),
+      ],
+    });
+
+    // cdk-nag names each wildcard resource the way it renders it: ${x} as <x>, the partition as <AWS::Partition>.
+    const nagArn = (prefix: string): string =>
+      `arn:<AWS::Partition>:s3:::${props.bucketName}/${prefix.replace(/\$\{([^}]+)\}/g, '<$1>')}*`;
+    Validations.of(this.policy).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagArn(ownPrefix)}]`,
+        reason:
+          "Object keys under the caller's own prefix only: the policy variable ${cognito-identity.amazonaws.com:sub} pins it to the one Cognito identity of the SIM, and the trailing * covers the file names the device chooses.",
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagArn(scriptsPrefix)}]`,
+        reason:
+          'Read-only (s3:GetObject) on the helper scripts every device installs and updates; the file set changes with releases, so it is a prefix rather than a list.',
+      },
+    );
+  }
+}

@@ -1,0 +1,79 @@
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { KeylessConfig } from '../config';
+import type { KryptonConfig } from '../config/sections/krypton';
+import { KryptonDeviceRole } from '../constructs/krypton-device-role';
+import { KryptonIdentityPool } from '../constructs/krypton-identity-pool';
+import { KryptonSigner } from '../constructs/krypton-signer';
+import { keylessStackProps, removalPolicyOf } from './stack-props';
+
+export interface KryptonAccessStackProps {
+  readonly config: KeylessConfig;
+}
+
+/**
+ * The Krypton flow's AWS side: the identity pool SIM devices get identities in, the role those identities get,
+ * and the principal SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity` with.
+ * Table and bucket ARNs are built from the derived names, so this stack holds no export lock on the Data stack.
+ */
+export class KryptonAccessStack extends Stack {
+  public readonly pool: KryptonIdentityPool;
+  public readonly deviceRole: KryptonDeviceRole;
+  public readonly signer: KryptonSigner;
+
+  constructor(scope: Construct, id: string, props: KryptonAccessStackProps) {
+    const { config } = props;
+    super(scope, id, keylessStackProps(config, 'KryptonAccess', 'Cognito identity pool for SORACOM Krypton'));
+    const krypton = requireKrypton(config);
+    const tableArn = (tableName: string): string =>
+      this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName });
+
+    this.pool = new KryptonIdentityPool(this, 'IdentityPool', {
+      identityPoolName: krypton.identityPoolName,
+      developerProviderName: krypton.developerProviderName,
+    });
+    this.deviceRole = new KryptonDeviceRole(this, 'DevicePermissions', {
+      role: this.pool.authenticatedRole,
+      referenceTableArn: tableArn(config.names.referenceTable),
+      deviceTableArn: tableArn(config.names.deviceTable),
+      bucketName: config.names.deviceBucket,
+    });
+    this.signer = new KryptonSigner(this, 'Signer', {
+      identityPoolArn: this.pool.identityPool.identityPoolArn,
+      signer: krypton.signer,
+      secretName: `keyless-iot/${config.envName}/krypton-signer`,
+      removalPolicy: removalPolicyOf(config),
+    });
+
+    const outputs: Record<string, [string, string]> = {
+      IdentityPoolId: [this.pool.identityPool.identityPoolId, 'SIM group Krypton setting: identity pool id'],
+      DeveloperProviderName: [
+        this.pool.developerProviderName,
+        'SIM group Krypton setting: developer provider name (cannot change after the first deploy)',
+      ],
+      AuthenticatedRoleArn: [this.pool.authenticatedRole.roleArn, 'Role Krypton devices get credentials for'],
+    };
+    if (this.signer.credentialsSecret) {
+      outputs.SignerCredentialsSecretArn = [
+        this.signer.credentialsSecret.secretArn,
+        'Secret with the access key to register in the SORACOM credential store (keyless soracom register-krypton-credentials)',
+      ];
+    }
+    if (this.signer.role) {
+      outputs.SignerRoleArn = [
+        this.signer.role.roleArn,
+        'Role to register in the SORACOM credential store as aws-iam-role-credentials',
+      ];
+    }
+    for (const [outputId, [value, description]] of Object.entries(outputs)) {
+      new CfnOutput(this, outputId, { value, description });
+    }
+  }
+}
+
+function requireKrypton(config: KeylessConfig): KryptonConfig {
+  if (!config.krypton) {
+    throw new Error(`KryptonAccessStack needs the krypton section of ${config.configFile}`);
+  }
+  return config.krypton;
+}

@@ -1,0 +1,457 @@
+import type { CfnResource } from 'aws-cdk-lib';
+import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import type { KeylessConfigInput } from '../../lib/config';
+import { createEnvironmentStacks } from '../../lib/stacks/environment';
+import { KryptonAccessStack } from '../../lib/stacks/krypton-access-stack';
+import { devConfig, nagViolations, testApp } from '../support/cdk-app';
+import {
+  evaluatePolicies,
+  evaluatePolicy,
+  flattenIntrinsics,
+  type PolicyDocumentJson,
+  type PolicyRequest,
+} from '../support/policy-evaluator';
+
+const ACCOUNT = '111111111111';
+const REGION = 'ap-northeast-1';
+const BUCKET = `arn:aws:s3:::keyless-iot-dev-${ACCOUNT}-${REGION}`;
+const REFERENCE_TABLE = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/keyless-iot-dev-reference`;
+const DEVICE_TABLE = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/keyless-iot-dev-device-data`;
+const POOL_ID = 'ap-northeast-1:00000000-pool';
+const X = 'ap-northeast-1:11111111-aaaa-bbbb-cccc-000000000001';
+const Y = 'ap-northeast-1:22222222-aaaa-bbbb-cccc-000000000002';
+
+function synth(override: (raw: KeylessConfigInput) => void = () => {}) {
+  const config = devConfig(override);
+  const stack = new KryptonAccessStack(testApp(), 'KryptonAccess', { config });
+  return { stack, config, template: Template.fromStack(stack) };
+}
+
+const roleMode = (raw: KeylessConfigInput) => {
+  raw.krypton!.signer = { mode: 'role', soracomAccountId: '762707677580', externalId: 'soracom-ext-1234' };
+};
+
+describe('KryptonAccessStack', () => {
+  const { stack, template } = synth();
+  const logicalId = (construct: IConstruct) =>
+    stack.resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
+  const poolId = logicalId(stack.pool.identityPool);
+  const roleId = logicalId(stack.pool.authenticatedRole);
+  const refs = { [poolId]: POOL_ID, 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
+
+  /** Every identity policy attached to a role (inline or AWS::IAM::Policy), intrinsics flattened. */
+  function policiesOfRole(id: string): PolicyDocumentJson[] {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles ?? []).includes(`"${id}"`))
+      .map((p) => p.Properties.PolicyDocument);
+    const inline = (template.findResources('AWS::IAM::Role')[id].Properties.Policies ?? []).map(
+      (p: { PolicyDocument: unknown }) => p.PolicyDocument,
+    );
+    return flattenIntrinsics<PolicyDocumentJson[]>([...policies, ...inline], refs);
+  }
+
+  it('is named after the environment and tagged', () => {
+    expect(stack.stackName).toBe('KeylessIot-dev-KryptonAccess');
+    expect(stack.tags.tagValues()).toMatchObject({ Project: 'keyless-iot', Environment: 'dev' });
+  });
+
+  describe('identity pool', () => {
+    it('uses the configured developer provider, no unauthenticated identities and no classic flow', () => {
+      template.resourceCountIs('AWS::Cognito::IdentityPool', 1);
+      template.hasResourceProperties('AWS::Cognito::IdentityPool', {
+        IdentityPoolName: 'keyless dev krypton',
+        DeveloperProviderName: 'keyless.dev.krypton',
+        AllowUnauthenticatedIdentities: false,
+        AllowClassicFlow: false,
+        SupportedLoginProviders: Match.absent(),
+        OpenIdConnectProviderARNs: Match.absent(),
+      });
+    });
+
+    it('attaches only the authenticated role (no unauthenticated role exists)', () => {
+      template.resourceCountIs('AWS::Cognito::IdentityPoolRoleAttachment', 1);
+      template.hasResourceProperties('AWS::Cognito::IdentityPoolRoleAttachment', {
+        IdentityPoolId: { Ref: poolId },
+        Roles: Match.exact({ authenticated: { 'Fn::GetAtt': [roleId, 'Arn'] } }),
+      });
+      const trusts = Object.values(template.findResources('AWS::IAM::Role')).map((r) =>
+        JSON.stringify(r.Properties.AssumeRolePolicyDocument),
+      );
+      expect(trusts.filter((t) => t.includes('unauthenticated'))).toEqual([]);
+    });
+  });
+
+  describe('authenticated role', () => {
+    it('trusts cognito-identity.amazonaws.com for this pool and authenticated identities only', () => {
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'sts:AssumeRoleWithWebIdentity',
+              Principal: { Federated: 'cognito-identity.amazonaws.com' },
+              Condition: {
+                StringEquals: { 'cognito-identity.amazonaws.com:aud': { Ref: poolId } },
+                'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it('can only be assumed with a token of this pool for an authenticated identity', () => {
+      const trust = flattenIntrinsics<PolicyDocumentJson>(
+        template.findResources('AWS::IAM::Role')[roleId].Properties.AssumeRolePolicyDocument,
+        refs,
+      );
+      const assume = (aud: string, amr: string[]): string =>
+        evaluatePolicy(trust, {
+          action: 'sts:AssumeRoleWithWebIdentity',
+          principal: { Federated: 'cognito-identity.amazonaws.com' },
+          context: { 'cognito-identity.amazonaws.com:aud': aud, 'cognito-identity.amazonaws.com:amr': amr },
+        });
+      const developerAmr = ['authenticated', 'keyless.dev.krypton', `keyless.dev.krypton:${REGION}:${X}`];
+      expect(assume(POOL_ID, developerAmr)).toBe('allow');
+      expect(assume('ap-northeast-1:another-pool', developerAmr)).toBe('implicit-deny');
+      expect(assume(POOL_ID, ['unauthenticated'])).toBe('implicit-deny');
+    });
+
+    it('has exactly the statements for the reference table, its own partition, its own prefix and the scripts', () => {
+      const statements = new Capture();
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: roleId }],
+        PolicyDocument: { Statement: statements },
+      });
+      const flat = flattenIntrinsics<PolicyDocumentJson['Statement'][]>(statements.asArray(), refs);
+      expect(flat).toEqual([
+        {
+          Sid: 'ReadReferenceTable',
+          Effect: 'Allow',
+          Action: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+          Resource: REFERENCE_TABLE,
+        },
+        {
+          Sid: 'OwnPartitionOfDeviceTable',
+          Effect: 'Allow',
+          Action: [
+            'dynamodb:BatchGetItem',
+            'dynamodb:BatchWriteItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ],
+          Resource: DEVICE_TABLE,
+          Condition: {
+            'ForAllValues:StringEquals': {
+              'dynamodb:LeadingKeys': ['${cognito-identity.amazonaws.com:sub}'],
+            },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
+          },
+        },
+        {
+          Sid: 'OwnPrefixObjects',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Resource: `${BUCKET}/krypton/\${cognito-identity.amazonaws.com:sub}/*`,
+        },
+        {
+          Sid: 'ListOwnPrefix',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: BUCKET,
+          Condition: {
+            StringLike: {
+              's3:prefix': [
+                'krypton/${cognito-identity.amazonaws.com:sub}/',
+                'krypton/${cognito-identity.amazonaws.com:sub}/*',
+              ],
+            },
+          },
+        },
+        {
+          Sid: 'ReadDeviceScripts',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: `${BUCKET}/device-scripts/*`,
+        },
+      ]);
+    });
+
+    describe('isolation between identities (policy evaluation with cognito-identity.amazonaws.com:sub = X)', () => {
+      const policies = policiesOfRole(roleId);
+      const asX = (
+        request: Omit<PolicyRequest, 'context'>,
+        context: Record<string, string | string[]> = {},
+      ) =>
+        evaluatePolicies(policies, {
+          ...request,
+          context: { 'cognito-identity.amazonaws.com:sub': X, ...context },
+        });
+
+      it('allows krypton/X/a and denies krypton/Y/a', () => {
+        expect(asX({ action: 's3:PutObject', resource: `${BUCKET}/krypton/${X}/a` })).toBe('allow');
+        expect(asX({ action: 's3:GetObject', resource: `${BUCKET}/krypton/${X}/a` })).toBe('allow');
+        expect(asX({ action: 's3:PutObject', resource: `${BUCKET}/krypton/${Y}/a` })).toBe('implicit-deny');
+        expect(asX({ action: 's3:GetObject', resource: `${BUCKET}/krypton/${Y}/a` })).toBe('implicit-deny');
+        expect(asX({ action: 's3:DeleteObject', resource: `${BUCKET}/krypton/${X}/a` })).toBe(
+          'implicit-deny',
+        );
+        expect(asX({ action: 's3:PutObject', resource: `${BUCKET}/things/sensor-001/a` })).toBe(
+          'implicit-deny',
+        );
+      });
+
+      it('lists its own prefix only', () => {
+        const list = (prefix?: string) =>
+          asX(
+            { action: 's3:ListBucket', resource: BUCKET },
+            prefix === undefined ? {} : { 's3:prefix': prefix },
+          );
+        expect(list(`krypton/${X}/`)).toBe('allow');
+        expect(list(`krypton/${X}/2026/`)).toBe('allow');
+        expect(list(`krypton/${Y}/`)).toBe('implicit-deny');
+        expect(list('krypton/')).toBe('implicit-deny');
+        expect(list()).toBe('implicit-deny');
+      });
+
+      it('reads the device scripts but cannot change them', () => {
+        const script = `${BUCKET}/device-scripts/bin/keyless-credentials`;
+        expect(asX({ action: 's3:GetObject', resource: script })).toBe('allow');
+        expect(asX({ action: 's3:PutObject', resource: script })).toBe('implicit-deny');
+      });
+
+      it('scans the reference table but not the device table', () => {
+        expect(asX({ action: 'dynamodb:Scan', resource: REFERENCE_TABLE })).toBe('allow');
+        expect(asX({ action: 'dynamodb:Scan', resource: DEVICE_TABLE })).toBe('implicit-deny');
+        expect(
+          asX({ action: 'dynamodb:PutItem', resource: REFERENCE_TABLE }, { 'dynamodb:LeadingKeys': [X] }),
+        ).toBe('implicit-deny');
+      });
+
+      it('reads and writes its own partition of the device table only', () => {
+        const onKeys = (action: string, keys: string[]) =>
+          asX({ action, resource: DEVICE_TABLE }, { 'dynamodb:LeadingKeys': keys });
+        expect(onKeys('dynamodb:PutItem', [X])).toBe('allow');
+        expect(onKeys('dynamodb:Query', [X])).toBe('allow');
+        expect(onKeys('dynamodb:BatchWriteItem', [X, X])).toBe('allow');
+        expect(onKeys('dynamodb:PutItem', [Y])).toBe('implicit-deny');
+        expect(onKeys('dynamodb:GetItem', [Y])).toBe('implicit-deny');
+        expect(onKeys('dynamodb:BatchWriteItem', [X, Y])).toBe('implicit-deny');
+        // A request without a partition key (what Scan looks like) is not let through by ForAllValues.
+        expect(asX({ action: 'dynamodb:GetItem', resource: DEVICE_TABLE })).toBe('implicit-deny');
+      });
+
+      it('grants nothing outside the device data', () => {
+        expect(asX({ action: 'dynamodb:DeleteTable', resource: REFERENCE_TABLE })).toBe('implicit-deny');
+        expect(
+          asX({
+            action: 'secretsmanager:GetSecretValue',
+            resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:x`,
+          }),
+        ).toBe('implicit-deny');
+        expect(
+          asX({
+            action: 'cognito-identity:GetOpenIdTokenForDeveloperIdentity',
+            resource: `arn:aws:cognito-identity:${REGION}:${ACCOUNT}:identitypool/${POOL_ID}`,
+          }),
+        ).toBe('implicit-deny');
+      });
+    });
+  });
+
+  describe('signer in user mode (the default)', () => {
+    it('is an IAM user whose only permission comes from its group: token issuing in this one pool', () => {
+      const user = stack.signer.user!;
+      template.resourceCountIs('AWS::IAM::User', 1);
+      template.hasResourceProperties('AWS::IAM::User', {
+        Groups: [{ Ref: Match.anyValue() }],
+        Policies: Match.absent(),
+        ManagedPolicyArns: Match.absent(),
+      });
+      const groupRef = template.findResources('AWS::IAM::User')[logicalId(user)].Properties.Groups[0].Ref;
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Groups: [{ Ref: groupRef }],
+        Users: Match.absent(),
+        Roles: Match.absent(),
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: [
+                'cognito-identity:GetOpenIdTokenForDeveloperIdentity',
+                'cognito-identity:LookupDeveloperIdentity',
+              ],
+              Resource: {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    `:cognito-identity:${REGION}:${ACCOUNT}:identitypool/`,
+                    { Ref: poolId },
+                  ],
+                ],
+              },
+            },
+          ],
+        },
+      });
+      const groupPolicies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p.Properties.Groups ?? []).includes(groupRef),
+      );
+      expect(groupPolicies).toHaveLength(1);
+    });
+
+    it('may issue tokens in this pool and nothing else', () => {
+      const signerPolicies = flattenIntrinsics<PolicyDocumentJson[]>(
+        Object.values(template.findResources('AWS::IAM::Policy'))
+          .filter((p) => p.Properties.Groups)
+          .map((p) => p.Properties.PolicyDocument),
+        refs,
+      );
+      const pool = `arn:aws:cognito-identity:${REGION}:${ACCOUNT}:identitypool/${POOL_ID}`;
+      const other = `arn:aws:cognito-identity:${REGION}:${ACCOUNT}:identitypool/${REGION}:other`;
+      const ask = (action: string, resource: string) =>
+        evaluatePolicies(signerPolicies, { action, resource });
+      expect(ask('cognito-identity:GetOpenIdTokenForDeveloperIdentity', pool)).toBe('allow');
+      expect(ask('cognito-identity:LookupDeveloperIdentity', pool)).toBe('allow');
+      expect(ask('cognito-identity:GetOpenIdTokenForDeveloperIdentity', other)).toBe('implicit-deny');
+      expect(ask('cognito-identity:GetCredentialsForIdentity', pool)).toBe('implicit-deny');
+      expect(ask('cognito-identity:DeleteIdentityPool', pool)).toBe('implicit-deny');
+      expect(ask('s3:GetObject', `${BUCKET}/krypton/${X}/a`)).toBe('implicit-deny');
+    });
+
+    it('stores its access key in a KMS-encrypted secret through a GetAtt, never as a literal', () => {
+      const accessKeyId = logicalId(stack.node.findChild('Signer').node.findChild('AccessKey'));
+      const keyId = new Capture();
+      template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Name: 'keyless-iot/dev/krypton-signer',
+        KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        SecretString: {
+          'Fn::Join': [
+            '',
+            [
+              '{"accessKeyId":"',
+              { Ref: accessKeyId },
+              '","secretAccessKey":"',
+              { 'Fn::GetAtt': [accessKeyId, 'SecretAccessKey'] },
+              '"}',
+            ],
+          ],
+        },
+      });
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      expect(template.findResources('AWS::KMS::Key')[keyId.asString()]).toBeDefined();
+      // No output and no other property carries the secret: the GetAtt appears exactly once.
+      const whole = JSON.stringify(template.toJSON());
+      expect(whole.match(/"SecretAccessKey"/g)).toHaveLength(1);
+      expect(JSON.stringify(template.toJSON().Outputs)).not.toContain('SecretAccessKey');
+    });
+
+    it('outputs what the register and bundle commands read', () => {
+      template.hasOutput('IdentityPoolId', { Value: { Ref: poolId } });
+      template.hasOutput('DeveloperProviderName', { Value: 'keyless.dev.krypton' });
+      template.hasOutput('AuthenticatedRoleArn', { Value: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+      template.hasOutput('SignerCredentialsSecretArn', {
+        Value: { Ref: logicalId(stack.signer.credentialsSecret!) },
+      });
+      expect(Object.keys(template.toJSON().Outputs)).not.toContain('SignerRoleArn');
+    });
+
+    it('has no unacknowledged cdk-nag finding', () => {
+      expect(nagViolations(stack)).toEqual([]);
+    });
+  });
+
+  describe('signer in role mode', () => {
+    const role = synth(roleMode);
+    const signerRoleId = role.stack.resolve(
+      (role.stack.signer.role!.node.defaultChild as CfnResource).logicalId,
+    ) as string;
+
+    it('creates no IAM user, access key or secret', () => {
+      role.template.resourceCountIs('AWS::IAM::User', 0);
+      role.template.resourceCountIs('AWS::IAM::AccessKey', 0);
+      role.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    });
+
+    it('trusts the SORACOM account only with the external id', () => {
+      role.template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'sts:AssumeRole',
+              Principal: {
+                AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::762707677580:root']] },
+              },
+              Condition: { StringEquals: { 'sts:ExternalId': 'soracom-ext-1234' } },
+            },
+          ],
+        },
+      });
+      const trust = flattenIntrinsics<PolicyDocumentJson>(
+        role.template.findResources('AWS::IAM::Role')[signerRoleId].Properties.AssumeRolePolicyDocument,
+      );
+      const assume = (principal: string, externalId?: string) =>
+        evaluatePolicy(trust, {
+          action: 'sts:AssumeRole',
+          principal: { AWS: principal },
+          context: externalId === undefined ? {} : { 'sts:ExternalId': externalId },
+        });
+      expect(assume('arn:aws:iam::762707677580:role/krypton', 'soracom-ext-1234')).toBe('allow');
+      expect(assume('arn:aws:iam::762707677580:role/krypton', 'another-customer')).toBe('implicit-deny');
+      expect(assume('arn:aws:iam::762707677580:role/krypton')).toBe('implicit-deny');
+      expect(assume('arn:aws:iam::999999999999:role/krypton', 'soracom-ext-1234')).toBe('implicit-deny');
+    });
+
+    it('has the same single permission', () => {
+      role.template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: signerRoleId }],
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Action: [
+                'cognito-identity:GetOpenIdTokenForDeveloperIdentity',
+                'cognito-identity:LookupDeveloperIdentity',
+              ],
+            }),
+          ],
+        },
+      });
+    });
+
+    it('outputs SignerRoleArn instead of a secret', () => {
+      role.template.hasOutput('SignerRoleArn', { Value: { 'Fn::GetAtt': [signerRoleId, 'Arn'] } });
+      expect(Object.keys(role.template.toJSON().Outputs).sort()).toEqual([
+        'AuthenticatedRoleArn',
+        'DeveloperProviderName',
+        'IdentityPoolId',
+        'SignerRoleArn',
+      ]);
+    });
+
+    it('has no unacknowledged cdk-nag finding', () => {
+      expect(nagViolations(role.stack)).toEqual([]);
+    });
+  });
+
+  describe('in the environment', () => {
+    it('exists only when the config has a krypton section, after the Data stack', () => {
+      const withKrypton = createEnvironmentStacks(testApp(), devConfig());
+      expect(withKrypton.kryptonAccess?.stackName).toBe('KeylessIot-dev-KryptonAccess');
+      expect(withKrypton.kryptonAccess?.dependencies).toContain(withKrypton.data);
+      const without = createEnvironmentStacks(
+        testApp(),
+        devConfig((raw) => {
+          delete raw.krypton;
+        }),
+      );
+      expect(without.kryptonAccess).toBeUndefined();
+    });
+  });
+});
