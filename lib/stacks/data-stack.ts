@@ -1,6 +1,7 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { KeylessConfig } from '../config';
+import { ClosedNetworkBucketPolicy } from '../constructs/closed-network-bucket-policy';
 import { DeviceDataBucket } from '../constructs/device-data-bucket';
 import { DeviceSecret } from '../constructs/device-secret';
 import { DeviceTables } from '../constructs/device-tables';
@@ -8,6 +9,11 @@ import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface DataStackProps {
   readonly config: KeylessConfig;
+  /**
+   * The Network stack's S3 gateway endpoint: objects under the closed prefix are then reachable only through it.
+   * @default - no closed network
+   */
+  readonly closedNetwork?: { readonly endpointId: string };
 }
 
 /** Stateful resources: the device bucket, the tables devices read and write, the device secret. */
@@ -28,6 +34,14 @@ export class DataStack extends Stack {
       accessLogExpirationDays: config.data.accessLogExpirationDays,
       removalPolicy,
     });
+    if (props.closedNetwork !== undefined) {
+      new ClosedNetworkBucketPolicy(this, 'ClosedNetworkBucketPolicy', {
+        bucket: this.deviceData.bucket,
+        endpointId: props.closedNetwork.endpointId,
+        prefix: config.closedNetwork?.prefix,
+        outsideAccessRoleArns: config.closedNetwork?.outsideAccessRoleArns,
+      });
+    }
     this.tables = new DeviceTables(this, 'Tables', {
       referenceTableName: config.names.referenceTable,
       referenceTableKeys: config.data.referenceTable,

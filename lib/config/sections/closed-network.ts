@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { cidr, cidrsOverlap, flag, intRange, matching, region } from '../rules';
+import { cidr, cidrRange, cidrsOverlap, flag, matching, region } from '../rules';
+
+/** The retention periods CloudWatch Logs accepts (any other number fails at deploy). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+const retentionError = `expected one of the retention periods CloudWatch Logs allows: ${LOG_RETENTION_DAYS.join(', ')} (days)`;
 
 const availabilityZones = z
   .array(matching(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'an availability zone name such as ap-northeast-1a'))
@@ -15,6 +21,7 @@ const importedVpc = z.strictObject({
   routeTableIds: z
     .array(matching(/^rtb-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a route table id such as rtb-0123456789abcdef0'))
     .min(1, { error: 'expected at least one route table id' }),
+  /** One subnet per availability zone, in the order of `availabilityZones` (interface endpoints go here). */
   subnetIds: z
     .array(matching(/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a subnet id such as subnet-0123456789abcdef0'))
     .min(1, { error: 'expected at least one subnet id' }),
@@ -27,6 +34,12 @@ const createdVpc = z.strictObject({
   availabilityZones,
 });
 
+/** IAM role ARNs (a `*` may stand for a generated suffix, as in AWSReservedSSO_Admin_*). */
+const roleArn = matching(
+  /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/*-]{1,512}$/,
+  'an IAM role ARN such as arn:aws:iam::111111111111:role/data-processing',
+);
+
 /** The closed-network path: GatePeer VPC, S3 gateway endpoint, and the bucket side. */
 export const closedNetworkSection = z
   .strictObject({
@@ -35,12 +48,17 @@ export const closedNetworkSection = z
     vpc: z.discriminatedUnion('mode', [importedVpc, createdVpc], {
       error: 'expected mode "import" or "create"',
     }),
-    /** The SORACOM VPG's device subnet. */
+    /** The SORACOM VPG's range (the VXLAN peer of the GatePeer, reached through Canal). */
     vpgCidr: cidr.default('100.64.0.0/16'),
     /** Objects under this prefix are reachable only through the gateway endpoint. */
     prefix: matching(/^[\w.-]+(\/[\w.-]+)*\/$/, 'an S3 key prefix ending in / such as closed/').default(
       'closed/',
     ),
+    /**
+     * Roles that may still read and write the closed prefix from outside the endpoint (processing jobs,
+     * break-glass). Empty by default: only traffic through the endpoint reaches the prefix.
+     */
+    outsideAccessRoleArns: z.array(roleArn).default([]),
     /** The SORACOM Canal VPC peering connection, to route replies to the VPG range. */
     canalPeeringConnectionId: matching(
       /^pcx-[0-9a-f]{8}([0-9a-f]{9})?$/,
@@ -52,17 +70,69 @@ export const closedNetworkSection = z
         cognitoIdentity: flag().default(false),
       })
       .default({ iotCredentials: false, cognitoIdentity: false }),
-    flowLogRetentionDays: intRange(1, 3653, ' days').default(365),
+    /** Days VPC flow log records are kept. */
+    flowLogRetentionDays: z
+      .int({ error: retentionError })
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error: retentionError })
+      .default(365),
   })
   .superRefine((network, ctx) => {
-    if (cidrsOverlap(network.vpc.cidr, network.vpgCidr)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['vpc', 'cidr'],
-        input: network.vpc.cidr,
-        message: `expected a CIDR that does not overlap vpgCidr ${network.vpgCidr}: the GatePeer routes the VPG range through Canal`,
-      });
+    const problem = (path: (string | number)[], input: unknown, message: string): void => {
+      ctx.addIssue({ code: 'custom', path, input, message });
+    };
+    const vpcCidr = network.vpc.cidr;
+    const aligned = (block: string): boolean => cidrRange(block).first === addressOf(block);
+    if (!aligned(vpcCidr)) {
+      problem(
+        ['vpc', 'cidr'],
+        vpcCidr,
+        `expected a network address with the host bits zero such as ${canonical(vpcCidr)}`,
+      );
+    }
+    if (!aligned(network.vpgCidr)) {
+      problem(
+        ['vpgCidr'],
+        network.vpgCidr,
+        `expected a network address with the host bits zero such as ${canonical(network.vpgCidr)}`,
+      );
+    }
+    const bits = Number(vpcCidr.split('/')[1]);
+    if (bits < 16 || bits > 28) {
+      problem(['vpc', 'cidr'], vpcCidr, 'expected a VPC CIDR block from /16 to /28 (the sizes AWS allows)');
+    }
+    if (cidrsOverlap(vpcCidr, network.vpgCidr)) {
+      problem(
+        ['vpc', 'cidr'],
+        vpcCidr,
+        `expected a CIDR that does not overlap vpgCidr ${network.vpgCidr}: the GatePeer routes the VPG range through Canal`,
+      );
+    }
+    if (network.vpc.mode === 'import') {
+      const { routeTableIds, subnetIds, availabilityZones: zones } = network.vpc;
+      if (new Set(routeTableIds).size !== routeTableIds.length) {
+        problem(['vpc', 'routeTableIds'], routeTableIds, 'expected distinct route table ids');
+      }
+      if (subnetIds.length !== zones.length) {
+        problem(
+          ['vpc', 'subnetIds'],
+          subnetIds,
+          `expected one subnet id per availability zone (${zones.length}), in the order of availabilityZones`,
+        );
+      }
     }
   });
+
+function addressOf(block: string): number {
+  return block
+    .split('/')[0]
+    .split('.')
+    .reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+function canonical(block: string): string {
+  const { first } = cidrRange(block);
+  const octets = [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256);
+  return `${octets.join('.')}/${block.split('/')[1]}`;
+}
 
 export type ClosedNetworkConfig = z.output<typeof closedNetworkSection>;

@@ -1,0 +1,79 @@
+import { Arn, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CustomerManagedKey } from './customer-managed-key';
+
+export interface VpcFlowLogProps {
+  readonly vpc: ec2.IVpc;
+  /** The log group's name (named so the key policy can name it). */
+  readonly logGroupName: string;
+  /**
+   * Days flow log records are kept: one of the periods CloudWatch Logs accepts.
+   * @default 365
+   */
+  readonly retentionDays?: number;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Every accepted and rejected flow of the VPC, to CloudWatch Logs encrypted with a customer managed key.
+ * CloudWatch Logs rather than the Data stack's log bucket: the Network stack then needs nothing from the Data
+ * stack, which depends on it (the bucket policy names this stack's endpoint).
+ */
+export class VpcFlowLog extends Construct {
+  public readonly flowLog: ec2.FlowLog;
+  public readonly logGroup: logs.LogGroup;
+  public readonly key: CustomerManagedKey;
+
+  constructor(scope: Construct, id: string, props: VpcFlowLogProps) {
+    super(scope, id);
+    const retentionDays = props.retentionDays ?? 365;
+    if (!(Object.values(logs.RetentionDays) as number[]).includes(retentionDays)) {
+      throw new Error(
+        `VpcFlowLog retentionDays must be a period CloudWatch Logs accepts, got: ${retentionDays}`,
+      );
+    }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const stack = Stack.of(this);
+
+    this.key = new CustomerManagedKey(this, 'Key', {
+      description: `Encrypts the VPC flow logs in ${props.logGroupName}`,
+      removalPolicy,
+    });
+    const logGroupArn = Arn.format(
+      {
+        service: 'logs',
+        resource: 'log-group',
+        resourceName: props.logGroupName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      stack,
+    );
+    // CloudWatch Logs encrypts with the key on the log group's behalf, and only for this log group.
+    this.key.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsForTheFlowLogGroup',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        // In a key policy, "*" means this key.
+        resources: ['*'],
+        conditions: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn } },
+      }),
+    );
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: props.logGroupName,
+      encryptionKey: this.key.key,
+      retention: retentionDays as logs.RetentionDays,
+      removalPolicy,
+    });
+    this.flowLog = new ec2.FlowLog(this, 'Resource', {
+      resourceType: ec2.FlowLogResourceType.fromVpc(props.vpc),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.logGroup),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+  }
+}
