@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBundleCommand } from './bundle';
 
 /**
  * The operator CLI (`npx keyless …`). Each capability registers its commands here from its own module,
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
+  registerBundleCommand(program);
   return program;
 }

@@ -1,0 +1,234 @@
+#!/bin/sh
+# install.sh — installs an unpacked keyless-iot device bundle (made by `npx keyless bundle`) on this device,
+# then fetches credentials once to prove the device can get them. Run as root from the bundle directory:
+#
+#   sh install.sh [--key FILE] [--user NAME] [--skip-check]
+#
+#   --key FILE     the private key this device made its CSR with (bundles built with --key-on-device carry
+#                  no key); not needed when the bundle has one or a previous install put one in place
+#   --user NAME    service user that owns the key, the certificate and the credential cache (default keyless;
+#                  created when absent)
+#   --skip-check   do not fetch credentials at the end (e.g. installing an image offline)
+#
+# Installs /opt/keyless/{bin,certs,examples}, /etc/keyless/device.json, the AWS CLI profile
+# /etc/keyless/aws-config, /usr/local/bin/keyless-credentials and the cache directory /var/cache/keyless.
+# Safe to re-run: every file is replaced atomically and nothing else is touched.
+#
+# KEYLESS_ROOT=DIR installs under DIR instead of / (tests, image building). Users are then neither created nor
+# given ownership (that would change the machine running the install, not the image), and neither are they
+# when not running as root: files stay owned by whoever runs the script, and the script says so.
+set -eu
+
+umask 022
+
+say() { printf 'keyless install: %s\n' "$*"; }
+fail() {
+  printf 'keyless install: %s\n' "$*" >&2
+  exit 1
+}
+
+key_source=''
+user=${KEYLESS_USER:-keyless}
+check=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --key)
+      [ $# -ge 2 ] || fail "--key needs a file argument"
+      key_source=$2
+      shift 2
+      ;;
+    --key=*)
+      key_source=${1#--key=}
+      shift
+      ;;
+    --user)
+      [ $# -ge 2 ] || fail "--user needs a name"
+      user=$2
+      shift 2
+      ;;
+    --user=*)
+      user=${1#--user=}
+      shift
+      ;;
+    --skip-check)
+      check=0
+      shift
+      ;;
+    -h | --help)
+      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *) fail "unknown argument '$1' (usage: sh install.sh [--key FILE] [--user NAME] [--skip-check])" ;;
+  esac
+done
+case $user in
+  '' | -* | *[!A-Za-z0-9._-]*) fail "--user must be a plain user name, got '$user'" ;;
+esac
+
+root=${KEYLESS_ROOT:-}
+root=${root%/}
+case $root in
+  *[!A-Za-z0-9._/-]*) fail "KEYLESS_ROOT may only contain letters, digits and . _ / -, got '$root'" ;;
+esac
+if [ -n "$root" ]; then
+  case $root in /*) ;; *) fail "KEYLESS_ROOT must be an absolute path, got '$root'" ;; esac
+fi
+
+bundle=$(cd "$(dirname "$0")" && pwd) || fail "cannot find the bundle directory"
+[ -f "$bundle/device.json" ] || fail "no device.json next to install.sh: run it from an unpacked bundle"
+
+for tool in jq curl flock; do
+  command -v "$tool" >/dev/null 2>&1 ||
+    fail "$tool is not installed; keyless-credentials needs curl, jq and flock (Debian: apt-get install curl jq util-linux)"
+done
+
+if command -v sha256sum >/dev/null 2>&1; then
+  (cd "$bundle" && sha256sum -c SHA256SUMS >/dev/null 2>&1) ||
+    fail "the bundle does not match its SHA256SUMS: it was damaged or changed in transit; copy the .tar.gz again"
+else
+  say "sha256sum not found: skipping the integrity check of the bundle"
+fi
+
+source=$(jq -r '.source // empty' "$bundle/device.json") || fail "$bundle/device.json is not valid JSON"
+case $source in
+  x509 | krypton) ;;
+  *) fail "$bundle/device.json: source must be x509 or krypton, got '$source'" ;;
+esac
+
+# Ownership is managed only on a real install as root; see the header for why.
+manage_owner=0
+if [ -n "$root" ]; then
+  say "KEYLESS_ROOT is set: installing under $root without creating users or changing owners"
+elif [ "$(id -u)" -ne 0 ]; then
+  say "not running as root: files stay owned by $(id -un); no service user is created"
+else
+  manage_owner=1
+fi
+
+if [ "$manage_owner" = 1 ] && ! id "$user" >/dev/null 2>&1; then
+  if command -v useradd >/dev/null 2>&1; then
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user" ||
+      fail "cannot create service user $user"
+  elif command -v adduser >/dev/null 2>&1; then
+    adduser -S -D -H -h /nonexistent -s /sbin/nologin "$user" || fail "cannot create service user $user"
+  else
+    fail "service user $user does not exist and neither useradd nor adduser is available: create it, or pass --user"
+  fi
+  say "created service user $user"
+fi
+
+prefix=$root/opt/keyless
+etc=$root/etc/keyless
+cache=$root/var/cache/keyless
+
+# put SRC DEST MODE [OWNER] — copy through a temporary file in DEST's directory, so a re-run or a power cut
+# never leaves a half-written file in place.
+put() {
+  tmp=$2.tmp.$$
+  rm -f "$tmp"
+  cp "$1" "$tmp" || fail "cannot write $2"
+  chmod "$3" "$tmp"
+  if [ "${4:-}" != '' ] && [ "$manage_owner" = 1 ]; then chown "$4" "$tmp" || fail "cannot give $2 to $4"; fi
+  mv -f "$tmp" "$2" || fail "cannot replace $2"
+}
+
+mkdir -p "$prefix/bin" "$prefix/certs" "$prefix/examples" "$etc" "$cache" || fail "cannot create directories under ${root:-/}"
+chmod 0755 "$prefix" "$prefix/bin" "$prefix/certs" "$prefix/examples" "$etc"
+chmod 0700 "$cache"
+[ "$manage_owner" = 0 ] || chown "$user" "$cache" || fail "cannot give $cache to $user"
+
+put "$bundle/bin/keyless-credentials" "$prefix/bin/keyless-credentials" 0755
+for example in "$bundle"/examples/*; do
+  [ -f "$example" ] || continue
+  mode=0644
+  [ -x "$example" ] && mode=0755
+  put "$example" "$prefix/examples/${example##*/}" "$mode"
+done
+mkdir -p "$root/usr/local/bin"
+ln -sf "$prefix/bin/keyless-credentials" "$root/usr/local/bin/keyless-credentials"
+
+if [ "$source" = x509 ]; then
+  put "$bundle/certs/AmazonRootCA1.pem" "$prefix/certs/AmazonRootCA1.pem" 0644
+  put "$bundle/certs/certificate.pem.crt" "$prefix/certs/certificate.pem.crt" 0600 "$user"
+  key=$prefix/certs/private.pem.key
+  if [ -f "$bundle/certs/private.pem.key" ]; then
+    put "$bundle/certs/private.pem.key" "$key" 0600 "$user"
+  elif [ -n "$key_source" ]; then
+    [ -r "$key_source" ] || fail "--key $key_source is not a readable file"
+    put "$key_source" "$key" 0600 "$user"
+  elif [ -f "$key" ]; then
+    say "keeping the private key already installed at $key"
+  else
+    fail "this bundle has no private key (the device made its own CSR): pass --key FILE with the key the CSR was made from"
+  fi
+  # A key from another CSR fails much later at the TLS handshake; compare public keys now when we can.
+  if command -v openssl >/dev/null 2>&1; then
+    cert_pub=$(openssl x509 -in "$prefix/certs/certificate.pem.crt" -noout -pubkey 2>/dev/null) || cert_pub=''
+    key_pub=$(openssl pkey -in "$key" -pubout 2>/dev/null) || key_pub=''
+    if [ -z "$cert_pub" ] || [ "$cert_pub" != "$key_pub" ]; then
+      fail "the private key at $key does not belong to this bundle's certificate"
+    fi
+  fi
+fi
+
+# device.json and the profile name absolute paths under /; move them under KEYLESS_ROOT when it is set.
+tmp_config=$etc/device.json.tmp.$$
+# shellcheck disable=SC2016 # $r is a jq variable
+jq --arg r "$root" '
+  .cacheDir |= (if . then $r + . else . end)
+  | if .x509 then .x509 |= (.certFile = $r + .certFile | .keyFile = $r + .keyFile
+                           | if .caFile then .caFile = $r + .caFile else . end)
+    else . end' "$bundle/device.json" >"$tmp_config" || fail "cannot write $etc/device.json"
+chmod 0644 "$tmp_config"
+mv -f "$tmp_config" "$etc/device.json"
+
+tmp_profile=$etc/aws-config.tmp.$$
+sed -e "s#/opt/keyless#$prefix#g" -e "s#/etc/keyless#$etc#g" "$bundle/aws-config" >"$tmp_profile" ||
+  fail "cannot write $etc/aws-config"
+chmod 0644 "$tmp_profile"
+mv -f "$tmp_profile" "$etc/aws-config"
+
+say "installed the helper in $prefix, the configuration in $etc/device.json and the AWS CLI profile in $etc/aws-config"
+
+[ "$check" = 1 ] || {
+  say "skipping the credentials check (--skip-check)"
+  exit 0
+}
+
+helper=$prefix/bin/keyless-credentials
+errors=$cache/install-check.err
+rm -f "$errors"
+# Run as the service user so the cache it writes is the one it will use; stdout (credentials) stays in a
+# variable and is never printed.
+set +e
+if [ "$manage_owner" = 1 ]; then
+  if command -v runuser >/dev/null 2>&1; then
+    answer=$(runuser -u "$user" -- "$helper" --config "$etc/device.json" --force-refresh 2>"$errors")
+  else
+    # shellcheck disable=SC2016 # $0 and $1 expand in the service user's shell, not here
+    answer=$(su -s /bin/sh -c '"$0" --config "$1" --force-refresh' "$user" "$helper" "$etc/device.json" 2>"$errors")
+  fi
+else
+  answer=$("$helper" --config "$etc/device.json" --force-refresh 2>"$errors")
+fi
+status=$?
+set -e
+cause=$(head -n 1 "$errors" 2>/dev/null) || cause=''
+rm -f "$errors"
+if [ "$status" -eq 0 ]; then
+  expiration=$(printf '%s' "$answer" | jq -r '.Expiration // empty' 2>/dev/null) || expiration=''
+  answer=''
+  say "OK: this device got short-lived AWS credentials (valid until ${expiration:-unknown})"
+  say "try: AWS_CONFIG_FILE=$etc/aws-config aws --profile keyless sts get-caller-identity"
+  exit 0
+fi
+answer=''
+case $status in
+  3) kind='the configuration is wrong' ;;
+  4) kind='the request was refused' ;;
+  5) kind='the endpoint could not be reached' ;;
+  6) kind='the answer was unusable' ;;
+  7) kind='a local problem (tools, cache directory)' ;;
+  *) kind="the helper failed with exit code $status" ;;
+esac
+fail "installed, but no credentials yet: $kind: ${cause#keyless-credentials: } (fix it and run install.sh again)"

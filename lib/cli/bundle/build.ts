@@ -1,0 +1,324 @@
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import pLimit from 'p-limit';
+import { stackName, type KeylessConfig } from '../../config';
+import { certificateOutputKey, fleetStackName } from '../../fleet/outputs';
+import { parseShardLock, shardLockFile } from '../../fleet/shard-lock';
+import { buildDeterministicTarGz, type ArchiveFile } from './archive';
+import { assertCallerMatches, certificatePem, iotEndpoint, StackOutputs, type BundleClients } from './aws';
+import { awsProfile, kryptonDeviceConfig, x509DeviceConfig, type DataOutputs } from './device-config';
+import { bundleReadme } from './readme';
+
+/** One device to bundle. */
+export type BundleTarget =
+  | { readonly name: string; readonly source: 'x509' }
+  | { readonly name: string; readonly source: 'krypton'; readonly mode: 'credentials' | 'open-id-token' };
+
+/** The outcome for one device. Errors are one line and never contain key material. */
+export interface DeviceBundleResult {
+  readonly name: string;
+  readonly source: 'x509' | 'krypton';
+  readonly file?: string;
+  readonly includesPrivateKey?: boolean;
+  readonly error?: string;
+}
+
+/** Progress callbacks: a bar on a TTY, plain lines otherwise, nothing in tests. */
+export interface BundleProgress {
+  start(total: number): void;
+  deviceDone(result: DeviceBundleResult): void;
+  stop(): void;
+}
+
+export interface BuildBundlesOptions {
+  readonly config: KeylessConfig;
+  readonly clients: BundleClients;
+  readonly targets: readonly BundleTarget[];
+  /** Holds `fleet/<env>/shards.json` and `fleet/<env>/<thing>/private.key`. */
+  readonly repoRoot: string;
+  /** The `device-scripts/` directory: helper, Root CA, examples, install.sh. */
+  readonly deviceScriptsDir: string;
+  /** Bundles go to `<outDir>/<env>/<name>.tar.gz`. */
+  readonly outDir: string;
+  /**
+   * Things without `fleet/<env>/<thing>/private.key` made their own CSR, so their key is already on the
+   * device: bundle them without a key instead of failing.
+   * @default false
+   */
+  readonly keyOnDevice?: boolean;
+  /** @default 3 */
+  readonly concurrency?: number;
+  readonly progress?: BundleProgress;
+}
+
+export interface BundleSummary {
+  readonly results: readonly DeviceBundleResult[];
+  readonly built: number;
+  readonly failed: number;
+}
+
+/** Where bundles of one environment go. */
+export function bundleDir(outDir: string, envName: string): string {
+  return path.join(outDir, envName);
+}
+
+/**
+ * Builds one deterministic archive per target from the deployed stacks. Problems that concern every device
+ * (credentials, account, region, the Data stack, the IoT endpoints, missing device scripts) throw; problems of
+ * one device (its Fleet stack, its certificate, its key) are reported in its result and the others go on.
+ */
+export async function buildBundles(options: BuildBundlesOptions): Promise<BundleSummary> {
+  const { config, clients } = options;
+  if (options.targets.length === 0) throw new Error('no devices to bundle');
+  const scripts = readDeviceScripts(options.deviceScriptsDir);
+
+  await assertCallerMatches(clients, config);
+  const stacks = new StackOutputs(clients, config);
+  const dataStack = stackName(config.names, 'Data');
+  const data: DataOutputs = {
+    deviceBucket: await stacks.require(dataStack, 'DeviceBucketName'),
+    deviceSecretName: await stacks.require(dataStack, 'DeviceSecretName'),
+    referenceTable: await stacks.require(dataStack, 'ReferenceTableName'),
+  };
+  const deviceScriptsPrefix = (await stacks.of(dataStack)).DeviceScriptsPrefix;
+
+  const x509 = options.targets.some((t) => t.source === 'x509');
+  const endpoints = x509
+    ? {
+        credentials: `https://${await iotEndpoint(clients, config, 'iot:CredentialProvider')}`,
+        mqtt: await iotEndpoint(clients, config, 'iot:Data-ATS'),
+      }
+    : undefined;
+  const shards = x509 ? readShardAssignments(options.repoRoot, config.envName) : undefined;
+
+  const outDir = bundleDir(options.outDir, config.envName);
+  // Bundles may hold private keys: only the operator reads them.
+  fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
+
+  const context: DeviceContext = {
+    options,
+    stacks,
+    data,
+    deviceScriptsPrefix,
+    scripts,
+    endpoints,
+    shards,
+    outDir,
+  };
+  const limit = pLimit(options.concurrency ?? 3);
+  options.progress?.start(options.targets.length);
+  try {
+    const results = await Promise.all(
+      options.targets.map((target) =>
+        limit(async () => {
+          let result: DeviceBundleResult;
+          try {
+            result = await bundleOne(context, target);
+          } catch (error) {
+            result = {
+              name: target.name,
+              source: target.source,
+              error: error instanceof Error ? error.message : String(error),
+            };
+          }
+          options.progress?.deviceDone(result);
+          return result;
+        }),
+      ),
+    );
+    const failed = results.filter((r) => r.error !== undefined).length;
+    return { results, built: results.length - failed, failed };
+  } finally {
+    options.progress?.stop();
+  }
+}
+
+interface DeviceScripts {
+  readonly helper: Buffer;
+  readonly rootCa: Buffer;
+  readonly installer: Buffer;
+  readonly examples: readonly ArchiveFile[];
+}
+
+interface DeviceContext {
+  readonly options: BuildBundlesOptions;
+  readonly stacks: StackOutputs;
+  readonly data: DataOutputs;
+  readonly deviceScriptsPrefix: string | undefined;
+  readonly scripts: DeviceScripts;
+  readonly endpoints: { credentials: string; mqtt: string } | undefined;
+  readonly shards: ReadonlyMap<string, number> | undefined;
+  readonly outDir: string;
+}
+
+async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<DeviceBundleResult> {
+  const { config } = context.options;
+  const files: ArchiveFile[] = [];
+  let includesPrivateKey = false;
+  let deviceConfig: object;
+  if (target.source === 'x509') {
+    const material = await x509Material(context, target.name);
+    const iotAccess = stackName(config.names, 'IotAccess');
+    deviceConfig = x509DeviceConfig({
+      config,
+      thingName: target.name,
+      credentialsEndpoint: context.endpoints!.credentials,
+      roleAlias: await context.stacks.require(iotAccess, 'RoleAliasName'),
+      data: context.data,
+    });
+    files.push({
+      path: 'certs/certificate.pem.crt',
+      mode: 0o600,
+      content: Buffer.from(material.certificatePem),
+    });
+    files.push({ path: 'certs/AmazonRootCA1.pem', mode: 0o644, content: context.scripts.rootCa });
+    if (material.privateKey) {
+      files.push({ path: 'certs/private.pem.key', mode: 0o600, content: material.privateKey });
+      includesPrivateKey = true;
+    }
+  } else {
+    // The Krypton bundle is useless until the identity pool exists: check it is deployed.
+    await context.stacks.require(stackName(config.names, 'KryptonAccess'), 'IdentityPoolId');
+    deviceConfig = kryptonDeviceConfig({
+      config,
+      mode: target.mode,
+      coverage: config.krypton?.coverage ?? 'jp',
+      data: context.data,
+    });
+  }
+
+  files.push(
+    { path: 'device.json', mode: 0o644, content: Buffer.from(`${JSON.stringify(deviceConfig, null, 2)}\n`) },
+    { path: 'aws-config', mode: 0o644, content: Buffer.from(awsProfile(config.region)) },
+    { path: 'install.sh', mode: 0o755, content: context.scripts.installer },
+    { path: 'bin/keyless-credentials', mode: 0o755, content: context.scripts.helper },
+    ...context.scripts.examples,
+    {
+      path: 'README.md',
+      mode: 0o644,
+      content: Buffer.from(
+        bundleReadme({
+          envName: config.envName,
+          name: target.name,
+          source: target.source,
+          region: config.region,
+          deviceBucket: context.data.deviceBucket,
+          deviceScriptsPrefix: context.deviceScriptsPrefix,
+          hasPrivateKey: includesPrivateKey,
+          mqttEndpoint: target.source === 'x509' ? context.endpoints?.mqtt : undefined,
+        }),
+      ),
+    },
+  );
+
+  const archive = buildDeterministicTarGz(target.name, files);
+  const file = path.join(context.outDir, `${target.name}.tar.gz`);
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, archive, { mode: 0o600 });
+  fs.renameSync(temporary, file);
+  return { name: target.name, source: target.source, file, includesPrivateKey };
+}
+
+async function x509Material(
+  context: DeviceContext,
+  thing: string,
+): Promise<{ certificatePem: string; privateKey?: Buffer }> {
+  const { config, repoRoot, keyOnDevice } = context.options;
+  const shard = context.shards?.get(thing);
+  if (shard === undefined) {
+    throw new Error(
+      `thing ${thing} has no Fleet stack yet (not in ${path.relative(process.cwd(), shardLockFile(repoRoot, config.envName)) || 'shards.json'}): ` +
+        `synthesize and deploy the fleet with \`npx cdk deploy -c env=${config.envName} --all\``,
+    );
+  }
+  const fleetStack = fleetStackName(config.envName, shard);
+  const outputKey = certificateOutputKey(thing);
+  const certificateId = (await context.stacks.of(fleetStack))[outputKey];
+  if (!certificateId) {
+    throw new Error(
+      `thing ${thing} has no certificate: stack ${fleetStack} has no output ${outputKey}. ` +
+        `Give it a CSR (\`npx keyless enroll --env ${config.envName} --thing ${thing}\`) and deploy \`npx cdk deploy -c env=${config.envName} ${fleetStack}\``,
+    );
+  }
+  const pem = await certificatePem(context.options.clients, config, certificateId, thing);
+
+  const keyFile = path.join(repoRoot, 'fleet', config.envName, thing, 'private.key');
+  const shownKeyFile = path.relative(process.cwd(), keyFile) || keyFile;
+  if (!fs.existsSync(keyFile)) {
+    if (keyOnDevice) return { certificatePem: pem };
+    throw new Error(
+      `missing private key ${shownKeyFile} for thing ${thing}: restore it, or, if the device made its own CSR ` +
+        `(keyless enroll --csr), bundle it with --key-on-device so install.sh takes the key already on the device`,
+    );
+  }
+  const privateKey = fs.readFileSync(keyFile);
+  assertKeyMatchesCertificate(privateKey, pem, shownKeyFile, thing, certificateId);
+  return { certificatePem: pem, privateKey };
+}
+
+/** A key that does not belong to the certificate would only fail later on the device, at the TLS handshake. */
+function assertKeyMatchesCertificate(
+  keyPem: Buffer,
+  certPem: string,
+  keyFile: string,
+  thing: string,
+  certificateId: string,
+): void {
+  let keyPublic: Buffer;
+  try {
+    keyPublic = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
+  } catch {
+    // The parser's message could quote key bytes: say only which file.
+    throw new Error(`${keyFile} is not a readable PEM private key`);
+  }
+  const certPublic = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  if (!keyPublic.equals(certPublic)) {
+    throw new Error(
+      `${keyFile} does not match certificate ${certificateId} of thing ${thing}: the key was replaced after the certificate was issued (re-enroll and redeploy the thing)`,
+    );
+  }
+}
+
+function readShardAssignments(repoRoot: string, envName: string): ReadonlyMap<string, number> {
+  const file = shardLockFile(repoRoot, envName);
+  if (!fs.existsSync(file)) return new Map();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: cannot read JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { lock, problems } = parseShardLock(raw);
+  if (!lock) throw new Error(`${file}: ${problems.join('; ')}`);
+  return new Map(Object.entries(lock.assignments));
+}
+
+function readDeviceScripts(dir: string): DeviceScripts {
+  const read = (relative: string): Buffer => {
+    const file = path.join(dir, relative);
+    if (!fs.existsSync(file)) throw new Error(`device script ${file} is missing: every bundle ships it`);
+    return fs.readFileSync(file);
+  };
+  const examplesDir = path.join(dir, 'examples');
+  const examples = fs.existsSync(examplesDir)
+    ? fs
+        .readdirSync(examplesDir)
+        .filter((name) => name.endsWith('.py'))
+        .sort()
+        .map((name): ArchiveFile => {
+          const content = fs.readFileSync(path.join(examplesDir, name));
+          return {
+            path: `examples/${name}`,
+            mode: content.subarray(0, 2).toString() === '#!' ? 0o755 : 0o644,
+            content,
+          };
+        })
+    : [];
+  return {
+    helper: read('bin/keyless-credentials'),
+    rootCa: read('AmazonRootCA1.pem'),
+    installer: read('install.sh'),
+    examples,
+  };
+}

@@ -1,0 +1,111 @@
+import type { KeylessConfig } from '../../config';
+
+/**
+ * Where `install.sh` puts things on the device. device.json and the AWS CLI profile in a bundle name these
+ * absolute paths; install.sh prefixes them with KEYLESS_ROOT when it installs into another root (tests).
+ */
+export const DEVICE_PATHS = {
+  prefix: '/opt/keyless',
+  helper: '/opt/keyless/bin/keyless-credentials',
+  certificate: '/opt/keyless/certs/certificate.pem.crt',
+  privateKey: '/opt/keyless/certs/private.pem.key',
+  rootCa: '/opt/keyless/certs/AmazonRootCA1.pem',
+  configDir: '/etc/keyless',
+  deviceConfig: '/etc/keyless/device.json',
+  awsConfig: '/etc/keyless/aws-config',
+  cacheDir: '/var/cache/keyless',
+} as const;
+
+/** The AWS CLI / SDK profile name install.sh writes. */
+export const PROFILE_NAME = 'keyless';
+
+/** Krypton's endpoint per SORACOM coverage type. */
+export const KRYPTON_ENDPOINTS: Readonly<Record<'jp' | 'global', string>> = {
+  jp: 'https://krypton.soracom.io:8036',
+  global: 'https://krypton.g.soracom.io:8036',
+};
+
+/**
+ * Refresh 20 minutes before expiry: above the 15 minutes at which the AWS CLI and SDKs re-run a
+ * credential_process, so they never see credentials that are about to expire.
+ */
+const REFRESH_MARGIN_SECONDS = 1200;
+
+/** What the data stack tells every device, in the sections the Python examples read. */
+export interface DataOutputs {
+  readonly deviceBucket: string;
+  readonly deviceSecretName: string;
+  readonly referenceTable: string;
+}
+
+export interface X509DeviceConfigInput {
+  readonly config: KeylessConfig;
+  readonly thingName: string;
+  readonly credentialsEndpoint: string;
+  readonly roleAlias: string;
+  readonly data: DataOutputs;
+}
+
+/**
+ * device.json for an X.509 device, per the helper contract in DESIGN.md. The `s3`, `secretsManager` and
+ * `dynamodb` sections are the defaults the Python examples read; the helper ignores them.
+ */
+export function x509DeviceConfig(input: X509DeviceConfigInput): object {
+  return {
+    source: 'x509',
+    region: input.config.region,
+    cacheDir: DEVICE_PATHS.cacheDir,
+    refreshMarginSeconds: REFRESH_MARGIN_SECONDS,
+    x509: {
+      endpoint: input.credentialsEndpoint,
+      roleAlias: input.roleAlias,
+      thingName: input.thingName,
+      certFile: DEVICE_PATHS.certificate,
+      keyFile: DEVICE_PATHS.privateKey,
+      caFile: DEVICE_PATHS.rootCa,
+    },
+    s3: { bucket: input.data.deviceBucket, prefix: `things/${input.thingName}/` },
+    secretsManager: { secretId: input.data.deviceSecretName },
+    dynamodb: { tableName: input.data.referenceTable },
+  };
+}
+
+export interface KryptonDeviceConfigInput {
+  readonly config: KeylessConfig;
+  readonly mode: 'credentials' | 'open-id-token';
+  readonly coverage: 'jp' | 'global';
+  readonly data: DataOutputs;
+}
+
+/**
+ * device.json for a SORACOM SIM: no certificate, no key. Krypton recognises the SIM from its Air session and
+ * SORACOM's public certificate is checked against the system trust store, so no caFile either. The S3 prefix
+ * (`krypton/<identity id>/`) is only known once Cognito has issued the identity, so it is left to the device.
+ */
+export function kryptonDeviceConfig(input: KryptonDeviceConfigInput): object {
+  return {
+    source: 'krypton',
+    region: input.config.region,
+    cacheDir: DEVICE_PATHS.cacheDir,
+    refreshMarginSeconds: REFRESH_MARGIN_SECONDS,
+    krypton: {
+      endpoint: KRYPTON_ENDPOINTS[input.coverage],
+      mode: input.mode,
+      coverage: input.coverage,
+    },
+    s3: { bucket: input.data.deviceBucket },
+    dynamodb: { tableName: input.data.referenceTable },
+  };
+}
+
+/** The AWS CLI profile install.sh writes to /etc/keyless/aws-config. */
+export function awsProfile(region: string): string {
+  return [
+    '# AWS CLI / SDK profile for this device: short-lived credentials from keyless-credentials, no stored key.',
+    `# Use: AWS_CONFIG_FILE=${DEVICE_PATHS.awsConfig} AWS_PROFILE=${PROFILE_NAME} aws s3 ls`,
+    `[profile ${PROFILE_NAME}]`,
+    `region = ${region}`,
+    `credential_process = ${DEVICE_PATHS.helper} --config ${DEVICE_PATHS.deviceConfig}`,
+    '',
+  ].join('\n');
+}
