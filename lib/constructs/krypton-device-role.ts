@@ -26,7 +26,8 @@ export interface KryptonDeviceRoleProps {
 /** The Cognito identity id of the caller: `<region>:<uuid>`, the same for every call from one SIM. */
 export const COGNITO_SUB = '${cognito-identity.amazonaws.com:sub}';
 
-const PREFIX = /^[\w!.*'()-]+(\/[\w!.*'()-]+)*\/$/;
+// S3's safe key characters without * (a wildcard in a policy resource).
+const PREFIX = /^[\w!.'()-]+(\/[\w!.'()-]+)*\/$/;
 
 /**
  * What a device with Krypton credentials may do: read (and scan) the reference table, read and write its own

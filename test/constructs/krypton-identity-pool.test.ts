@@ -1,0 +1,65 @@
+import { Aws, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { KryptonIdentityPool } from '../../lib/constructs/krypton-identity-pool';
+import { testApp } from '../support/cdk-app';
+
+function build(props: { identityPoolName?: string; developerProviderName?: string } = {}) {
+  const stack = new Stack(testApp(), 'Test', { env: { account: '111111111111', region: 'ap-northeast-1' } });
+  const pool = new KryptonIdentityPool(stack, 'Pool', {
+    identityPoolName: props.identityPoolName ?? 'keyless test',
+    developerProviderName: props.developerProviderName ?? 'keyless.test',
+  });
+  return { stack, pool, template: Template.fromStack(stack) };
+}
+
+describe('KryptonIdentityPool', () => {
+  it('is a developer-provider pool without unauthenticated identities or classic flow', () => {
+    const { template } = build();
+    template.hasResourceProperties('AWS::Cognito::IdentityPool', {
+      IdentityPoolName: 'keyless test',
+      DeveloperProviderName: 'keyless.test',
+      AllowUnauthenticatedIdentities: false,
+      AllowClassicFlow: false,
+    });
+  });
+
+  it('has its L1 pool as the default child and exposes the provider name', () => {
+    const { pool } = build();
+    expect(pool.identityPool.node.id).toBe('Resource');
+    expect(pool.developerProviderName).toBe('keyless.test');
+  });
+
+  it('leaves out the unauthenticated role the L2 would add', () => {
+    const { template } = build();
+    template.resourceCountIs('AWS::IAM::Role', 1);
+    template.hasResourceProperties('AWS::Cognito::IdentityPoolRoleAttachment', {
+      Roles: { authenticated: Match.anyValue(), unauthenticated: Match.absent() },
+    });
+  });
+
+  it('gives the authenticated role no permissions of its own', () => {
+    const { template } = build();
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      Policies: Match.absent(),
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+
+  it('rejects a developer provider name Cognito would refuse', () => {
+    expect(() => build({ developerProviderName: 'keyless/dev' })).toThrow(
+      'developerProviderName must be 1-128 characters from a-z A-Z 0-9 _ . -, got: keyless/dev',
+    );
+    expect(() => build({ developerProviderName: 'x'.repeat(129) })).toThrow(/^developerProviderName must be/);
+  });
+
+  it('rejects a pool name Cognito would refuse', () => {
+    expect(() => build({ identityPoolName: 'keyless*dev' })).toThrow(
+      'identityPoolName must be 1-128 characters from a-z A-Z 0-9 _ space + = , . @ -, got: keyless*dev',
+    );
+  });
+
+  it('skips the checks for tokens', () => {
+    expect(() => build({ developerProviderName: Aws.STACK_NAME })).not.toThrow();
+  });
+});
