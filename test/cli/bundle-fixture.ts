@@ -114,13 +114,6 @@ export function certificateIdOf(thing: string): string {
   return Buffer.from(thing.padEnd(32, '0')).toString('hex').slice(0, 64);
 }
 
-export interface FixtureOptions {
-  /** Answer for DescribeEndpoint(iot:CredentialProvider). */
-  readonly credentialsEndpoint?: string;
-  /** device-scripts/AmazonRootCA1.pem is replaced by this CA (the e2e test's emulator CA). */
-  readonly rootCaPem?: string;
-}
-
 /**
  * A deployed dev environment as the bundle command sees it: the stacks' outputs, the IoT endpoints and
  * certificates behind `aws-sdk-client-mock`, and a repository root whose fleet/dev holds the shard lock and
@@ -141,11 +134,11 @@ export class BundleFixture {
   readonly sts = mockClient(STSClient);
   /** Stacks DescribeStacks knows; tests delete or change entries to break the environment. */
   stacks: Record<string, Stack> = {};
-  private outputs = 0;
+  /** Answer for DescribeEndpoint(iot:CredentialProvider); the e2e test points it at its emulator. */
+  credentialsEndpoint = CREDENTIALS_ENDPOINT;
 
-  constructor(private readonly options: FixtureOptions = {}) {
+  constructor() {
     cpSync(DEVICE_SCRIPTS, this.deviceScriptsDir, { recursive: true });
-    if (options.rootCaPem) writeFileSync(join(this.deviceScriptsDir, 'AmazonRootCA1.pem'), options.rootCaPem);
     const fleet = join(this.repoRoot, 'fleet', 'dev');
     mkdirSync(join(fleet, 'sensor-001'), { recursive: true });
     writeFileSync(
@@ -194,7 +187,6 @@ export class BundleFixture {
       }),
     };
     this.cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
-      this.outputs += 1;
       const found = this.stacks[input.StackName];
       if (!found) {
         const error = new Error(`Stack with id ${input.StackName} does not exist`);
@@ -205,7 +197,7 @@ export class BundleFixture {
     });
     this.iot
       .on(DescribeEndpointCommand, { endpointType: 'iot:CredentialProvider' })
-      .resolves({ endpointAddress: this.options.credentialsEndpoint ?? CREDENTIALS_ENDPOINT })
+      .resolves({ endpointAddress: this.credentialsEndpoint })
       .on(DescribeEndpointCommand, { endpointType: 'iot:Data-ATS' })
       .resolves({ endpointAddress: MQTT_ENDPOINT });
     for (const [thing, cert] of Object.entries(this.certificates)) {
@@ -222,6 +214,11 @@ export class BundleFixture {
       Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Operator/alice`,
       UserId: 'AROAEXAMPLE:alice',
     });
+  }
+
+  /** Bundles then trust this CA instead of Amazon Root CA 1 (the e2e test's emulators use a test CA). */
+  useRootCa(pem: string): void {
+    writeFileSync(join(this.deviceScriptsDir, 'AmazonRootCA1.pem'), pem);
   }
 
   /** Real SDK clients (their sends go to the mocks) in the environment's region, or another. */

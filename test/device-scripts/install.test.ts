@@ -1,0 +1,249 @@
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { buildBundles, type BundleTarget } from '../../lib/cli/bundle/build';
+import { BundleFixture, DEVICE_BUCKET, deviceConfigContract, ROLE_ALIAS } from '../cli/bundle-fixture';
+import { CredentialsProviderEmulator } from '../emulators/credentials-provider';
+import { LocalS3 } from '../support/local-aws';
+import { ProcessResult, runProcess } from '../support/run-process';
+import { requireTool, TOOLS } from '../support/test-tools';
+
+/**
+ * End to end on loopback: `keyless bundle` output (the IoT endpoint pointed at the credentials-provider
+ * emulator, the emulator's test CA in place of Amazon Root CA 1) unpacked into a temporary root, installed with
+ * install.sh under KEYLESS_ROOT, then used by the installed helper and by the AWS CLI with the installed profile.
+ */
+const fixture = new BundleFixture();
+const provider = new CredentialsProviderEmulator({
+  certPem: fixture.pki.server.certPem,
+  keyPem: fixture.pki.server.keyPem,
+  clientCaPem: fixture.pki.ca.certPem,
+});
+const s3 = new LocalS3([DEVICE_BUCKET]);
+let aws: string;
+let bundles: string;
+let roots = 0;
+
+beforeAll(async () => {
+  aws = requireTool(TOOLS.aws);
+  for (const tool of ['dash', 'jq', 'curl', 'flock', 'openssl', 'tar', 'sha256sum']) requireTool(tool);
+  provider.registerCertificate(fixture.certificates['sensor-001'].fingerprint256, { things: ['sensor-001'] });
+  // sensor-002's certificate is deliberately unknown to the provider: its install must report why.
+  provider.addRoleAlias({ name: ROLE_ALIAS });
+  const endpoint = await provider.start();
+  await s3.start();
+  fixture.credentialsEndpoint = `127.0.0.1:${endpoint.port}`;
+  fixture.reset();
+  fixture.useRootCa(fixture.pki.ca.certPem);
+  bundles = mkdtempSync(join(fixture.dir, 'bundles-'));
+  const targets: BundleTarget[] = [
+    { name: 'sensor-001', source: 'x509' },
+    { name: 'sensor-002', source: 'x509' },
+    { name: 'sim-001', source: 'krypton', mode: 'credentials' },
+  ];
+  const summary = await buildBundles({
+    config: fixture.config,
+    clients: fixture.clients(),
+    targets,
+    repoRoot: fixture.repoRoot,
+    deviceScriptsDir: fixture.deviceScriptsDir,
+    outDir: bundles,
+    keyOnDevice: true,
+  });
+  expect(summary.failed).toBe(0);
+});
+
+afterAll(async () => {
+  await s3.stop();
+  await provider.stop();
+  fixture.dispose();
+});
+
+/** Environment without the test runner's AWS_* and KEYLESS_* settings; quick helper retries. */
+function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('KEYLESS_') && !key.startsWith('AWS_')) env[key] = value;
+  }
+  return { ...env, KEYLESS_RETRY_BASE_MS: '50', KEYLESS_MAX_TIME: '5', KEYLESS_MAX_ATTEMPTS: '2', ...extra };
+}
+
+/** A fresh device root with the bundle unpacked in <root>/tmp, as an operator would copy it over. */
+function unpack(name: string): { root: string; bundle: string } {
+  roots += 1;
+  const root = join(fixture.dir, `device-${roots}`);
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  execFileSync('tar', ['-xzf', join(bundles, 'dev', `${name}.tar.gz`), '-C', join(root, 'tmp')]);
+  return { root, bundle: join(root, 'tmp', name) };
+}
+
+function install(root: string, bundle: string, args: readonly string[] = []): Promise<ProcessResult> {
+  return runProcess('dash', [join(bundle, 'install.sh'), ...args], { env: cleanEnv({ KEYLESS_ROOT: root }) });
+}
+
+function mode(file: string): number {
+  return statSync(file).mode & 0o777;
+}
+
+describe('install.sh from a bundle, then the installed helper and AWS CLI', () => {
+  test('X.509 bundle with its key: installs, gets credentials, and aws s3 sync works with the installed profile', async () => {
+    const { root, bundle } = unpack('sensor-001');
+
+    const result = await install(root, bundle);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('KEYLESS_ROOT is set: installing under');
+    expect(result.stdout).toMatch(
+      /OK: this device got short-lived AWS credentials \(valid until \d{4}-\d\d-\d\dT/,
+    );
+    for (const secret of provider.issuer.secrets()) expect(result.stdout).not.toContain(secret);
+
+    expect(mode(join(root, 'opt/keyless/certs/private.pem.key'))).toBe(0o600);
+    expect(mode(join(root, 'opt/keyless/certs/certificate.pem.crt'))).toBe(0o600);
+    expect(mode(join(root, 'opt/keyless/bin/keyless-credentials'))).toBe(0o755);
+    expect(mode(join(root, 'var/cache/keyless'))).toBe(0o700);
+    expect(readlinkSync(join(root, 'usr/local/bin/keyless-credentials'))).toBe(
+      join(root, 'opt/keyless/bin/keyless-credentials'),
+    );
+    const installed = JSON.parse(readFileSync(join(root, 'etc/keyless/device.json'), 'utf8'));
+    expect(deviceConfigContract.safeParse(installed).error?.issues ?? []).toEqual([]);
+    expect(installed.x509).toMatchObject({
+      thingName: 'sensor-001',
+      certFile: join(root, 'opt/keyless/certs/certificate.pem.crt'),
+      keyFile: join(root, 'opt/keyless/certs/private.pem.key'),
+      caFile: join(root, 'opt/keyless/certs/AmazonRootCA1.pem'),
+    });
+    expect(installed.cacheDir).toBe(join(root, 'var/cache/keyless'));
+
+    // The installed helper, by its default config location overridden the documented way.
+    const helper = await runProcess('dash', [join(root, 'opt/keyless/bin/keyless-credentials')], {
+      env: cleanEnv({ KEYLESS_CONFIG: join(root, 'etc/keyless/device.json') }),
+    });
+    expect(helper.code).toBe(0);
+    expect(JSON.parse(helper.stdout)).toMatchObject({ Version: 1, AccessKeyId: 'S3RVER' });
+
+    // The AWS CLI with the profile install.sh wrote (only the endpoint is pointed at s3rver).
+    const outbox = join(root, 'outbox');
+    mkdirSync(join(outbox, 'readings'), { recursive: true });
+    writeFileSync(join(outbox, 'readings', 'temperature.csv'), 'time,celsius\n1,21.5\n');
+    writeFileSync(join(outbox, 'status.json'), '{"ok":true}');
+    const awsEnv = cleanEnv({
+      HOME: root,
+      AWS_CONFIG_FILE: join(root, 'etc/keyless/aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(root, 'no-credentials-file'),
+      AWS_PROFILE: 'keyless',
+      AWS_PAGER: '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    const prefix = `s3://${DEVICE_BUCKET}/things/sensor-001/`;
+    const sync = await runProcess(
+      aws,
+      ['--endpoint-url', s3.url, 's3', 'sync', outbox, prefix, '--only-show-errors'],
+      {
+        env: awsEnv,
+        timeoutMs: 90000,
+      },
+    );
+    expect(sync.stderr).toBe('');
+    expect(sync.code).toBe(0);
+    const back = join(root, 'restored');
+    const restore = await runProcess(
+      aws,
+      ['--endpoint-url', s3.url, 's3', 'sync', prefix, back, '--only-show-errors'],
+      {
+        env: awsEnv,
+        timeoutMs: 90000,
+      },
+    );
+    expect(restore.code).toBe(0);
+    expect(readFileSync(join(back, 'readings', 'temperature.csv'), 'utf8')).toBe('time,celsius\n1,21.5\n');
+    expect(readFileSync(join(back, 'status.json'), 'utf8')).toBe('{"ok":true}');
+  });
+
+  test('running install.sh again is safe: same files, credentials still fine, no leftovers', async () => {
+    const { root, bundle } = unpack('sensor-001');
+    expect((await install(root, bundle)).code).toBe(0);
+    const before = readFileSync(join(root, 'etc/keyless/device.json'));
+
+    const again = await install(root, bundle);
+
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('OK: this device got short-lived AWS credentials');
+    expect(readFileSync(join(root, 'etc/keyless/device.json')).equals(before)).toBe(true);
+    const leftovers = execFileSync('find', [root, '-name', '*.tmp.*']).toString();
+    expect(leftovers).toBe('');
+  });
+
+  test('a device-made CSR: install asks for the key, refuses a key of another certificate, then reports the mapped cause', async () => {
+    const { root, bundle } = unpack('sensor-002');
+
+    const noKey = await install(root, bundle);
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toBe(
+      'keyless install: this bundle has no private key (the device made its own CSR): pass --key FILE with the key the CSR was made from\n',
+    );
+
+    const wrongKey = await install(root, bundle, ['--key', fixture.certificates['sensor-001'].keyFile]);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toContain("does not belong to this bundle's certificate");
+
+    // The right key installs, but the provider does not know this certificate: install says why, in one line.
+    const refused = await install(root, bundle, ['--key', fixture.certificates['sensor-002'].keyFile]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^keyless install: installed, but no credentials yet: the request was refused: the certificate is not registered and active .* \(fix it and run install.sh again\)\n$/,
+    );
+    expect(mode(join(root, 'opt/keyless/certs/private.pem.key'))).toBe(0o600);
+    expect(readFileSync(join(root, 'opt/keyless/certs/private.pem.key'), 'utf8')).toBe(
+      fixture.certificates['sensor-002'].keyPem,
+    );
+  });
+
+  test('a Krypton bundle installs no certificate or key and writes the SIM configuration', async () => {
+    const { root, bundle } = unpack('sim-001');
+
+    const result = await install(root, bundle, ['--skip-check']);
+
+    expect(result.code).toBe(0);
+    expect(existsSync(join(root, 'opt/keyless/certs/certificate.pem.crt'))).toBe(false);
+    expect(existsSync(join(root, 'opt/keyless/certs/private.pem.key'))).toBe(false);
+    const installed = JSON.parse(readFileSync(join(root, 'etc/keyless/device.json'), 'utf8'));
+    expect(deviceConfigContract.safeParse(installed).error?.issues ?? []).toEqual([]);
+    expect(installed).toMatchObject({ source: 'krypton', cacheDir: join(root, 'var/cache/keyless') });
+    expect(readFileSync(join(root, 'etc/keyless/aws-config'), 'utf8')).toContain(
+      `credential_process = ${join(root, 'opt/keyless/bin/keyless-credentials')} --config ${join(root, 'etc/keyless/device.json')}`,
+    );
+  });
+
+  test('a tampered bundle is refused before anything is installed', async () => {
+    const { root, bundle } = unpack('sensor-001');
+    writeFileSync(join(bundle, 'device.json'), '{"source":"x509"}');
+
+    const result = await install(root, bundle);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('the bundle does not match its SHA256SUMS');
+    expect(lstatSync(root).isDirectory()).toBe(true);
+    expect(existsSync(join(root, 'opt'))).toBe(false);
+  });
+
+  test('install.sh is shellcheck clean', async () => {
+    const result = await runProcess(requireTool('shellcheck'), [
+      '-s',
+      'sh',
+      join(fixture.deviceScriptsDir, 'install.sh'),
+    ]);
+    expect(result.stdout).toBe('');
+    expect(result.code).toBe(0);
+  });
+});
