@@ -104,6 +104,30 @@ describe('policy evaluator (the oracle the isolation tests rely on)', () => {
     expect(ask('arn:aws:iam::210987654321:role/soracom')).toBe('implicit-deny');
   });
 
+  it('compares numeric keys, and a numeric condition on an absent key does not hold', () => {
+    const tls: PolicyDocumentJson = {
+      Statement: [
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+        {
+          Effect: 'Deny',
+          Action: 's3:*',
+          Resource: '*',
+          Condition: { NumericLessThan: { 's3:TlsVersion': '1.2' } },
+        },
+      ],
+    };
+    const ask = (version?: string) =>
+      evaluatePolicy(tls, {
+        action: 's3:GetObject',
+        resource: 'arn:aws:s3:::b/k',
+        context: { 's3:TlsVersion': version },
+      });
+    expect(ask('1.0')).toBe('deny');
+    expect(ask('1.2')).toBe('allow');
+    expect(ask('1.3')).toBe('allow');
+    expect(ask(undefined)).toBe('allow');
+  });
+
   it('flattens Fn::Join, Ref and Fn::GetAtt', () => {
     expect(
       flattenIntrinsics(

@@ -7,7 +7,7 @@
  *   `${cognito-identity.amazonaws.com:sub}` or `${credentials-iot:ThingName}` from the request context
  *   (a variable missing from the context makes that resource match nothing);
  * - Principal (for trust policies) when the request names one;
- * - conditions: String(Not)Equals(IgnoreCase), String(Not)Like, Arn(Not)Like/Equals, Bool, Null, with the
+ * - conditions: String(Not)Equals(IgnoreCase), String(Not)Like, Arn(Not)Like/Equals, Bool, Numeric*, Null, with the
  *   `ForAllValues:` / `ForAnyValue:` set operators and the `IfExists` suffix; values ORed within a key, keys
  *   and operators ANDed.
  *
@@ -171,6 +171,13 @@ const OPERATORS: Record<string, { readonly test: Operator; readonly negated: boo
   ArnNotEquals: { test: (c, p) => arnLike(p, c), negated: true },
   ArnNotLike: { test: (c, p) => arnLike(p, c), negated: true },
   Bool: { test: (c, p) => c.toLowerCase() === literal(p).toLowerCase(), negated: false },
+  // Numeric keys such as s3:TlsVersion (the minimum-TLS statement of every bucket policy here).
+  NumericEquals: { test: (c, p) => Number(c) === Number(literal(p)), negated: false },
+  NumericNotEquals: { test: (c, p) => Number(c) === Number(literal(p)), negated: true },
+  NumericLessThan: { test: (c, p) => Number(c) < Number(literal(p)), negated: false },
+  NumericLessThanEquals: { test: (c, p) => Number(c) <= Number(literal(p)), negated: false },
+  NumericGreaterThan: { test: (c, p) => Number(c) > Number(literal(p)), negated: false },
+  NumericGreaterThanEquals: { test: (c, p) => Number(c) >= Number(literal(p)), negated: false },
 };
 
 /** A policy value after variable substitution, without the markers that keep substituted text literal. */

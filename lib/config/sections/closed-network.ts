@@ -80,39 +80,40 @@ export const closedNetworkSection = z
     const problem = (path: (string | number)[], input: unknown, message: string): void => {
       ctx.addIssue({ code: 'custom', path, input, message });
     };
+    // Zod runs this refinement even when a field failed above: judge only what is well-formed.
     const vpcCidr = network.vpc.cidr;
-    const aligned = (block: string): boolean => cidrRange(block).first === addressOf(block);
-    if (!aligned(vpcCidr)) {
-      problem(
-        ['vpc', 'cidr'],
-        vpcCidr,
-        `expected a network address with the host bits zero such as ${canonical(vpcCidr)}`,
-      );
+    const wellFormed = (block: unknown): block is string => cidr.safeParse(block).success;
+    for (const [path, block] of [
+      [['vpc', 'cidr'], vpcCidr],
+      [['vpgCidr'], network.vpgCidr],
+    ] as const) {
+      if (wellFormed(block) && cidrRange(block).first !== addressOf(block)) {
+        problem(
+          [...path],
+          block,
+          `expected a network address with the host bits zero such as ${canonical(block)}`,
+        );
+      }
     }
-    if (!aligned(network.vpgCidr)) {
-      problem(
-        ['vpgCidr'],
-        network.vpgCidr,
-        `expected a network address with the host bits zero such as ${canonical(network.vpgCidr)}`,
-      );
-    }
-    const bits = Number(vpcCidr.split('/')[1]);
-    if (bits < 16 || bits > 28) {
-      problem(['vpc', 'cidr'], vpcCidr, 'expected a VPC CIDR block from /16 to /28 (the sizes AWS allows)');
-    }
-    if (cidrsOverlap(vpcCidr, network.vpgCidr)) {
-      problem(
-        ['vpc', 'cidr'],
-        vpcCidr,
-        `expected a CIDR that does not overlap vpgCidr ${network.vpgCidr}: the GatePeer routes the VPG range through Canal`,
-      );
+    if (wellFormed(vpcCidr)) {
+      const bits = Number(vpcCidr.split('/')[1]);
+      if (bits < 16 || bits > 28) {
+        problem(['vpc', 'cidr'], vpcCidr, 'expected a VPC CIDR block from /16 to /28 (the sizes AWS allows)');
+      }
+      if (wellFormed(network.vpgCidr) && cidrsOverlap(vpcCidr, network.vpgCidr)) {
+        problem(
+          ['vpc', 'cidr'],
+          vpcCidr,
+          `expected a CIDR that does not overlap vpgCidr ${network.vpgCidr}: the GatePeer routes the VPG range through Canal`,
+        );
+      }
     }
     if (network.vpc.mode === 'import') {
       const { routeTableIds, subnetIds, availabilityZones: zones } = network.vpc;
-      if (new Set(routeTableIds).size !== routeTableIds.length) {
+      if (Array.isArray(routeTableIds) && new Set(routeTableIds).size !== routeTableIds.length) {
         problem(['vpc', 'routeTableIds'], routeTableIds, 'expected distinct route table ids');
       }
-      if (subnetIds.length !== zones.length) {
+      if (Array.isArray(subnetIds) && Array.isArray(zones) && subnetIds.length !== zones.length) {
         problem(
           ['vpc', 'subnetIds'],
           subnetIds,
