@@ -41,6 +41,9 @@ const VXLAN_PORT = 4789;
  *
  * The GatePeer instance itself is set up with SORACOM's tooling; attach `gatePeerSecurityGroup` to it and turn its
  * source/destination check off (it forwards device traffic).
+ *
+ * A created VPC checks its zones against the stack's: in a stack with an explicit account and region, the stack
+ * must report its zones (override `availabilityZones`, as NetworkStack does) or synth would look them up in AWS.
  */
 export class GatePeerVpc extends Construct {
   public readonly vpc: ec2.IVpc;

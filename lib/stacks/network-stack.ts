@@ -22,6 +22,7 @@ export class NetworkStack extends Stack {
   public readonly s3Endpoint: S3GatewayEndpoint;
   public readonly flowLog: VpcFlowLog;
   public readonly credentialEndpoints?: PrivateCredentialEndpoints;
+  private readonly zones: string[];
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     const { config } = props;
@@ -35,6 +36,7 @@ export class NetworkStack extends Stack {
     }
     const network = config.closedNetwork;
     this.closedNetwork = network;
+    this.zones = [...network.vpc.availabilityZones];
 
     this.gatePeer = new GatePeerVpc(this, 'GatePeer', {
       vpc: network.vpc,
@@ -96,5 +98,13 @@ export class NetworkStack extends Stack {
     for (const [outputId, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, outputId, { value, description });
     }
+  }
+
+  /**
+   * The zones from config. CDK's Vpc checks the zones it is given against the stack's, and a stack with an
+   * explicit account would look those up in AWS at synth: synth must stay offline.
+   */
+  override get availabilityZones(): string[] {
+    return [...this.zones];
   }
 }
