@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerBundleCommand } from './bundle';
+import { registerEnrollCommand } from './enroll';
 
 /**
  * The operator CLI (`npx keyless …`). Each capability registers its commands here from its own module,
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
+  registerEnrollCommand(program);
   registerBundleCommand(program);
   return program;
 }

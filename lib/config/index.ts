@@ -1,3 +1,4 @@
+export * from './fleet';
 export * from './load';
 export * from './names';
 export * from './schema';

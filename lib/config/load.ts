@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
+import { resolveFleet, type FleetConfig } from './fleet';
 import { resourceNames, type ResourceNames } from './names';
 import { configSchema, type KeylessConfigBody } from './schema';
 
@@ -10,6 +11,8 @@ export interface KeylessConfig extends KeylessConfigBody {
   /** The file it was read from, as the operator would type it (relative to the working directory). */
   readonly configFile: string;
   readonly names: ResourceNames;
+  /** The things with their CSRs and Fleet shards (present with the iot section). */
+  readonly fleet?: FleetConfig;
 }
 
 /** Every problem found in a config file; the message has one line per problem. */
@@ -34,7 +37,10 @@ export function listEnvironments(configDir = DEFAULT_CONFIG_DIR): string[] {
     .sort();
 }
 
-export function loadEnvironmentConfig(envName: string, configDir: string = DEFAULT_CONFIG_DIR): KeylessConfig {
+export function loadEnvironmentConfig(
+  envName: string,
+  configDir: string = DEFAULT_CONFIG_DIR,
+): KeylessConfig {
   if (!ENV_NAME.test(envName)) {
     throw new ConfigError([
       `environment name ${JSON.stringify(envName)} is not valid: expected 1-16 characters from a-z 0-9 -, starting with a letter`,
@@ -64,16 +70,21 @@ export function loadConfigFile(file: string, envName: string): KeylessConfig {
   return parseConfig(raw, envName, shown);
 }
 
-export function parseConfig(raw: unknown, envName: string, shown: string): KeylessConfig {
+/** `repoRoot`: where CSR files and `fleet/<env>/shards.json` are looked up (the repository by default). */
+export function parseConfig(raw: unknown, envName: string, shown: string, repoRoot?: string): KeylessConfig {
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(issue, shown)));
   }
+  // Each thing's CSR and the shard lock are files too: read and checked here, like the config itself.
+  const fleet = result.data.iot ? resolveFleet(result.data.iot, envName, shown, repoRoot) : undefined;
+  if (fleet && fleet.problems.length > 0) throw new ConfigError(fleet.problems);
   return {
     ...result.data,
     envName,
     configFile: shown,
     names: resourceNames(envName, result.data.account, result.data.region),
+    fleet: fleet?.fleet,
   };
 }
 

@@ -1,12 +1,17 @@
 import type { App } from 'aws-cdk-lib';
 import type { KeylessConfig } from '../config';
+import { fleetStackName } from '../fleet/outputs';
+import { shardsOf } from '../fleet/shard-plan';
 import { DataStack } from './data-stack';
-import { IotAccessStack } from './iot-access-stack';
+import { FleetStack } from './fleet-stack';
+import { IotAccessStack, thingTypeAssignerName } from './iot-access-stack';
 
 /** Every stack of one environment. Optional parts exist only when their config section does. */
 export interface EnvironmentStacks {
   readonly data: DataStack;
   readonly iotAccess?: IotAccessStack;
+  /** One Fleet stack per shard in use, ascending. */
+  readonly fleet: FleetStack[];
 }
 
 export function createEnvironmentStacks(app: App, config: KeylessConfig): EnvironmentStacks {
@@ -15,5 +20,24 @@ export function createEnvironmentStacks(app: App, config: KeylessConfig): Enviro
   const iotAccess = config.iot
     ? new IotAccessStack(app, `${prefix}-IotAccess`, { config, secretsKey: data.deviceSecret.key })
     : undefined;
-  return { data, iotAccess };
+  const fleet = iotAccess ? createFleetStacks(app, config, iotAccess) : [];
+  return { data, iotAccess, fleet };
+}
+
+/** The things, one stack per shard recorded in `fleet/<env>/shards.json`: a thing never changes stacks. */
+function createFleetStacks(app: App, config: KeylessConfig, iotAccess: IotAccessStack): FleetStack[] {
+  const things = config.fleet?.things ?? [];
+  const byName = new Map(things.map((thing) => [thing.name, thing]));
+  const shards = shardsOf(new Map(things.map((thing) => [thing.name, thing.shard])));
+  return [...shards].map(([shard, names]) => {
+    const stack = new FleetStack(app, fleetStackName(config.envName, shard), {
+      config,
+      shard,
+      things: names.map((name) => byName.get(name)!),
+      thingTypeAssignerName: thingTypeAssignerName(config),
+    });
+    // By name, not reference: the IoT policy, the thing type and the assigner function must exist first.
+    stack.addStackDependency(iotAccess, 'certificates attach the IoT policy; things get the thing type');
+    return stack;
+  });
 }

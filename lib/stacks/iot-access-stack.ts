@@ -1,17 +1,29 @@
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { IotConfig, KeylessConfig } from '../config';
 import { CredentialsProviderRole } from '../constructs/credentials-provider-role';
 import { DeviceIotPolicy } from '../constructs/device-iot-policy';
 import { DeviceRoleAlias } from '../constructs/device-role-alias';
 import { DeviceThingType } from '../constructs/device-thing-type';
-import { keylessStackProps } from './stack-props';
+import { ThingTypeAssigner } from '../constructs/thing-type-assigner';
+import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface IotAccessStackProps {
   readonly config: KeylessConfig;
   /** The KMS key of the device secrets (the Data stack's), which devices may use only via Secrets Manager. */
   readonly secretsKey: kms.IKey;
+  /**
+   * The ThingTypeAssigner's code.
+   * @default - bundled from lib/functions/thing-type-assigner with esbuild
+   */
+  readonly thingTypeAssignerCode?: lambda.Code;
+}
+
+/** The function Fleet stacks call to set their things' type, named from the environment alone. */
+export function thingTypeAssignerName(config: KeylessConfig): string {
+  return `${config.names.stackPrefix}-ThingTypeAssigner`;
 }
 
 /** What the X.509 flow needs once per environment: thing type, credentials-provider role, role alias, IoT policy. */
@@ -20,6 +32,7 @@ export class IotAccessStack extends Stack {
   public readonly role: CredentialsProviderRole;
   public readonly roleAlias: DeviceRoleAlias;
   public readonly policy: DeviceIotPolicy;
+  public readonly thingTypeAssigner: ThingTypeAssigner;
 
   constructor(scope: Construct, id: string, props: IotAccessStackProps) {
     const { config } = props;
@@ -54,6 +67,11 @@ export class IotAccessStack extends Stack {
       roleAliasArn: this.roleAlias.roleAliasArn,
       requiredThingTypeName: iot.policy.requireThingType ? iot.thingType.name : undefined,
       requiredAttributes: iot.policy.requiredAttributes,
+    });
+    this.thingTypeAssigner = new ThingTypeAssigner(this, 'ThingTypeAssigner', {
+      functionName: thingTypeAssignerName(config),
+      code: props.thingTypeAssignerCode,
+      logRemovalPolicy: removalPolicyOf(config),
     });
     // The policy names the alias by ARN built from its name: make sure the alias exists first anyway.
     this.policy.node.addDependency(this.roleAlias);

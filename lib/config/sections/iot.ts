@@ -4,10 +4,16 @@ import { flag, iamName, intRange, iotAttributeName, iotAttributeValue, iotName, 
 const thing = z.strictObject({
   /** The thing name; also the certificate's subject CN and the MQTT client id. */
   name: iotName,
-  /** Thing attributes (at most 50 with a thing type). */
+  /**
+   * Thing attributes. At most 3: CloudFormation creates the thing before its thing type is set, and a thing
+   * without a type holds at most 3 attributes.
+   */
   attributes: z
     .record(iotAttributeName, iotAttributeValue)
-    .refine((attributes) => Object.keys(attributes).length <= 50, { error: 'expected at most 50 attributes' })
+    .refine((attributes) => Object.keys(attributes).length <= 3, {
+      error:
+        'expected at most 3 attributes (CloudFormation creates a thing before its thing type is set, and an untyped thing holds at most 3)',
+    })
     .default({}),
   /**
    * The CSR file, relative to the repository root.
@@ -69,6 +75,17 @@ export const iotSection = z
         });
       } else {
         seen.set(t.name, index);
+      }
+      // The IoT policy hands out credentials only to things carrying every required attribute.
+      for (const [name, value] of Object.entries(iot.policy.requiredAttributes)) {
+        if (t.attributes[name] !== value) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['things', index, 'attributes', name],
+            input: t.attributes[name],
+            message: `expected ${JSON.stringify(value)} (iot.policy.requiredAttributes): without it the IoT policy never gives this thing credentials`,
+          });
+        }
       }
     });
   });

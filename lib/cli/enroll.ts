@@ -1,0 +1,342 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { Command, Option } from 'commander';
+import {
+  addThingsToConfigFile,
+  DEFAULT_CONFIG_DIR,
+  parseConfig,
+  recordShardAssignments,
+  REPO_ROOT,
+} from '../config';
+import { csrProblems } from '../config/csr';
+import { x509 } from '../fleet/x509';
+
+export type KeyType = 'ec-p256' | 'rsa2048';
+
+export interface EnrollOptions {
+  readonly envName: string;
+  /** The things to enroll (validated names). */
+  readonly things: readonly string[];
+  /** A CSR made on the device itself (one thing only): then no private key exists off the device. */
+  readonly csrFile?: string;
+  /** @default 'ec-p256' */
+  readonly keyType?: KeyType;
+  /** Replace existing keys and CSRs (the old certificate must then be revoked). */
+  readonly force?: boolean;
+  /** CSRs, keys and `fleet/<env>/shards.json` live under `<repoRoot>/fleet/<env>/`. @default the repository */
+  readonly repoRoot?: string;
+  /** `config/<env>.json` lives here. @default the repository's config/ */
+  readonly configDir?: string;
+  /** Progress callback, once per thing. */
+  readonly onProgress?: (done: number, total: number, thingName: string) => void;
+  /** Lines for the operator (warnings, what was written). */
+  readonly log?: (line: string) => void;
+}
+
+export interface EnrollResult {
+  /** New key and CSR made here, or a device CSR copied in. */
+  readonly enrolled: string[];
+  /** Already had a CSR (and key): left alone. */
+  readonly unchanged: string[];
+  /** Had a CSR and got a new one (--force): their old certificates must be revoked. */
+  readonly replaced: string[];
+  /** Added to iot.things of the config file. */
+  readonly addedToConfig: string[];
+  /** What the shard lock recorded, if anything changed. */
+  readonly shardMessage?: string;
+}
+
+const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
+
+const ALGORITHMS: Record<KeyType, RsaHashedKeyGenParams | EcKeyGenParams> = {
+  'ec-p256': { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams,
+  rsa2048: {
+    name: 'RSASSA-PKCS1-v1_5',
+    modulusLength: 2048,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: 'SHA-256',
+  } as RsaHashedKeyGenParams,
+};
+
+type RsaHashedKeyGenParams = {
+  name: string;
+  modulusLength: number;
+  publicExponent: Uint8Array;
+  hash: string;
+};
+type EcKeyGenParams = { name: string; namedCurve: string };
+
+/** The thing names `--prefix sensor- --count 3` means: sensor-001, sensor-002, sensor-003 (at least 3 digits). */
+export function numberedThingNames(prefix: string, count: number, start = 1): string[] {
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`--count must be a positive integer, got: ${count}`);
+  if (!Number.isInteger(start) || start < 0)
+    throw new Error(`--start must be a non-negative integer, got: ${start}`);
+  const width = Math.max(3, String(start + count - 1).length);
+  return Array.from({ length: count }, (_, i) => `${prefix}${String(start + i).padStart(width, '0')}`);
+}
+
+/**
+ * Makes each thing's private key and CSR in-process (WebCrypto; no openssl per device), or takes a CSR made on
+ * the device, adds the things to the config file and records their Fleet shards. Idempotent: a thing that has
+ * its CSR keeps it, and an existing private key is never overwritten without `force`.
+ */
+export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
+  const repoRoot = options.repoRoot ?? REPO_ROOT;
+  const configDir = options.configDir ?? DEFAULT_CONFIG_DIR;
+  const keyType = options.keyType ?? 'ec-p256';
+  const log = options.log ?? (() => {});
+  const things = [...new Set(options.things)];
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(options.envName)) {
+    throw new Error(
+      `--env must be 1-16 characters from a-z 0-9 - starting with a letter, got: ${options.envName}`,
+    );
+  }
+  if (things.length === 0) throw new Error('name the things with --thing NAME or --prefix PREFIX --count N');
+  const badNames = things.filter((name) => !THING_NAME.test(name));
+  if (badNames.length > 0) {
+    throw new Error(
+      `thing names must be 1-128 characters from a-z A-Z 0-9 : _ -, got: ${badNames.join(', ')}`,
+    );
+  }
+  if (options.csrFile !== undefined && things.length !== 1) {
+    throw new Error('--csr enrolls exactly one thing: pass a single --thing');
+  }
+  if (!(keyType in ALGORITHMS)) throw new Error(`--key-type must be ec-p256 or rsa2048, got: ${keyType}`);
+  const configFile = path.join(configDir, `${options.envName}.json`);
+  if (!fs.existsSync(configFile)) throw new Error(`${configFile}: no such environment config`);
+
+  const result = { enrolled: [] as string[], unchanged: [] as string[], replaced: [] as string[] };
+  const fleetDir = path.join(repoRoot, 'fleet', options.envName);
+  for (const [index, thing] of things.entries()) {
+    const outcome =
+      options.csrFile !== undefined
+        ? enrollDeviceCsr(fleetDir, thing, options.csrFile, options.force ?? false)
+        : await enrollWithNewKey(fleetDir, thing, keyType, options.force ?? false);
+    result[outcome].push(thing);
+    if (outcome === 'replaced') {
+      log(
+        `${thing}: replaced its key and CSR. The certificate issued for the old key stays valid until it is revoked: ` +
+          'deploy its Fleet stack (CloudFormation replaces the certificate) or revoke it with ' +
+          '`aws iot update-certificate --certificate-id <old id> --new-status REVOKED`.',
+      );
+    }
+    options.onProgress?.(index + 1, things.length, thing);
+  }
+
+  const addedToConfig = await addThingsToConfigFile(configFile, things);
+  // Validates the whole config with the new CSRs and records the new things' shards, as synth would.
+  const raw: unknown = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  const config = parseConfig(raw, options.envName, displayPath(configFile), repoRoot);
+  const shardMessage = config.fleet ? recordShardAssignments(config.fleet) : undefined;
+  return { ...result, addedToConfig, shardMessage };
+}
+
+type Outcome = 'enrolled' | 'unchanged' | 'replaced';
+
+async function enrollWithNewKey(
+  fleetDir: string,
+  thing: string,
+  keyType: KeyType,
+  force: boolean,
+): Promise<Outcome> {
+  const dir = path.join(fleetDir, thing);
+  const keyFile = path.join(dir, 'private.key');
+  const csrFile = path.join(dir, 'csr.pem');
+  const hasKey = fs.existsSync(keyFile);
+  const hasCsr = fs.existsSync(csrFile);
+  if (hasCsr && !force) return 'unchanged';
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+  let keys: CryptoKeyPairLike;
+  if (hasKey && !force) {
+    // A key without its CSR (the CSR was deleted): make the CSR again from the same key.
+    keys = await importKeyPair(fs.readFileSync(keyFile, 'utf8'));
+  } else {
+    keys = (await crypto.webcrypto.subtle.generateKey(ALGORITHMS[keyType], true, [
+      'sign',
+      'verify',
+    ])) as unknown as CryptoKeyPairLike;
+    const pkcs8 = await crypto.webcrypto.subtle.exportKey(
+      'pkcs8',
+      keys.privateKey as crypto.webcrypto.CryptoKey,
+    );
+    writePrivate(keyFile, x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'));
+  }
+  const signingAlgorithm =
+    keys.privateKey.algorithm.name === 'ECDSA'
+      ? { name: 'ECDSA', hash: 'SHA-256' }
+      : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: [{ CN: [thing] }],
+    keys: keys as never,
+    signingAlgorithm,
+  });
+  writePublic(csrFile, `${csr.toString('pem')}\n`);
+  return hasCsr ? 'replaced' : 'enrolled';
+}
+
+function enrollDeviceCsr(fleetDir: string, thing: string, source: string, force: boolean): Outcome {
+  if (!fs.existsSync(source)) throw new Error(`--csr ${source}: no such file`);
+  const pem = fs.readFileSync(source, 'utf8');
+  const problems = csrProblems(pem, thing, source);
+  if (problems.length > 0) throw new Error(`--csr ${source}: ${problems.join('; ')}`);
+  const dir = path.join(fleetDir, thing);
+  const csrFile = path.join(dir, 'csr.pem');
+  const keyFile = path.join(dir, 'private.key');
+  if (fs.existsSync(csrFile)) {
+    if (fs.readFileSync(csrFile, 'utf8') === pem) return 'unchanged';
+    if (!force) {
+      throw new Error(
+        `${thing} already has a CSR at ${csrFile}; pass --force to replace it (its certificate must then be revoked)`,
+      );
+    }
+  }
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const replaced = fs.existsSync(csrFile);
+  // A key made here earlier belongs to the old CSR: the device's own key replaces it.
+  if (fs.existsSync(keyFile)) {
+    if (!force)
+      throw new Error(
+        `${thing} has a private key at ${keyFile}; pass --force to replace it with the device's CSR`,
+      );
+    fs.rmSync(keyFile);
+  }
+  writePublic(csrFile, pem.endsWith('\n') ? pem : `${pem}\n`);
+  return replaced ? 'replaced' : 'enrolled';
+}
+
+interface CryptoKeyPairLike {
+  readonly privateKey: { readonly algorithm: { readonly name: string } };
+  readonly publicKey: unknown;
+}
+
+async function importKeyPair(pem: string): Promise<CryptoKeyPairLike> {
+  const privateKey = crypto.createPrivateKey(pem);
+  const publicKey = crypto.createPublicKey(privateKey);
+  const algorithm =
+    privateKey.asymmetricKeyType === 'ec'
+      ? { name: 'ECDSA', namedCurve: 'P-256' }
+      : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  const subtle = crypto.webcrypto.subtle;
+  return {
+    privateKey: await subtle.importKey(
+      'pkcs8',
+      privateKey.export({ type: 'pkcs8', format: 'der' }),
+      algorithm,
+      true,
+      ['sign'],
+    ),
+    publicKey: await subtle.importKey(
+      'spki',
+      publicKey.export({ type: 'spki', format: 'der' }),
+      algorithm,
+      true,
+      ['verify'],
+    ),
+  };
+}
+
+/** Private keys: created 0600 in one step (never world-readable, not even briefly), replaced atomically. */
+function writePrivate(file: string, pem: string): void {
+  const partial = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(partial, pem, { mode: 0o600, flag: 'wx' });
+  fs.renameSync(partial, file);
+}
+
+function writePublic(file: string, text: string): void {
+  const partial = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(partial, text, { mode: 0o644 });
+  fs.renameSync(partial, file);
+}
+
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+interface EnrollFlags {
+  env: string;
+  thing?: string[];
+  prefix?: string;
+  count?: string;
+  start?: string;
+  csr?: string;
+  keyType: KeyType;
+  force?: boolean;
+}
+
+/** `keyless enroll`: see {@link enroll}. */
+export function registerEnrollCommand(program: Command): void {
+  program
+    .command('enroll')
+    .description(
+      'Make a private key and CSR per thing (or take a CSR made on the device), add the things to config/<env>.json',
+    )
+    .requiredOption('--env <name>', 'environment (config/<env>.json)')
+    .option('--thing <name...>', 'thing name(s); repeatable')
+    .option('--prefix <prefix>', 'numbered things: <prefix>001, <prefix>002, … (with --count)')
+    .option('--count <n>', 'how many numbered things')
+    .option('--start <n>', 'first number for --prefix', '1')
+    .option(
+      '--csr <file>',
+      'a CSR made on the device itself (CN = thing name): no private key exists off the device',
+    )
+    .addOption(new Option('--key-type <type>', 'key type').choices(['ec-p256', 'rsa2048']).default('ec-p256'))
+    .option('--force', 'replace existing keys and CSRs (the old certificates must then be revoked)')
+    .action(async (flags: EnrollFlags) => {
+      const things = [...(flags.thing ?? [])];
+      if (flags.prefix !== undefined || flags.count !== undefined) {
+        if (flags.prefix === undefined || flags.count === undefined)
+          throw new Error('--prefix and --count go together');
+        things.push(...numberedThingNames(flags.prefix, Number(flags.count), Number(flags.start ?? '1')));
+      }
+      const progress = progressReporter(things.length);
+      const result = await enroll({
+        envName: flags.env,
+        things,
+        csrFile: flags.csr,
+        keyType: flags.keyType,
+        force: flags.force,
+        onProgress: progress.update,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      progress.stop();
+      const say = (line: string): boolean => process.stdout.write(`${line}\n`);
+      say(
+        `${flags.env}: ${result.enrolled.length} enrolled, ${result.replaced.length} replaced, ` +
+          `${result.unchanged.length} already enrolled; ${result.addedToConfig.length} added to config/${flags.env}.json`,
+      );
+      if (flags.csr === undefined && result.enrolled.length + result.replaced.length > 0) {
+        say(
+          `Private keys: fleet/${flags.env}/<thing>/private.key (0600, git-ignored). Copy each to its device only.`,
+        );
+      }
+      if (result.shardMessage) say(result.shardMessage);
+      say(
+        'Next: npm run synth, then npx cdk deploy to create the certificates; commit csr.pem files and shards.json.',
+      );
+    });
+}
+
+/** A progress bar on a terminal; on a pipe or in CI, a plain line every 10% (and for every thing when few). */
+function progressReporter(total: number): {
+  update: (done: number, total: number, thing: string) => void;
+  stop: () => void;
+} {
+  if (process.stderr.isTTY && total > 1) {
+    const bar = new SingleBar({ format: 'enroll [{bar}] {value}/{total} {thing}', stream: process.stderr });
+    bar.start(total, 0, { thing: '' });
+    return { update: (done, _total, thing) => bar.update(done, { thing }), stop: () => bar.stop() };
+  }
+  const step = Math.max(1, Math.floor(total / 10));
+  return {
+    update: (done, all, thing) => {
+      if (all <= 20 || done % step === 0 || done === all)
+        process.stderr.write(`enroll ${done}/${all} ${thing}\n`);
+    },
+    stop: () => {},
+  };
+}

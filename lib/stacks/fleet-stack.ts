@@ -1,0 +1,73 @@
+import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { FleetThing as FleetThingConfig, IotConfig, KeylessConfig } from '../config';
+import { FleetThing } from '../constructs/fleet-thing';
+import { ThingTypeAssignment } from '../constructs/thing-type-assigner';
+import { certificateOutputKey, fleetStackPart } from '../fleet/outputs';
+import { keylessStackProps } from './stack-props';
+
+export interface FleetStackProps {
+  readonly config: KeylessConfig;
+  /** The shard this stack holds (1-based): `KeylessIot-<env>-Fleet-<shard>`. */
+  readonly shard: number;
+  /** The things recorded on this shard. */
+  readonly things: readonly FleetThingConfig[];
+  /** The ThingTypeAssigner function of the IotAccess stack, by name. */
+  readonly thingTypeAssignerName: string;
+}
+
+/**
+ * One shard of the fleet: each thing, its certificate (from its CSR) and the attachments to the thing and the
+ * IoT policy, with one output per certificate for the bundle command. Everything of a thing is named after
+ * the thing alone, so adding, removing or reordering other things never touches it.
+ */
+export class FleetStack extends Stack {
+  public readonly things: ReadonlyMap<string, FleetThing>;
+
+  constructor(scope: Construct, id: string, props: FleetStackProps) {
+    const { config, shard } = props;
+    super(
+      scope,
+      id,
+      keylessStackProps(config, fleetStackPart(shard), `device things and certificates, shard ${shard}`),
+    );
+    const iot: IotConfig | undefined = config.iot;
+    if (!iot) throw new Error(`${config.configFile}: a Fleet stack needs the iot section`);
+
+    // A container keeps thing names apart from the stack's own children (outputs, the type assignment).
+    const container = new Construct(this, 'Things');
+    const things = new Map<string, FleetThing>();
+    for (const thing of props.things) {
+      const device = new FleetThing(container, thing.name, {
+        thingName: thing.name,
+        attributes: thing.attributes,
+        csrPem: thing.csrPem,
+        // By name from config: the policy's stack deploys first (see createEnvironmentStacks).
+        policyName: iot.policy.name,
+      });
+      things.set(thing.name, device);
+      if (device.certificate) {
+        new CfnOutput(this, certificateOutputKey(thing.name), {
+          value: device.certificate.attrId,
+          description: `Certificate id of thing ${thing.name}`,
+        });
+      } else {
+        Annotations.of(device).addWarningV2(
+          'keyless:thing-without-csr',
+          `Thing ${thing.name} has no CSR at ${thing.csrFile}: it gets its thing but no certificate. ` +
+            `Run \`npx keyless enroll --env ${config.envName} --thing ${thing.name}\` (or --csr FILE) and synth again.`,
+        );
+      }
+    }
+    this.things = things;
+
+    if (things.size > 0) {
+      const assignment = new ThingTypeAssignment(this, 'ThingTypeAssignment', {
+        functionName: props.thingTypeAssignerName,
+        thingTypeName: iot.thingType.name,
+        thingNames: [...things.keys()],
+      });
+      for (const device of things.values()) assignment.node.addDependency(device.thing);
+    }
+  }
+}
