@@ -57,6 +57,8 @@ export class SoracomApiEmulator {
   groupPageSize = 100;
   /** When true, `/v1/auth` answers 401 the way SORACOM answers a revoked or wrong auth key. */
   rejectAuth = false;
+  /** When true, listed credentials answer no `credentials` fields at all (callers must not rely on them). */
+  hideCredentialFields = false;
   /** The time the emulator stamps credentials with (epoch seconds). */
   now: () => number = () => Math.floor(Date.now() / 1000);
 
@@ -95,6 +97,8 @@ export class SoracomApiEmulator {
     this.rateLimitRemaining = 0;
     this.rejectAuth = false;
     this.recordBodies = false;
+    this.hideCredentialFields = false;
+    this.groupPageSize = 100;
   }
 
   /** Seeds a credential as if an operator had registered it. */
@@ -141,6 +145,11 @@ export class SoracomApiEmulator {
 
   clearFailures(): void {
     this.failures.length = 0;
+  }
+
+  /** Every API key and token handed out since the last reset (for asserting they never leak). */
+  issuedTokens(): string[] {
+    return [...this.sessions.keys()].flatMap((session) => session.split('|'));
   }
 
   /** The requests made with `method` to `path` (exact or pattern). */
@@ -215,7 +224,11 @@ export class SoracomApiEmulator {
     if (operator === undefined) return error(401, 'AUM0001', 'Invalid API key or token');
 
     if (method === 'GET' && path === '/v1/credentials') {
-      return { status: 200, body: [...this.credentials.values()].map(publicCredential) };
+      const listed = [...this.credentials.values()].map(publicCredential);
+      return {
+        status: 200,
+        body: this.hideCredentialFields ? listed.map((c) => ({ ...c, credentials: {} })) : listed,
+      };
     }
     const credential = /^\/v1\/credentials\/([^/]+)$/.exec(path);
     if (credential) return this.credentialCall(method, credential[1], body);

@@ -1,0 +1,503 @@
+import type {
+  SoracomConfigurationParameter,
+  SoracomCredential,
+  SoracomCredentialInfo,
+  SoracomGroup,
+} from '../../soracom/api-client';
+import { phaseOf, type RotationState } from './state';
+
+/** One access key of the Funnel user, as `ListAccessKeys` answers it. */
+export interface AccessKey {
+  readonly accessKeyId: string;
+  readonly status: 'Active' | 'Inactive';
+  readonly createDate?: Date;
+}
+
+/** A key just created: the only moment its secret exists outside SORACOM. */
+export interface NewAccessKey {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** The Funnel user's access keys (IAM, scoped to that one user). */
+export interface AccessKeyStore {
+  list(): Promise<AccessKey[]>;
+  create(): Promise<NewAccessKey>;
+  deactivate(accessKeyId: string): Promise<void>;
+  delete(accessKeyId: string): Promise<void>;
+  /** `GetAccessKeyLastUsed`: undefined when the key was never used. */
+  lastUsed(accessKeyId: string): Promise<Date | undefined>;
+}
+
+/** Where the state survives between runs (one SSM parameter). */
+export interface StateStore {
+  load(): Promise<RotationState>;
+  save(state: RotationState): Promise<void>;
+}
+
+/** The SORACOM calls the rotation makes ({@link SoracomClient} implements it). */
+export interface SoracomApi {
+  listCredentials(): Promise<SoracomCredentialInfo[]>;
+  createCredential(credentialsId: string, credential: SoracomCredential): Promise<void>;
+  updateCredential(credentialsId: string, credential: SoracomCredential): Promise<void>;
+  deleteCredential(credentialsId: string): Promise<void>;
+  listGroups(): Promise<SoracomGroup[]>;
+  putGroupConfiguration(
+    groupId: string,
+    namespace: string,
+    parameters: readonly SoracomConfigurationParameter[],
+  ): Promise<void>;
+}
+
+/** Structured log lines (the Powertools logger in the function). Attributes never carry a secret. */
+export interface RotationLog {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+}
+
+export interface RotationDeps {
+  readonly keys: AccessKeyStore;
+  readonly state: StateStore;
+  /** Logs in to SORACOM with the auth key from the secret. */
+  readonly soracom: () => Promise<SoracomApi>;
+  readonly log: RotationLog;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Publishes one CloudWatch metric value (embedded metric format in the function). */
+  readonly metric: (name: string, value: number, unit: 'Seconds' | 'Count') => void;
+}
+
+export type RotationStrategy =
+  | { readonly type: 'update-in-place'; readonly credentialId: string }
+  | { readonly type: 'new-credential'; readonly credentialPrefix: string };
+
+export interface RotationSettings {
+  readonly strategy: RotationStrategy;
+  readonly periodDays: number;
+  readonly graceDays: number;
+  /** How long a new key is given to work everywhere before SORACOM gets it (IAM is eventually consistent). */
+  readonly keyPropagationSeconds: number;
+}
+
+/**
+ * - `rotate`: finish what is pending, then rotate (the periodic schedule and on-demand runs);
+ * - `upkeep`: finish what is pending (grace deletion, a crashed rotation), and rotate only when the key is
+ *   overdue because a periodic run failed (the daily schedule).
+ */
+export type RotationAction = 'rotate' | 'upkeep';
+
+export interface RotationResult {
+  readonly action: RotationAction;
+  readonly rotated: boolean;
+  readonly currentKeyId?: string;
+  readonly deletedKeyIds: readonly string[];
+  /** Why the previous key is still there, when it is. */
+  readonly waiting?: string;
+}
+
+/** A rotation was asked for but cannot safely happen now; nothing was changed. */
+export class RotationBlockedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RotationBlockedError';
+  }
+}
+
+/** The metric the staleness alarm watches. */
+export const SECONDS_SINCE_ROTATION_METRIC = 'SecondsSinceLastRotation';
+/** The SIM group configuration namespace holding Funnel's `credentialsId`. */
+export const FUNNEL_NAMESPACE = 'SoracomFunnel';
+
+const DAY_MS = 86_400_000;
+/** Clock skew allowed between this function and IAM's CreateDate when spotting a key a crashed run created. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+const MARKER_PREFIX = 'keyless-iot Funnel access key ';
+
+/** What SORACOM holds now, read back from the credential store (and, for `new-credential`, the groups). */
+interface SoracomView {
+  readonly credentials: ReadonlyMap<string, SoracomCredentialInfo>;
+  readonly groups: readonly SoracomGroup[];
+  /** Access keys held by a credential Funnel uses (or may use). Never deleted or deactivated. */
+  readonly held: ReadonlySet<string>;
+  /** False when a credential in use does not say which key it holds (written by hand, not by this function). */
+  readonly complete: boolean;
+}
+
+/**
+ * One run of the rotation state machine. Every step is idempotent and the state is saved between steps that
+ * change anything, so a run that dies anywhere is finished or safely undone by the next one:
+ * 1. an unfinished rotation is finished if SORACOM got the new key, otherwise its key is deleted and it is redone;
+ * 2. the previous key is deactivated and deleted once the grace period is over and it has been idle since the
+ *    switch (with its SORACOM credential in `new-credential`);
+ * 3. a rotation frees a key slot if the user has 2 keys, creates a key, writes it to SORACOM and confirms.
+ * A key SORACOM holds is never deactivated or deleted.
+ */
+export async function runRotation(
+  deps: RotationDeps,
+  settings: RotationSettings,
+  action: RotationAction,
+): Promise<RotationResult> {
+  return new RotationRun(deps, settings).run(action);
+}
+
+class RotationRun {
+  private state: RotationState = {};
+  private readonly deleted: string[] = [];
+
+  constructor(
+    private readonly deps: RotationDeps,
+    private readonly settings: RotationSettings,
+  ) {}
+
+  async run(action: RotationAction): Promise<RotationResult> {
+    this.state = await this.deps.state.load();
+    try {
+      return await this.steps(action);
+    } finally {
+      // The staleness alarm reads this; it is published whether or not the run succeeded.
+      if (this.state.switchedAt !== undefined) {
+        const seconds = Math.max(0, (this.now() - Date.parse(this.state.switchedAt)) / 1000);
+        this.deps.metric(SECONDS_SINCE_ROTATION_METRIC, Math.round(seconds), 'Seconds');
+      }
+    }
+  }
+
+  private async steps(action: RotationAction): Promise<RotationResult> {
+    const { log } = this.deps;
+    log.info('Rotation run starting', { action, phase: phaseOf(this.state), ...this.ids() });
+    const soracom = await this.deps.soracom();
+    let keys = await this.deps.keys.list();
+    let view = await this.observe(soracom);
+
+    let redo = false;
+    if (this.state.rotationStartedAt !== undefined) {
+      redo = await this.resolveUnfinished(soracom, keys, view);
+      keys = await this.deps.keys.list();
+      view = await this.observe(soracom);
+    }
+
+    let waiting: string | undefined;
+    if (this.state.previousKeyId !== undefined) {
+      waiting = await this.retirePrevious(soracom, keys, view);
+      if (waiting === undefined) keys = await this.deps.keys.list();
+    }
+
+    const overdue =
+      this.state.switchedAt !== undefined &&
+      this.now() - Date.parse(this.state.switchedAt) >= (this.settings.periodDays + 1) * DAY_MS;
+    const due = action === 'rotate' || redo || overdue;
+    let rotated = false;
+    if (due && waiting !== undefined) {
+      const message = `Rotation postponed: the previous access key ${this.state.previousKeyId} ${waiting}`;
+      if (action === 'rotate' || overdue) throw new RotationBlockedError(message);
+      log.warn(message);
+    } else if (due) {
+      await this.rotate(soracom, keys, view);
+      rotated = true;
+    }
+    log.info('Rotation run done', { action, rotated, deletedKeyIds: this.deleted, waiting, ...this.ids() });
+    return {
+      action,
+      rotated,
+      currentKeyId: this.state.currentKeyId,
+      deletedKeyIds: [...this.deleted],
+      waiting,
+    };
+  }
+
+  /** Step 1: a previous run died during a rotation. Returns true when the rotation must be redone. */
+  private async resolveUnfinished(
+    soracom: SoracomApi,
+    keys: AccessKey[],
+    view: SoracomView,
+  ): Promise<boolean> {
+    const { log } = this.deps;
+    const pending = this.state.pendingKeyId;
+    if (pending !== undefined && this.pendingLanded(view)) {
+      if (keys.some((k) => k.accessKeyId === pending)) {
+        log.info('SORACOM holds the key of an unfinished rotation; finishing it', { pendingKeyId: pending });
+        await this.finishSwitch(soracom, keys);
+        return false;
+      }
+      log.warn('SORACOM holds a key that no longer exists; rotating again', { pendingKeyId: pending });
+      await this.save({ ...this.state, rotationStartedAt: undefined, pendingKeyId: undefined });
+      return true;
+    }
+    // SORACOM never got the new key and its secret died with the run that created it: delete it and redo.
+    const started = Date.parse(this.state.rotationStartedAt ?? '') - CLOCK_SKEW_MS;
+    const orphans = keys.filter(
+      (k) =>
+        !this.isProtected(k.accessKeyId, view) &&
+        k.accessKeyId !== this.state.previousKeyId &&
+        (k.accessKeyId === pending || (pending === undefined && (k.createDate?.getTime() ?? 0) >= started)),
+    );
+    for (const orphan of orphans) {
+      log.info('Deleting the key of an unfinished rotation that SORACOM never received', {
+        accessKeyId: orphan.accessKeyId,
+      });
+      await this.deleteKey(orphan, view);
+    }
+    await this.save({
+      ...this.state,
+      rotationStartedAt: undefined,
+      pendingKeyId: undefined,
+      pendingSoracomCredentialId: undefined,
+    });
+    return true;
+  }
+
+  /** Did SORACOM receive the pending key? Throws when it cannot tell. */
+  private pendingLanded(view: SoracomView): boolean {
+    const credentialId = this.state.pendingSoracomCredentialId;
+    const credential = credentialId === undefined ? undefined : view.credentials.get(credentialId);
+    if (credential === undefined) return false;
+    const held = keyHeldBy(credential);
+    if (held !== undefined) return held === this.state.pendingKeyId;
+    // A new-credential id is dated and created by this function only: its existence means the POST landed.
+    if (this.settings.strategy.type === 'new-credential') return true;
+    throw new Error(
+      `Cannot tell whether SORACOM credential ${credentialId} holds access key ${this.state.pendingKeyId}: ` +
+        'its description was changed by hand. Check it in the SORACOM console, then delete the key it does not hold.',
+    );
+  }
+
+  /** Switches every Funnel group (new-credential) and records the pending key as current. */
+  private async finishSwitch(soracom: SoracomApi, keys: AccessKey[]): Promise<void> {
+    const pendingKeyId = this.state.pendingKeyId as string;
+    const credentialId = this.state.pendingSoracomCredentialId as string;
+    let replacedCredentials: string[] = [];
+    if (this.settings.strategy.type === 'new-credential') {
+      const groups = (await soracom.listGroups()).filter((g) => this.isFunnelGroup(g));
+      replacedCredentials = [...new Set(groups.map(funnelCredentialsId))].filter(
+        (id): id is string => id !== undefined && id !== credentialId,
+      );
+      const toSwitch = groups.filter((g) => funnelCredentialsId(g) !== credentialId);
+      for (const group of toSwitch) {
+        await soracom.putGroupConfiguration(group.groupId, FUNNEL_NAMESPACE, [
+          { key: 'credentialsId', value: credentialId },
+        ]);
+        this.deps.log.info('SIM group switched to the new credential', {
+          groupId: group.groupId,
+          credentialId,
+        });
+      }
+      if (groups.length === 0) {
+        this.deps.log.warn(
+          `No SIM group uses a credential named ${this.settings.strategy.credentialPrefix}-*: set SoracomFunnel credentialsId of your groups to ${credentialId}`,
+        );
+      }
+      const oldCredential = this.state.soracomCredentialId;
+      if (oldCredential !== undefined && oldCredential !== credentialId)
+        replacedCredentials.push(oldCredential);
+    }
+    const others = keys.filter((k) => k.accessKeyId !== pendingKeyId).map((k) => k.accessKeyId);
+    // The first rotation adopts a key made by hand: it is retired like any previous key.
+    const previousKeyId =
+      this.state.currentKeyId !== undefined && this.state.currentKeyId !== pendingKeyId
+        ? this.state.currentKeyId
+        : others.length === 1
+          ? others[0]
+          : undefined;
+    await this.save({
+      currentKeyId: pendingKeyId,
+      soracomCredentialId: credentialId,
+      // Set before the SORACOM call, so the last-used check counts any use from the moment of the switch.
+      switchedAt: this.state.rotationStartedAt ?? new Date(this.now()).toISOString(),
+      previousKeyId,
+      previousSoracomCredentialIds: [...new Set(replacedCredentials)],
+    });
+    this.deps.log.info('SORACOM switched to the new access key', {
+      currentKeyId: pendingKeyId,
+      previousKeyId,
+      credentialId,
+    });
+  }
+
+  /**
+   * Step 2: deactivate then delete the previous key once the grace period is over and it has been idle since
+   * the switch. Returns why it is kept, or undefined once it is gone.
+   */
+  private async retirePrevious(
+    soracom: SoracomApi,
+    keys: AccessKey[],
+    view: SoracomView,
+  ): Promise<string | undefined> {
+    const { log } = this.deps;
+    const previous = this.state.previousKeyId as string;
+    const key = keys.find((k) => k.accessKeyId === previous);
+    if (key !== undefined) {
+      if (this.isProtected(previous, view) || !view.complete) {
+        const reason = 'is still held by a SORACOM credential in use';
+        log.warn(`Keeping the previous access key: it ${reason}`, { previousKeyId: previous });
+        return reason;
+      }
+      const switchedAt = Date.parse(this.state.switchedAt ?? '');
+      const graceEnds = switchedAt + this.settings.graceDays * DAY_MS;
+      if (!(this.now() >= graceEnds)) {
+        const reason = `is in its grace period until ${new Date(graceEnds).toISOString()}`;
+        log.info(`Keeping the previous access key: it ${reason}`, { previousKeyId: previous });
+        return reason;
+      }
+      const lastUsed = await this.deps.keys.lastUsed(previous);
+      if (lastUsed !== undefined && lastUsed.getTime() > switchedAt) {
+        const reason = `was used at ${lastUsed.toISOString()}, after the switch at ${this.state.switchedAt}`;
+        log.warn(`Keeping the previous access key: it ${reason}`, { previousKeyId: previous });
+        return reason;
+      }
+      await this.deleteKey(key, view);
+    }
+    for (const credentialId of this.state.previousSoracomCredentialIds ?? []) {
+      const stillUsed = view.groups.some((g) => funnelCredentialsId(g) === credentialId);
+      if (stillUsed) {
+        log.warn('Keeping a previous SORACOM credential that a SIM group still uses', { credentialId });
+      } else if (view.credentials.has(credentialId)) {
+        await soracom.deleteCredential(credentialId);
+        log.info('Previous SORACOM credential deleted', { credentialId });
+      }
+    }
+    await this.save({ ...this.state, previousKeyId: undefined, previousSoracomCredentialIds: undefined });
+    return undefined;
+  }
+
+  /** Step 3: free a key slot if needed, create the key, give it to SORACOM, confirm. */
+  private async rotate(soracom: SoracomApi, keys: AccessKey[], view: SoracomView): Promise<void> {
+    const { log } = this.deps;
+    if (keys.length >= 2) {
+      // Any key that SORACOM does not hold is spare; an inactive one goes first. When SORACOM cannot say which
+      // key it holds and there is no state, only an inactive key is certainly not what keeps Funnel working.
+      const unknown = !view.complete && this.state.currentKeyId === undefined;
+      const spare = keys
+        .filter((k) => !this.isProtected(k.accessKeyId, view) && (!unknown || k.status === 'Inactive'))
+        .sort((a, b) => Number(a.status === 'Active') - Number(b.status === 'Active'));
+      if (spare.length === 0) {
+        throw new RotationBlockedError(
+          'The Funnel user has 2 access keys and SORACOM may use either: delete the one Funnel does not use, then rotate again',
+        );
+      }
+      log.info('The Funnel user has 2 access keys; deleting the one Funnel does not use', {
+        accessKeyId: spare[0].accessKeyId,
+        status: spare[0].status,
+      });
+      await this.deleteKey(spare[0], view);
+    }
+
+    const startedAt = new Date(this.now()).toISOString();
+    await this.save({ ...this.state, rotationStartedAt: startedAt });
+    const created = await this.deps.keys.create();
+    const credentialId = this.newCredentialId(view);
+    await this.save({
+      ...this.state,
+      pendingKeyId: created.accessKeyId,
+      pendingSoracomCredentialId: credentialId,
+    });
+    log.info('New access key created', { pendingKeyId: created.accessKeyId, credentialId });
+
+    await this.deps.sleep(this.settings.keyPropagationSeconds * 1000);
+    const credential: SoracomCredential = {
+      type: 'aws-credentials',
+      description: `${MARKER_PREFIX}${created.accessKeyId}`,
+      credentials: { accessKeyId: created.accessKeyId, secretAccessKey: created.secretAccessKey },
+    };
+    if (this.settings.strategy.type === 'new-credential' || !view.credentials.has(credentialId)) {
+      await soracom.createCredential(credentialId, credential);
+    } else {
+      await soracom.updateCredential(credentialId, credential);
+    }
+    log.info('SORACOM credential holds the new access key', {
+      credentialId,
+      accessKeyId: created.accessKeyId,
+    });
+    const remaining = keys.filter((k) => !this.deleted.includes(k.accessKeyId));
+    await this.finishSwitch(soracom, [...remaining, { accessKeyId: created.accessKeyId, status: 'Active' }]);
+  }
+
+  /** update-in-place: the configured id; new-credential: `<prefix>-<yyMMdd>` (with the time if taken). */
+  private newCredentialId(view: SoracomView): string {
+    const strategy = this.settings.strategy;
+    if (strategy.type === 'update-in-place') return strategy.credentialId;
+    const iso = new Date(this.now()).toISOString();
+    const day = `${strategy.credentialPrefix}-${iso.slice(2, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
+    if (!view.credentials.has(day)) return day;
+    return `${day}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+  }
+
+  private async observe(soracom: SoracomApi): Promise<SoracomView> {
+    const credentials = new Map((await soracom.listCredentials()).map((c) => [c.credentialsId, c]));
+    const strategy = this.settings.strategy;
+    let groups: SoracomGroup[] = [];
+    const inUse = new Set<string>();
+    if (strategy.type === 'update-in-place') {
+      inUse.add(strategy.credentialId);
+    } else {
+      groups = await soracom.listGroups();
+      for (const group of groups) {
+        const id = funnelCredentialsId(group);
+        if (id !== undefined && this.isFunnelGroup(group)) inUse.add(id);
+      }
+      if (this.state.soracomCredentialId !== undefined) inUse.add(this.state.soracomCredentialId);
+    }
+    const held = new Set<string>();
+    let complete = true;
+    for (const id of inUse) {
+      const credential = credentials.get(id);
+      if (credential === undefined) continue;
+      const key = keyHeldBy(credential);
+      if (key === undefined) complete = false;
+      else held.add(key);
+    }
+    return { credentials, groups, held, complete };
+  }
+
+  private isFunnelGroup(group: SoracomGroup): boolean {
+    const strategy = this.settings.strategy;
+    const id = funnelCredentialsId(group);
+    return (
+      strategy.type === 'new-credential' && id !== undefined && id.startsWith(`${strategy.credentialPrefix}-`)
+    );
+  }
+
+  private isProtected(accessKeyId: string, view: SoracomView): boolean {
+    return view.held.has(accessKeyId) || accessKeyId === this.state.currentKeyId;
+  }
+
+  /** Deactivate (if active) then delete; refuses a key SORACOM holds whatever the caller thought. */
+  private async deleteKey(key: AccessKey, view: SoracomView): Promise<void> {
+    if (this.isProtected(key.accessKeyId, view)) {
+      throw new Error(`Refusing to delete access key ${key.accessKeyId}: SORACOM Funnel uses it`);
+    }
+    if (key.status === 'Active') await this.deps.keys.deactivate(key.accessKeyId);
+    await this.deps.keys.delete(key.accessKeyId);
+    this.deleted.push(key.accessKeyId);
+    this.deps.log.info('Access key deleted', { accessKeyId: key.accessKeyId });
+  }
+
+  private async save(state: RotationState): Promise<void> {
+    await this.deps.state.save(state);
+    this.state = state;
+  }
+
+  private ids(): Record<string, string | undefined> {
+    return {
+      currentKeyId: this.state.currentKeyId,
+      previousKeyId: this.state.previousKeyId,
+      pendingKeyId: this.state.pendingKeyId,
+    };
+  }
+
+  private now(): number {
+    return this.deps.now().getTime();
+  }
+}
+
+function funnelCredentialsId(group: SoracomGroup): string | undefined {
+  const id = group.configuration?.[FUNNEL_NAMESPACE]?.credentialsId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The access key id a credential holds: from the store's answer, or from the description this function writes. */
+export function keyHeldBy(credential: SoracomCredentialInfo): string | undefined {
+  const answered = credential.credentials?.accessKeyId;
+  if (typeof answered === 'string' && answered !== '') return answered;
+  const description = credential.description ?? '';
+  return description.startsWith(MARKER_PREFIX) ? description.slice(MARKER_PREFIX.length).trim() : undefined;
+}

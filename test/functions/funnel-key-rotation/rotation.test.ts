@@ -1,0 +1,340 @@
+import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import {
+  RotationBlockedError,
+  runRotation,
+  type RotationAction,
+  type RotationStrategy,
+} from '../../../lib/functions/funnel-key-rotation/rotation';
+import { readSettings } from '../../../lib/functions/funnel-key-rotation/settings';
+import {
+  Crash,
+  CREDENTIAL_ID,
+  CREDENTIAL_PREFIX,
+  DAY_MS,
+  FunnelWorld,
+  NEW_CREDENTIAL,
+  UPDATE_IN_PLACE,
+} from './funnel-world';
+
+const world = new FunnelWorld();
+
+beforeAll(() => world.start());
+afterAll(() => world.stop());
+afterEach(() => world.expectNoSecretsLeaked());
+
+function run(action: RotationAction, crashAfter?: number) {
+  const { deps, steps } = world.deps(crashAfter);
+  const result = runRotation(deps, readSettings(world.env()).rotation, action);
+  return { result, steps };
+}
+
+/** Groups for new-credential: three use the Funnel prefix (over several pages), one another credential, one none. */
+function seedNewCredentialWorld(): string {
+  world.soracom.groupPageSize = 2;
+  const k1 = world.settled(100, [{ id: 'g1' }, { id: 'g2' }, { id: 'g4' }]);
+  world.soracom.seedCredential('other-cred', 'aws-credentials', {
+    accessKeyId: 'AKIAOTHER',
+    secretAccessKey: 'x',
+  });
+  world.soracom.seedGroup('g3', 'other-cred');
+  world.soracom.seedGroup('g5');
+  return k1;
+}
+
+describe('update-in-place', () => {
+  beforeEach(() => world.reset(UPDATE_IN_PLACE));
+
+  test('a full rotation: new key PUT into the credential, old key deleted after the grace period', async () => {
+    const k1 = world.settled(100);
+    const rotation = await run('rotate').result;
+    const [k2] = world.soracomHeldKeys();
+    expect(rotation).toMatchObject({ rotated: true, currentKeyId: k2, deletedKeyIds: [] });
+    expect(k2).not.toBe(k1);
+    expect(world.soracom.requestsTo('PUT', `/v1/credentials/${CREDENTIAL_ID}`)).toHaveLength(1);
+    expect(world.soracom.requestsTo('POST', /^\/v1\/credentials\//)).toHaveLength(0);
+    // The new key is given time to work in every region of IAM before SORACOM gets it.
+    expect(world.sleeps).toEqual([10_000]);
+    expect(world.state()).toEqual({
+      phase: 'grace',
+      currentKeyId: k2,
+      soracomCredentialId: CREDENTIAL_ID,
+      switchedAt: '2026-03-01T03:00:00.000Z',
+      previousKeyId: k1,
+    });
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    world.expectFunnelWorks();
+
+    world.advanceDays(8);
+    const upkeep = await run('upkeep').result;
+    expect(upkeep).toMatchObject({ rotated: false, currentKeyId: k2, deletedKeyIds: [k1] });
+    expect([...world.keys.keys()]).toEqual([k2]);
+    expect(world.state()).toMatchObject({ phase: 'idle', currentKeyId: k2 });
+    expect(world.state()).not.toHaveProperty('previousKeyId');
+    world.expectFunnelWorks();
+    expect(JSON.parse(world.metricLines[world.metricLines.length - 1])).toMatchObject({
+      Environment: 'dev',
+      SecondsSinceLastRotation: 8 * 86_400,
+    });
+  });
+
+  test('the first rotation creates the credential when SORACOM has none yet', async () => {
+    await run('rotate').result;
+    const [k1] = world.soracomHeldKeys();
+    expect(world.soracom.requestsTo('POST', `/v1/credentials/${CREDENTIAL_ID}`)).toHaveLength(1);
+    expect(world.state()).toEqual({
+      phase: 'idle',
+      currentKeyId: k1,
+      soracomCredentialId: CREDENTIAL_ID,
+      switchedAt: world.clock.toISOString(),
+    });
+    world.expectFunnelWorks();
+  });
+
+  test('the first rotation adopts a key made by hand and retires it like any previous key', async () => {
+    const manual = world.addKey({ lastUsed: new Date(world.clock.getTime() - DAY_MS) });
+    world.soracom.seedCredential(CREDENTIAL_ID, 'aws-credentials', {
+      accessKeyId: manual.accessKeyId,
+      secretAccessKey: manual.secret,
+    });
+    world.soracom.hideCredentialFields = true;
+    await run('rotate').result;
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: manual.accessKeyId });
+    world.advanceDays(7);
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([manual.accessKeyId]);
+    world.expectFunnelWorks();
+  });
+
+  test('2 keys: the inactive one that SORACOM does not hold is deleted first', async () => {
+    const k1 = world.settled(100);
+    const stray = world.addKey({ status: 'Inactive' });
+    const rotation = await run('rotate').result;
+    expect(rotation.deletedKeyIds).toEqual([stray.accessKeyId]);
+    expect(world.iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(0);
+    expect([...world.keys.keys()]).toEqual([k1, rotation.currentKeyId]);
+    world.expectFunnelWorks();
+  });
+
+  test('2 active keys: the one SORACOM does not hold is deactivated, then deleted', async () => {
+    world.settled(100);
+    const stray = world.addKey();
+    const rotation = await run('rotate').result;
+    expect(rotation.deletedKeyIds).toEqual([stray.accessKeyId]);
+    expect(world.iamMock.commandCalls(UpdateAccessKeyCommand)[0].args[0].input).toMatchObject({
+      AccessKeyId: stray.accessKeyId,
+      Status: 'Inactive',
+    });
+    world.expectFunnelWorks();
+  });
+
+  test('2 active keys and nothing says which one SORACOM uses: nothing is touched', async () => {
+    const a = world.addKey();
+    world.addKey();
+    world.soracom.seedCredential(CREDENTIAL_ID, 'aws-credentials', {
+      accessKeyId: a.accessKeyId,
+      secretAccessKey: a.secret,
+    });
+    world.soracom.hideCredentialFields = true;
+    await expect(run('rotate').result).rejects.toThrow(
+      'The Funnel user has 2 access keys and SORACOM may use either: delete the one Funnel does not use, then rotate again',
+    );
+    expect(world.keys.size).toBe(2);
+    expect(world.parameterHistory).toEqual([]);
+  });
+
+  test('the old key is kept through the grace period and while it is still used after the switch', async () => {
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    world.advanceDays(3);
+    expect((await run('upkeep').result).waiting).toBe(
+      'is in its grace period until 2026-03-08T03:00:00.000Z',
+    );
+    expect(world.keys.get(k1)?.status).toBe('Active');
+
+    world.advanceDays(5);
+    const usedAt = new Date(Date.parse('2026-03-02T00:00:00Z'));
+    world.keys.get(k1)!.lastUsed = usedAt;
+    const upkeep = await run('upkeep').result;
+    expect(upkeep).toMatchObject({
+      rotated: false,
+      deletedKeyIds: [],
+      waiting: 'was used at 2026-03-02T00:00:00.000Z, after the switch at 2026-03-01T03:00:00.000Z',
+    });
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    // A rotation asked for now would need the old key's slot: it refuses instead of deleting a key in use.
+    const blocked = run('rotate').result;
+    await expect(blocked).rejects.toThrow(RotationBlockedError);
+    await expect(run('rotate').result).rejects.toThrow(
+      `Rotation postponed: the previous access key ${k1} was used at 2026-03-02T00:00:00.000Z`,
+    );
+    world.expectFunnelWorks();
+  });
+
+  test('upkeep rotates only when the key is overdue (a periodic run failed)', async () => {
+    world.settled(30);
+    expect((await run('upkeep').result).rotated).toBe(false);
+    world.advanceDays(61);
+    expect((await run('upkeep').result).rotated).toBe(true);
+  });
+
+  test('a rejected SORACOM auth key fails before any key is touched', async () => {
+    const k1 = world.settled(100);
+    world.soracom.rejectAuth = true;
+    const history = world.parameterHistory.length;
+    await expect(run('rotate').result).rejects.toThrow('SORACOM auth key rejected');
+    expect([...world.keys.keys()]).toEqual([k1]);
+    expect(world.parameterHistory).toHaveLength(history);
+  });
+
+  test('a SORACOM failure leaves the old key in use; the next run deletes the orphaned key and redoes it', async () => {
+    const k1 = world.settled(100);
+    world.soracom.failOn('PUT', `/v1/credentials/${CREDENTIAL_ID}`, 500, 1);
+    await expect(run('rotate').result).rejects.toThrow(
+      `SORACOM API PUT /v1/credentials/${CREDENTIAL_ID} failed with HTTP 500 (EMU0001)`,
+    );
+    expect(world.soracomHeldKeys()).toEqual([k1]);
+    const orphan = world.state().pendingKeyId as string;
+    expect(world.keys.has(orphan)).toBe(true);
+    world.expectFunnelWorks();
+
+    world.advanceDays(1);
+    const redo = await run('upkeep').result;
+    expect(redo.rotated).toBe(true);
+    expect(redo.deletedKeyIds).toEqual([orphan]);
+    expect(world.soracomHeldKeys()).toEqual([redo.currentKeyId]);
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: k1 });
+    world.expectFunnelWorks();
+  });
+
+  test('429 answers are waited out as the rate-limit headers say', async () => {
+    world.settled(100);
+    world.soracom.rateLimit(2, 3);
+    await run('rotate').result;
+    expect(world.sleeps).toEqual([3000, 3000, 10_000]);
+    world.expectFunnelWorks();
+  });
+});
+
+describe('new-credential', () => {
+  beforeEach(() => world.reset(NEW_CREDENTIAL));
+
+  test('a full rotation: new dated credential, every Funnel group switched across pages, old ones deleted later', async () => {
+    const k1 = seedNewCredentialWorld();
+    const oldCredential = `${CREDENTIAL_PREFIX}-251120`;
+    const rotation = await run('rotate').result;
+    const newCredential = `${CREDENTIAL_PREFIX}-260301`;
+    expect(world.soracom.requestsTo('POST', `/v1/credentials/${newCredential}`)).toHaveLength(1);
+    expect(world.soracom.requestsTo('PUT', /\/configuration\/SoracomFunnel$/).map((r) => r.path)).toEqual([
+      '/v1/groups/g1/configuration/SoracomFunnel',
+      '/v1/groups/g2/configuration/SoracomFunnel',
+      '/v1/groups/g4/configuration/SoracomFunnel',
+    ]);
+    expect(
+      world.soracom.requestsTo('GET', '/v1/groups').some((r) => r.query.last_evaluated_key === 'g2'),
+    ).toBe(true);
+    expect(world.soracom.groups.get('g3')?.configuration.SoracomFunnel?.credentialsId).toBe('other-cred');
+    expect(world.soracomHeldKeys()).toEqual([rotation.currentKeyId]);
+    expect(world.state()).toMatchObject({
+      phase: 'grace',
+      soracomCredentialId: newCredential,
+      previousKeyId: k1,
+      previousSoracomCredentialIds: [oldCredential],
+    });
+    world.expectFunnelWorks();
+
+    world.advanceDays(7);
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
+    expect(world.soracom.requestsTo('DELETE', `/v1/credentials/${oldCredential}`)).toHaveLength(1);
+    expect([...world.soracom.credentials.keys()].sort()).toEqual([newCredential, 'other-cred']);
+    world.expectFunnelWorks();
+  });
+
+  test('a second rotation on the same day gets a credential id with the time', async () => {
+    seedNewCredentialWorld();
+    world.soracom.seedCredential(`${CREDENTIAL_PREFIX}-260301`, 'aws-credentials', {
+      accessKeyId: 'AKIAUNRELATED',
+      secretAccessKey: 'x',
+    });
+    await run('rotate').result;
+    expect(world.state()).toMatchObject({ soracomCredentialId: `${CREDENTIAL_PREFIX}-260301-030000` });
+    world.expectFunnelWorks();
+  });
+});
+
+// Crash after every single step of a run, then let the next scheduled (daily) run take over.
+const crashCases: [string, RotationStrategy, boolean][] = [
+  ['update-in-place', UPDATE_IN_PLACE, false],
+  ['update-in-place, credential fields not answered', UPDATE_IN_PLACE, true],
+  ['new-credential', NEW_CREDENTIAL, false],
+  ['new-credential, credential fields not answered', NEW_CREDENTIAL, true],
+];
+
+describe.each(crashCases)('crash after every step (%s)', (_name, strategy, hideFields) => {
+  function seed(): string {
+    world.reset(strategy);
+    world.soracom.hideCredentialFields = hideFields;
+    const k1 = strategy.type === 'new-credential' ? seedNewCredentialWorld() : world.settled(100);
+    // A spare inactive key, so the 2-key step is part of every rotation too.
+    world.addKey({ status: 'Inactive' });
+    return k1;
+  }
+
+  test('a rotation that dies anywhere is finished or redone; SORACOM never holds a dead key', async () => {
+    seed();
+    const clean = run('rotate');
+    await clean.result;
+    const stepCount = clean.steps.length;
+    expect(clean.steps).toEqual(expect.arrayContaining(['iam.create', 'iam.delete', 'ssm.save']));
+
+    for (let crashAfter = 1; crashAfter <= stepCount; crashAfter += 1) {
+      const k1 = seed();
+      const crashed = run('rotate', crashAfter);
+      await expect(crashed.result).rejects.toThrow(Crash);
+      world.expectFunnelWorks();
+
+      world.advanceDays(1);
+      await run('upkeep').result;
+      const held = world.soracomHeldKeys();
+      expect({ crashAfter, held }).toEqual({ crashAfter, held: [world.state().currentKeyId] });
+      expect(held).not.toContain(k1);
+      expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: k1 });
+      expect(world.keys.size).toBe(2);
+      world.expectFunnelWorks();
+
+      world.advanceDays(7);
+      await run('upkeep').result;
+      expect([...world.keys.keys()]).toEqual(held);
+      expect(world.state()).toMatchObject({ phase: 'idle' });
+      world.expectFunnelWorks();
+      world.expectNoSecretsLeaked();
+    }
+  });
+
+  test('retiring the old key dies anywhere; the next run finishes it without touching the current key', async () => {
+    seed();
+    await run('rotate').result;
+    world.advanceDays(8);
+    const clean = run('upkeep');
+    await clean.result;
+    const stepCount = clean.steps.length;
+
+    for (let crashAfter = 1; crashAfter <= stepCount; crashAfter += 1) {
+      const k1 = seed();
+      const rotation = await run('rotate').result;
+      world.advanceDays(8);
+      await expect(run('upkeep', crashAfter).result).rejects.toThrow(Crash);
+      world.expectFunnelWorks();
+      world.advanceDays(1);
+      await run('upkeep').result;
+      expect({ crashAfter, keys: [...world.keys.keys()] }).toEqual({
+        crashAfter,
+        keys: [rotation.currentKeyId],
+      });
+      expect(world.keys.has(k1)).toBe(false);
+      expect(world.state()).toMatchObject({ phase: 'idle', currentKeyId: rotation.currentKeyId });
+      if (strategy.type === 'new-credential') {
+        expect(world.soracom.credentials.has(`${CREDENTIAL_PREFIX}-251120`)).toBe(false);
+      }
+      world.expectFunnelWorks();
+    }
+  });
+});
