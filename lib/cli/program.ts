@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerBundleCommand } from './bundle';
 import { registerEnrollCommand } from './enroll';
+import { registerSoracomKryptonCommand } from './soracom-register-krypton';
 
 /**
  * The operator CLI (`npx keyless …`). Each capability registers its commands here from its own module,
@@ -15,5 +16,6 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(text) });
   registerEnrollCommand(program);
   registerBundleCommand(program);
+  registerSoracomKryptonCommand(program);
   return program;
 }

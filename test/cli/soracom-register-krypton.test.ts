@@ -1,0 +1,462 @@
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  type StackStatus,
+} from '@aws-sdk/client-cloudformation';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { KeylessConfigInput } from '../../lib/config';
+import {
+  registerKryptonCredentials,
+  type RegisterKryptonIo,
+  type SoracomAuthKey,
+} from '../../lib/cli/soracom-register-krypton';
+import { SoracomApiEmulator } from '../emulators/soracom-api';
+import { devConfig, REPO_ROOT } from '../support/cdk-app';
+import { runProcess } from '../support/run-process';
+
+const STACK = 'KeylessIot-dev-KryptonAccess';
+const POOL_ID = 'ap-northeast-1:0b7f2c3e-1111-2222-3333-444455556666';
+const SECRET_ARN =
+  'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:keyless-iot/dev/krypton-signer-AbCdEf';
+const SIGNER_ROLE_ARN = 'arn:aws:iam::111111111111:role/KeylessIot-dev-KryptonAccess-Signer';
+// Shaped like real keys; what the tests hunt for in every line the command writes.
+const ACCESS_KEY_ID = 'AKIAKRYPTONTEST00001';
+const SECRET_ACCESS_KEY = 'kRyPt0nS3cretAcc3ssK3y/ExampleOnly+0000001';
+const AUTH = { SORACOM_AUTH_KEY_ID: 'keyId-test-0001', SORACOM_AUTH_KEY: 'secret-test-auth-key-0001' };
+
+const cloudFormation = mockClient(CloudFormationClient);
+const secretsManager = mockClient(SecretsManagerClient);
+const soracom = new SoracomApiEmulator();
+let soracomUrl = '';
+
+beforeAll(async () => {
+  soracomUrl = await soracom.start();
+});
+afterAll(async () => {
+  await soracom.stop();
+});
+
+function deployedStack(outputs: Record<string, string>, status: StackStatus = 'UPDATE_COMPLETE'): void {
+  cloudFormation.on(DescribeStacksCommand, { StackName: STACK }).resolves({
+    Stacks: [
+      {
+        StackName: STACK,
+        StackStatus: status,
+        CreationTime: new Date(0),
+        Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+      },
+    ],
+  });
+}
+
+const USER_OUTPUTS = {
+  IdentityPoolId: POOL_ID,
+  DeveloperProviderName: 'keyless.dev.krypton',
+  AuthenticatedRoleArn: 'arn:aws:iam::111111111111:role/auth',
+  SignerCredentialsSecretArn: SECRET_ARN,
+};
+
+beforeEach(() => {
+  cloudFormation.reset();
+  secretsManager.reset();
+  soracom.reset();
+  soracom.authKeys.set(AUTH.SORACOM_AUTH_KEY_ID, AUTH.SORACOM_AUTH_KEY);
+  deployedStack(USER_OUTPUTS);
+  secretsManager.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({
+    SecretString: JSON.stringify({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY }),
+  });
+});
+
+interface Run {
+  readonly stdout: string[];
+  readonly stderr: string[];
+  readonly waits: number[];
+  readonly io: RegisterKryptonIo;
+}
+
+function io(overrides: Partial<RegisterKryptonIo> = {}): Run {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waits: number[] = [];
+  return {
+    stdout,
+    stderr,
+    waits,
+    io: {
+      cloudFormation: new CloudFormationClient({ region: 'ap-northeast-1' }),
+      secretsManager: new SecretsManagerClient({ region: 'ap-northeast-1' }),
+      env: { ...AUTH, SORACOM_API_ENDPOINT: soracomUrl },
+      out: (line) => stdout.push(line),
+      note: (line) => stderr.push(line),
+      // Records the back-off instead of waiting it: no timed assertions.
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      ...overrides,
+    },
+  };
+}
+
+const roleMode = (raw: KeylessConfigInput) => {
+  raw.krypton!.signer = {
+    mode: 'role',
+    soracomAccountId: '762707677580',
+    externalId: 'soracom-external-id-1',
+  };
+};
+
+function expectNoSecretsIn(run: { stdout: string[] | string; stderr: string[] | string }): void {
+  const all = [run.stdout, run.stderr].flat().join('\n');
+  for (const secret of [ACCESS_KEY_ID, SECRET_ACCESS_KEY, AUTH.SORACOM_AUTH_KEY]) {
+    expect(all).not.toContain(secret);
+  }
+}
+
+async function failure(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected the command to fail');
+}
+
+describe('keyless soracom register-krypton-credentials', () => {
+  describe('user mode (the dev sample)', () => {
+    it('creates the credential with the access key from the stack secret', async () => {
+      const run = io();
+      const result = await registerKryptonCredentials(devConfig(), run.io);
+
+      expect(result.action).toBe('created');
+      expect(soracom.requestsTo('POST', '/v1/credentials/keyless-dev-krypton')).toHaveLength(1);
+      expect(soracom.requestsTo('PUT', /^\/v1\/credentials\//)).toHaveLength(0);
+      expect(soracom.credentials.get('keyless-dev-krypton')).toMatchObject({
+        type: 'aws-credentials',
+        credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+      });
+      expect(secretsManager.commandCalls(GetSecretValueCommand, { SecretId: SECRET_ARN })).toHaveLength(1);
+      expectNoSecretsIn(run);
+    });
+
+    it('updates it in place (PUT) when it exists, keeping its id and creation time', async () => {
+      soracom.now = () => 1_700_000_000;
+      soracom.seedCredential('keyless-dev-krypton', 'aws-credentials', {
+        accessKeyId: 'AKIAOLDKEY0000000000',
+        secretAccessKey: 'old-secret',
+      });
+      soracom.now = () => 1_800_000_000;
+      const run = io();
+      const result = await registerKryptonCredentials(devConfig(), run.io);
+
+      expect(result.action).toBe('updated');
+      expect(soracom.requestsTo('PUT', '/v1/credentials/keyless-dev-krypton')).toEqual([
+        expect.objectContaining({ status: 200 }),
+      ]);
+      expect(soracom.requestsTo('POST', /^\/v1\/credentials\//)).toHaveLength(0);
+      expect(soracom.requestsTo('DELETE', /^\/v1\/credentials\//)).toHaveLength(0);
+      expect(soracom.credentials.get('keyless-dev-krypton')).toMatchObject({
+        createDateTime: 1_700_000_000,
+        updateDateTime: 1_800_000_000,
+        credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+      });
+      expect(run.stdout[0]).toBe(
+        `SORACOM credential keyless-dev-krypton updated (aws-credentials) via ${soracomUrl}.`,
+      );
+      expectNoSecretsIn(run);
+    });
+
+    it('creates, then updates in place on the second run', async () => {
+      await registerKryptonCredentials(devConfig(), io().io);
+      await registerKryptonCredentials(devConfig(), io().io);
+      expect(
+        soracom.requests
+          .filter((r) => r.path.startsWith('/v1/credentials/'))
+          .map((r) => `${r.method} ${r.status}`),
+      ).toEqual(['POST 201', 'PUT 200']);
+      expect([...soracom.credentials.keys()]).toEqual(['keyless-dev-krypton']);
+    });
+
+    it('prints the remaining console step with the exact values', async () => {
+      const run = io();
+      await registerKryptonCredentials(devConfig(), run.io);
+      expect(run.stdout).toEqual([
+        `SORACOM credential keyless-dev-krypton created (aws-credentials) via ${soracomUrl}.`,
+        '',
+        'Remaining step, in the SORACOM User Console, for every SIM group whose devices use Krypton:',
+        '  SIM group > SORACOM Krypton settings > turn on Amazon Cognito and enter',
+        `    Identity pool ID:         ${POOL_ID}`,
+        '    Developer provider name:  keyless.dev.krypton',
+        '    Credentials (credential set): keyless-dev-krypton',
+        'then save. Groups that already name this credential set follow the update without a change.',
+      ]);
+      expect(run.stderr).toEqual([]);
+    });
+
+    it('refuses a secret that is not the access key JSON, without quoting it', async () => {
+      secretsManager.on(GetSecretValueCommand).resolves({ SecretString: `not json ${SECRET_ACCESS_KEY}` });
+      const message = await failure(registerKryptonCredentials(devConfig(), io().io));
+      expect(message).toBe(
+        `secret ${SECRET_ARN} does not hold {"accessKeyId","secretAccessKey"} as the KryptonAccess stack writes it: redeploy the stack`,
+      );
+      expect(soracom.requests).toEqual([]);
+    });
+  });
+
+  describe('role mode', () => {
+    it('registers the role with its external id and reads no secret', async () => {
+      deployedStack({ ...USER_OUTPUTS, SignerCredentialsSecretArn: '', SignerRoleArn: SIGNER_ROLE_ARN });
+      const run = io();
+      const result = await registerKryptonCredentials(devConfig(roleMode), run.io);
+
+      expect(result.type).toBe('aws-iam-role-credentials');
+      expect(soracom.credentials.get('keyless-dev-krypton')).toMatchObject({
+        type: 'aws-iam-role-credentials',
+        credentials: { roleArn: SIGNER_ROLE_ARN, externalId: 'soracom-external-id-1' },
+      });
+      expect(secretsManager.calls()).toHaveLength(0);
+    });
+
+    it('asks for a redeploy when the stack was deployed in user mode', async () => {
+      const message = await failure(registerKryptonCredentials(devConfig(roleMode), io().io));
+      expect(message).toBe(
+        `stack ${STACK} has no output SignerRoleArn: it was deployed from another version or signer mode; redeploy it with \`npx cdk deploy -c env=dev ${STACK}\``,
+      );
+    });
+  });
+
+  describe('SORACOM outcomes', () => {
+    it('says the auth key was rejected on 401 and changes nothing', async () => {
+      soracom.rejectAuth = true;
+      const run = io();
+      const message = await failure(registerKryptonCredentials(devConfig(), run.io));
+      expect(message).toBe(
+        'SORACOM auth key rejected (coverage jp): check SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY and that the key belongs to a Japan coverage account',
+      );
+      expect(soracom.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /v1/auth 401']);
+      expect(soracom.credentials.size).toBe(0);
+      expectNoSecretsIn({ stdout: [...run.stdout, message], stderr: run.stderr });
+    });
+
+    it('backs off as X-Soracom-Ratelimit-* asks on 429, says so, and then succeeds', async () => {
+      soracom.rateLimit(2, 7);
+      const run = io();
+      const result = await registerKryptonCredentials(devConfig(), run.io);
+
+      expect(result.action).toBe('created');
+      expect(run.waits).toEqual([7000, 7000]);
+      expect(run.stderr).toEqual([
+        'SORACOM API rate limit reached: waiting 7 s before retrying',
+        'SORACOM API rate limit reached: waiting 7 s before retrying',
+      ]);
+      expect(soracom.requests.map((r) => r.status)).toEqual([429, 429, 200, 200, 201]);
+      expectNoSecretsIn(run);
+    });
+
+    it('gives up with a clear message when the rate limit does not clear', async () => {
+      soracom.rateLimit(100, 1);
+      const run = io({ maxRetries: 3 });
+      const message = await failure(registerKryptonCredentials(devConfig(), run.io));
+      expect(message).toBe(
+        'SORACOM API kept answering 429 (rate limited) on POST /v1/auth after retrying: wait a minute and run the command again',
+      );
+      expect(run.waits).toEqual([1000, 1000, 1000]);
+      expect(soracom.credentials.size).toBe(0);
+    });
+
+    it('talks to the coverage endpoint when SORACOM_API_ENDPOINT is not set', async () => {
+      const urls: string[] = [];
+      const fetchImpl: typeof fetch = async (input) => {
+        urls.push(String(input));
+        return new Response(JSON.stringify({ code: 'AUM0002' }), { status: 401 });
+      };
+      const jp = io({ env: AUTH, fetchImpl });
+      await failure(registerKryptonCredentials(devConfig(), jp.io));
+      const global = io({ env: AUTH, fetchImpl });
+      await failure(
+        registerKryptonCredentials(
+          devConfig((raw) => {
+            raw.krypton!.coverage = 'global';
+          }),
+          global.io,
+        ),
+      );
+      expect(urls).toEqual(['https://api.soracom.io/v1/auth', 'https://g.api.soracom.io/v1/auth']);
+    });
+  });
+
+  describe('the SORACOM auth key', () => {
+    it('is asked for when the environment has none', async () => {
+      const asked: SoracomAuthKey[] = [];
+      const run = io({
+        env: { SORACOM_API_ENDPOINT: soracomUrl },
+        askAuthKey: async () => {
+          const key = { authKeyId: AUTH.SORACOM_AUTH_KEY_ID, authKey: AUTH.SORACOM_AUTH_KEY };
+          asked.push(key);
+          return key;
+        },
+      });
+      await registerKryptonCredentials(devConfig(), run.io);
+      expect(asked).toHaveLength(1);
+      expect(soracom.credentials.has('keyless-dev-krypton')).toBe(true);
+      expectNoSecretsIn(run);
+    });
+
+    it('is required when there is no terminal to ask on', async () => {
+      const message = await failure(
+        registerKryptonCredentials(devConfig(), io({ env: { SORACOM_API_ENDPOINT: soracomUrl } }).io),
+      );
+      expect(message).toBe(
+        'no SORACOM auth key: set SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY (a SAM user allowed to list, create and update credentials), or run in a terminal to be asked',
+      );
+      expect(soracom.requests).toEqual([]);
+    });
+  });
+
+  describe('the deployed stack', () => {
+    it('must exist', async () => {
+      cloudFormation
+        .on(DescribeStacksCommand)
+        .rejects(
+          Object.assign(new Error(`Stack with id ${STACK} does not exist`), { name: 'ValidationError' }),
+        );
+      const message = await failure(registerKryptonCredentials(devConfig(), io().io));
+      expect(message).toBe(
+        `stack ${STACK} is not deployed in account 111111111111 region ap-northeast-1: deploy it with \`npx cdk deploy -c env=dev ${STACK}\``,
+      );
+    });
+
+    it('must not be mid-deployment', async () => {
+      deployedStack(USER_OUTPUTS, 'UPDATE_IN_PROGRESS');
+      const message = await failure(registerKryptonCredentials(devConfig(), io().io));
+      expect(message).toBe(
+        `stack ${STACK} is UPDATE_IN_PROGRESS, not deployed successfully: wait for it or redeploy it`,
+      );
+    });
+
+    it('must have the developer provider name the config has (Cognito cannot rename it)', async () => {
+      deployedStack({ ...USER_OUTPUTS, DeveloperProviderName: 'keyless.old' });
+      const message = await failure(registerKryptonCredentials(devConfig(), io().io));
+      expect(message).toBe(
+        `stack ${STACK} has developer provider keyless.old but config/dev.json says keyless.dev.krypton: Cognito cannot rename a developer provider; put the deployed name back in the config`,
+      );
+    });
+
+    it('needs a krypton section in the config', async () => {
+      const config = devConfig((raw) => {
+        delete raw.krypton;
+      });
+      expect(await failure(registerKryptonCredentials(config, io().io))).toBe(
+        'environment dev has no krypton section in config/dev.json',
+      );
+    });
+  });
+
+  describe('as a process (bin/keyless.ts), AWS endpoints from AWS_ENDPOINT_URL_*', () => {
+    // CloudFormation (query protocol, XML) and Secrets Manager (JSON 1.1) on one local HTTP server.
+    let aws: Server;
+    let awsUrl = '';
+    const awsRequests: string[] = [];
+    beforeAll(async () => {
+      aws = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          const target = String(req.headers['x-amz-target'] ?? '');
+          if (target === 'secretsmanager.GetSecretValue') {
+            awsRequests.push(`GetSecretValue ${(JSON.parse(body) as { SecretId: string }).SecretId}`);
+            res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+            res.end(
+              JSON.stringify({
+                ARN: SECRET_ARN,
+                Name: 'keyless-iot/dev/krypton-signer',
+                SecretString: JSON.stringify({
+                  accessKeyId: ACCESS_KEY_ID,
+                  secretAccessKey: SECRET_ACCESS_KEY,
+                }),
+              }),
+            );
+            return;
+          }
+          awsRequests.push(
+            `${new URLSearchParams(body).get('Action')} ${new URLSearchParams(body).get('StackName')}`,
+          );
+          const outputs = Object.entries(USER_OUTPUTS)
+            .map(([k, v]) => `<member><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`)
+            .join('');
+          res.writeHead(200, { 'content-type': 'text/xml' });
+          res.end(
+            '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>' +
+              `<StackName>${STACK}</StackName><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-01-01T00:00:00Z</CreationTime>` +
+              `<Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult>` +
+              '<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeStacksResponse>',
+          );
+        });
+      });
+      await new Promise<void>((resolve) => aws.listen(0, '127.0.0.1', () => resolve()));
+      awsUrl = `http://127.0.0.1:${(aws.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      aws.closeAllConnections();
+      await new Promise<void>((resolve) => aws.close(() => resolve()));
+    });
+
+    /** The CLI as an operator runs it: no TTY, AWS and SORACOM endpoints from the environment. */
+    const keyless = () =>
+      runProcess(
+        path.join(REPO_ROOT, 'node_modules', '.bin', 'ts-node'),
+        [
+          '--swc',
+          path.join(REPO_ROOT, 'bin', 'keyless.ts'),
+          'soracom',
+          'register-krypton-credentials',
+          '--env',
+          'dev',
+        ],
+        {
+          cwd: REPO_ROOT,
+          timeoutMs: 120_000,
+          env: {
+            PATH: process.env.PATH,
+            HOME: process.env.HOME,
+            // The SDK's "node >= 22 from 2027" notice is not this command's output.
+            NODE_NO_WARNINGS: '1',
+            AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+            AWS_SECRET_ACCESS_KEY: 'local-test',
+            AWS_ENDPOINT_URL_CLOUDFORMATION: awsUrl,
+            AWS_ENDPOINT_URL_SECRETS_MANAGER: awsUrl,
+            AWS_EC2_METADATA_DISABLED: 'true',
+            SORACOM_API_ENDPOINT: soracomUrl,
+            ...AUTH,
+          },
+        },
+      );
+
+    it('creates the credential and never writes the access key to stdout or stderr', async () => {
+      const result = await keyless();
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Identity pool ID:         ${POOL_ID}`);
+      expect(awsRequests).toEqual([`DescribeStacks ${STACK}`, `GetSecretValue ${SECRET_ARN}`]);
+      expect(soracom.credentials.get('keyless-dev-krypton')?.credentials.secretAccessKey).toBe(
+        SECRET_ACCESS_KEY,
+      );
+      expectNoSecretsIn(result);
+    });
+
+    it('exits 1 with one line on a rejected auth key', async () => {
+      soracom.rejectAuth = true;
+      const result = await keyless();
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        'keyless: SORACOM auth key rejected (coverage jp): check SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY and that the key belongs to a Japan coverage account\n',
+      );
+      expectNoSecretsIn(result);
+    });
+  });
+});
