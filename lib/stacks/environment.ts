@@ -5,6 +5,7 @@ import { shardsOf } from '../fleet/shard-plan';
 import { DataStack } from './data-stack';
 import { FleetStack } from './fleet-stack';
 import { IotAccessStack, thingTypeAssignerName } from './iot-access-stack';
+import { KryptonAccessStack } from './krypton-access-stack';
 
 /** Every stack of one environment. Optional parts exist only when their config section does. */
 export interface EnvironmentStacks {
@@ -12,6 +13,7 @@ export interface EnvironmentStacks {
   readonly iotAccess?: IotAccessStack;
   /** One Fleet stack per shard in use, ascending. */
   readonly fleet: FleetStack[];
+  readonly kryptonAccess?: KryptonAccessStack;
 }
 
 export function createEnvironmentStacks(app: App, config: KeylessConfig): EnvironmentStacks {
@@ -21,7 +23,12 @@ export function createEnvironmentStacks(app: App, config: KeylessConfig): Enviro
     ? new IotAccessStack(app, `${prefix}-IotAccess`, { config, secretsKey: data.deviceSecret.key })
     : undefined;
   const fleet = iotAccess ? createFleetStacks(app, config, iotAccess) : [];
-  return { data, iotAccess, fleet };
+  // Names its tables and bucket from config (no references), so the dependency only orders `cdk deploy --all`.
+  const kryptonAccess = config.krypton
+    ? new KryptonAccessStack(app, `${prefix}-KryptonAccess`, { config })
+    : undefined;
+  kryptonAccess?.addStackDependency(data, 'devices read and write the Data stack tables and bucket');
+  return { data, iotAccess, fleet, kryptonAccess };
 }
 
 /** The things, one stack per shard recorded in `fleet/<env>/shards.json`: a thing never changes stacks. */
