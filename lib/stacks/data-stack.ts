@@ -1,8 +1,10 @@
+import * as path from 'node:path';
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { KeylessConfig } from '../config';
 import { ClosedNetworkBucketPolicy } from '../constructs/closed-network-bucket-policy';
 import { DeviceDataBucket } from '../constructs/device-data-bucket';
+import { DeviceScriptsAsset } from '../constructs/device-scripts-asset';
 import { DeviceSecret } from '../constructs/device-secret';
 import { DeviceTables } from '../constructs/device-tables';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
@@ -21,6 +23,7 @@ export class DataStack extends Stack {
   public readonly deviceData: DeviceDataBucket;
   public readonly tables: DeviceTables;
   public readonly deviceSecret: DeviceSecret;
+  public readonly deviceScripts: DeviceScriptsAsset;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     const { config } = props;
@@ -53,6 +56,11 @@ export class DataStack extends Stack {
       secretName: config.names.deviceSecret,
       removalPolicy,
     });
+    this.deviceScripts = new DeviceScriptsAsset(this, 'DeviceScripts', {
+      sourceDir: path.join(__dirname, '..', '..', 'device-scripts'),
+      bucket: this.deviceData.bucket,
+      removalPolicy,
+    });
 
     const outputs: Record<string, [string, string]> = {
       DeviceBucketName: [this.deviceData.bucket.bucketName, 'Devices upload under their own prefix here'],
@@ -68,6 +76,7 @@ export class DataStack extends Stack {
       DeviceSecretName: [config.names.deviceSecret, 'Secret every device may read'],
       DeviceSecretArn: [this.deviceSecret.secret.secretArn, 'ARN of the device secret'],
       SecretsKeyArn: [this.deviceSecret.key.keyArn, 'KMS key encrypting device secrets'],
+      DeviceScriptsPrefix: [this.deviceScripts.versionPrefix, 'Current device scripts in the device bucket'],
     };
     for (const [id, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, id, { value, description });
