@@ -6,10 +6,12 @@ import { DataStack } from './data-stack';
 import { FleetStack } from './fleet-stack';
 import { IotAccessStack, thingTypeAssignerName } from './iot-access-stack';
 import { KryptonAccessStack } from './krypton-access-stack';
+import { NetworkStack } from './network-stack';
 
 /** Every stack of one environment. Optional parts exist only when their config section does. */
 export interface EnvironmentStacks {
   readonly data: DataStack;
+  readonly network?: NetworkStack;
   readonly iotAccess?: IotAccessStack;
   /** One Fleet stack per shard in use, ascending. */
   readonly fleet: FleetStack[];
@@ -18,7 +20,13 @@ export interface EnvironmentStacks {
 
 export function createEnvironmentStacks(app: App, config: KeylessConfig): EnvironmentStacks {
   const prefix = config.names.stackPrefix;
-  const data = new DataStack(app, `${prefix}-Data`, { config });
+  // Before Data: the bucket policy names the S3 endpoint (Data → Network), while the endpoint policy names the
+  // bucket by its derived name, so Network never references Data and there is no cycle.
+  const network = config.closedNetwork ? new NetworkStack(app, `${prefix}-Network`, { config }) : undefined;
+  const data = new DataStack(app, `${prefix}-Data`, {
+    config,
+    closedNetwork: network && { endpointId: network.s3Endpoint.endpointId },
+  });
   const iotAccess = config.iot
     ? new IotAccessStack(app, `${prefix}-IotAccess`, { config, secretsKey: data.deviceSecret.key })
     : undefined;
@@ -28,7 +36,7 @@ export function createEnvironmentStacks(app: App, config: KeylessConfig): Enviro
     ? new KryptonAccessStack(app, `${prefix}-KryptonAccess`, { config })
     : undefined;
   kryptonAccess?.addStackDependency(data, 'devices read and write the Data stack tables and bucket');
-  return { data, iotAccess, fleet, kryptonAccess };
+  return { data, network, iotAccess, fleet, kryptonAccess };
 }
 
 /** The things, one stack per shard recorded in `fleet/<env>/shards.json`: a thing never changes stacks. */
