@@ -1,0 +1,160 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { assertCallerMatches, createBundleClients } from '../../lib/cli/bundle/aws';
+import { progressFor, selectTargets, summaryLine } from '../../lib/cli/bundle';
+import { buildProgram } from '../../lib/cli/program';
+import { devConfig } from '../support/cdk-app';
+
+const config = devConfig();
+
+describe('keyless bundle: which devices', () => {
+  test('--all: every X.509 thing, then every SIM with its Krypton mode', () => {
+    expect(selectTargets(config, { all: true })).toEqual([
+      ...config.iot!.things.map((t) => ({ name: t.name, source: 'x509' })),
+      { name: 'sim-001', source: 'krypton', mode: 'credentials' },
+    ]);
+  });
+
+  test('--thing looks a name up under iot.things, then krypton.devices', () => {
+    expect(selectTargets(config, { things: ['sim-001', 'sensor-001', 'sim-001'] })).toEqual([
+      { name: 'sim-001', source: 'krypton', mode: 'credentials' },
+      { name: 'sensor-001', source: 'x509' },
+    ]);
+  });
+
+  test('--krypton bundles a SIM the config does not list, in the mode asked for', () => {
+    expect(
+      selectTargets(config, { things: ['sim-new'], krypton: true, kryptonMode: 'open-id-token' }),
+    ).toEqual([{ name: 'sim-new', source: 'krypton', mode: 'open-id-token' }]);
+  });
+
+  test('unknown names, no selection, or both --thing and --all are refused with what is known', () => {
+    expect(() => selectTargets(config, { things: ['nope'] })).toThrow(
+      /^nope: not in iot.things or krypton.devices of config\/dev.json \(known: sensor-001, .*sim-001; add it, or pass --krypton for a SORACOM SIM\)$/,
+    );
+    expect(() => selectTargets(config, {})).toThrow(
+      'name the devices with --thing NAME (repeatable) or pass --all',
+    );
+    expect(() => selectTargets(config, { all: true, things: ['sensor-001'] })).toThrow(
+      'use either --thing or --all, not both',
+    );
+  });
+
+  test('the command is registered with its options', () => {
+    const bundle = buildProgram().commands.find((c) => c.name() === 'bundle')!;
+    expect(bundle.options.map((o) => o.long)).toEqual([
+      '--env',
+      '--thing',
+      '--all',
+      '--krypton',
+      '--krypton-mode',
+      '--key-on-device',
+      '--out',
+    ]);
+  });
+});
+
+describe('keyless bundle: output', () => {
+  test('without a TTY: one plain line per device, failures with their cause', () => {
+    const stream = Object.assign(new PassThrough(), { isTTY: false }) as unknown as NodeJS.WriteStream;
+    const lines: string[] = [];
+    stream.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    const progress = progressFor(stream);
+
+    progress.start(2);
+    progress.deviceDone({
+      name: 'sensor-001',
+      source: 'x509',
+      file: `${process.cwd()}/dist/bundles/dev/sensor-001.tar.gz`,
+      includesPrivateKey: true,
+    });
+    progress.deviceDone({ name: 'sensor-002', source: 'x509', error: 'thing sensor-002 has no certificate' });
+    progress.stop();
+
+    expect(lines.join('')).toBe(
+      'sensor-001: dist/bundles/dev/sensor-001.tar.gz (with private key)\n' +
+        'sensor-002: FAILED thing sensor-002 has no certificate\n',
+    );
+  });
+
+  test('the summary counts bundles, warns about keys and names failures', () => {
+    const line = summaryLine(
+      {
+        results: [
+          { name: 'a', source: 'x509', file: 'x', includesPrivateKey: true },
+          { name: 'b', source: 'krypton', file: 'y' },
+          { name: 'c', source: 'x509', error: 'boom' },
+        ],
+        built: 2,
+        failed: 1,
+      },
+      `${process.cwd()}/dist/bundles/dev`,
+    );
+    expect(line).toBe(
+      '2 of 3 bundles written to dist/bundles/dev (1 hold a private key: copy them to their devices over a trusted channel, then delete them); 1 failed: c',
+    );
+  });
+});
+
+describe('keyless bundle: AWS clients', () => {
+  let server: Server;
+  let url: string;
+  const requests: { host?: string; body: string }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        requests.push({ host: req.headers.host, body: Buffer.concat(chunks).toString() });
+        res.writeHead(200, { 'Content-Type': 'text/xml' });
+        res.end(
+          '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
+            '<Arn>arn:aws:iam::111111111111:user/operator</Arn><UserId>AIDAEXAMPLE</UserId><Account>111111111111</Account>' +
+            '</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  /** Runs `body` with only the given AWS_* variables set, restoring the environment afterwards. */
+  async function withAwsEnv(vars: Record<string, string>, body: () => Promise<void>): Promise<void> {
+    const saved = { ...process.env };
+    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+    Object.assign(process.env, vars);
+    try {
+      await body();
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  }
+
+  test('AWS_ENDPOINT_URL_STS points the identity check at another endpoint; retries are adaptive', async () => {
+    await withAwsEnv(
+      { AWS_ENDPOINT_URL_STS: url, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'not-a-secret' },
+      async () => {
+        const clients = createBundleClients(config, process.env);
+        await assertCallerMatches(clients, config);
+
+        expect(requests.at(-1)?.body).toContain('Action=GetCallerIdentity');
+        for (const client of [clients.sts, clients.iot, clients.cloudFormation]) {
+          expect((await client.config.retryStrategy()).mode).toBe('adaptive');
+        }
+      },
+    );
+  });
+
+  test("the operator's AWS_REGION wins over the config, so a wrong region is reported, not corrected", async () => {
+    const clients = createBundleClients(config, { AWS_REGION: 'eu-west-1' });
+    expect(await clients.sts.config.region()).toBe('eu-west-1');
+    expect(await createBundleClients(config, {}).sts.config.region()).toBe(config.region);
+  });
+});
