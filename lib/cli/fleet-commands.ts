@@ -1,13 +1,15 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
+import { addFleetPlanCommand } from './fleet-plan';
 import { addFleetRegisterCommand, type FleetRegisterCommandDeps } from './fleet-register';
 
-/** `keyless fleet …`: the operator's view of Fleet stacks and bulk registration. */
-export function addFleetCommands(program: Command, deps: FleetRegisterCommandDeps): Command {
+/** `keyless fleet …`: the operator's view of Fleet stacks, and bulk registration beyond them. */
+export function registerFleetCommands(program: Command, deps: FleetRegisterCommandDeps = {}): Command {
   const fleet = program
     .command('fleet')
     .description(
       'Fleet stacks and bulk registration: where things land, and registering fleets beyond CloudFormation',
     );
+  addFleetPlanCommand(fleet, deps);
   addFleetRegisterCommand(fleet, deps);
   return fleet;
 }

@@ -51,8 +51,47 @@ export interface BulkTaskResult {
   readonly final?: DescribeThingRegistrationTaskResponse;
 }
 
-/** Reads the PEM of a thing's CSR; the config layer knows where CSR files live and validates them. */
+/**
+ * The PEM of each thing's CSR. By default the config loader's (it reads and checks every CSR file); tests
+ * pass their own.
+ */
 export type CsrSource = (config: KeylessConfig, thingNames: readonly string[]) => ReadonlyMap<string, string>;
+
+/** CSRs as the config loader read them; a thing without one has not been enrolled yet. */
+export const configuredCsrs: CsrSource = (config, thingNames) => {
+  const byName = new Map((config.fleet?.things ?? []).map((thing) => [thing.name, thing]));
+  const missing: string[] = [];
+  const pems = new Map<string, string>();
+  for (const name of thingNames) {
+    const thing = byName.get(name);
+    if (thing?.csrPem === undefined) missing.push(`${name} (${thing?.csrFile ?? 'no CSR file'})`);
+    else pems.set(name, thing.csrPem);
+  }
+  if (missing.length > 0) {
+    throw new Error(`things without a CSR (enroll them first with keyless enroll): ${missing.join(', ')}`);
+  }
+  return pems;
+};
+
+/**
+ * Things the shard lock records belong to a Fleet stack: CloudFormation creates (or created) them with their
+ * certificates. Registering them in bulk as well would give each a second certificate and make the next
+ * stack deployment fail on a thing that already exists, so they are refused.
+ */
+function refuseFleetStackThings(config: KeylessConfig, thingNames: readonly string[]): void {
+  const fleet = config.fleet;
+  if (!fleet) return;
+  const placedNow = new Set(fleet.newlyAssigned);
+  const shardOf = new Map(fleet.things.map((thing) => [thing.name, thing.shard]));
+  const managed = thingNames.filter((name) => shardOf.has(name) && !placedNow.has(name));
+  if (managed.length === 0) return;
+  const shown = managed.slice(0, 5).map((name) => `${name} (Fleet-${shardOf.get(name)})`);
+  if (managed.length > 5) shown.push(`and ${managed.length - 5} more`);
+  throw new Error(
+    `${fleet.lockFileShown} puts ${managed.length} of these things in Fleet stacks, where CloudFormation manages ` +
+      `them: ${shown.join(', ')}. Bulk registration is for things outside the Fleet stacks.`,
+  );
+}
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Cancelled']);
 
@@ -72,10 +111,9 @@ export async function registerBulk(
   if (!iotConfig) throw new Error(`${config.configFile}: bulk registration needs the iot section`);
   const things = selectThings(config, options.thingNames);
   if (things.length === 0) throw new Error(`${config.configFile}: iot.things is empty: nothing to register`);
-  const pems = csrs(
-    config,
-    things.map((thing) => thing.name),
-  );
+  const thingNames = things.map((thing) => thing.name);
+  refuseFleetStackThings(config, thingNames);
+  const pems = csrs(config, thingNames);
   const bulkThings: BulkThing[] = things.map((thing) => {
     const csrPem = pems.get(thing.name);
     if (csrPem === undefined) throw new Error(`no CSR for thing ${JSON.stringify(thing.name)}`);
@@ -271,11 +309,12 @@ export function bulkClients(region: string): { iot: IoTClient; s3: S3Client } {
 /** What the command needs besides AWS: where configs and CSRs come from. Tests replace any of them. */
 export interface FleetRegisterCommandDeps extends Partial<BulkRegisterDeps> {
   readonly loadConfig?: (envName: string) => KeylessConfig;
-  readonly csrs: CsrSource;
+  /** @default configuredCsrs */
+  readonly csrs?: CsrSource;
 }
 
 /** `keyless fleet register --bulk --env <env>`. */
-export function addFleetRegisterCommand(fleet: Command, deps: FleetRegisterCommandDeps): void {
+export function addFleetRegisterCommand(fleet: Command, deps: FleetRegisterCommandDeps = {}): void {
   fleet
     .command('register')
     .description(
@@ -303,7 +342,7 @@ export function addFleetRegisterCommand(fleet: Command, deps: FleetRegisterComma
       const log = deps.log ?? ((line: string) => process.stdout.write(`${line}\n`));
       const results = await registerBulk(
         config,
-        deps.csrs,
+        deps.csrs ?? configuredCsrs,
         {
           roleArn: opts.roleArn as string | undefined,
           bucket: opts.bucket as string | undefined,

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerBundleCommand } from './bundle';
 import { registerEnrollCommand } from './enroll';
+import { registerFleetCommands } from './fleet-commands';
 import { registerSoracomKryptonCommand } from './soracom-register-krypton';
 
 /**
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(text) });
   registerEnrollCommand(program);
   registerBundleCommand(program);
+  registerFleetCommands(program);
   registerSoracomKryptonCommand(program);
   return program;
 }

@@ -8,7 +8,8 @@ import {
 import { NoSuchBucket, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
-import { addFleetCommands } from '../../lib/cli/fleet-commands';
+import { registerFleetCommands } from '../../lib/cli/fleet-commands';
+import { configuredCsrs } from '../../lib/cli/fleet-register';
 import type { KeylessConfig } from '../../lib/config';
 import { devConfig } from '../support/cdk-app';
 
@@ -24,13 +25,19 @@ interface Run {
   readonly error?: Error;
 }
 
+/** A config whose things no shard lock records: they are outside the Fleet stacks, as bulk things must be. */
+function outsideFleetStacks(config: KeylessConfig): KeylessConfig {
+  const fleet = config.fleet;
+  return fleet ? { ...config, fleet: { ...fleet, newlyAssigned: fleet.things.map((t) => t.name) } } : config;
+}
+
 /** Runs `keyless fleet register …` against the mocked clients with the dev config (or a variant). */
-async function run(args: string[], config: KeylessConfig = devConfig()): Promise<Run> {
+async function run(args: string[], config: KeylessConfig = outsideFleetStacks(devConfig())): Promise<Run> {
   const log: string[] = [];
   const sleeps: number[] = [];
   let clock = NOW.getTime();
   const program = new Command('keyless').exitOverride();
-  addFleetCommands(program, {
+  registerFleetCommands(program, {
     loadConfig: () => config,
     csrs: (_config, names) => new Map(names.map((name) => [name, csrOf(name)])),
     iot: new IoTClient({ region: config.region }),
@@ -213,7 +220,7 @@ test('things with different attribute names run as consecutive tasks, each waiti
   iotMock
     .on(DescribeThingRegistrationTaskCommand)
     .resolves({ status: 'Completed', successCount: 1, failureCount: 0 });
-  const result = await run(['--bulk', '--env', 'dev'], config);
+  const result = await run(['--bulk', '--env', 'dev'], outsideFleetStacks(config));
   expect(result.error).toBeUndefined();
   expect(s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual([
     'bulk-registration/20261122T201530Z-1.jsonl',
@@ -259,4 +266,36 @@ test('an unknown --thing is named', async () => {
   const result = await run(['--bulk', '--env', 'dev', '--thing', 'nope']);
   expect(result.error?.message).toBe('config/dev.json: no such thing in iot.things: nope');
   expect(s3Mock.calls()).toHaveLength(0);
+});
+
+test('things the shard lock puts in Fleet stacks are refused: CloudFormation manages them', async () => {
+  const config = devConfig();
+  const fleet = {
+    ...config.fleet!,
+    things: config.fleet!.things.map((thing) => ({ ...thing, shard: 2 })),
+    newlyAssigned: ['sensor-002'],
+  };
+  const result = await run(['--bulk', '--env', 'dev'], { ...config, fleet });
+  expect(result.error?.message).toBe(
+    'fleet/dev/shards.json puts 1 of these things in Fleet stacks, where CloudFormation manages them: ' +
+      'sensor-001 (Fleet-2). Bulk registration is for things outside the Fleet stacks.',
+  );
+  expect(s3Mock.calls()).toHaveLength(0);
+});
+
+test('by default the CSRs are the ones the config loader read; a thing without one is named', () => {
+  const config = devConfig();
+  const fleet = {
+    ...config.fleet!,
+    things: [
+      { ...config.fleet!.things[0], csrPem: csrOf('sensor-001') },
+      { ...config.fleet!.things[1], csrPem: undefined },
+    ],
+  };
+  expect(() => configuredCsrs({ ...config, fleet }, ['sensor-001', 'sensor-002'])).toThrow(
+    'things without a CSR (enroll them first with keyless enroll): sensor-002 (fleet/dev/sensor-002/csr.pem)',
+  );
+  expect(configuredCsrs({ ...config, fleet }, ['sensor-001'])).toEqual(
+    new Map([['sensor-001', csrOf('sensor-001')]]),
+  );
 });

@@ -1,0 +1,175 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, CfnResource, type Stack } from 'aws-cdk-lib';
+import { placeThing } from '../../lib/cli/fleet-plan';
+import { parseConfig, type KeylessConfig, type KeylessConfigInput } from '../../lib/config';
+import { certificateOutputKey } from '../../lib/fleet/outputs';
+import { createEnvironmentStacks } from '../../lib/stacks/environment';
+import { CONFIG_DIR, cdkJsonContext } from '../support/cdk-app';
+import { cachedCsrFile, ensureCsrs, syntheticThingNames } from './synthetic-csrs';
+
+/**
+ * The promise of the Fleet stacks: adding, removing or reordering things never changes the stack, the
+ * logical ids or the resources of any other thing (a moved certificate resource is a deleted certificate).
+ * Checked on a 1200-thing fleet, twelve stacks, with the shard lock carried from one synth to the next as
+ * an operator commits it. Synthesized without validators and without bundling: this is about layout.
+ */
+
+const COUNT = 1200;
+const LIMITS = { resources: 450, templateBytes: 800 * 1024, outputs: 200 };
+const base = syntheticThingNames(COUNT);
+const ADDED = ['aaa-first', 'sensor-00600-b', 'zzz-last'];
+const REFILL = ['new-1', 'new-2', 'new-3', 'new-4'];
+
+/** What a thing is in the cloud assembly: its stack, and each of its resources and its output by logical id. */
+interface ThingFootprint {
+  readonly stackName: string;
+  readonly resources: Readonly<Record<string, unknown>>;
+  readonly output: unknown;
+}
+
+interface Synthesized {
+  /** The shard lock the next synth would write, as the operator commits it. */
+  readonly lock: Record<string, number>;
+  readonly things: Map<string, ThingFootprint>;
+  /** Per Fleet stack: template size and counts, for the limit checks. */
+  readonly fleetTemplates: Array<{ stackName: string; resources: number; outputs: number; bytes: number }>;
+}
+
+function configFor(thingNames: readonly string[], lock?: Record<string, number>): KeylessConfig {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-stability-'));
+  if (lock) {
+    fs.mkdirSync(path.join(root, 'fleet', 'dev'), { recursive: true });
+    fs.writeFileSync(
+      path.join(root, 'fleet', 'dev', 'shards.json'),
+      JSON.stringify({ version: 1, maxThingsPerShard: 100, assignments: lock }),
+    );
+  }
+  const raw = JSON.parse(fs.readFileSync(path.join(CONFIG_DIR, 'dev.json'), 'utf8')) as KeylessConfigInput;
+  // Only the stacks Fleet stacks need; the other flows have nothing to do with things.
+  delete raw.krypton;
+  delete raw.closedNetwork;
+  delete raw.funnel;
+  raw.iot!.things = thingNames.map((name) => ({
+    name,
+    attributes: { Owner: 'keyless', Site: 'tokyo' },
+    csrFile: cachedCsrFile(name),
+  }));
+  return parseConfig(raw, 'dev', 'config/dev.json', root);
+}
+
+function synthesize(thingNames: readonly string[], lock?: Record<string, number>): Synthesized {
+  const config = configFor(thingNames, lock);
+  const app = new App({
+    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
+    outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-stability-out-')),
+    builtinCloudFormationValidation: false,
+  });
+  const { fleet } = createEnvironmentStacks(app, config);
+  const assembly = app.synth();
+
+  const things = new Map<string, ThingFootprint>();
+  const fleetTemplates: Synthesized['fleetTemplates'] = [];
+  for (const stack of fleet) {
+    const artifact = assembly.getStackByName(stack.stackName);
+    const template = artifact.template as { Resources: Record<string, unknown>; Outputs?: Record<string, unknown> };
+    fleetTemplates.push({
+      stackName: stack.stackName,
+      resources: Object.keys(template.Resources).length,
+      outputs: Object.keys(template.Outputs ?? {}).length,
+      bytes: fs.statSync(path.join(assembly.directory, artifact.templateFile)).size,
+    });
+    for (const [name, device] of stack.things) {
+      const resources: Record<string, unknown> = {};
+      for (const id of logicalIdsUnder(stack, device)) resources[id] = template.Resources[id];
+      things.set(name, {
+        stackName: stack.stackName,
+        resources,
+        output: template.Outputs?.[certificateOutputKey(name)],
+      });
+    }
+  }
+  const lockAfter = Object.fromEntries((config.fleet?.things ?? []).map((t) => [t.name, t.shard]));
+  return { lock: lockAfter, things, fleetTemplates };
+}
+
+function logicalIdsUnder(stack: Stack, scope: { node: { findAll(): Iterable<unknown> } }): string[] {
+  return [...scope.node.findAll()]
+    .filter((c): c is CfnResource => CfnResource.isCfnResource(c as never))
+    .map((resource) => stack.resolve(resource.logicalId) as string);
+}
+
+/** Every thing in both syntheses is exactly the same: stack, logical ids, resource bodies, output. */
+function expectUnchanged(before: Synthesized, after: Synthesized, thingNames: readonly string[]): void {
+  const moved: string[] = [];
+  for (const name of thingNames) {
+    const a = before.things.get(name);
+    const b = after.things.get(name);
+    if (!a || !b || JSON.stringify(a) !== JSON.stringify(b)) moved.push(name);
+  }
+  expect(moved).toEqual([]);
+}
+
+let first: Synthesized;
+
+beforeAll(async () => {
+  await ensureCsrs([...base, ...ADDED, ...REFILL]);
+  first = synthesize(base);
+});
+
+test('1200 things fill twelve Fleet stacks of 100 in name order, each thing with 4 resources and 1 output', () => {
+  expect(first.fleetTemplates.map((t) => t.stackName)).toEqual(
+    Array.from({ length: 12 }, (_, i) => `KeylessIot-dev-Fleet-${i + 1}`),
+  );
+  expect(first.things.get('sensor-00001')!.stackName).toBe('KeylessIot-dev-Fleet-1');
+  expect(first.things.get('sensor-01200')!.stackName).toBe('KeylessIot-dev-Fleet-12');
+  for (const footprint of first.things.values()) {
+    expect(Object.keys(footprint.resources)).toHaveLength(4);
+    expect(footprint.output).toBeDefined();
+  }
+});
+
+test('every Fleet stack stays under the limits: resources, template size, outputs', () => {
+  for (const template of first.fleetTemplates) {
+    expect({ stack: template.stackName, over: template.resources > LIMITS.resources }).toEqual({
+      stack: template.stackName,
+      over: false,
+    });
+    expect(template.bytes).toBeLessThanOrEqual(LIMITS.templateBytes);
+    expect(template.outputs).toBeLessThanOrEqual(LIMITS.outputs);
+  }
+});
+
+test('adding things (sorting first, in the middle, last) changes no other thing, and lands where fleet plan said', () => {
+  const added = ADDED;
+  // What `keyless fleet plan --thing` says once the lock of the first synth is committed.
+  const committed = configFor(base, first.lock);
+  const predicted = added.map((name) => placeThing(committed, name).stackName);
+  const after = synthesize([...base, ...added], first.lock);
+  expectUnchanged(first, after, base);
+  // All twelve stacks are full: the new things open the thirteenth.
+  expect(added.map((name) => after.things.get(name)!.stackName)).toEqual(predicted);
+  expect(predicted).toEqual(Array(3).fill('KeylessIot-dev-Fleet-13'));
+});
+
+test('removing things changes no other thing; their slots go to the next things added', () => {
+  const removed = new Set(['sensor-00250', 'sensor-00251', 'sensor-00777']);
+  const remaining = base.filter((name) => !removed.has(name));
+  const after = synthesize([...remaining, ...REFILL], first.lock);
+  expectUnchanged(first, after, remaining);
+  expect([...after.things.keys()].filter((name) => removed.has(name))).toEqual([]);
+  // Freed slots first, lowest stack first; then a new stack.
+  expect(REFILL.map((name) => after.things.get(name)!.stackName)).toEqual([
+    'KeylessIot-dev-Fleet-3',
+    'KeylessIot-dev-Fleet-3',
+    'KeylessIot-dev-Fleet-8',
+    'KeylessIot-dev-Fleet-13',
+  ]);
+});
+
+test('reordering the config changes nothing', () => {
+  const shuffled = [...base].reverse();
+  shuffled.push(...shuffled.splice(0, 600));
+  expectUnchanged(first, synthesize(shuffled, first.lock), base);
+});
