@@ -146,7 +146,7 @@ describe('keyless bundle: AWS clients', () => {
 
         expect(requests.at(-1)?.body).toContain('Action=GetCallerIdentity');
         for (const client of [clients.sts, clients.iot, clients.cloudFormation]) {
-          expect((await client.config.retryStrategy()).mode).toBe('adaptive');
+          expect(((await client.config.retryStrategy()) as { mode?: string }).mode).toBe('adaptive');
         }
       },
     );

@@ -7,6 +7,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { ARCHIVE_MTIME } from '../../lib/cli/bundle/archive';
 import { buildBundles, type BuildBundlesOptions, type BundleTarget } from '../../lib/cli/bundle/build';
 import { certificateOutputKey, fleetStackName } from '../../lib/fleet/outputs';
+import { devConfig } from '../support/cdk-app';
 import {
   BundleFixture,
   certificateIdOf,
@@ -221,10 +222,13 @@ describe('keyless bundle: archive contents', () => {
 describe('keyless bundle: many devices', () => {
   test('at most 3 certificate lookups in flight; one failing device does not stop the others', async () => {
     const things = Array.from({ length: 12 }, (_, i) => `bulk-${String(i).padStart(2, '0')}`);
-    const assignments = Object.fromEntries(things.map((t) => [t, 1]));
-    const lock = join(fixture.repoRoot, 'fleet', 'dev', 'shards.json');
-    const original = readFileSync(lock);
-    writeFileSync(lock, JSON.stringify({ version: 1, maxThingsPerShard: 100, assignments }));
+    // Not enrolled in the repository: the loader plans them onto shard 1, next to sensor-001 and sensor-002.
+    const config = devConfig((raw) => {
+      raw.iot!.things!.push(...things.map((name) => ({ name, attributes: { Owner: 'keyless' } })));
+    });
+    expect(things.map((t) => config.fleet!.things.find((f) => f.name === t)?.shard)).toEqual(
+      things.map(() => 1),
+    );
     const fleet = fixture.stacks[fleetStackName('dev', 1)];
     fleet.Outputs = things.map((t) => ({
       OutputKey: certificateOutputKey(t),
@@ -248,25 +252,22 @@ describe('keyless bundle: many devices', () => {
       };
     });
     const done: string[] = [];
-    try {
-      const summary = await buildBundles(
-        options({
-          targets: things.map((name) => ({ name, source: 'x509' })),
-          progress: { start: () => undefined, deviceDone: (r) => done.push(r.name), stop: () => undefined },
-        }),
-      );
+    const summary = await buildBundles(
+      options({
+        config,
+        targets: things.map((name) => ({ name, source: 'x509' })),
+        progress: { start: () => undefined, deviceDone: (r) => done.push(r.name), stop: () => undefined },
+      }),
+    );
 
-      expect(peak).toBe(3);
-      expect(summary).toMatchObject({ built: 11, failed: 1 });
-      expect(summary.results.find((r) => r.error)).toEqual({
-        name: 'bulk-05',
-        source: 'x509',
-        error: `certificate ${certificateIdOf('bulk-05')} of thing bulk-05 is REVOKED, not ACTIVE: the credentials provider would refuse it`,
-      });
-      expect([...done].sort()).toEqual(things);
-    } finally {
-      writeFileSync(lock, original);
-    }
+    expect(peak).toBe(3);
+    expect(summary).toMatchObject({ built: 11, failed: 1 });
+    expect(summary.results.find((r) => r.error)).toEqual({
+      name: 'bulk-05',
+      source: 'x509',
+      error: `certificate ${certificateIdOf('bulk-05')} of thing bulk-05 is REVOKED, not ACTIVE: the credentials provider would refuse it`,
+    });
+    expect([...done].sort()).toEqual(things);
   });
 });
 

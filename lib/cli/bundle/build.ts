@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import pLimit from 'p-limit';
 import { stackName, type KeylessConfig } from '../../config';
 import { certificateOutputKey, fleetStackName } from '../../fleet/outputs';
-import { parseShardLock, shardLockFile } from '../../fleet/shard-lock';
 import { buildDeterministicTarGz, type ArchiveFile } from './archive';
 import { assertCallerMatches, certificatePem, iotEndpoint, StackOutputs, type BundleClients } from './aws';
 import { awsProfile, kryptonDeviceConfig, x509DeviceConfig, type DataOutputs } from './device-config';
@@ -35,7 +34,7 @@ export interface BuildBundlesOptions {
   readonly config: KeylessConfig;
   readonly clients: BundleClients;
   readonly targets: readonly BundleTarget[];
-  /** Holds `fleet/<env>/shards.json` and `fleet/<env>/<thing>/private.key`. */
+  /** Holds `fleet/<env>/<thing>/private.key` (the shards come from the loaded config). */
   readonly repoRoot: string;
   /** The `device-scripts/` directory: helper, Root CA, examples, install.sh. */
   readonly deviceScriptsDir: string;
@@ -90,7 +89,8 @@ export async function buildBundles(options: BuildBundlesOptions): Promise<Bundle
         mqtt: await iotEndpoint(clients, config, 'iot:Data-ATS'),
       }
     : undefined;
-  const shards = x509 ? readShardAssignments(options.repoRoot, config.envName) : undefined;
+  // The loader resolved each thing's Fleet shard from fleet/<env>/shards.json, exactly as synth placed it.
+  const shards = new Map((config.fleet?.things ?? []).map((thing) => [thing.name, thing.shard]));
 
   const outDir = bundleDir(options.outDir, config.envName);
   // Bundles may hold private keys: only the operator reads them.
@@ -148,7 +148,7 @@ interface DeviceContext {
   readonly deviceScriptsPrefix: string | undefined;
   readonly scripts: DeviceScripts;
   readonly endpoints: { credentials: string; mqtt: string } | undefined;
-  readonly shards: ReadonlyMap<string, number> | undefined;
+  readonly shards: ReadonlyMap<string, number>;
   readonly outDir: string;
 }
 
@@ -225,11 +225,10 @@ async function x509Material(
   thing: string,
 ): Promise<{ certificatePem: string; privateKey?: Buffer }> {
   const { config, repoRoot, keyOnDevice } = context.options;
-  const shard = context.shards?.get(thing);
+  const shard = context.shards.get(thing);
   if (shard === undefined) {
     throw new Error(
-      `thing ${thing} has no Fleet stack yet (not in ${path.relative(process.cwd(), shardLockFile(repoRoot, config.envName)) || 'shards.json'}): ` +
-        `synthesize and deploy the fleet with \`npx cdk deploy -c env=${config.envName} --all\``,
+      `thing ${thing} is not in iot.things of ${config.configFile}: add it (npx keyless enroll) and deploy`,
     );
   }
   const fleetStack = fleetStackName(config.envName, shard);
@@ -278,20 +277,6 @@ function assertKeyMatchesCertificate(
       `${keyFile} does not match certificate ${certificateId} of thing ${thing}: the key was replaced after the certificate was issued (re-enroll and redeploy the thing)`,
     );
   }
-}
-
-function readShardAssignments(repoRoot: string, envName: string): ReadonlyMap<string, number> {
-  const file = shardLockFile(repoRoot, envName);
-  if (!fs.existsSync(file)) return new Map();
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`${file}: cannot read JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const { lock, problems } = parseShardLock(raw);
-  if (!lock) throw new Error(`${file}: ${problems.join('; ')}`);
-  return new Map(Object.entries(lock.assignments));
 }
 
 function readDeviceScripts(dir: string): DeviceScripts {
