@@ -305,12 +305,20 @@ function askHidden(question: string, input: NodeJS.ReadStream, output: NodeJS.Wr
   });
 }
 
+/**
+ * The `keyless soracom` command group, created by whichever SORACOM command registers first (Krypton, Funnel):
+ * commander refuses two commands with one name.
+ */
+export function soracomCommand(program: Command): Command {
+  return (
+    program.commands.find((c) => c.name() === 'soracom') ??
+    program.command('soracom').description('SORACOM-side setup for the Krypton and Funnel flows')
+  );
+}
+
 /** `keyless soracom register-krypton-credentials --env <env>` */
 export function registerSoracomKryptonCommand(program: Command): void {
-  const soracom =
-    program.commands.find((c) => c.name() === 'soracom') ??
-    program.command('soracom').description('SORACOM-side setup for the Krypton and Funnel flows');
-  soracom
+  soracomCommand(program)
     .command('register-krypton-credentials')
     .description(
       'Create or update (in place) the SORACOM credential Krypton signs Cognito calls with, from the deployed KryptonAccess stack; the auth key comes from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt',
