@@ -47,6 +47,19 @@ for (const s of stacks) {
     `${pad(s.id, 34)} ${pad(s.resources, 9)} ${pad(s.things || '', 6)} ${pad(s.bytes, 8)} ${s.file}`,
   );
 }
+// The shard layout: how full the Fleet stacks are, against the lock file's per-stack maximum.
+const fleetStacks = stacks.filter((s) => /-Fleet-\d+$/.test(s.id));
+if (fleetStacks.length > 0) {
+  const lockFile = path.join(root, 'fleet', env, 'shards.json');
+  const lock = fs.existsSync(lockFile) ? JSON.parse(fs.readFileSync(lockFile, 'utf8')) : {};
+  const most = (key) => Math.max(...fleetStacks.map((s) => s[key]));
+  console.log(
+    `\nFleet: ${fleetStacks.reduce((n, s) => n + s.things, 0)} things in ${fleetStacks.length} stack(s), at most ` +
+      `${lock.maxThingsPerShard ?? '?'} per stack (${path.relative(root, lockFile)}); fullest: ${most('things')} things, ` +
+      `${most('resources')} resources, ${Math.ceil(most('bytes') / 1024)} KB. ` +
+      `Where a new thing lands: npx keyless fleet plan --env ${env}`,
+  );
+}
 console.log(
   `\nValidators: cdk-nag AwsSolutions and cfn-guard Control Tower rules: ${count('violations')} unacknowledged ` +
     `findings, ${count('suppressedViolations')} acknowledged (each with its reason in the report).`,
