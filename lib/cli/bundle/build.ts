@@ -57,6 +57,21 @@ export interface BundleSummary {
   readonly failed: number;
 }
 
+/**
+ * The stack outputs a bundle is built from, by stack part (`KeylessIot-<env>-<part>`). Fleet stacks add one
+ * `certificateOutputKey(thing)` output per thing.
+ */
+export const BUNDLE_OUTPUTS = {
+  Data: {
+    deviceBucket: 'DeviceBucketName',
+    deviceSecret: 'DeviceSecretName',
+    referenceTable: 'ReferenceTableName',
+    deviceScriptsPrefix: 'DeviceScriptsPrefix',
+  },
+  IotAccess: { roleAlias: 'RoleAliasName' },
+  KryptonAccess: { identityPool: 'IdentityPoolId' },
+} as const;
+
 /** Where bundles of one environment go. */
 export function bundleDir(outDir: string, envName: string): string {
   return path.join(outDir, envName);
@@ -76,11 +91,12 @@ export async function buildBundles(options: BuildBundlesOptions): Promise<Bundle
   const stacks = new StackOutputs(clients, config);
   const dataStack = stackName(config.names, 'Data');
   const data: DataOutputs = {
-    deviceBucket: await stacks.require(dataStack, 'DeviceBucketName'),
-    deviceSecretName: await stacks.require(dataStack, 'DeviceSecretName'),
-    referenceTable: await stacks.require(dataStack, 'ReferenceTableName'),
+    deviceBucket: await stacks.require(dataStack, BUNDLE_OUTPUTS.Data.deviceBucket),
+    deviceSecretName: await stacks.require(dataStack, BUNDLE_OUTPUTS.Data.deviceSecret),
+    referenceTable: await stacks.require(dataStack, BUNDLE_OUTPUTS.Data.referenceTable),
   };
-  const deviceScriptsPrefix = (await stacks.of(dataStack)).DeviceScriptsPrefix;
+  // Optional: a Data stack deployed before the scripts asset existed has no such output yet.
+  const deviceScriptsPrefix = (await stacks.of(dataStack))[BUNDLE_OUTPUTS.Data.deviceScriptsPrefix];
 
   const x509 = options.targets.some((t) => t.source === 'x509');
   const endpoints = x509
@@ -164,7 +180,7 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
       config,
       thingName: target.name,
       credentialsEndpoint: context.endpoints!.credentials,
-      roleAlias: await context.stacks.require(iotAccess, 'RoleAliasName'),
+      roleAlias: await context.stacks.require(iotAccess, BUNDLE_OUTPUTS.IotAccess.roleAlias),
       data: context.data,
     });
     files.push({
@@ -179,7 +195,10 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
     }
   } else {
     // The Krypton bundle is useless until the identity pool exists: check it is deployed.
-    await context.stacks.require(stackName(config.names, 'KryptonAccess'), 'IdentityPoolId');
+    await context.stacks.require(
+      stackName(config.names, 'KryptonAccess'),
+      BUNDLE_OUTPUTS.KryptonAccess.identityPool,
+    );
     deviceConfig = kryptonDeviceConfig({
       config,
       mode: target.mode,
