@@ -88,6 +88,7 @@ export const deviceConfigContract = z
         mode: z.enum(['credentials', 'open-id-token']).optional(),
         cognitoEndpoint: httpsUrl.optional(),
         caFile: absolutePath.optional(),
+        cognitoCaFile: absolutePath.optional(),
         coverage: z.enum(['jp', 'global']).optional(),
       })
       .optional(),
