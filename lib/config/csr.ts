@@ -40,7 +40,7 @@ export function inspectCsr(pem: string): CsrFacts {
     der = new Uint8Array(request.rawData);
   } catch (error) {
     throw new MalformedCsrError(
-      `cannot parse the request: ${error instanceof Error ? error.message : String(error)}`,
+      `a request that cannot be parsed (${error instanceof Error ? error.message : String(error)})`,
     );
   }
 

@@ -111,18 +111,16 @@ export class CredentialsProviderRole extends Construct {
       inlinePolicies: { ThingScoped: this.document },
     });
 
-    const why =
-      'Scoped per device with the ${credentials-iot:ThingName} policy variable: the wildcard covers only the objects under the thing\'s own prefix, and "-??????" is the random suffix Secrets Manager appends to every secret name.';
     Validations.of(this.role).acknowledge(
-      ...[
-        `Resource::arn:<AWS::Partition>:s3:::${props.deviceBucketName}/things/<credentials-iot:ThingName>/*`,
-        `Resource::arn:<AWS::Partition>:secretsmanager:${stack.region}:${stack.account}:secret:${props.deviceSecretName}-??????`,
-        `Resource::arn:<AWS::Partition>:secretsmanager:${stack.region}:${stack.account}:secret:${secretPrefix}<credentials-iot:ThingName>-??????`,
-      ].map((finding) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason: why })),
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.deviceBucketName}/things/<credentials-iot:ThingName>/*]`,
+        reason:
+          "Scoped per device by the ${credentials-iot:ThingName} policy variable: the wildcard covers only the objects under the calling thing's own prefix, whose keys the device chooses.",
+      },
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.deviceBucketName}/device-scripts/*]`,
         reason:
-          'Read-only access to the device helper scripts the operator publishes under device-scripts/, so devices can update themselves; no write access.',
+          'Read-only (s3:GetObject) access to the helper scripts the operator publishes under device-scripts/, so devices can update themselves.',
       },
     );
   }
