@@ -27,6 +27,7 @@ export class VpcFlowLog extends Construct {
   public readonly flowLog: ec2.FlowLog;
   public readonly logGroup: logs.LogGroup;
   public readonly key: CustomerManagedKey;
+  public readonly deliveryRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: VpcFlowLogProps) {
     super(scope, id);
@@ -70,9 +71,24 @@ export class VpcFlowLog extends Construct {
       retention: retentionDays as logs.RetentionDays,
       removalPolicy,
     });
+    // Only flow logs of this account may use the role (the confused-deputy guard AWS documents for flow logs).
+    this.deliveryRole = new iam.Role(this, 'DeliveryRole', {
+      description: `Delivers VPC flow logs to ${props.logGroupName}`,
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': Arn.format(
+              { service: 'ec2', resource: 'vpc-flow-log', resourceName: '*' },
+              stack,
+            ),
+          },
+        },
+      }),
+    });
     this.flowLog = new ec2.FlowLog(this, 'Resource', {
       resourceType: ec2.FlowLogResourceType.fromVpc(props.vpc),
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.logGroup),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.logGroup, this.deliveryRole),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
   }

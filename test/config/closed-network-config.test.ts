@@ -149,4 +149,17 @@ describe('closedNetwork config', () => {
     expect(() => devConfig(closedNetwork(change))).toThrow(message);
     expect(problems(change)).toEqual([message]);
   });
+
+  it('reports every closedNetwork problem at once', () => {
+    expect(
+      problems((network) => {
+        network.vpc = { ...IMPORTED, cidr: '10.30.0.0', subnetIds: ['subnet-0123456789abcdef0'] };
+        network.vpgCidr = '100.64.0.1/16';
+      }),
+    ).toEqual([
+      'config/dev.json: closedNetwork.vpc.cidr: expected an IPv4 CIDR block such as 10.0.0.0/16, got "10.30.0.0"',
+      'config/dev.json: closedNetwork.vpgCidr: expected a network address with the host bits zero such as 100.64.0.0/16, got "100.64.0.1/16"',
+      'config/dev.json: closedNetwork.vpc.subnetIds: expected one subnet id per availability zone (2), in the order of availabilityZones, got ["subnet-0123456789abcdef0"]',
+    ]);
+  });
 });

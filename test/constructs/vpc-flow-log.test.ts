@@ -79,10 +79,31 @@ describe('VpcFlowLog', () => {
   });
 
   it('lets the flow log service write to this log group only', () => {
+    template.resourceCountIs('AWS::IAM::Role', 1);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Principal: { Service: 'vpc-flow-logs.amazonaws.com' } })],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '111111111111' },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, ':ec2:ap-northeast-1:111111111111:vpc-flow-log/*'],
+                  ],
+                },
+              },
+            },
+          },
+        ],
       },
+    });
+    template.hasResourceProperties('AWS::EC2::FlowLog', {
+      DeliverLogsPermissionArn: stack.resolve(construct.deliveryRole.roleArn),
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
