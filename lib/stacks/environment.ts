@@ -4,6 +4,7 @@ import { fleetStackName } from '../fleet/outputs';
 import { shardsOf } from '../fleet/shard-plan';
 import { DataStack } from './data-stack';
 import { FleetStack } from './fleet-stack';
+import { FunnelStack } from './funnel-stack';
 import { IotAccessStack, thingTypeAssignerName } from './iot-access-stack';
 import { KryptonAccessStack } from './krypton-access-stack';
 import { NetworkStack } from './network-stack';
@@ -16,6 +17,7 @@ export interface EnvironmentStacks {
   /** One Fleet stack per shard in use, ascending. */
   readonly fleet: FleetStack[];
   readonly kryptonAccess?: KryptonAccessStack;
+  readonly funnel?: FunnelStack;
 }
 
 export function createEnvironmentStacks(app: App, config: KeylessConfig): EnvironmentStacks {
@@ -36,7 +38,9 @@ export function createEnvironmentStacks(app: App, config: KeylessConfig): Enviro
     ? new KryptonAccessStack(app, `${prefix}-KryptonAccess`, { config })
     : undefined;
   kryptonAccess?.addStackDependency(data, 'devices read and write the Data stack tables and bucket');
-  return { data, network, iotAccess, fleet, kryptonAccess };
+  // Self-contained: its own user, secret, key and topic, so no dependency on the other stacks.
+  const funnel = config.funnel ? new FunnelStack(app, `${prefix}-Funnel`, { config }) : undefined;
+  return { data, network, iotAccess, fleet, kryptonAccess, funnel };
 }
 
 /** The things, one stack per shard recorded in `fleet/<env>/shards.json`: a thing never changes stacks. */

@@ -1,0 +1,310 @@
+import * as path from 'node:path';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { SECONDS_SINCE_ROTATION_METRIC } from '../functions/funnel-key-rotation/rotation';
+import { ENV } from '../functions/funnel-key-rotation/settings';
+import { CustomerManagedKey } from './customer-managed-key';
+
+/** How SORACOM gets the new key: overwrite one credential, or a new dated credential that groups switch to. */
+export type FunnelRotationStrategy =
+  | { readonly type: 'update-in-place'; readonly credentialId: string }
+  | { readonly type: 'new-credential'; readonly credentialPrefix: string };
+
+export interface FunnelKeyRotationProps {
+  /** The Funnel IAM user whose keys rotate; the function may touch no other user. */
+  readonly user: iam.IUser;
+  /** Name of the secret the operator puts the SORACOM auth key in (`{"authKeyId","authKey"}`). */
+  readonly authKeySecretName: string;
+  /** Name of the function's log group (encrypted with the same key as the secret). */
+  readonly logGroupName: string;
+  /** SSM parameter (String, key ids only) the function keeps its state in; it creates it on its first run. */
+  readonly stateParameterName: string;
+  /** Which SORACOM API the operator account lives on. */
+  readonly coverage: 'jp' | 'global';
+  readonly strategy: FunnelRotationStrategy;
+  /**
+   * Days between rotations.
+   * @default 90
+   */
+  readonly periodDays?: number;
+  /**
+   * Days the old key stays usable after SORACOM switched to the new one.
+   * @default 7
+   */
+  readonly graceDays?: number;
+  /** Where the failure and staleness alarms notify. */
+  readonly alarmTopic: sns.ITopic;
+  /** The environment name, a dimension of the staleness metric. */
+  readonly environmentName: string;
+  /**
+   * CloudWatch namespace of the staleness metric.
+   * @default 'KeylessIot/Funnel'
+   */
+  readonly metricNamespace?: string;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const ENTRY = path.join(__dirname, '..', 'functions', 'funnel-key-rotation', 'index.ts');
+
+/**
+ * Rotates the Funnel user's access key into the SORACOM credential store: the function, its two schedules
+ * (the rotation every `periodDays`, a daily upkeep run that deletes the old key after the grace period and
+ * retries a failed rotation), the secret holding the SORACOM auth key (created empty), and two alarms
+ * (a failed run; no successful rotation for longer than period + grace).
+ */
+export class FunnelKeyRotation extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly authKeySecret: secretsmanager.Secret;
+  /** Encrypts the SORACOM auth key secret and the function's log group. */
+  public readonly key: kms.Key;
+  public readonly failureAlarm: cloudwatch.Alarm;
+  public readonly stalenessAlarm: cloudwatch.Alarm;
+  public readonly rotationSchedule: scheduler.Schedule;
+  public readonly upkeepSchedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: FunnelKeyRotationProps) {
+    super(scope, id);
+    const periodDays = props.periodDays ?? 90;
+    const graceDays = props.graceDays ?? 7;
+    if (!Number.isInteger(periodDays) || periodDays < 1 || periodDays > 365) {
+      throw new Error(
+        `FunnelKeyRotation periodDays must be a whole number from 1 to 365, got: ${periodDays}`,
+      );
+    }
+    if (!Number.isInteger(graceDays) || graceDays < 1 || graceDays >= periodDays) {
+      throw new Error(
+        `FunnelKeyRotation graceDays must be a whole number from 1 to periodDays - 1 (${periodDays - 1}), got: ${graceDays}`,
+      );
+    }
+    if (!Token.isUnresolved(props.stateParameterName) && !/^\/[\w./-]+$/.test(props.stateParameterName)) {
+      throw new Error(
+        `FunnelKeyRotation stateParameterName must be a path such as /keyless-iot/dev/funnel/rotation-state, got: ${props.stateParameterName}`,
+      );
+    }
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const metricNamespace = props.metricNamespace ?? 'KeylessIot/Funnel';
+
+    this.key = new CustomerManagedKey(this, 'Key', {
+      description: `Encrypts ${props.authKeySecretName} and the log group ${props.logGroupName}`,
+      removalPolicy,
+    }).key;
+    this.authKeySecret = new secretsmanager.Secret(this, 'AuthKeySecret', {
+      secretName: props.authKeySecretName,
+      description:
+        'SORACOM API auth key for the Funnel key rotation: {"authKeyId":"keyId-…","authKey":"secret-…"}',
+      encryptionKey: this.key,
+      removalPolicy,
+    });
+    // Created empty: the value is issued by SORACOM and put by the operator, never generated or templated.
+    (this.authKeySecret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride(
+      'GenerateSecretString',
+    );
+    Validations.of(this.authKeySecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A SORACOM SAM user auth key: only SORACOM can issue a new one, so a Secrets Manager rotation Lambda cannot rotate it.',
+    });
+
+    // CloudWatch Logs encrypts with the key on the log group's behalf, and only for this log group.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsForTheRotationLogGroup',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        // In a key policy, "*" means this key.
+        resources: ['*'],
+        conditions: {
+          ArnEquals: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: props.logGroupName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: props.logGroupName,
+      encryptionKey: this.key,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
+    });
+
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'Funnel key rotation: the Funnel user keys, the SORACOM auth key secret, the state parameter',
+    });
+    const stateParameterArn = Arn.format(
+      { service: 'ssm', resource: 'parameter', resourceName: props.stateParameterName.replace(/^\//, '') },
+      stack,
+    );
+    const policy = new iam.Policy(this, 'Policy', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'RotateFunnelUserKeys',
+          actions: [
+            'iam:CreateAccessKey',
+            'iam:UpdateAccessKey',
+            'iam:DeleteAccessKey',
+            'iam:ListAccessKeys',
+            'iam:GetAccessKeyLastUsed',
+          ],
+          resources: [props.user.userArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadSoracomAuthKey',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [this.authKeySecret.secretArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DecryptSoracomAuthKey',
+          actions: ['kms:Decrypt'],
+          resources: [this.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'KeepRotationState',
+          actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+          resources: [stateParameterArn],
+        }),
+      ],
+    });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>]`,
+      reason:
+        "The function's own log group only: Lambda names the log streams inside it at run time, hence the :* of the group ARN.",
+    });
+
+    this.function = new nodejs.NodejsFunction(this, 'Resource', {
+      entry: ENTRY,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      description: 'Rotates the SORACOM Funnel access key (idempotent; safe to invoke at any time)',
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      memorySize: 256,
+      // Room for the IAM propagation wait and SORACOM 429 back-off (up to a minute per retry).
+      timeout: Duration.minutes(5),
+      // One run at a time: the state machine reads, then writes, its parameter.
+      reservedConcurrentExecutions: 1,
+      retryAttempts: 1,
+      maxEventAge: Duration.hours(1),
+      environment: {
+        [ENV.userName]: props.user.userName,
+        [ENV.authKeySecretId]: this.authKeySecret.secretArn,
+        [ENV.stateParameterName]: props.stateParameterName,
+        [ENV.coverage]: props.coverage,
+        [ENV.strategy]: props.strategy.type,
+        ...(props.strategy.type === 'update-in-place'
+          ? { [ENV.credentialId]: props.strategy.credentialId }
+          : { [ENV.credentialPrefix]: props.strategy.credentialPrefix }),
+        [ENV.periodDays]: String(periodDays),
+        [ENV.graceDays]: String(graceDays),
+        [ENV.metricNamespace]: metricNamespace,
+        [ENV.environmentName]: props.environmentName,
+        POWERTOOLS_SERVICE_NAME: 'funnel-key-rotation',
+      },
+      bundling: {
+        // The Node.js runtime ships AWS SDK v3; the SORACOM client and the logger are bundled.
+        externalModules: ['@aws-sdk/*'],
+        minify: true,
+        sourceMap: false,
+        target: 'node24',
+      },
+    });
+    this.function.node.addDependency(policy);
+    Validations.of(this.function).acknowledge({
+      id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+      reason:
+        'The function must reach the SORACOM API (api.soracom.io / g.api.soracom.io) on the internet; a VPC would only add a NAT gateway in front of the same path.',
+    });
+
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'Lets EventBridge Scheduler invoke the Funnel key rotation function',
+    });
+    const invoke = (action: 'rotate' | 'upkeep') =>
+      new targets.LambdaInvoke(this.function, {
+        role: schedulerRole,
+        input: scheduler.ScheduleTargetInput.fromObject({ action }),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      });
+    this.rotationSchedule = new scheduler.Schedule(this, 'RotationSchedule', {
+      description: `Rotate the SORACOM Funnel access key every ${periodDays} days`,
+      schedule: scheduler.ScheduleExpression.rate(Duration.days(periodDays)),
+      target: invoke('rotate'),
+    });
+    // A 90-day schedule alone could neither delete the old key after the grace period nor retry a failed run.
+    this.upkeepSchedule = new scheduler.Schedule(this, 'UpkeepSchedule', {
+      description: 'Daily: delete the old Funnel key after the grace period, retry an overdue rotation',
+      schedule: scheduler.ScheduleExpression.rate(Duration.days(1)),
+      target: invoke('upkeep'),
+    });
+
+    Validations.of(schedulerRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason:
+        "Scheduler's Lambda target grants the rotation function and its versions (<function ARN>:*); this role can invoke nothing else.",
+    });
+
+    const alarmAction = new actions.SnsAction(props.alarmTopic);
+    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
+      alarmDescription:
+        'A Funnel key rotation run failed; SORACOM still uses the previous key. See the function log for the cause.',
+      metric: this.function.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const staleAfterSeconds = (periodDays + graceDays) * 86_400;
+    this.stalenessAlarm = new cloudwatch.Alarm(this, 'StalenessAlarm', {
+      alarmDescription: `No successful Funnel key rotation for more than ${periodDays + graceDays} days (period + grace), or the daily run stopped reporting.`,
+      metric: new cloudwatch.Metric({
+        namespace: metricNamespace,
+        metricName: SECONDS_SINCE_ROTATION_METRIC,
+        dimensionsMap: { Environment: props.environmentName },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.days(1),
+        unit: cloudwatch.Unit.SECONDS,
+      }),
+      threshold: staleAfterSeconds,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      // The daily run publishes the metric; two days without it means the rotation is not running at all.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    for (const alarm of [this.failureAlarm, this.stalenessAlarm]) {
+      alarm.addAlarmAction(alarmAction);
+      alarm.addOkAction(alarmAction);
+    }
+  }
+}
