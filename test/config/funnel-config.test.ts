@@ -1,0 +1,95 @@
+import type { KeylessConfigInput } from '../../lib/config';
+import { devConfig } from '../support/cdk-app';
+
+function funnel(change: (section: Record<string, unknown>) => void) {
+  return (raw: KeylessConfigInput) => change(raw.funnel as unknown as Record<string, unknown>);
+}
+function rotation(change: (section: Record<string, unknown>) => void) {
+  return funnel((f) => change(f.rotation as Record<string, unknown>));
+}
+
+describe('funnel config section', () => {
+  it('reads the dev sample', () => {
+    expect(devConfig().funnel).toEqual({
+      topicPrefix: 'funnel/dev',
+      coverage: 'jp',
+      rotation: {
+        periodDays: 90,
+        graceDays: 7,
+        strategy: { type: 'update-in-place', credentialId: 'keyless-dev-funnel' },
+      },
+      alarmEmails: ['iot-ops@example.com'],
+    });
+  });
+
+  it('defaults coverage to jp, 90/7 days and no alarm e-mails', () => {
+    const section = devConfig(
+      funnel((f) => {
+        delete f.coverage;
+        delete f.alarmEmails;
+        const r = f.rotation as Record<string, unknown>;
+        delete r.periodDays;
+        delete r.graceDays;
+      }),
+    ).funnel!;
+    expect(section).toMatchObject({
+      coverage: 'jp',
+      alarmEmails: [],
+      rotation: { periodDays: 90, graceDays: 7 },
+    });
+  });
+
+  it('is optional: no section, no Funnel', () => {
+    expect(devConfig((raw) => delete raw.funnel).funnel).toBeUndefined();
+  });
+
+  it.each<[string, (raw: KeylessConfigInput) => void, string]>([
+    [
+      'topic prefix with a wildcard',
+      funnel((f) => (f.topicPrefix = 'funnel/#')),
+      'config/dev.json: funnel.topicPrefix: expected an MQTT topic prefix such as funnel/devices (no wildcards, no trailing /), got "funnel/#"',
+    ],
+    [
+      'topic prefix with a trailing slash',
+      funnel((f) => (f.topicPrefix = 'funnel/')),
+      'config/dev.json: funnel.topicPrefix: expected an MQTT topic prefix such as funnel/devices (no wildcards, no trailing /), got "funnel/"',
+    ],
+    [
+      'coverage',
+      funnel((f) => (f.coverage = 'us')),
+      'config/dev.json: funnel.coverage: expected one of: jp, global, got "us"',
+    ],
+    [
+      'period',
+      rotation((r) => (r.periodDays = 0)),
+      'config/dev.json: funnel.rotation.periodDays: expected an integer from 1 to 365 days, got 0',
+    ],
+    [
+      'grace period not shorter than the period',
+      rotation((r) => (r.graceDays = 90)),
+      'config/dev.json: funnel.rotation.graceDays: expected fewer days than rotation.periodDays (90): the old key must be gone before the next rotation, got 90',
+    ],
+    [
+      'strategy type',
+      rotation((r) => (r.strategy = { type: 'swap' })),
+      'config/dev.json: funnel.rotation.strategy.type: expected type "update-in-place" or "new-credential", got {"type":"swap"}',
+    ],
+    [
+      'credential id',
+      rotation((r) => (r.strategy = { type: 'update-in-place', credentialId: 'bad id' })),
+      'config/dev.json: funnel.rotation.strategy.credentialId: expected 1-100 characters from a-z A-Z 0-9 _ -, got "bad id"',
+    ],
+    [
+      'credential prefix',
+      rotation((r) => (r.strategy = { type: 'new-credential', credentialPrefix: 'a/b' })),
+      'config/dev.json: funnel.rotation.strategy.credentialPrefix: expected 1-90 characters from a-z A-Z 0-9 _ -, got "a/b"',
+    ],
+    [
+      'alarm e-mail',
+      funnel((f) => (f.alarmEmails = ['ops'])),
+      'config/dev.json: funnel.alarmEmails[0]: expected an e-mail address, got "ops"',
+    ],
+  ])('rejects a bad %s', (_rule, override, message) => {
+    expect(() => devConfig(override)).toThrow(message);
+  });
+});
