@@ -20,12 +20,14 @@ export const ARCHIVE_MTIME = new Date(Date.UTC(2000, 0, 1));
 export const CHECKSUM_FILE = 'SHA256SUMS';
 
 const BLOCK = 512;
+const GZIP_OS_BYTE = 9;
 const DIRECTORY_MODE = 0o755;
 
 /**
  * A deterministic `.tar.gz` of `files` under one top directory: entries sorted by path, parent directories
  * made explicit, fixed mtime, owner root:root (uid/gid 0), modes exactly as given, and a `SHA256SUMS` of every
- * file. The gzip header carries no timestamp or file name (Node's zlib writes mtime 0).
+ * file. The gzip header carries no timestamp, file name or OS. The same inputs give the same bytes with the same
+ * Node.js (its bundled zlib does the compressing).
  *
  * Built from tar's own header encoder rather than `tar.create`, which reads modes and mtimes from the file
  * system and walks directories in the order the OS returns them.
@@ -85,7 +87,11 @@ export function buildDeterministicTarGz(topDirectory: string, files: readonly Ar
     }
   }
   blocks.push(Buffer.alloc(BLOCK * 2)); // end-of-archive marker
-  return gzipSync(Buffer.concat(blocks), { level: 9 });
+  const gzip = gzipSync(Buffer.concat(blocks), { level: 9 });
+  // The header's OS byte is whatever zlib was compiled for; 255 ("unknown"), as tar's portable mode writes, keeps
+  // it from varying between operating systems. No header CRC is set, so nothing else depends on it.
+  gzip[GZIP_OS_BYTE] = 255;
+  return gzip;
 }
 
 /** Byte order, not locale order: the same on every machine. */

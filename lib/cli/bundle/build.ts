@@ -111,6 +111,7 @@ export async function buildBundles(options: BuildBundlesOptions): Promise<Bundle
   const outDir = bundleDir(options.outDir, config.envName);
   // Bundles may hold private keys: only the operator reads them.
   fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(outDir, 0o700);
 
   const context: DeviceContext = {
     options,
