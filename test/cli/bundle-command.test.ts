@@ -78,6 +78,26 @@ describe('keyless bundle: output', () => {
     );
   });
 
+  test('on a TTY: a progress bar, and failures listed once it is done', () => {
+    const stream = Object.assign(new PassThrough(), {
+      isTTY: true,
+      columns: 100,
+    }) as unknown as NodeJS.WriteStream;
+    const chunks: string[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    const progress = progressFor(stream);
+
+    progress.start(2);
+    progress.deviceDone({ name: 'sensor-001', source: 'x509', file: 'x', includesPrivateKey: true });
+    progress.deviceDone({ name: 'sensor-002', source: 'x509', error: 'thing sensor-002 has no certificate' });
+    progress.stop();
+
+    const output = chunks.join('');
+    expect(output).toMatch(/bundles \[[^\]]*\] 2\/2 sensor-002/);
+    expect(output.endsWith('sensor-002: FAILED thing sensor-002 has no certificate\n')).toBe(true);
+    expect(output).not.toContain('sensor-001: ');
+  });
+
   test('the summary counts bundles, warns about keys and names failures', () => {
     const line = summaryLine(
       {
