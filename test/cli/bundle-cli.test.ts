@@ -1,0 +1,171 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { certificateOutputKey } from '../../lib/fleet/outputs';
+import { REPO_ROOT } from '../support/cdk-app';
+import { runProcess } from '../support/run-process';
+import { readArchive } from './bundle-fixture';
+
+/**
+ * The real command (bin/keyless.ts → commander → SDK clients) against one local server standing in for STS,
+ * CloudFormation (both AWS query protocol) and AWS IoT (REST JSON), reached through the standard
+ * AWS_ENDPOINT_URL_<SERVICE> variables.
+ */
+const ACCOUNT = '111111111111';
+const stacks: Record<string, Record<string, string>> = {
+  'KeylessIot-dev-Data': {
+    DeviceBucketName: `keyless-iot-dev-${ACCOUNT}-ap-northeast-1`,
+    DeviceSecretName: 'keyless-iot/dev/device-secret',
+    ReferenceTableName: 'keyless-iot-dev-reference',
+  },
+  'KeylessIot-dev-IotAccess': { RoleAliasName: 'keyless-dev-device' },
+  'KeylessIot-dev-KryptonAccess': { IdentityPoolId: 'ap-northeast-1:00000000-0000-0000-0000-000000000000' },
+  'KeylessIot-dev-Fleet-1': {
+    [certificateOutputKey('sensor-001')]: 'a'.repeat(64),
+    [certificateOutputKey('sensor-002')]: 'b'.repeat(64),
+  },
+};
+const seen: string[] = [];
+let server: Server;
+let endpoint: string;
+let out: string;
+
+function xml(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/xml' });
+  res.end(body);
+}
+
+function answer(req: IncomingMessage, body: string, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (req.method === 'GET' && url.pathname === '/endpoint') {
+    seen.push(`iot:DescribeEndpoint ${url.searchParams.get('endpointType')}`);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ endpointAddress: 'c1a2b3.credentials.iot.ap-northeast-1.amazonaws.com' }));
+    return;
+  }
+  if (req.method === 'GET' && url.pathname.startsWith('/certificates/')) {
+    seen.push('iot:DescribeCertificate');
+    res.writeHead(404, {
+      'Content-Type': 'application/json',
+      'x-amzn-errortype': 'ResourceNotFoundException',
+    });
+    res.end(JSON.stringify({ message: 'The certificate does not exist' }));
+    return;
+  }
+  const form = new URLSearchParams(body);
+  const action = form.get('Action');
+  seen.push(`query:${action}`);
+  if (action === 'GetCallerIdentity') {
+    xml(
+      res,
+      200,
+      `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${ACCOUNT}:user/operator</Arn><UserId>AIDA</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+    );
+    return;
+  }
+  if (action === 'DescribeStacks') {
+    const name = form.get('StackName') ?? '';
+    const outputs = stacks[name];
+    if (!outputs) {
+      xml(
+        res,
+        400,
+        `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${name} does not exist</Message></Error><RequestId>2</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    const members = Object.entries(outputs)
+      .map(([k, v]) => `<member><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`)
+      .join('');
+    xml(
+      res,
+      200,
+      `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${name}</StackName><StackId>id</StackId><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-01-01T00:00:00Z</CreationTime><Outputs>${members}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>3</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+    );
+    return;
+  }
+  xml(
+    res,
+    400,
+    '<ErrorResponse><Error><Code>InvalidAction</Code><Message>unexpected</Message></Error></ErrorResponse>',
+  );
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => answer(req, Buffer.concat(chunks).toString(), res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  out = mkdtempSync(join(tmpdir(), 'keyless-bundle-cli-'));
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(out, { recursive: true, force: true });
+});
+
+function keyless(args: readonly string[]) {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('AWS_') && !key.startsWith('KEYLESS_')) env[key] = value;
+  }
+  Object.assign(env, {
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+    AWS_CONFIG_FILE: join(out, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(out, 'no-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_STS: endpoint,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
+    AWS_ENDPOINT_URL_IOT: endpoint,
+    // The SDK's Node.js support notice would otherwise be the first line of stderr.
+    NODE_NO_WARNINGS: '1',
+  });
+  return runProcess(
+    join(REPO_ROOT, 'node_modules', '.bin', 'ts-node'),
+    ['--swc', join(REPO_ROOT, 'bin', 'keyless.ts'), 'bundle', '--env', 'dev', '--out', out, ...args],
+    { cwd: REPO_ROOT, env, timeoutMs: 90000 },
+  );
+}
+
+test('keyless bundle --all: builds what it can, lists each failure, summarises, exits 1', async () => {
+  const result = await keyless(['--all']);
+
+  expect(result.code).toBe(1);
+  expect(result.stdout).toMatch(/^1 of 3 bundles written to .*dev; 2 failed: sensor-001, sensor-002\n$/);
+  const aws = 'does not exist in AWS IoT (ap-northeast-1): redeploy its Fleet stack';
+  expect(result.stderr).toContain(
+    `sensor-001: FAILED certificate ${'a'.repeat(64)} of thing sensor-001 ${aws}`,
+  );
+  expect(result.stderr).toContain(
+    `sensor-002: FAILED certificate ${'b'.repeat(64)} of thing sensor-002 ${aws}`,
+  );
+  expect(result.stderr).toMatch(/sim-001: .*sim-001\.tar\.gz \(Krypton, no certificate\)/);
+  expect(result.stderr).toMatch(/keyless: 2 of 3 bundles failed \(causes above\)\n$/);
+  expect(seen).toEqual(
+    expect.arrayContaining([
+      'query:GetCallerIdentity',
+      'query:DescribeStacks',
+      'iot:DescribeEndpoint iot:CredentialProvider',
+      'iot:DescribeEndpoint iot:Data-ATS',
+      'iot:DescribeCertificate',
+    ]),
+  );
+  const entries = await readArchive(join(out, 'dev', 'sim-001.tar.gz'));
+  expect(entries.map((e) => e.path)).toContain('sim-001/device.json');
+  expect(existsSync(join(out, 'dev', 'sensor-001.tar.gz'))).toBe(false);
+});
+
+test('keyless bundle for a SIM only: exit 0, no IoT calls needed', async () => {
+  seen.length = 0;
+  const result = await keyless(['--thing', 'sim-001']);
+
+  expect(result.stderr).toMatch(/^sim-001: .*\(Krypton, no certificate\)\n$/);
+  expect(result.code).toBe(0);
+  expect(seen.filter((s) => s.startsWith('iot:'))).toEqual([]);
+});
