@@ -66,6 +66,7 @@ const ENTRY = path.join(__dirname, '..', 'functions', 'funnel-key-rotation', 'in
  */
 export class FunnelKeyRotation extends Construct {
   public readonly function: nodejs.NodejsFunction;
+  public readonly logGroup: logs.LogGroup;
   public readonly authKeySecret: secretsmanager.Secret;
   /** Encrypts the SORACOM auth key secret and the function's log group. */
   public readonly key: kms.Key;
@@ -138,12 +139,12 @@ export class FunnelKeyRotation extends Construct {
         },
       }),
     );
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+    const logGroup = (this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: props.logGroupName,
       encryptionKey: this.key,
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy,
-    });
+    }));
 
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
