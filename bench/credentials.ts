@@ -9,10 +9,11 @@
  *   (a) naive: the Krypton → Cognito curl/jq pipeline from the reference articles, fetching on every call;
  *   (b) keyless-credentials cold: the cache is removed before every call, so each call fetches;
  *   (c) keyless-credentials warm: one cache from the first call on.
+ * The three run interleaved, each against its own emulators, so machine load drifts onto all of them alike.
  * Then the helper's cache hit alone against the floor `sh -c 'jq -c . cachefile'` (interleaved samples).
  * Timing lives here, never in tests.
  */
-import { rmSync, writeFileSync, mkdirSync, readdirSync, chmodSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceFixture, HELPER, helperEnv } from '../test/device-scripts/device-fixture';
 import { LocalS3 } from '../test/support/local-aws';
@@ -77,10 +78,12 @@ function awsEnv(dir: string, name: string, credentialProcess: string): NodeJS.Pr
   });
 }
 
-interface Row {
+interface Scenario {
   readonly name: string;
-  readonly kryptonRequests: number;
-  readonly cognitoRequests: number;
+  readonly fixture: DeviceFixture;
+  readonly env: NodeJS.ProcessEnv;
+  /** Runs before every call (the cold scenario removes its cache). */
+  readonly beforeCall?: () => void;
   readonly samples: number[];
 }
 
@@ -90,54 +93,55 @@ async function main(): Promise<void> {
   const aws = requireTool(TOOLS.aws);
   for (const tool of ['dash', 'jq', 'curl', 'flock', 'openssl']) requireTool(tool);
 
-  const fixture = new DeviceFixture();
+  // One set of emulators per scenario, so each scenario's upstream requests are counted on their own while
+  // the calls are interleaved (a, b, c, a, b, c, …): load on a shared machine then weighs on all three alike.
+  const fixtures = [new DeviceFixture(), new DeviceFixture(), new DeviceFixture()];
   const s3 = new LocalS3([BUCKET]);
-  await fixture.start();
+  for (const fixture of fixtures) await fixture.start();
   await s3.start();
   try {
-    const dir = join(fixture.dir, 'bench');
-    mkdirSync(dir, { recursive: true });
-    const config = fixture.writeConfig('krypton-open-id-token');
-    const cacheDir = fixture.cacheDirOf(config);
-    const awsArgs = ['--endpoint-url', s3.url, 's3', 'ls', `s3://${BUCKET}/`];
-
-    const scenarios: { name: string; env: NodeJS.ProcessEnv; setup?: () => void; before?: () => void }[] = [
-      { name: '(a) naive fetch every call', env: awsEnv(dir, 'naive', naiveScript(dir, fixture)) },
+    const [naive, cold, warm] = fixtures;
+    const coldConfig = cold.writeConfig('krypton-open-id-token');
+    const warmConfig = warm.writeConfig('krypton-open-id-token');
+    const scenarios: Scenario[] = [
+      {
+        name: '(a) naive fetch every call',
+        fixture: naive,
+        env: awsEnv(naive.dir, 'naive', naiveScript(naive.dir, naive)),
+        samples: [],
+      },
       {
         name: '(b) keyless-credentials, cold',
-        env: awsEnv(dir, 'helper', `${HELPER} --config ${config}`),
-        before: () => rmSync(cacheDir, { recursive: true, force: true }),
+        fixture: cold,
+        env: awsEnv(cold.dir, 'cold', `${HELPER} --config ${coldConfig}`),
+        beforeCall: () => rmSync(cold.cacheDirOf(coldConfig), { recursive: true, force: true }),
+        samples: [],
       },
       {
         name: '(c) keyless-credentials, warm',
-        env: awsEnv(dir, 'helper', `${HELPER} --config ${config}`),
-        setup: () => rmSync(cacheDir, { recursive: true, force: true }),
+        fixture: warm,
+        env: awsEnv(warm.dir, 'warm', `${HELPER} --config ${warmConfig}`),
+        samples: [],
       },
     ];
+    const awsArgs = ['--endpoint-url', s3.url, 's3', 'ls', `s3://${BUCKET}/`];
 
-    // One unmeasured CLI start so the first scenario does not pay for cold disk caches.
+    // One unmeasured CLI start so the first call does not pay for cold disk caches.
     await timed(aws, awsArgs, scenarios[0].env);
-    rmSync(cacheDir, { recursive: true, force: true });
+    const baseline = scenarios.map((s) => ({
+      krypton: s.fixture.krypton.requests,
+      cognito: s.fixture.cognito.requests,
+    }));
 
-    const rows: Row[] = [];
-    for (const scenario of scenarios) {
-      const krypton = fixture.krypton.requests;
-      const cognito = fixture.cognito.requests;
-      const samples: number[] = [];
-      scenario.setup?.();
-      for (let i = 0; i < calls; i += 1) {
-        scenario.before?.();
-        samples.push(await timed(aws, awsArgs, scenario.env));
+    for (let i = 0; i < calls; i += 1) {
+      for (const scenario of scenarios) {
+        scenario.beforeCall?.();
+        scenario.samples.push(await timed(aws, awsArgs, scenario.env));
       }
-      rows.push({
-        name: scenario.name,
-        kryptonRequests: fixture.krypton.requests - krypton,
-        cognitoRequests: fixture.cognito.requests - cognito,
-        samples,
-      });
-      process.stderr.write(`${scenario.name}: done\n`);
+      if ((i + 1) % 50 === 0) process.stderr.write(`${i + 1}/${calls} rounds\n`);
     }
 
+    const cacheDir = warm.cacheDirOf(warmConfig);
     const cacheFile = join(
       cacheDir,
       readdirSync(cacheDir).find((name) => name.endsWith('.json'))!,
@@ -146,21 +150,24 @@ async function main(): Promise<void> {
     const floor: number[] = [];
     const env = helperEnv();
     for (let i = 0; i < hitSamples; i += 1) {
-      hit.push(await timed(HELPER, ['--config', config], env));
+      hit.push(await timed(HELPER, ['--config', warmConfig], env));
       floor.push(await timed('sh', ['-c', `jq -c . '${cacheFile}'`], env));
     }
 
-    const baseline = percentile(rows[0].samples, 50);
+    const reference = percentile(scenarios[0].samples, 50);
     const lines = [
-      `AWS CLI calls per scenario: ${calls} (aws s3 ls against s3rver; Krypton open-id-token mode, two hops)`,
+      `AWS CLI calls per scenario: ${calls}, interleaved (aws s3 ls against s3rver; Krypton open-id-token mode: two hops)`,
       '',
       '| scenario | Krypton requests | Cognito requests | median ms/call | p95 ms/call | median vs (a) |',
       '|---|---:|---:|---:|---:|---:|',
-      ...rows.map(
-        (row) =>
-          `| ${row.name} | ${row.kryptonRequests} | ${row.cognitoRequests} | ${percentile(row.samples, 50).toFixed(0)} | ` +
-          `${percentile(row.samples, 95).toFixed(0)} | ${(percentile(row.samples, 50) / baseline).toFixed(2)}× |`,
-      ),
+      ...scenarios.map((scenario, index) => {
+        const median = percentile(scenario.samples, 50);
+        return (
+          `| ${scenario.name} | ${scenario.fixture.krypton.requests - baseline[index].krypton} | ` +
+          `${scenario.fixture.cognito.requests - baseline[index].cognito} | ${median.toFixed(0)} | ` +
+          `${percentile(scenario.samples, 95).toFixed(0)} | ${(median / reference).toFixed(2)}× |`
+        );
+      }),
       '',
       `Cache hit alone (${hitSamples} interleaved samples):`,
       '',
@@ -171,11 +178,12 @@ async function main(): Promise<void> {
         `${(percentile(hit, 50) / percentile(floor, 50)).toFixed(2)}× |`,
       '',
       'Targets: (c) one upstream request per service; cache hit at most 2× the floor.',
+      'On loopback an upstream round trip costs little; over cellular each one adds its RTT to every (a)/(b) call.',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await s3.stop();
-    await fixture.stop();
+    for (const fixture of fixtures) await fixture.stop();
   }
 }
 
