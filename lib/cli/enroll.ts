@@ -126,7 +126,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     options.onProgress?.(index + 1, things.length, thing);
   }
 
-  const addedToConfig = await addThingsToConfigFile(configFile, things);
+  const addedToConfig = addThingsToConfigFile(configFile, things);
   // Validates the whole config with the new CSRs and records the new things' shards, as synth would.
   const raw: unknown = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   const config = parseConfig(raw, options.envName, displayPath(configFile), repoRoot);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -147,11 +148,11 @@ export function recordShardAssignments(fleet: FleetConfig): string | undefined {
 }
 
 /**
- * Adds things (by name, no attributes) to `iot.things` of a config file that does not list them yet, keeping
+ * Adds things (by name, with the attributes `iot.policy.requiredAttributes` asks for) to `iot.things` of a config file that does not list them yet, keeping
  * everything else. Written with 2-space indent, then through the repository's prettier settings when prettier
  * is installed, so `npm run lint` stays green. Returns the names it added.
  */
-export async function addThingsToConfigFile(file: string, thingNames: readonly string[]): Promise<string[]> {
+export function addThingsToConfigFile(file: string, thingNames: readonly string[]): string[] {
   const text = fs.readFileSync(file, 'utf8');
   let raw: { iot?: { things?: { name?: unknown }[] } };
   try {
@@ -168,22 +169,33 @@ export async function addThingsToConfigFile(file: string, thingNames: readonly s
   const known = new Set(things.map((thing) => thing.name));
   const added = thingNames.filter((name) => !known.has(name));
   if (added.length === 0) return [];
-  things.push(...added.map((name) => ({ name })));
+  // A new thing carries the attributes the IoT policy requires, or it could never get credentials.
+  const required =
+    (raw.iot as { policy?: { requiredAttributes?: Record<string, string> } }).policy?.requiredAttributes ??
+    {};
+  things.push(
+    ...added.map((name) =>
+      Object.keys(required).length > 0 ? { name, attributes: { ...required } } : { name },
+    ),
+  );
   let output = `${JSON.stringify(raw, null, 2)}\n`;
-  output = await formatLikeTheRepository(output, file);
+  output = formatLikeTheRepository(output, file);
   const partial = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(partial, output);
   fs.renameSync(partial, file);
   return added;
 }
 
-async function formatLikeTheRepository(json: string, file: string): Promise<string> {
-  let prettier: typeof import('prettier');
+/** Through the repository's own prettier (a child process: prettier 3 loads ESM), when it is installed. */
+function formatLikeTheRepository(json: string, file: string): string {
+  let prettier: string;
   try {
-    prettier = await import('prettier');
+    prettier = require.resolve('prettier/bin/prettier.cjs');
   } catch {
     return json; // a production install without dev dependencies: plain 2-space JSON
   }
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  return prettier.format(json, { ...options, filepath: file });
+  return execFileSync(process.execPath, [prettier, '--stdin-filepath', file], {
+    input: json,
+    encoding: 'utf8',
+  });
 }

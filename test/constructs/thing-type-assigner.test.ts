@@ -9,7 +9,7 @@ import { nagViolations, testApp } from '../support/cdk-app';
 const env = { account: '111111111111', region: 'ap-northeast-1' };
 
 function assigner(
-  code: lambda.Code | undefined = lambda.Code.fromInline('exports.handler = async () => {};'),
+  code: lambda.Code | 'bundle' = lambda.Code.fromInline('exports.handler = async () => {};'),
 ) {
   const stack = new Stack(testApp(), 'Test', { env });
   const construct = new ThingTypeAssigner(stack, 'ThingTypeAssigner', {

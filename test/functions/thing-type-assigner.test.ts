@@ -104,13 +104,11 @@ describe('thing-type-assigner handler', () => {
   });
 
   it('reports FAILED with the cause when AWS IoT refuses', async () => {
-    iot
-      .on(UpdateThingCommand, { thingName: 'sensor-002' })
-      .rejects(
-        Object.assign(new Error('Thing type KeylessSensor is deprecated'), {
-          name: 'InvalidRequestException',
-        }),
-      );
+    iot.on(UpdateThingCommand, { thingName: 'sensor-002' }).rejects(
+      Object.assign(new Error('Thing type KeylessSensor is deprecated'), {
+        name: 'InvalidRequestException',
+      }),
+    );
     iot.on(UpdateThingCommand, { thingName: 'sensor-001' }).resolves({});
     await handleEvent(event('Create'), new IoTClient({ region: 'ap-northeast-1', maxAttempts: 1 }));
     expect(responses[0].body).toEqual(

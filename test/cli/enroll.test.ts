@@ -1,0 +1,215 @@
+import { execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { enroll, numberedThingNames } from '../../lib/cli/enroll';
+import { buildProgram } from '../../lib/cli/program';
+import { CONFIG_DIR } from '../support/cdk-app';
+import { EC_P256, opensslCsr } from '../support/csr-files';
+
+/** A repository of its own per test: config/dev.json (a copy of the sample) and an empty fleet/. */
+let root: string;
+let configDir: string;
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-enroll-'));
+  configDir = path.join(root, 'config');
+  fs.mkdirSync(configDir);
+  fs.copyFileSync(path.join(CONFIG_DIR, 'dev.json'), path.join(configDir, 'dev.json'));
+});
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const dirs = () => ({ repoRoot: root, configDir });
+const thingDir = (name: string) => path.join(root, 'fleet', 'dev', name);
+const csrFile = (name: string) => path.join(thingDir(name), 'csr.pem');
+const keyFile = (name: string) => path.join(thingDir(name), 'private.key');
+const configThings = (): { name: string }[] =>
+  JSON.parse(fs.readFileSync(path.join(configDir, 'dev.json'), 'utf8')).iot.things;
+const openssl = (args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: 'pipe' });
+
+describe('keyless enroll', () => {
+  it('makes a P-256 key (0600) and a CSR that openssl verifies, with CN = thing name', async () => {
+    const result = await enroll({ envName: 'dev', things: ['sensor-001'], ...dirs() });
+    expect(result.enrolled).toEqual(['sensor-001']);
+
+    expect(openssl(['req', '-verify', '-in', csrFile('sensor-001'), '-noout', '-subject'])).toMatch(
+      /subject=CN ?= ?sensor-001/,
+    );
+    expect(fs.statSync(keyFile('sensor-001')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(keyFile('sensor-001'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    const key = crypto.createPrivateKey(fs.readFileSync(keyFile('sensor-001')));
+    expect(key.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    // The CSR carries the public half of exactly this key.
+    const csrPublic = openssl(['req', '-in', csrFile('sensor-001'), '-pubkey', '-noout']);
+    expect(csrPublic.trim()).toBe(
+      crypto.createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString().trim(),
+    );
+  });
+
+  it('makes an RSA-2048 key with --key-type rsa2048', async () => {
+    await enroll({ envName: 'dev', things: ['sensor-rsa'], keyType: 'rsa2048', ...dirs() });
+    expect(openssl(['req', '-verify', '-in', csrFile('sensor-rsa'), '-noout', '-text'])).toMatch(/2048 bit/);
+    expect(
+      crypto.createPrivateKey(fs.readFileSync(keyFile('sensor-rsa'))).asymmetricKeyDetails?.modulusLength,
+    ).toBe(2048);
+  });
+
+  it('adds new things to config/<env>.json, keeps everything else, and records their shard', async () => {
+    const before = JSON.parse(fs.readFileSync(path.join(configDir, 'dev.json'), 'utf8'));
+    const result = await enroll({ envName: 'dev', things: ['sensor-001', 'sensor-003'], ...dirs() });
+    expect(result.addedToConfig).toEqual(['sensor-003']);
+    const after = JSON.parse(fs.readFileSync(path.join(configDir, 'dev.json'), 'utf8'));
+    expect(after).toEqual({
+      ...before,
+      iot: {
+        ...before.iot,
+        things: [...before.iot.things, { name: 'sensor-003', attributes: { Owner: 'keyless' } }],
+      },
+    });
+    expect(fs.readFileSync(path.join(configDir, 'dev.json'), 'utf8')).toMatch(/^\{\n {2}"description"/);
+    // Written through prettier, so `npm run lint` (prettier --check) stays green after an enroll.
+    const prettier = require.resolve('prettier/bin/prettier.cjs');
+    expect(() =>
+      execFileSync(process.execPath, [prettier, '--check', path.join(configDir, 'dev.json')], {
+        stdio: 'pipe',
+      }),
+    ).not.toThrow();
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'fleet', 'dev', 'shards.json'), 'utf8'))).toEqual({
+      version: 1,
+      maxThingsPerShard: 100,
+      assignments: { 'sensor-001': 1, 'sensor-002': 1, 'sensor-003': 1 },
+    });
+    expect(result.shardMessage).toMatch(
+      /^fleet\/dev\/shards\.json: placed 3 new thing\(s\) on Fleet shard\(s\) 1\./,
+    );
+  });
+
+  it('is idempotent: a second run keeps every key and CSR and writes nothing', async () => {
+    await enroll({ envName: 'dev', things: ['sensor-001', 'sensor-002'], ...dirs() });
+    const snapshot = (name: string) => [
+      fs.readFileSync(keyFile(name), 'utf8'),
+      fs.readFileSync(csrFile(name), 'utf8'),
+    ];
+    const first = ['sensor-001', 'sensor-002'].map(snapshot);
+    const config = fs.readFileSync(path.join(configDir, 'dev.json'), 'utf8');
+
+    const again = await enroll({ envName: 'dev', things: ['sensor-001', 'sensor-002'], ...dirs() });
+    expect(again).toEqual({
+      enrolled: [],
+      unchanged: ['sensor-001', 'sensor-002'],
+      replaced: [],
+      addedToConfig: [],
+      shardMessage: undefined,
+    });
+    expect(['sensor-001', 'sensor-002'].map(snapshot)).toEqual(first);
+    expect(fs.readFileSync(path.join(configDir, 'dev.json'), 'utf8')).toBe(config);
+  });
+
+  it('makes the CSR again from the existing key when only the CSR is gone', async () => {
+    await enroll({ envName: 'dev', things: ['sensor-001'], ...dirs() });
+    const key = fs.readFileSync(keyFile('sensor-001'), 'utf8');
+    fs.rmSync(csrFile('sensor-001'));
+    await enroll({ envName: 'dev', things: ['sensor-001'], ...dirs() });
+    expect(fs.readFileSync(keyFile('sensor-001'), 'utf8')).toBe(key);
+    const csrPublic = openssl(['req', '-verify', '-in', csrFile('sensor-001'), '-pubkey', '-noout']);
+    expect(csrPublic).toContain(
+      crypto.createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString().trim(),
+    );
+  });
+
+  it('replaces key and CSR with --force and says the old certificate must be revoked', async () => {
+    await enroll({ envName: 'dev', things: ['sensor-001'], ...dirs() });
+    const oldKey = fs.readFileSync(keyFile('sensor-001'), 'utf8');
+    const lines: string[] = [];
+    const result = await enroll({
+      envName: 'dev',
+      things: ['sensor-001'],
+      force: true,
+      log: (l) => lines.push(l),
+      ...dirs(),
+    });
+    expect(result.replaced).toEqual(['sensor-001']);
+    expect(fs.readFileSync(keyFile('sensor-001'), 'utf8')).not.toBe(oldKey);
+    expect(fs.statSync(keyFile('sensor-001')).mode & 0o777).toBe(0o600);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^sensor-001: replaced its key and CSR\. The certificate issued for the old key stays valid until it is revoked/,
+      ),
+    ]);
+  });
+
+  it('takes a CSR made on the device with --csr: no private key off the device', async () => {
+    const deviceCsr = opensslCsr(root, 'device', 'sensor-dev', EC_P256);
+    const result = await enroll({ envName: 'dev', things: ['sensor-dev'], csrFile: deviceCsr, ...dirs() });
+    expect(result.enrolled).toEqual(['sensor-dev']);
+    expect(fs.readFileSync(csrFile('sensor-dev'), 'utf8')).toBe(fs.readFileSync(deviceCsr, 'utf8'));
+    expect(fs.existsSync(keyFile('sensor-dev'))).toBe(false);
+    expect(configThings().map((t) => t.name)).toContain('sensor-dev');
+    // Same CSR again: nothing to do. Another CSR: only with --force.
+    expect(
+      (await enroll({ envName: 'dev', things: ['sensor-dev'], csrFile: deviceCsr, ...dirs() })).unchanged,
+    ).toEqual(['sensor-dev']);
+    const other = opensslCsr(root, 'other', 'sensor-dev', EC_P256);
+    await expect(
+      enroll({ envName: 'dev', things: ['sensor-dev'], csrFile: other, ...dirs() }),
+    ).rejects.toThrow(
+      `sensor-dev already has a CSR at ${csrFile('sensor-dev')}; pass --force to replace it (its certificate must then be revoked)`,
+    );
+  });
+
+  it('rejects a device CSR for another thing or with a weak key', async () => {
+    const wrong = opensslCsr(root, 'wrong', 'someone-else', EC_P256);
+    await expect(
+      enroll({ envName: 'dev', things: ['sensor-dev'], csrFile: wrong, ...dirs() }),
+    ).rejects.toThrow(
+      `--csr ${wrong}: expected a CSR whose subject CN is the thing name "sensor-dev" in ${wrong}, got CN "someone-else"`,
+    );
+    expect(fs.existsSync(thingDir('sensor-dev'))).toBe(false);
+  });
+
+  it('enrolls 100 things in one run, each with its own key and a valid CSR', async () => {
+    const names = numberedThingNames('bulk-', 100);
+    const progress: number[] = [];
+    const result = await enroll({
+      envName: 'dev',
+      things: names,
+      onProgress: (done) => progress.push(done),
+      ...dirs(),
+    });
+    expect(result.enrolled).toHaveLength(100);
+    expect(progress).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    const keys = new Set(names.map((name) => fs.readFileSync(keyFile(name), 'utf8')));
+    expect(keys.size).toBe(100);
+    for (const name of [names[0], names[57], names[99]]) {
+      expect(openssl(['req', '-verify', '-in', csrFile(name), '-noout', '-subject'])).toMatch(
+        new RegExp(`CN ?= ?${name}`),
+      );
+    }
+    expect(configThings()).toHaveLength(102);
+  });
+
+  it('names things from --prefix and --count with at least three digits', () => {
+    expect(numberedThingNames('sensor-', 3)).toEqual(['sensor-001', 'sensor-002', 'sensor-003']);
+    expect(numberedThingNames('s', 2, 999)).toEqual(['s0999', 's1000']);
+    expect(() => numberedThingNames('s', 0)).toThrow('--count must be a positive integer, got: 0');
+  });
+
+  it.each([
+    [{ things: ['bad/name'] }, 'thing names must be 1-128 characters from a-z A-Z 0-9 : _ -, got: bad/name'],
+    [{ things: [] }, 'name the things with --thing NAME or --prefix PREFIX --count N'],
+    [{ things: ['a', 'b'], csrFile: '/x.pem' }, '--csr enrolls exactly one thing: pass a single --thing'],
+    [{ envName: 'Prod' }, '--env must be 1-16 characters from a-z 0-9 - starting with a letter, got: Prod'],
+    [{ envName: 'stage' }, 'stage.json: no such environment config'],
+  ])('rejects %j', async (options, message) => {
+    await expect(enroll({ envName: 'dev', things: ['sensor-001'], ...dirs(), ...options })).rejects.toThrow(
+      message,
+    );
+  });
+
+  it('is registered as `keyless enroll` with its options', () => {
+    const command = buildProgram().commands.find((c) => c.name() === 'enroll')!;
+    expect(command.options.map((o) => o.long)).toEqual(
+      expect.arrayContaining(['--env', '--thing', '--prefix', '--count', '--csr', '--key-type', '--force']),
+    );
+  });
+});

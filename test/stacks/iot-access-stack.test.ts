@@ -1,0 +1,151 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { KeylessConfig } from '../../lib/config';
+import { DataStack } from '../../lib/stacks/data-stack';
+import { IotAccessStack } from '../../lib/stacks/iot-access-stack';
+import { devConfig, nagViolations, testApp } from '../support/cdk-app';
+
+function build(config: KeylessConfig = devConfig()) {
+  const app = testApp();
+  const data = new DataStack(app, 'KeylessIot-dev-Data', { config });
+  const stack = new IotAccessStack(app, 'KeylessIot-dev-IotAccess', {
+    config,
+    secretsKey: data.deviceSecret.key,
+    thingTypeAssignerCode: lambda.Code.fromInline('exports.handler = async () => {};'),
+  });
+  return { app, data, stack, template: Template.fromStack(stack) };
+}
+
+describe('IotAccessStack', () => {
+  const { data, stack, template } = build();
+
+  it('is KeylessIot-<env>-IotAccess in the configured account and region', () => {
+    expect(stack.stackName).toBe('KeylessIot-dev-IotAccess');
+    expect(stack.account).toBe('111111111111');
+    expect(stack.region).toBe('ap-northeast-1');
+  });
+
+  it('creates the configured thing type', () => {
+    template.hasResourceProperties('AWS::IoT::ThingType', {
+      ThingTypeName: 'KeylessSensor',
+      ThingTypeProperties: {
+        ThingTypeDescription: 'Raspberry Pi class sensors that upload with short-lived credentials',
+        SearchableAttributes: ['Owner', 'Site'],
+      },
+    });
+  });
+
+  it('creates the role alias for the credentials-provider role with the configured duration', () => {
+    template.hasResourceProperties('AWS::IoT::RoleAlias', {
+      RoleAlias: 'keyless-dev-device',
+      CredentialDurationSeconds: 3600,
+      RoleArn: stack.resolve(stack.role.role.roleArn),
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [{ Principal: { Service: 'credentials.iot.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      MaxSessionDuration: 3600,
+    });
+  });
+
+  it("lets the role decrypt with the Data stack's secrets key, through a one-way reference", () => {
+    const [role] = Object.values(
+      template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: [{ Principal: { Service: 'credentials.iot.amazonaws.com' } }],
+          },
+        },
+      }),
+    );
+    const decrypt = role.Properties.Policies[0].PolicyDocument.Statement.find(
+      (s: { Sid: string }) => s.Sid === 'DecryptSecretsViaSecretsManager',
+    );
+    expect(decrypt.Resource).toEqual({ 'Fn::ImportValue': expect.stringContaining('KeylessIot-dev-Data:') });
+    expect(stack.dependencies).toContain(data);
+  });
+
+  it('names the role alias ARN in the IoT policy and requires type and owner from config', () => {
+    template.hasResourceProperties('AWS::IoT::Policy', {
+      PolicyName: 'keyless-dev-device',
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'ExchangeCertificateForCredentials',
+            Effect: 'Allow',
+            Action: 'iot:AssumeRoleWithCertificate',
+            Resource: stack.resolve(stack.roleAlias.roleAliasArn),
+            Condition: {
+              Bool: { 'iot:Connection.Thing.IsAttached': 'true' },
+              StringEquals: {
+                'iot:Connection.Thing.ThingTypeName': 'KeylessSensor',
+                'iot:Connection.Thing.Attributes[Owner]': 'keyless',
+              },
+            },
+          },
+        ]),
+      },
+    });
+    expect(stack.resolve(stack.roleAlias.roleAliasArn)).toEqual({
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':iot:ap-northeast-1:111111111111:rolealias/keyless-dev-device'],
+      ],
+    });
+  });
+
+  it('has the thing-type function Fleet stacks call by name', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'KeylessIot-dev-ThingTypeAssigner',
+    });
+  });
+
+  it('outputs exactly what the bundle command reads', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(
+      Object.keys(outputs)
+        .filter((key) => !key.startsWith('Exports'))
+        .sort(),
+    ).toEqual(['PolicyName', 'RoleAliasArn', 'RoleAliasName', 'RoleArn', 'ThingTypeName']);
+    expect(outputs.RoleAliasName.Value).toBe('keyless-dev-device');
+    expect(outputs.RoleAliasArn.Value).toEqual(stack.resolve(stack.roleAlias.roleAlias.attrRoleAliasArn));
+    expect(outputs.RoleArn.Value).toEqual(stack.resolve(stack.role.role.roleArn));
+    expect(outputs.PolicyName.Value).toBe('keyless-dev-device');
+    expect(outputs.ThingTypeName.Value).toBe('KeylessSensor');
+  });
+
+  it('has no unacknowledged cdk-nag finding', () => {
+    expect(nagViolations(stack)).toEqual([]);
+  });
+
+  it('leaves the thing type out of the policy when requireThingType is false', () => {
+    const relaxed = build(
+      devConfig((raw) => {
+        raw.iot!.policy.requireThingType = false;
+        raw.iot!.policy.requiredAttributes = {};
+      }),
+    );
+    relaxed.template.hasResourceProperties('AWS::IoT::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'ExchangeCertificateForCredentials',
+            Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('uses the configured MaxSessionDuration and alias duration', () => {
+    const longer = build(
+      devConfig((raw) => {
+        raw.iot!.role = { maxSessionDurationSeconds: 43200 };
+        raw.iot!.roleAlias.credentialDurationSeconds = 43200;
+      }),
+    );
+    longer.template.hasResourceProperties('AWS::IAM::Role', { MaxSessionDuration: 43200 });
+    longer.template.hasResourceProperties('AWS::IoT::RoleAlias', { CredentialDurationSeconds: 43200 });
+  });
+});
