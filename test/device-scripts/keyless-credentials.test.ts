@@ -219,6 +219,7 @@ describe('keyless-credentials cache and refresh', () => {
     await waitFor(
       () => fixture.credentialsProvider.requests > before,
       'the helper to reach the credentials provider',
+      600,
     );
     killGroup(child.pid, 'SIGKILL');
     await exited;
@@ -245,6 +246,7 @@ describe('keyless-credentials cache and refresh', () => {
     await waitFor(
       () => fixture.credentialsProvider.requests > before,
       'the helper to reach the credentials provider',
+      600,
     );
     killGroup(child.pid, 'SIGKILL');
     await exited;
