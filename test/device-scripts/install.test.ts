@@ -255,3 +255,61 @@ describe('install.sh from a bundle, then the installed helper and AWS CLI', () =
     expect(result.code).toBe(0);
   });
 });
+
+/**
+ * A real install as root (no KEYLESS_ROOT) needs /etc, /opt and /var of its own: it runs in a private mount
+ * namespace where /etc is a copy and /opt, /var/cache and /usr/local/bin are empty tmpfs mounts, so creating the
+ * service user and installing leave the test machine untouched. It needs root and CAP_SYS_ADMIN; where those are
+ * missing the test is reported as skipped with that reason in its name.
+ */
+const canSandbox = (() => {
+  try {
+    execFileSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs none /mnt'], { stdio: 'ignore' });
+    return process.getuid?.() === 0;
+  } catch {
+    return false;
+  }
+})();
+
+(canSandbox ? describe : describe.skip)(
+  'install.sh as root (private mount namespace; skipped without root and CAP_SYS_ADMIN)',
+  () => {
+    test('creates the service user, gives it the key, certificate and cache, and fetches credentials as that user', async () => {
+      const { root, bundle } = unpack('sensor-001');
+      const etcCopy = join(root, 'etc-copy');
+      execFileSync('cp', ['-a', '/etc', etcCopy]);
+      const script = [
+        'set -eu',
+        `mount --bind ${etcCopy} /etc`,
+        'for d in /opt /var/cache /usr/local/bin; do mount -t tmpfs -o mode=0755 none "$d"; done',
+        'id keyless-test >/dev/null 2>&1 && { echo "user exists before install" >&2; exit 9; }',
+        `sh ${join(bundle, 'install.sh')} --user keyless-test`,
+        'echo ---',
+        'stat -c "%U %a %n" /opt/keyless/certs/private.pem.key /opt/keyless/certs/certificate.pem.crt /var/cache/keyless /opt/keyless/bin/keyless-credentials',
+        'ls -n /var/cache/keyless | awk \'NR > 1 { print $3 == "0" ? "root-owned" : "user-owned" }\' | sort -u',
+        'getent passwd keyless-test | cut -d: -f7',
+      ].join('\n');
+
+      const result = await runProcess('unshare', ['-m', 'sh', '-c', script], {
+        env: cleanEnv(),
+        timeoutMs: 60000,
+      });
+
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const [install, facts] = result.stdout.split('---\n');
+      expect(install).toContain('keyless install: created service user keyless-test');
+      expect(install).not.toContain('not running as root');
+      expect(install).toMatch(/OK: this device got short-lived AWS credentials/);
+      expect(facts.trim().split('\n')).toEqual([
+        'keyless-test 600 /opt/keyless/certs/private.pem.key',
+        'keyless-test 600 /opt/keyless/certs/certificate.pem.crt',
+        'keyless-test 700 /var/cache/keyless',
+        'root 755 /opt/keyless/bin/keyless-credentials',
+        // The credential cache the check wrote belongs to the service user, who will refresh it later.
+        'user-owned',
+        '/usr/sbin/nologin',
+      ]);
+    });
+  },
+);
