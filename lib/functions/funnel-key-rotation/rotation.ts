@@ -112,6 +112,11 @@ const DAY_MS = 86_400_000;
 /** Clock skew allowed between this function and IAM's CreateDate when spotting a key a crashed run created. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 const MARKER_PREFIX = 'keyless-iot Funnel access key ';
+/**
+ * Uses of the old key this soon after the switch still count as before it: requests Funnel had in flight, and
+ * IAM records last use with some delay. Any later use means something still holds the old key.
+ */
+export const SWITCH_SETTLE_MS = 60 * 60_000;
 
 /** What SORACOM holds now, read back from the credential store (and, for `new-credential`, the groups). */
 interface SoracomView {
@@ -301,8 +306,8 @@ class RotationRun {
     await this.save({
       currentKeyId: pendingKeyId,
       soracomCredentialId: credentialId,
-      // Set before the SORACOM call, so the last-used check counts any use from the moment of the switch.
-      switchedAt: this.state.rotationStartedAt ?? new Date(this.now()).toISOString(),
+      // The moment SORACOM is known to hold the new key; the grace period and the last-used check start here.
+      switchedAt: new Date(this.now()).toISOString(),
       previousKeyId,
       previousSoracomCredentialIds: [...new Set(replacedCredentials)],
     });
@@ -327,7 +332,9 @@ class RotationRun {
     const key = keys.find((k) => k.accessKeyId === previous);
     if (key !== undefined) {
       if (this.isProtected(previous, view) || !view.complete) {
-        const reason = 'is still held by a SORACOM credential in use';
+        const reason = this.isProtected(previous, view)
+          ? 'is still held by a SORACOM credential in use'
+          : 'may still be held by a SORACOM credential in use that does not say which key it holds';
         log.warn(`Keeping the previous access key: it ${reason}`, { previousKeyId: previous });
         return reason;
       }
@@ -339,7 +346,7 @@ class RotationRun {
         return reason;
       }
       const lastUsed = await this.deps.keys.lastUsed(previous);
-      if (lastUsed !== undefined && lastUsed.getTime() > switchedAt) {
+      if (lastUsed !== undefined && lastUsed.getTime() > switchedAt + SWITCH_SETTLE_MS) {
         const reason = `was used at ${lastUsed.toISOString()}, after the switch at ${this.state.switchedAt}`;
         log.warn(`Keeping the previous access key: it ${reason}`, { previousKeyId: previous });
         return reason;

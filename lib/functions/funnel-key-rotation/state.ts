@@ -8,7 +8,7 @@ export interface RotationState {
   readonly currentKeyId?: string;
   /** The SORACOM credential that holds {@link currentKeyId}. */
   readonly soracomCredentialId?: string;
-  /** When SORACOM switched to {@link currentKeyId} (ISO-8601); the grace period and last-used check start here. */
+  /** When SORACOM was seen holding {@link currentKeyId} (ISO-8601); the grace period and last-used check start here. */
   readonly switchedAt?: string;
   /** The replaced key, deleted once the grace period is over and it has been idle since the switch. */
   readonly previousKeyId?: string;

@@ -169,6 +169,16 @@ describe('update-in-place', () => {
     world.expectFunnelWorks();
   });
 
+  test('uses of the old key within the settle time after the switch do not keep it', async () => {
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    // Requests Funnel had in flight when SORACOM switched.
+    world.keys.get(k1)!.lastUsed = new Date(world.clock.getTime() + 10 * 60_000);
+    world.advanceDays(7);
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
+    world.expectFunnelWorks();
+  });
+
   test('upkeep rotates only when the key is overdue (a periodic run failed)', async () => {
     world.settled(30);
     expect((await run('upkeep').result).rotated).toBe(false);
