@@ -21,6 +21,13 @@ export interface KryptonDeviceRoleProps {
    * @default 'device-scripts/'
    */
   readonly deviceScriptsPrefix?: string;
+  /**
+   * The closed-network prefix, when the environment has one: each identity also gets
+   * `<closedNetworkPrefix><identity id>/`, which the bucket policy makes reachable only through the
+   * S3 gateway endpoint.
+   * @default - no closed-network prefix
+   */
+  readonly closedNetworkPrefix?: string;
 }
 
 /** The Cognito identity id of the caller: `<region>:<uuid>`, the same for every call from one SIM. */
@@ -41,9 +48,11 @@ export class KryptonDeviceRole extends Construct {
     super(scope, id);
     const identityPrefix = props.identityPrefix ?? 'krypton/';
     const scriptsPrefix = props.deviceScriptsPrefix ?? 'device-scripts/';
+    const closedPrefix = props.closedNetworkPrefix;
     for (const [name, value] of [
       ['identityPrefix', identityPrefix],
       ['deviceScriptsPrefix', scriptsPrefix],
+      ...(closedPrefix === undefined ? [] : [['closedNetworkPrefix', closedPrefix]]),
     ]) {
       if (!Token.isUnresolved(value) && !PREFIX.test(value)) {
         throw new Error(
@@ -57,7 +66,9 @@ export class KryptonDeviceRole extends Construct {
       );
     }
     const ownPrefix = `${identityPrefix}${COGNITO_SUB}/`;
+    const ownClosedPrefix = closedPrefix === undefined ? undefined : `${closedPrefix}${COGNITO_SUB}/`;
     const bucketArn = `arn:${Aws.PARTITION}:s3:::${props.bucketName}`;
+    const ownPrefixes = ownClosedPrefix === undefined ? [ownPrefix] : [ownPrefix, ownClosedPrefix];
 
     this.policy = new iam.Policy(this, 'Resource', {
       roles: [props.role],
@@ -90,13 +101,15 @@ export class KryptonDeviceRole extends Construct {
         new iam.PolicyStatement({
           sid: 'OwnPrefixObjects',
           actions: ['s3:GetObject', 's3:PutObject'],
-          resources: [`${bucketArn}/${ownPrefix}*`],
+          resources: ownPrefixes.map((prefix) => `${bucketArn}/${prefix}*`),
         }),
         new iam.PolicyStatement({
           sid: 'ListOwnPrefix',
           actions: ['s3:ListBucket'],
           resources: [bucketArn],
-          conditions: { StringLike: { 's3:prefix': [ownPrefix, `${ownPrefix}*`] } },
+          conditions: {
+            StringLike: { 's3:prefix': ownPrefixes.flatMap((prefix) => [prefix, `${prefix}*`]) },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'ReadDeviceScripts',
@@ -115,6 +128,15 @@ export class KryptonDeviceRole extends Construct {
         reason:
           "Object keys under the caller's own prefix only: the policy variable ${cognito-identity.amazonaws.com:sub} pins it to the one Cognito identity of the SIM, and the trailing * covers the file names the device chooses.",
       },
+      ...(ownClosedPrefix === undefined
+        ? []
+        : [
+            {
+              id: `AwsSolutions-IAM5[Resource::${nagArn(ownClosedPrefix)}]`,
+              reason:
+                "The caller's own closed-network prefix, pinned by ${cognito-identity.amazonaws.com:sub}; the bucket policy lets these keys be reached only through the S3 gateway endpoint.",
+            },
+          ]),
       {
         id: `AwsSolutions-IAM5[Resource::${nagArn(scriptsPrefix)}]`,
         reason:

@@ -37,6 +37,8 @@ export class KryptonAccessStack extends Stack {
       referenceTableArn: tableArn(config.names.referenceTable),
       deviceTableArn: tableArn(config.names.deviceTable),
       bucketName: config.names.deviceBucket,
+      // SIMs on the closed network write under the closed prefix, which the bucket policy opens only to the endpoint.
+      closedNetworkPrefix: config.closedNetwork?.prefix,
     });
     this.signer = new KryptonSigner(this, 'Signer', {
       identityPoolArn: this.pool.identityPool.identityPoolArn,

@@ -156,7 +156,10 @@ describe('KryptonAccessStack', () => {
           Sid: 'OwnPrefixObjects',
           Effect: 'Allow',
           Action: ['s3:GetObject', 's3:PutObject'],
-          Resource: `${BUCKET}/krypton/\${cognito-identity.amazonaws.com:sub}/*`,
+          Resource: [
+            `${BUCKET}/closed/\${cognito-identity.amazonaws.com:sub}/*`,
+            `${BUCKET}/krypton/\${cognito-identity.amazonaws.com:sub}/*`,
+          ],
         },
         {
           Sid: 'ListOwnPrefix',
@@ -168,6 +171,8 @@ describe('KryptonAccessStack', () => {
               's3:prefix': [
                 'krypton/${cognito-identity.amazonaws.com:sub}/',
                 'krypton/${cognito-identity.amazonaws.com:sub}/*',
+                'closed/${cognito-identity.amazonaws.com:sub}/',
+                'closed/${cognito-identity.amazonaws.com:sub}/*',
               ],
             },
           },
@@ -203,6 +208,12 @@ describe('KryptonAccessStack', () => {
         expect(asX({ action: 's3:PutObject', resource: `${BUCKET}/things/sensor-001/a` })).toBe(
           'implicit-deny',
         );
+      });
+
+      it('writes its own closed-network prefix (the bucket policy adds the endpoint condition) and no other', () => {
+        expect(asX({ action: 's3:PutObject', resource: `${BUCKET}/closed/${X}/a` })).toBe('allow');
+        expect(asX({ action: 's3:PutObject', resource: `${BUCKET}/closed/${Y}/a` })).toBe('implicit-deny');
+        expect(asX({ action: 's3:PutObject', resource: `${BUCKET}/closed/a` })).toBe('implicit-deny');
       });
 
       it('lists its own prefix only', () => {
@@ -437,6 +448,18 @@ describe('KryptonAccessStack', () => {
 
     it('has no unacknowledged cdk-nag finding', () => {
       expect(nagViolations(role.stack)).toEqual([]);
+    });
+  });
+
+  describe('without a closed network', () => {
+    const open = synth((raw) => {
+      delete raw.closedNetwork;
+    });
+
+    it('grants no closed-network prefix and has no unacknowledged cdk-nag finding', () => {
+      expect(JSON.stringify(open.template.toJSON())).toContain('/krypton/');
+      expect(JSON.stringify(open.template.toJSON())).not.toContain('/closed/');
+      expect(nagViolations(open.stack)).toEqual([]);
     });
   });
 
