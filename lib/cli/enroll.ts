@@ -108,6 +108,10 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   const configFile = path.join(configDir, `${options.envName}.json`);
   if (!fs.existsSync(configFile)) throw new Error(`${configFile}: no such environment config`);
 
+  if (options.csrFile !== undefined) checkDeviceCsr(things[0], options.csrFile);
+  // Config first: a config without an iot section stops here, before any key exists.
+  const addedToConfig = addThingsToConfigFile(configFile, things);
+
   const result = { enrolled: [] as string[], unchanged: [] as string[], replaced: [] as string[] };
   const fleetDir = path.join(repoRoot, 'fleet', options.envName);
   for (const [index, thing] of things.entries()) {
@@ -126,7 +130,6 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     options.onProgress?.(index + 1, things.length, thing);
   }
 
-  const addedToConfig = addThingsToConfigFile(configFile, things);
   // Validates the whole config with the new CSRs and records the new things' shards, as synth would.
   const raw: unknown = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   const config = parseConfig(raw, options.envName, displayPath(configFile), repoRoot);
@@ -178,11 +181,17 @@ async function enrollWithNewKey(
   return hasCsr ? 'replaced' : 'enrolled';
 }
 
-function enrollDeviceCsr(fleetDir: string, thing: string, source: string, force: boolean): Outcome {
+/** The device's CSR must be one AWS IoT will sign for this thing; returns its PEM. */
+function checkDeviceCsr(thing: string, source: string): string {
   if (!fs.existsSync(source)) throw new Error(`--csr ${source}: no such file`);
   const pem = fs.readFileSync(source, 'utf8');
   const problems = csrProblems(pem, thing, source);
   if (problems.length > 0) throw new Error(`--csr ${source}: ${problems.join('; ')}`);
+  return pem;
+}
+
+function enrollDeviceCsr(fleetDir: string, thing: string, source: string, force: boolean): Outcome {
+  const pem = checkDeviceCsr(thing, source);
   const dir = path.join(fleetDir, thing);
   const csrFile = path.join(dir, 'csr.pem');
   const keyFile = path.join(dir, 'private.key');

@@ -91,8 +91,9 @@ export class ThingTypeAssigner extends Construct {
       timeout: Duration.minutes(10),
       role,
       logGroup,
-      // Only CloudFormation invokes it, a few times per deployment.
-      reservedConcurrentExecutions: 2,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      // No reserved concurrency: CloudFormation calls it a few times per deployment, and reserving any fails in
+      // accounts whose concurrency limit is still the new-account minimum.
     };
     this.function = props.code
       ? new lambda.Function(this, 'Resource', { ...common, code: props.code, handler: 'index.handler' })

@@ -165,6 +165,18 @@ describe('keyless enroll', () => {
       `--csr ${wrong}: expected a CSR whose subject CN is the thing name "sensor-dev" in ${wrong}, got CN "someone-else"`,
     );
     expect(fs.existsSync(thingDir('sensor-dev'))).toBe(false);
+    expect(configThings().map((t) => t.name)).not.toContain('sensor-dev');
+  });
+
+  it('makes no key for a config without an iot section', async () => {
+    const file = path.join(configDir, 'dev.json');
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete raw.iot;
+    fs.writeFileSync(file, JSON.stringify(raw));
+    await expect(enroll({ envName: 'dev', things: ['sensor-001'], ...dirs() })).rejects.toThrow(
+      `${file}: iot: missing; add the iot section (see config/prod.example.json) before enrolling things`,
+    );
+    expect(fs.existsSync(thingDir('sensor-001'))).toBe(false);
   });
 
   it('enrolls 100 things in one run, each with its own key and a valid CSR', async () => {

@@ -26,7 +26,7 @@ describe('ThingTypeAssigner', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'KeylessIot-dev-ThingTypeAssigner',
       Runtime: 'nodejs24.x',
-      ReservedConcurrentExecutions: 2,
+      ReservedConcurrentExecutions: Match.absent(),
       LoggingConfig: { LogGroup: Match.anyValue() },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', {
