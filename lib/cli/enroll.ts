@@ -123,7 +123,8 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     if (outcome === 'replaced') {
       log(
         `${thing}: replaced its key and CSR. The certificate issued for the old key stays valid until it is revoked: ` +
-          'deploy its Fleet stack (CloudFormation replaces the certificate) or revoke it with ' +
+          'deploying its Fleet stack replaces it (CloudFormation deactivates and deletes the old one); revoke it ' +
+          'now if the old key may be compromised: ' +
           '`aws iot update-certificate --certificate-id <old id> --new-status REVOKED`.',
       );
     }
