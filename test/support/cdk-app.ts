@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -17,7 +18,7 @@ export function cdkJsonContext(): Record<string, unknown> {
 export function testApp(context: Record<string, unknown> = {}): App {
   return new App({
     context: { ...cdkJsonContext(), ...context },
-    outdir: fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'keyless-cdk-')),
+    outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-cdk-')),
   });
 }
 
