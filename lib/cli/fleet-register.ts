@@ -5,9 +5,11 @@ import {
   StartThingRegistrationTaskCommand,
   type DescribeThingRegistrationTaskResponse,
 } from '@aws-sdk/client-iot';
+import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadEnvironmentConfig, type KeylessConfig } from '../config';
+import { fleetStackName } from '../fleet/outputs';
 import {
   bulkRegistrationRoleArn,
   parameterFileKey,
@@ -20,6 +22,7 @@ import {
 export interface BulkRegisterDeps {
   readonly iot: IoTClient;
   readonly s3: S3Client;
+  readonly cloudFormation: CloudFormationClient;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
   readonly log: (line: string) => void;
@@ -74,23 +77,55 @@ export const configuredCsrs: CsrSource = (config, thingNames) => {
 };
 
 /**
- * Things the shard lock records belong to a Fleet stack: CloudFormation creates (or created) them with their
- * certificates. Registering them in bulk as well would give each a second certificate and make the next
- * stack deployment fail on a thing that already exists, so they are refused.
+ * Things that a deployed Fleet stack holds are CloudFormation's: registering them in bulk as well would give
+ * each a second certificate outside any stack. So the Fleet stacks the selected things are placed on are
+ * asked for their things (ListStackResources), and any found there is refused. A stack that does not exist
+ * holds nothing. (A Fleet stack deployed later with a bulk-registered thing fails on the existing thing and
+ * rolls back: it cannot take it over.)
  */
-function refuseFleetStackThings(config: KeylessConfig, thingNames: readonly string[]): void {
-  const fleet = config.fleet;
-  if (!fleet) return;
-  const placedNow = new Set(fleet.newlyAssigned);
-  const shardOf = new Map(fleet.things.map((thing) => [thing.name, thing.shard]));
-  const managed = thingNames.filter((name) => shardOf.has(name) && !placedNow.has(name));
+async function refuseFleetStackThings(
+  cloudFormation: CloudFormationClient,
+  config: KeylessConfig,
+  thingNames: readonly string[],
+): Promise<void> {
+  const shardOf = new Map((config.fleet?.things ?? []).map((thing) => [thing.name, thing.shard]));
+  const shards = [...new Set(thingNames.map((name) => shardOf.get(name)).filter((s) => s !== undefined))];
+  const selected = new Set(thingNames);
+  const managed: string[] = [];
+  for (const shard of shards.sort((a, b) => a - b)) {
+    const stackName = fleetStackName(config.envName, shard);
+    for (const thing of await deployedThings(cloudFormation, stackName)) {
+      if (selected.has(thing)) managed.push(`${thing} (${stackName})`);
+    }
+  }
   if (managed.length === 0) return;
-  const shown = managed.slice(0, 5).map((name) => `${name} (Fleet-${shardOf.get(name)})`);
-  if (managed.length > 5) shown.push(`and ${managed.length - 5} more`);
+  const shown = managed.slice(0, 5).concat(managed.length > 5 ? [`and ${managed.length - 5} more`] : []);
   throw new Error(
-    `${fleet.lockFileShown} puts ${managed.length} of these things in Fleet stacks, where CloudFormation manages ` +
-      `them: ${shown.join(', ')}. Bulk registration is for things outside the Fleet stacks.`,
+    `${managed.length} of these things are in deployed Fleet stacks, where CloudFormation manages them: ` +
+      `${shown.join(', ')}. Bulk registration is for things outside the Fleet stacks.`,
   );
+}
+
+/** The thing names (physical ids of AWS::IoT::Thing) in one stack; none when the stack does not exist. */
+async function deployedThings(cloudFormation: CloudFormationClient, stackName: string): Promise<string[]> {
+  const things: string[] = [];
+  try {
+    for await (const page of paginateListStackResources(
+      { client: cloudFormation },
+      { StackName: stackName },
+    )) {
+      for (const resource of page.StackResourceSummaries ?? []) {
+        if (resource.ResourceType === 'AWS::IoT::Thing' && resource.PhysicalResourceId) {
+          things.push(resource.PhysicalResourceId);
+        }
+      }
+    }
+  } catch (error) {
+    // CloudFormation answers a missing stack with a ValidationError "Stack with id … does not exist".
+    if (errorName(error) === 'ValidationError' && /does not exist/.test(describe(error))) return [];
+    throw new Error(`cannot list the resources of ${stackName}: ${describe(error)}`);
+  }
+  return things;
 }
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Cancelled']);
@@ -112,7 +147,6 @@ export async function registerBulk(
   const things = selectThings(config, options.thingNames);
   if (things.length === 0) throw new Error(`${config.configFile}: iot.things is empty: nothing to register`);
   const thingNames = things.map((thing) => thing.name);
-  refuseFleetStackThings(config, thingNames);
   const pems = csrs(config, thingNames);
   const bulkThings: BulkThing[] = things.map((thing) => {
     const csrPem = pems.get(thing.name);
@@ -132,6 +166,7 @@ export async function registerBulk(
     describeDryRun(batches, { bucket, roleArn, keyOf, region: config.region }, deps.log);
     return [];
   }
+  await refuseFleetStackThings(deps.cloudFormation, config, thingNames);
 
   const results: BulkTaskResult[] = [];
   for (const [index, batch] of batches.entries()) {
@@ -267,7 +302,10 @@ function describeDryRun(
   where: { bucket: string; roleArn: string; region: string; keyOf: (index: number) => string },
   log: (line: string) => void,
 ): void {
-  log(`dry run: nothing is uploaded or started (region ${where.region}, role ${where.roleArn})`);
+  log(
+    `dry run: nothing is uploaded or started, deployed Fleet stacks are not checked ` +
+      `(region ${where.region}, role ${where.roleArn})`,
+  );
   for (const [index, batch] of batches.entries()) {
     log('');
     log(
@@ -297,10 +335,11 @@ function describe(error: unknown): string {
 }
 
 /** SDK clients for bulk work: adaptive retry, and AWS_ENDPOINT_URL_IOT / _S3 honoured by the SDK itself. */
-export function bulkClients(region: string): { iot: IoTClient; s3: S3Client } {
+export function bulkClients(region: string): Pick<BulkRegisterDeps, 'iot' | 's3' | 'cloudFormation'> {
   const retry = { region, retryMode: 'adaptive', maxAttempts: 8 } as const;
   return {
     iot: new IoTClient(retry),
+    cloudFormation: new CloudFormationClient(retry),
     // Local S3 stand-ins (s3rver) serve buckets by path, not by virtual host.
     s3: new S3Client({ ...retry, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }),
   };
@@ -338,7 +377,12 @@ export function addFleetRegisterCommand(fleet: Command, deps: FleetRegisterComma
         );
       }
       const config = (deps.loadConfig ?? loadEnvironmentConfig)(String(opts.env));
-      const clients = deps.iot && deps.s3 ? { iot: deps.iot, s3: deps.s3 } : bulkClients(config.region);
+      const defaults = deps.iot && deps.s3 && deps.cloudFormation ? undefined : bulkClients(config.region);
+      const clients = {
+        iot: deps.iot ?? defaults!.iot,
+        s3: deps.s3 ?? defaults!.s3,
+        cloudFormation: deps.cloudFormation ?? defaults!.cloudFormation,
+      };
       const log = deps.log ?? ((line: string) => process.stdout.write(`${line}\n`));
       const results = await registerBulk(
         config,

@@ -5,6 +5,7 @@ import {
   ListThingRegistrationTaskReportsCommand,
   StartThingRegistrationTaskCommand,
 } from '@aws-sdk/client-iot';
+import { CloudFormationClient, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { NoSuchBucket, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
@@ -15,6 +16,7 @@ import { devConfig } from '../support/cdk-app';
 
 const iotMock = mockClient(IoTClient);
 const s3Mock = mockClient(S3Client);
+const cfnMock = mockClient(CloudFormationClient);
 const NOW = new Date('2026-11-22T20:15:30Z');
 const csrOf = (name: string): string =>
   `-----BEGIN CERTIFICATE REQUEST-----\nMIIB${name}\n-----END CERTIFICATE REQUEST-----\n`;
@@ -25,14 +27,8 @@ interface Run {
   readonly error?: Error;
 }
 
-/** A config whose things no shard lock records: they are outside the Fleet stacks, as bulk things must be. */
-function outsideFleetStacks(config: KeylessConfig): KeylessConfig {
-  const fleet = config.fleet;
-  return fleet ? { ...config, fleet: { ...fleet, newlyAssigned: fleet.things.map((t) => t.name) } } : config;
-}
-
 /** Runs `keyless fleet register …` against the mocked clients with the dev config (or a variant). */
-async function run(args: string[], config: KeylessConfig = outsideFleetStacks(devConfig())): Promise<Run> {
+async function run(args: string[], config: KeylessConfig = devConfig()): Promise<Run> {
   const log: string[] = [];
   const sleeps: number[] = [];
   let clock = NOW.getTime();
@@ -42,6 +38,7 @@ async function run(args: string[], config: KeylessConfig = outsideFleetStacks(de
     csrs: (_config, names) => new Map(names.map((name) => [name, csrOf(name)])),
     iot: new IoTClient({ region: config.region }),
     s3: new S3Client({ region: config.region }),
+    cloudFormation: new CloudFormationClient({ region: config.region }),
     now: () => new Date(clock),
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -60,6 +57,13 @@ async function run(args: string[], config: KeylessConfig = outsideFleetStacks(de
 beforeEach(() => {
   iotMock.reset();
   s3Mock.reset();
+  cfnMock.reset();
+  // No Fleet stack deployed: CloudFormation's answer for a stack that does not exist.
+  cfnMock.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => {
+    throw Object.assign(new Error(`Stack with id ${input.StackName} does not exist`), {
+      name: 'ValidationError',
+    });
+  });
   s3Mock.on(PutObjectCommand).resolves({});
   iotMock.on(StartThingRegistrationTaskCommand).resolves({ taskId: 'task-1' });
 });
@@ -220,7 +224,7 @@ test('things with different attribute names run as consecutive tasks, each waiti
   iotMock
     .on(DescribeThingRegistrationTaskCommand)
     .resolves({ status: 'Completed', successCount: 1, failureCount: 0 });
-  const result = await run(['--bulk', '--env', 'dev'], outsideFleetStacks(config));
+  const result = await run(['--bulk', '--env', 'dev'], config);
   expect(result.error).toBeUndefined();
   expect(s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual([
     'bulk-registration/20261122T201530Z-1.jsonl',
@@ -237,9 +241,11 @@ test('--dry-run prints the template and a summary of the parameter file, and cal
   expect(result.error).toBeUndefined();
   expect(s3Mock.calls()).toHaveLength(0);
   expect(iotMock.calls()).toHaveLength(0);
+  expect(cfnMock.calls()).toHaveLength(0);
   const text = result.log.join('\n');
   expect(text).toContain(
-    'dry run: nothing is uploaded or started (region ap-northeast-1, role arn:aws:iam::111111111111:role/keyless-iot-dev-bulk-registration)',
+    'dry run: nothing is uploaded or started, deployed Fleet stacks are not checked ' +
+      '(region ap-northeast-1, role arn:aws:iam::111111111111:role/keyless-iot-dev-bulk-registration)',
   );
   expect(text).toContain(
     'task 1 of 1: 2 things with attributes [Owner, Site] from s3://keyless-iot-dev-111111111111-ap-northeast-1/bulk-registration/20261122T201530Z.jsonl',
@@ -268,17 +274,31 @@ test('an unknown --thing is named', async () => {
   expect(s3Mock.calls()).toHaveLength(0);
 });
 
-test('things the shard lock puts in Fleet stacks are refused: CloudFormation manages them', async () => {
-  const config = devConfig();
-  const fleet = {
-    ...config.fleet!,
-    things: config.fleet!.things.map((thing) => ({ ...thing, shard: 2 })),
-    newlyAssigned: ['sensor-002'],
-  };
-  const result = await run(['--bulk', '--env', 'dev'], { ...config, fleet });
+test('things a deployed Fleet stack holds are refused: CloudFormation manages them', async () => {
+  cfnMock.on(ListStackResourcesCommand, { StackName: 'KeylessIot-dev-Fleet-1' }).resolves({
+    StackResourceSummaries: [
+      thingResource('sensor-001'),
+      { ResourceType: 'AWS::IoT::Certificate', PhysicalResourceId: 'abc', LogicalResourceId: 'C' } as never,
+    ],
+  });
+  const result = await run(['--bulk', '--env', 'dev']);
   expect(result.error?.message).toBe(
-    'fleet/dev/shards.json puts 1 of these things in Fleet stacks, where CloudFormation manages them: ' +
-      'sensor-001 (Fleet-2). Bulk registration is for things outside the Fleet stacks.',
+    '1 of these things are in deployed Fleet stacks, where CloudFormation manages them: ' +
+      'sensor-001 (KeylessIot-dev-Fleet-1). Bulk registration is for things outside the Fleet stacks.',
+  );
+  expect(cfnMock.commandCalls(ListStackResourcesCommand).map((c) => c.args[0].input.StackName)).toEqual([
+    'KeylessIot-dev-Fleet-1',
+  ]);
+  expect(s3Mock.calls()).toHaveLength(0);
+});
+
+test('a Fleet stack CloudFormation cannot list is an error, not a pass', async () => {
+  cfnMock
+    .on(ListStackResourcesCommand)
+    .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+  const result = await run(['--bulk', '--env', 'dev']);
+  expect(result.error?.message).toBe(
+    'cannot list the resources of KeylessIot-dev-Fleet-1: Throttling: Rate exceeded',
   );
   expect(s3Mock.calls()).toHaveLength(0);
 });
@@ -299,3 +319,13 @@ test('by default the CSRs are the ones the config loader read; a thing without o
     new Map([['sensor-001', csrOf('sensor-001')]]),
   );
 });
+
+function thingResource(name: string) {
+  return {
+    ResourceType: 'AWS::IoT::Thing',
+    PhysicalResourceId: name,
+    LogicalResourceId: 'Thing',
+    ResourceStatus: 'CREATE_COMPLETE',
+    LastUpdatedTimestamp: new Date(),
+  } as const;
+}
