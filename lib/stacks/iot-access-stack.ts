@@ -3,11 +3,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { IotConfig, KeylessConfig } from '../config';
+import { BulkRegistrationRole } from '../constructs/bulk-registration-role';
 import { CredentialsProviderRole } from '../constructs/credentials-provider-role';
 import { DeviceIotPolicy } from '../constructs/device-iot-policy';
 import { DeviceRoleAlias } from '../constructs/device-role-alias';
 import { DeviceThingType } from '../constructs/device-thing-type';
 import { ThingTypeAssigner } from '../constructs/thing-type-assigner';
+import { bulkRegistrationRoleName } from '../fleet/bulk-registration';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface IotAccessStackProps {
@@ -33,6 +35,8 @@ export class IotAccessStack extends Stack {
   public readonly roleAlias: DeviceRoleAlias;
   public readonly policy: DeviceIotPolicy;
   public readonly thingTypeAssigner: ThingTypeAssigner;
+  /** Assumed by AWS IoT for `keyless fleet register --bulk`, which derives its name from the environment. */
+  public readonly bulkRegistrationRole: BulkRegistrationRole;
 
   constructor(scope: Construct, id: string, props: IotAccessStackProps) {
     const { config } = props;
@@ -72,6 +76,10 @@ export class IotAccessStack extends Stack {
       functionName: thingTypeAssignerName(config),
       code: props.thingTypeAssignerCode,
       logRemovalPolicy: removalPolicyOf(config),
+    });
+    this.bulkRegistrationRole = new BulkRegistrationRole(this, 'BulkRegistrationRole', {
+      roleName: bulkRegistrationRoleName(config.envName),
+      deviceBucketName: config.names.deviceBucket,
     });
     // The policy names the alias by ARN built from its name: make sure the alias exists first anyway.
     this.policy.node.addDependency(this.roleAlias);

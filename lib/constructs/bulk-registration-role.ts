@@ -1,0 +1,62 @@
+import { Aws, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+export interface BulkRegistrationRoleProps {
+  /** The role's name; `keyless fleet register --bulk` derives the same name from the environment. */
+  readonly roleName: string;
+  /** The device bucket, where the CLI uploads the parameter files. */
+  readonly deviceBucketName: string;
+  /**
+   * Key prefix of the parameter files: the only objects the role may read.
+   * @default 'bulk-registration/'
+   */
+  readonly parameterFilePrefix?: string;
+}
+
+/**
+ * The role AWS IoT assumes for a bulk registration task (`StartThingRegistrationTask`): it reads the task's
+ * JSON-lines parameter file from the device bucket and registers each thing, its certificate from the CSR and
+ * the policy attachment.
+ */
+export class BulkRegistrationRole extends Construct {
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: BulkRegistrationRoleProps) {
+    super(scope, id);
+    const prefix = props.parameterFilePrefix ?? 'bulk-registration/';
+    if (!Token.isUnresolved(prefix) && !/^[\w!.*'()/-]+\/$/.test(prefix)) {
+      throw new Error(`parameterFilePrefix must be a key prefix ending in "/", got: ${prefix}`);
+    }
+
+    this.role = new iam.Role(this, 'Resource', {
+      roleName: props.roleName,
+      description: 'Assumed by AWS IoT to run keyless bulk registration tasks',
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
+      // AWS keeps this list in step with what the bulk registration engine calls for a template's resources.
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSIoTThingsRegistration')],
+      inlinePolicies: {
+        ReadParameterFiles: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'ReadParameterFiles',
+              actions: ['s3:GetObject'],
+              resources: [`arn:${Aws.PARTITION}:s3:::${props.deviceBucketName}/${prefix}*`],
+            }),
+          ],
+        }),
+      },
+    });
+    Validations.of(this.role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSIoTThingsRegistration]',
+        reason:
+          'The AWS IoT service role policy made for StartThingRegistrationTask: the engine calls CreateThing, CreateCertificateFromCsr, AttachThingPrincipal, AttachPolicy and others as the template needs, and AWS updates the list when the engine changes; a hand-copied subset would fail registrations silently.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.deviceBucketName}/${prefix}*]`,
+        reason: `Parameter files are named per task (${prefix}<timestamp>.jsonl); the role reads only that prefix of the device bucket.`,
+      },
+    );
+  }
+}
