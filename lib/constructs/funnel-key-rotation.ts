@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Arn, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -98,10 +98,11 @@ export class FunnelKeyRotation extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const metricNamespace = props.metricNamespace ?? 'KeylessIot/Funnel';
 
-    this.key = new CustomerManagedKey(this, 'Key', {
+    const key = new CustomerManagedKey(this, 'Key', {
       description: `Encrypts ${props.authKeySecretName} and the log group ${props.logGroupName}`,
       removalPolicy,
-    }).key;
+    });
+    this.key = key.key;
     this.authKeySecret = new secretsmanager.Secret(this, 'AuthKeySecret', {
       secretName: props.authKeySecretName,
       description:
@@ -119,26 +120,7 @@ export class FunnelKeyRotation extends Construct {
         'A SORACOM SAM user auth key: only SORACOM can issue a new one, so a Secrets Manager rotation Lambda cannot rotate it.',
     });
 
-    // CloudWatch Logs encrypts with the key on the log group's behalf, and only for this log group.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchLogsForTheRotationLogGroup',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        // In a key policy, "*" means this key.
-        resources: ['*'],
-        conditions: {
-          ArnEquals: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: props.logGroupName,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    key.allowLogGroup(props.logGroupName, 'CloudWatchLogsForTheRotationLogGroup');
     const logGroup = (this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: props.logGroupName,
       encryptionKey: this.key,

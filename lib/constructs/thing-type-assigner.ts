@@ -35,30 +35,11 @@ export class ThingTypeAssigner extends Construct {
     const logKey = new CustomerManagedKey(this, 'LogKey', {
       description: `Encrypts the logs in ${logGroupName}`,
       removalPolicy,
-    }).key;
-    // CloudWatch Logs encrypts with the key on the log group's behalf, and only for this log group.
-    logKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchLogsForTheFunctionLogGroup',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        // In a key policy, "*" means this key.
-        resources: ['*'],
-        conditions: {
-          ArnEquals: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: logGroupName,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    });
+    logKey.allowLogGroup(logGroupName, 'CloudWatchLogsForTheFunctionLogGroup');
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName,
-      encryptionKey: logKey,
+      encryptionKey: logKey.key,
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy,
     });

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -44,26 +44,7 @@ export class VpcFlowLog extends Construct {
       description: `Encrypts the VPC flow logs in ${props.logGroupName}`,
       removalPolicy,
     });
-    const logGroupArn = Arn.format(
-      {
-        service: 'logs',
-        resource: 'log-group',
-        resourceName: props.logGroupName,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      },
-      stack,
-    );
-    // CloudWatch Logs encrypts with the key on the log group's behalf, and only for this log group.
-    this.key.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchLogsForTheFlowLogGroup',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        // In a key policy, "*" means this key.
-        resources: ['*'],
-        conditions: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn } },
-      }),
-    );
+    this.key.allowLogGroup(props.logGroupName, 'CloudWatchLogsForTheFlowLogGroup');
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: props.logGroupName,
