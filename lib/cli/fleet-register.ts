@@ -8,6 +8,7 @@ import {
 import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvalidArgumentError, type Command } from 'commander';
+import pLimit from 'p-limit';
 import { loadEnvironmentConfig, type KeylessConfig } from '../config';
 import { fleetStackName } from '../fleet/outputs';
 import {
@@ -91,13 +92,20 @@ async function refuseFleetStackThings(
   const shardOf = new Map((config.fleet?.things ?? []).map((thing) => [thing.name, thing.shard]));
   const shards = [...new Set(thingNames.map((name) => shardOf.get(name)).filter((s) => s !== undefined))];
   const selected = new Set(thingNames);
-  const managed: string[] = [];
-  for (const shard of shards.sort((a, b) => a - b)) {
-    const stackName = fleetStackName(config.envName, shard);
-    for (const thing of await deployedThings(cloudFormation, stackName)) {
-      if (selected.has(thing)) managed.push(`${thing} (${stackName})`);
-    }
-  }
+  // A few stacks at a time: adaptive retry absorbs CloudFormation's throttling, and a large fleet has hundreds.
+  const limit = pLimit(4);
+  const perStack = await Promise.all(
+    shards
+      .sort((a, b) => a - b)
+      .map((shard) =>
+        limit(async () => {
+          const stackName = fleetStackName(config.envName, shard);
+          const things = await deployedThings(cloudFormation, stackName);
+          return things.filter((thing) => selected.has(thing)).map((thing) => `${thing} (${stackName})`);
+        }),
+      ),
+  );
+  const managed = perStack.flat();
   if (managed.length === 0) return;
   const shown = managed.slice(0, 5).concat(managed.length > 5 ? [`and ${managed.length - 5} more`] : []);
   throw new Error(

@@ -292,6 +292,19 @@ test('things a deployed Fleet stack holds are refused: CloudFormation manages th
   expect(s3Mock.calls()).toHaveLength(0);
 });
 
+test('only the Fleet stacks of the selected things are asked', async () => {
+  const config = devConfig();
+  const fleet = {
+    ...config.fleet!,
+    things: config.fleet!.things.map((thing, i) => ({ ...thing, shard: i + 1 })),
+  };
+  const result = await run(['--bulk', '--env', 'dev', '--thing', 'sensor-002'], { ...config, fleet });
+  expect(result.error).toBeUndefined();
+  expect(cfnMock.commandCalls(ListStackResourcesCommand).map((c) => c.args[0].input.StackName)).toEqual([
+    'KeylessIot-dev-Fleet-2',
+  ]);
+});
+
 test('a Fleet stack CloudFormation cannot list is an error, not a pass', async () => {
   cfnMock
     .on(ListStackResourcesCommand)
