@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -9,6 +9,7 @@ import { DeviceIotPolicy } from '../constructs/device-iot-policy';
 import { DeviceRoleAlias } from '../constructs/device-role-alias';
 import { DeviceThingType } from '../constructs/device-thing-type';
 import { ThingTypeAssigner } from '../constructs/thing-type-assigner';
+import { DEVICE_REFRESH_MARGIN_SECONDS, UNCACHEABLE_CREDENTIAL_SECONDS } from '../device-contract';
 import { bulkRegistrationRoleName } from '../fleet/bulk-registration';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
@@ -66,6 +67,15 @@ export class IotAccessStack extends Stack {
       credentialDuration: Duration.seconds(iot.roleAlias.credentialDurationSeconds),
       roleMaxSessionDuration: maxSessionDuration,
     });
+    if (iot.roleAlias.credentialDurationSeconds <= UNCACHEABLE_CREDENTIAL_SECONDS) {
+      // Legal for AWS (900 s and up), but the device helper could never reuse such credentials.
+      Annotations.of(this.roleAlias).addWarningV2(
+        'keyless:credentialsTooShortToCache',
+        `iot.roleAlias.credentialDurationSeconds is ${iot.roleAlias.credentialDurationSeconds}: devices refresh ` +
+          `${DEVICE_REFRESH_MARGIN_SECONDS}-${UNCACHEABLE_CREDENTIAL_SECONDS} s before expiry, so every AWS call ` +
+          `would fetch new credentials; use at least ${UNCACHEABLE_CREDENTIAL_SECONDS + 300}`,
+      );
+    }
     this.policy = new DeviceIotPolicy(this, 'DevicePolicy', {
       policyName: iot.policy.name,
       roleAliasArn: this.roleAlias.roleAliasArn,

@@ -1,4 +1,4 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { KeylessConfig } from '../../lib/config';
 import { DataStack } from '../../lib/stacks/data-stack';
@@ -136,6 +136,21 @@ describe('IotAccessStack', () => {
         ]),
       },
     });
+  });
+
+  it('warns when credentials would expire inside the device helper refresh window (the cache could never help)', () => {
+    const short = build(
+      devConfig((raw) => {
+        raw.iot!.roleAlias.credentialDurationSeconds = 900;
+      }),
+    );
+    Annotations.fromStack(short.stack).hasWarning(
+      '/KeylessIot-dev-IotAccess/RoleAlias',
+      Match.stringLikeRegexp(
+        '^iot.roleAlias.credentialDurationSeconds is 900: devices refresh 1200-1500 s before expiry, so every AWS call would fetch new credentials; use at least 1800',
+      ),
+    );
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('credentialDurationSeconds'));
   });
 
   it('uses the configured MaxSessionDuration and alias duration', () => {

@@ -1,4 +1,5 @@
 import type { KeylessConfig } from '../../config';
+import { DEVICE_REFRESH_MARGIN_SECONDS } from '../../device-contract';
 
 /**
  * Where `install.sh` puts things on the device. device.json and the AWS CLI profile in a bundle name these
@@ -25,12 +26,6 @@ export const KRYPTON_ENDPOINTS: Readonly<Record<'jp' | 'global', string>> = {
   global: 'https://krypton.g.soracom.io:8036',
 };
 
-/**
- * Refresh 20 minutes before expiry: above the 15 minutes at which the AWS CLI and SDKs re-run a
- * credential_process, so they never see credentials that are about to expire.
- */
-const REFRESH_MARGIN_SECONDS = 1200;
-
 /** What the data stack tells every device, in the sections the Python examples read. */
 export interface DataOutputs {
   readonly deviceBucket: string;
@@ -55,7 +50,7 @@ export function x509DeviceConfig(input: X509DeviceConfigInput): object {
     source: 'x509',
     region: input.config.region,
     cacheDir: DEVICE_PATHS.cacheDir,
-    refreshMarginSeconds: REFRESH_MARGIN_SECONDS,
+    refreshMarginSeconds: DEVICE_REFRESH_MARGIN_SECONDS,
     x509: {
       endpoint: input.credentialsEndpoint,
       roleAlias: input.roleAlias,
@@ -87,7 +82,7 @@ export function kryptonDeviceConfig(input: KryptonDeviceConfigInput): object {
     source: 'krypton',
     region: input.config.region,
     cacheDir: DEVICE_PATHS.cacheDir,
-    refreshMarginSeconds: REFRESH_MARGIN_SECONDS,
+    refreshMarginSeconds: DEVICE_REFRESH_MARGIN_SECONDS,
     krypton: {
       endpoint: KRYPTON_ENDPOINTS[input.coverage],
       mode: input.mode,
