@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { LocalS3 } from '../support/local-aws';
 import { ProcessResult, runProcess } from '../support/run-process';
 import { requireTool, TOOLS } from '../support/test-tools';
-import { DeviceFixture, HELPER, helperEnv, runHelper, THING } from './device-fixture';
+import { DeviceFixture, HELPER, helperEnv, THING } from './device-fixture';
 
 const BUCKET = 'keyless-device-data';
 const fixture = new DeviceFixture();
@@ -94,21 +94,18 @@ describe('AWS CLI v2 with keyless-credentials as credential_process', () => {
     expect(fixture.credentialsProvider.requests - before).toBe(1);
   });
 
-  test('200 sequential credential_process runs (20 through the AWS CLI, 180 direct) make exactly 1 upstream request (Krypton device)', async () => {
+  // 200 real CLI starts take a few minutes on a loaded 2-core machine: the timeout is generous, the assertion exact.
+  test('200 sequential AWS CLI invocations make exactly 1 upstream request (Krypton device)', async () => {
     const config = fixture.writeConfig('krypton-credentials');
     const env = awsSetup(config);
     const before = fixture.krypton.requests;
 
-    for (let i = 0; i < 20; i += 1) {
-      const result = await runAws(env, ['s3', 'ls', `s3://${BUCKET}/`]);
-      expectSuccess(result);
-    }
-    for (let i = 0; i < 180; i += 1) {
-      expect((await runHelper(config)).code).toBe(0);
+    for (let i = 0; i < 200; i += 1) {
+      expectSuccess(await runAws(env, ['s3', 'ls', `s3://${BUCKET}/`]));
     }
 
     expect(fixture.krypton.requests - before).toBe(1);
-  });
+  }, 900_000);
 
   test('a helper failure reaches the AWS CLI user as a failed command, without secrets', async () => {
     const config = fixture.writeConfig('x509', { x509: { roleAlias: 'NoSuchAlias' } });
