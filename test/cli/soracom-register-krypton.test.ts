@@ -29,7 +29,7 @@ const SECRET_ARN =
   'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:keyless-iot/dev/krypton-signer-AbCdEf';
 const SIGNER_ROLE_ARN = 'arn:aws:iam::111111111111:role/KeylessIot-dev-KryptonAccess-Signer';
 // Shaped like real keys; what the tests hunt for in every line the command writes.
-const ACCESS_KEY_ID = 'AKIAKRYPTONTEST00001';
+const ACCESS_KEY_ID = 'TESTKEYKRYPTON000001';
 const SECRET_ACCESS_KEY = 'kRyPt0nS3cretAcc3ssK3y/ExampleOnly+0000001';
 const AUTH = { SORACOM_AUTH_KEY_ID: 'keyId-test-0001', SORACOM_AUTH_KEY: 'secret-test-auth-key-0001' };
 
@@ -150,7 +150,7 @@ describe('keyless soracom register-krypton-credentials', () => {
     it('updates it in place (PUT) when it exists, keeping its id and creation time', async () => {
       soracom.now = () => 1_700_000_000;
       soracom.seedCredential('keyless-dev-krypton', 'aws-credentials', {
-        accessKeyId: 'AKIAOLDKEY0000000000',
+        accessKeyId: 'TESTKEYOLD0000000000',
         secretAccessKey: 'old-secret',
       });
       soracom.now = () => 1_800_000_000;
