@@ -62,7 +62,8 @@ if (fleetStacks.length > 0) {
 }
 console.log(
   `\nValidators: cdk-nag AwsSolutions and cfn-guard Control Tower rules: ${count('violations')} unacknowledged ` +
-    `findings, ${count('suppressedViolations')} acknowledged (each with its reason in the report).`,
+    `findings. cfn-guard findings acknowledged: ${count('suppressedViolations')} (with their reasons in the report); ` +
+    `cdk-nag acknowledgements sit next to their resources (Validations.of(...).acknowledge).`,
 );
 console.log(`Validation report: ${path.relative(root, path.join(outdir, 'validation-report.json'))}`);
 console.log(`Templates: ${path.relative(root, outdir)}/`);
