@@ -9,8 +9,11 @@
 /** Things per Fleet stack when the lock file does not say: 100 × 4 resources stays well under 500. */
 export const DEFAULT_MAX_THINGS_PER_SHARD = 100;
 
-/** Upper bound for maxThingsPerShard: 120 × 4 + the stack's own few resources < 500, 120 outputs < 200. */
-export const MAX_THINGS_PER_SHARD_LIMIT = 120;
+/**
+ * Upper bound for maxThingsPerShard: 110 × 4 + the type assignment = 441 resources, within the 450 a Fleet stack
+ * may use (room under CloudFormation's 500 for outputs and CDK metadata); 110 outputs < 200. 120 made 481.
+ */
+export const MAX_THINGS_PER_SHARD_LIMIT = 110;
 
 export interface ShardPlan {
   /** Shard (1-based) of every thing passed in, recorded or new. */

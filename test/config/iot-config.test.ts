@@ -286,7 +286,7 @@ describe('shard lock', () => {
     writeLock({ version: 1, maxThingsPerShard: 0, assignments: { 'sensor-001': 'one' } });
     expect(() => parseConfig(raw(), 'dev', 'config/dev.json', root)).toThrow(
       [
-        'fleet/dev/shards.json: maxThingsPerShard: expected an integer from 1 to 120, got 0',
+        'fleet/dev/shards.json: maxThingsPerShard: expected an integer from 1 to 110, got 0',
         'fleet/dev/shards.json: assignments.sensor-001: expected a shard number (an integer from 1), got "one"',
       ].join('\n'),
     );

@@ -15,7 +15,7 @@ describe('shard lock file', () => {
   it('names every problem with its field and value', () => {
     expect(parseShardLock({ version: 2, maxThingsPerShard: 500, assignments: { a: 0 }, extra: 1 }).problems).toEqual([
       'version: expected 1, got 2',
-      "maxThingsPerShard: expected an integer from 1 to 120 (each thing costs 4 of a stack's 500 resources), got 500",
+      "maxThingsPerShard: expected an integer from 1 to 110 (each thing costs 4 of a stack's 500 resources), got 500",
       'assignments.a: expected a shard number (an integer from 1), got 0',
       '(top level): unknown keys extra',
     ]);
