@@ -87,7 +87,7 @@ export class ThingTypeAssigner extends Construct {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:${stack.region}:${stack.account}:thing/*]`,
       reason:
-        'The function sets the type of every device thing in the environment, and the things are listed in Fleet stacks created after it; naming up to 120 thing ARNs per shard would overflow the 10 KB role policy limit. UpdateThing is the only action.',
+        'The function sets the type of every device thing in the environment, and the things are listed in Fleet stacks created after it; naming up to 110 thing ARNs per shard would overflow the 10 KB role policy limit. UpdateThing is the only action.',
     });
     Validations.of(this.function).acknowledge({
       id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
