@@ -70,6 +70,14 @@ export class DeviceFixture {
     ];
   }
 
+  /** The helper's single stderr line, after checking it is one line and carries no secret. */
+  oneStderrLineWithoutSecrets(result: { stderr: string }): string {
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    for (const secret of this.secrets()) expect(result.stderr).not.toContain(secret);
+    return lines[0];
+  }
+
   /** Writes a device.json (with its own fresh cache directory unless `cacheDir` is given) and returns its path. */
   writeConfig(
     source: 'x509' | 'krypton-credentials' | 'krypton-open-id-token',

@@ -1,4 +1,3 @@
-import { ProcessResult } from '../support/run-process';
 import { requireTool } from '../support/test-tools';
 import { DeviceFixture, parseOutput, runHelper } from './device-fixture';
 
@@ -24,13 +23,6 @@ beforeEach(() => {
 
 function kryptonRequests(path: string): number {
   return fixture.krypton.requestsByPath.get(path) ?? 0;
-}
-
-function expectOneLineWithoutSecrets(result: ProcessResult): string {
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  for (const secret of fixture.secrets()) expect(result.stderr).not.toContain(secret);
-  return lines[0];
 }
 
 function isoSeconds(date: Date): string {
@@ -87,7 +79,7 @@ describe('keyless-credentials, Krypton source, mode "credentials" (one hop)', ()
     const result = await runHelper(config);
 
     expect(result.code).toBe(4);
-    expect(expectOneLineWithoutSecrets(result)).toBe(
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toBe(
       'keyless-credentials: SORACOM Krypton refused the request: HTTP 403 Unauthorized: the request did not come through SORACOM Air (the SIM must be online through SORACOM Air and its group must enable Krypton for AWS Cognito)',
     );
     expect(fixture.krypton.requests - before).toBe(1);
@@ -101,7 +93,7 @@ describe('keyless-credentials, Krypton source, mode "credentials" (one hop)', ()
 
     expect(result.code).toBe(6);
     expect(result.stdout).toBe('');
-    expect(expectOneLineWithoutSecrets(result)).toContain(
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toContain(
       'SORACOM Krypton returned credentials that expire at',
     );
   });
@@ -165,7 +157,7 @@ describe('keyless-credentials, Krypton source, mode "open-id-token" (Krypton the
     const result = await runHelper(config);
 
     expect(result.code).toBe(4);
-    expect(expectOneLineWithoutSecrets(result)).toBe(
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toBe(
       'keyless-credentials: Amazon Cognito refused GetCredentialsForIdentity: HTTP 400 NotAuthorizedException: Invalid login token. Token expired',
     );
     expect(fixture.cognito.requests - before).toBe(1);
@@ -180,7 +172,7 @@ describe('keyless-credentials, Krypton source, mode "open-id-token" (Krypton the
 
     expect(result.code).toBe(5);
     expect(result.stdout).toBe('');
-    expect(expectOneLineWithoutSecrets(result)).toContain('Amazon Cognito at');
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toContain('Amazon Cognito at');
   });
 
   test('a config without krypton.endpoint names the field', async () => {
@@ -191,7 +183,7 @@ describe('keyless-credentials, Krypton source, mode "open-id-token" (Krypton the
     const result = await runHelper(config);
 
     expect(result.code).toBe(3);
-    expect(expectOneLineWithoutSecrets(result)).toBe(
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toBe(
       `keyless-credentials: ${config}: krypton.endpoint is missing; krypton.mode must be "credentials" or "open-id-token", got "token"`,
     );
   });

@@ -30,13 +30,6 @@ beforeEach(() => {
 });
 
 /** Exactly one line on stderr, and none of the secrets the emulators have handed out. */
-function expectOneLineWithoutSecrets(result: ProcessResult): string {
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  for (const secret of fixture.secrets()) expect(result.stderr).not.toContain(secret);
-  return lines[0];
-}
-
 function expectNoSecretsOnStderr(result: ProcessResult): void {
   for (const secret of fixture.secrets()) expect(result.stderr).not.toContain(secret);
 }
@@ -281,7 +274,7 @@ describe('keyless-credentials faults (X.509)', () => {
 
     expect(result.code).toBe(5);
     expect(result.stdout).toBe('');
-    expect(expectOneLineWithoutSecrets(result)).toMatch(
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toMatch(
       /^keyless-credentials: the AWS IoT credentials provider at https:\/\/127\.0\.0\.1:\d+ answered HTTP 503 .*\(gave up after 4 attempts\)$/,
     );
     expect(fixture.credentialsProvider.requests - before).toBe(4);
@@ -297,7 +290,7 @@ describe('keyless-credentials faults (X.509)', () => {
     });
 
     expect(result.code).toBe(5);
-    expect(expectOneLineWithoutSecrets(result)).toMatch(
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toMatch(
       /cannot reach .*timed out.*\(gave up after 2 attempts\)$/,
     );
   });
@@ -310,7 +303,9 @@ describe('keyless-credentials faults (X.509)', () => {
 
     expect(result.code).toBe(5);
     expect(result.stdout).toBe('');
-    expect(expectOneLineWithoutSecrets(result)).toContain('answered 200 with a malformed or partial answer');
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toContain(
+      'answered 200 with a malformed or partial answer',
+    );
     expect(cacheFiles(config)).toEqual([]);
 
     fixture.credentialsProvider.faults.set({ kind: 'malformed' }, { times: 1 });
@@ -326,7 +321,7 @@ describe('keyless-credentials faults (X.509)', () => {
 
     expect(result.code).toBe(6);
     expect(result.stdout).toBe('');
-    expect(expectOneLineWithoutSecrets(result)).toMatch(
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toMatch(
       /returned credentials that expire at .*check the device clock/,
     );
     expect(fixture.credentialsProvider.requests - before).toBe(1);
@@ -371,7 +366,7 @@ describe('keyless-credentials faults (X.509)', () => {
 
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
-    expect(expectOneLineWithoutSecrets(result)).toContain(cause);
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toContain(cause);
     expect(fixture.credentialsProvider.requests - before).toBe(1);
   });
 
@@ -388,7 +383,7 @@ describe('keyless-credentials faults (X.509)', () => {
     const result = await runHelper(config);
 
     expect(result.code).toBe(4);
-    expect(expectOneLineWithoutSecrets(result)).toBe(
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toBe(
       `keyless-credentials: access denied: the certificate must be active and its IoT policy must allow iot:AssumeRoleWithCertificate on role alias '${ROLE_ALIAS}' (credentials provider: 403 Access Denied)`,
     );
   });
@@ -402,7 +397,7 @@ describe('keyless-credentials faults (X.509)', () => {
     const result = await runHelper(config);
 
     expect(result.code).toBe(4);
-    expect(expectOneLineWithoutSecrets(result)).toContain(
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toContain(
       'the certificate is not registered and active in the account and region of',
     );
   });
@@ -429,7 +424,7 @@ describe('keyless-credentials configuration errors', () => {
 
     expect(result.code).toBe(3);
     expect(result.stdout).toBe('');
-    expect(expectOneLineWithoutSecrets(result)).toBe(`keyless-credentials: ${config}: ${message}`);
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toBe(`keyless-credentials: ${config}: ${message}`);
   });
 
   test('reports every problem at once, on one line', async () => {
@@ -440,7 +435,7 @@ describe('keyless-credentials configuration errors', () => {
 
     const result = await runHelper(config);
 
-    expect(expectOneLineWithoutSecrets(result)).toBe(
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toBe(
       `keyless-credentials: ${config}: region must be an AWS region such as ap-northeast-1, got "tokyo"; x509.thingName must be a non-empty string, got ""; x509.keyFile is missing`,
     );
   });
@@ -450,7 +445,7 @@ describe('keyless-credentials configuration errors', () => {
     writeFileSync(config, '{"source": "x509",');
     const invalid = await runHelper(config);
     expect(invalid.code).toBe(3);
-    expect(expectOneLineWithoutSecrets(invalid)).toMatch(
+    expect(fixture.oneStderrLineWithoutSecrets(invalid)).toMatch(
       /: .*device\.json is not valid JSON \(.*parse error/,
     );
 
@@ -458,7 +453,7 @@ describe('keyless-credentials configuration errors', () => {
       env: helperEnv({ KEYLESS_CONFIG: '/nonexistent/device.json' }),
     });
     expect(missing.code).toBe(3);
-    expect(expectOneLineWithoutSecrets(missing)).toBe(
+    expect(fixture.oneStderrLineWithoutSecrets(missing)).toBe(
       'keyless-credentials: config file /nonexistent/device.json not found (pass --config FILE or set KEYLESS_CONFIG)',
     );
   });
@@ -466,6 +461,6 @@ describe('keyless-credentials configuration errors', () => {
   test('an unknown argument is a usage error', async () => {
     const result = await runProcess('dash', [HELPER, '--refresh'], { env: helperEnv() });
     expect(result.code).toBe(2);
-    expect(expectOneLineWithoutSecrets(result)).toContain("unknown argument '--refresh'");
+    expect(fixture.oneStderrLineWithoutSecrets(result)).toContain("unknown argument '--refresh'");
   });
 });
