@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
@@ -11,7 +11,7 @@ import {
   soracomEndpoint,
   type SoracomCredential,
 } from '../soracom/api-client';
-import { deployCommand, describeAwsError } from './bundle/aws';
+import { deployCommand, deployedStackOutputs, describeAwsError } from './bundle/aws';
 
 /** The KryptonAccess stack's outputs this command reads (see lib/stacks/krypton-access-stack.ts). */
 export const KRYPTON_OUTPUTS = {
@@ -54,14 +54,6 @@ export interface RegisterKryptonResult {
   readonly developerProviderName: string;
 }
 
-const USABLE_STATUSES = new Set([
-  'CREATE_COMPLETE',
-  'UPDATE_COMPLETE',
-  'UPDATE_ROLLBACK_COMPLETE',
-  'IMPORT_COMPLETE',
-  'IMPORT_ROLLBACK_COMPLETE',
-]);
-
 /**
  * Registers the principal Krypton signs with in the SORACOM credential store: creates the credential
  * (`POST /v1/credentials/{id}`) or, when it exists, replaces it in place (`PUT`) so SIM groups that name it
@@ -77,7 +69,7 @@ export async function registerKryptonCredentials(
     throw new Error(`environment ${config.envName} has no krypton section in ${config.configFile}`);
   }
   const name = stackName(config.names, 'KryptonAccess');
-  const outputs = await stackOutputs(io.cloudFormation, config, name);
+  const outputs = await deployedStackOutputs(io.cloudFormation, config, name);
   const need = (key: string): string => {
     const value = outputs[key];
     if (!value) {
@@ -174,34 +166,6 @@ async function signerCredential(
     credentials: { accessKeyId: parsed.accessKeyId, secretAccessKey: parsed.secretAccessKey },
     description,
   };
-}
-
-async function stackOutputs(
-  cloudFormation: CloudFormationClient,
-  config: KeylessConfig,
-  name: string,
-): Promise<Record<string, string>> {
-  let stack: Stack | undefined;
-  try {
-    stack = (await cloudFormation.send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0];
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!/does not exist/.test(message)) throw describeAwsError(error, config);
-  }
-  if (!stack) {
-    throw new Error(
-      `stack ${name} is not deployed in account ${config.account} region ${config.region}: deploy it with \`${deployCommand(config, name)}\``,
-    );
-  }
-  const status = stack.StackStatus ?? 'UNKNOWN';
-  if (!USABLE_STATUSES.has(status)) {
-    throw new Error(`stack ${name} is ${status}, not deployed successfully: wait for it or redeploy it`);
-  }
-  return Object.fromEntries(
-    (stack.Outputs ?? [])
-      .filter((o) => o.OutputKey !== undefined && o.OutputValue !== undefined)
-      .map((o) => [o.OutputKey as string, o.OutputValue as string]),
-  );
 }
 
 async function soracomAuthKey(io: RegisterKryptonIo): Promise<SoracomAuthKey> {

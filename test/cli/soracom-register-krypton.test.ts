@@ -395,7 +395,7 @@ describe('keyless soracom register-krypton-credentials', () => {
       deployedStack(USER_OUTPUTS, 'UPDATE_IN_PROGRESS');
       const message = await failure(registerKryptonCredentials(devConfig(), io().io));
       expect(message).toBe(
-        `stack ${STACK} is UPDATE_IN_PROGRESS, not deployed successfully: wait for it or redeploy it`,
+        `stack ${STACK} is UPDATE_IN_PROGRESS, not deployed successfully: wait for the deployment to finish and try again`,
       );
     });
 

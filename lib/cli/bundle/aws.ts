@@ -124,37 +124,46 @@ export class StackOutputs {
   }
 
   private async load(stackName: string): Promise<Readonly<Record<string, string>>> {
-    let stack: Stack | undefined;
-    try {
-      const answer = await this.clients.cloudFormation.send(
-        new DescribeStacksCommand({ StackName: stackName }),
-      );
-      stack = answer.Stacks?.[0];
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (!/does not exist/.test(message)) throw describeAwsError(error, this.config);
-    }
-    if (!stack) {
-      throw new Error(
-        `stack ${stackName} is not deployed in account ${this.config.account} region ${this.config.region}: deploy it with \`${deployCommand(this.config, stackName)}\``,
-      );
-    }
-    const status = stack.StackStatus ?? 'UNKNOWN';
-    if (!USABLE_STATUSES.has(status)) {
-      throw new Error(
-        `stack ${stackName} is ${status}, not deployed successfully: ` +
-          (status.endsWith('_IN_PROGRESS')
-            ? 'wait for the deployment to finish and try again'
-            : `fix the failure shown in the CloudFormation console and redeploy with \`${deployCommand(this.config, stackName)}\``),
-      );
-    }
-    const outputs: Record<string, string> = {};
-    for (const output of stack.Outputs ?? []) {
-      if (output.OutputKey && output.OutputValue !== undefined)
-        outputs[output.OutputKey] = output.OutputValue;
-    }
-    return outputs;
+    return deployedStackOutputs(this.clients.cloudFormation, this.config, stackName);
   }
+}
+
+/**
+ * The outputs of one deployed stack, or an error an operator can act on: not deployed (with the command that
+ * deploys it), still deploying, or failed.
+ */
+export async function deployedStackOutputs(
+  cloudFormation: CloudFormationClient,
+  config: KeylessConfig,
+  stackName: string,
+): Promise<Record<string, string>> {
+  let stack: Stack | undefined;
+  try {
+    const answer = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    stack = answer.Stacks?.[0];
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/does not exist/.test(message)) throw describeAwsError(error, config);
+  }
+  if (!stack) {
+    throw new Error(
+      `stack ${stackName} is not deployed in account ${config.account} region ${config.region}: deploy it with \`${deployCommand(config, stackName)}\``,
+    );
+  }
+  const status = stack.StackStatus ?? 'UNKNOWN';
+  if (!USABLE_STATUSES.has(status)) {
+    throw new Error(
+      `stack ${stackName} is ${status}, not deployed successfully: ` +
+        (status.endsWith('_IN_PROGRESS')
+          ? 'wait for the deployment to finish and try again'
+          : `fix the failure shown in the CloudFormation console and redeploy with \`${deployCommand(config, stackName)}\``),
+    );
+  }
+  const outputs: Record<string, string> = {};
+  for (const output of stack.Outputs ?? []) {
+    if (output.OutputKey && output.OutputValue !== undefined) outputs[output.OutputKey] = output.OutputValue;
+  }
+  return outputs;
 }
 
 /** `https://<address>` of an AWS IoT endpoint type (`iot:CredentialProvider`, `iot:Data-ATS`). */
