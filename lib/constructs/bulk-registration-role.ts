@@ -1,4 +1,4 @@
-import { Aws, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
@@ -25,6 +25,7 @@ export class BulkRegistrationRole extends Construct {
   constructor(scope: Construct, id: string, props: BulkRegistrationRoleProps) {
     super(scope, id);
     const prefix = props.parameterFilePrefix ?? 'bulk-registration/';
+    const stack = Stack.of(this);
     if (!Token.isUnresolved(prefix) && !/^[\w!.*'()/-]+\/$/.test(prefix)) {
       throw new Error(`parameterFilePrefix must be a key prefix ending in "/", got: ${prefix}`);
     }
@@ -32,7 +33,15 @@ export class BulkRegistrationRole extends Construct {
     this.role = new iam.Role(this, 'Resource', {
       roleName: props.roleName,
       description: 'Assumed by AWS IoT to run keyless bulk registration tasks',
-      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
+      // Confused deputy: AWS IoT sends aws:SourceAccount and aws:SourceArn (arn:aws:iot:<region>:<account>:…)
+      // when it assumes a role for the account (AWS IoT developer guide, "Cross-service confused deputy
+      // prevention"); the task runs in the environment's region.
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'iot', resource: '*' }) },
+        },
+      }),
       // AWS keeps this list in step with what the bulk registration engine calls for a template's resources.
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSIoTThingsRegistration')],
       inlinePolicies: {
