@@ -386,7 +386,8 @@ export class FunnelWorld {
 
   private newKeyId(): string {
     this.seq += 1;
-    return `AKIATEST${String(this.seq).padStart(12, '0')}`;
+    // Shaped like an access key id (20 characters) without looking like a real one (AKIA…).
+    return `TESTFUNNELKEY${String(this.seq).padStart(7, '0')}`;
   }
 
   private secret(length: number): string {
