@@ -33,9 +33,10 @@ export class BulkRegistrationRole extends Construct {
     this.role = new iam.Role(this, 'Resource', {
       roleName: props.roleName,
       description: 'Assumed by AWS IoT to run keyless bulk registration tasks',
-      // Confused deputy: AWS IoT sends aws:SourceAccount and aws:SourceArn (arn:aws:iot:<region>:<account>:…)
-      // when it assumes a role for the account (AWS IoT developer guide, "Cross-service confused deputy
-      // prevention"); the task runs in the environment's region.
+      // Confused deputy: for roles AWS IoT assumes, the AWS IoT developer guide ("Cross-service confused deputy
+      // prevention") documents aws:SourceAccount and aws:SourceArn of the form arn:aws:iot:<region>:<account>:…;
+      // the registration task runs in the environment's region. (Offline, this cannot be exercised against
+      // StartThingRegistrationTask itself: if AWS sent no keys, the task would fail to assume the role, not gain.)
       assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
