@@ -249,15 +249,23 @@ async function importKeyPair(pem: string): Promise<CryptoKeyPairLike> {
   };
 }
 
+/**
+ * Where a file is written before it is renamed into place. A run killed in between leaves it behind, so it is
+ * git-ignored (.gitignore: fleet/**\/*.tmp) like the private key it may hold.
+ */
+export function partialFileOf(file: string, pid: number = process.pid): string {
+  return `${file}.${pid}.tmp`;
+}
+
 /** Private keys: created 0600 in one step (never world-readable, not even briefly), replaced atomically. */
 function writePrivate(file: string, pem: string): void {
-  const partial = `${file}.${process.pid}.tmp`;
+  const partial = partialFileOf(file);
   fs.writeFileSync(partial, pem, { mode: 0o600, flag: 'wx' });
   fs.renameSync(partial, file);
 }
 
 function writePublic(file: string, text: string): void {
-  const partial = `${file}.${process.pid}.tmp`;
+  const partial = partialFileOf(file);
   fs.writeFileSync(partial, text, { mode: 0o644 });
   fs.renameSync(partial, file);
 }

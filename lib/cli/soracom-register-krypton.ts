@@ -1,17 +1,19 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { loadEnvironmentConfig, stackName, type KeylessConfig } from '../config';
 import type { KryptonConfig } from '../config/sections/krypton';
 import {
+  checkedSoracomEndpoint,
   SoracomApiError,
   SoracomAuthError,
   SoracomClient,
   soracomEndpoint,
   type SoracomCredential,
 } from '../soracom/api-client';
-import { deployCommand, deployedStackOutputs, describeAwsError } from './bundle/aws';
+import { assertCallerMatches, deployCommand, deployedStackOutputs, describeAwsError } from './bundle/aws';
 
 /** The KryptonAccess stack's outputs this command reads (see lib/stacks/krypton-access-stack.ts). */
 export const KRYPTON_OUTPUTS = {
@@ -31,6 +33,8 @@ export interface SoracomAuthKey {
 export interface RegisterKryptonIo {
   readonly cloudFormation: CloudFormationClient;
   readonly secretsManager: SecretsManagerClient;
+  /** Who the AWS credentials belong to: they must be the environment's account. */
+  readonly sts: STSClient;
   /** Where SORACOM_AUTH_KEY_ID, SORACOM_AUTH_KEY and SORACOM_API_ENDPOINT are read from. */
   readonly env: NodeJS.ProcessEnv;
   /** Asks for the auth key when the environment has none; undefined when there is no terminal to ask on. */
@@ -59,6 +63,8 @@ export interface RegisterKryptonResult {
  * (`POST /v1/credentials/{id}`) or, when it exists, replaces it in place (`PUT`) so SIM groups that name it
  * follow without a change. Then prints the one step left in the SORACOM console with the exact values.
  * The access key is only ever sent to SORACOM: it is never printed, logged or put in an error message.
+ * Before anything is read or sent: the SORACOM endpoint must be https (loopback http excepted, for local test
+ * servers), and the AWS credentials must be the environment's account (as `keyless bundle` checks).
  */
 export async function registerKryptonCredentials(
   config: KeylessConfig,
@@ -68,6 +74,13 @@ export async function registerKryptonCredentials(
   if (!krypton) {
     throw new Error(`environment ${config.envName} has no krypton section in ${config.configFile}`);
   }
+  // The auth key and the signer's secret go to this endpoint: refuse plain http before either is read.
+  const endpoint = checkedSoracomEndpoint(
+    io.env.SORACOM_API_ENDPOINT || soracomEndpoint(krypton.coverage),
+    'SORACOM_API_ENDPOINT',
+  );
+  // Another account's stack would hand SORACOM another account's signer.
+  await assertCallerMatches({ sts: io.sts }, config);
   const name = stackName(config.names, 'KryptonAccess');
   const outputs = await deployedStackOutputs(io.cloudFormation, config, name);
   const need = (key: string): string => {
@@ -90,7 +103,6 @@ export async function registerKryptonCredentials(
   const credential = await signerCredential(krypton, config, io, need);
 
   const auth = await soracomAuthKey(io);
-  const endpoint = io.env.SORACOM_API_ENDPOINT || soracomEndpoint(krypton.coverage);
   const action = await withSoracomOutcomes(krypton, async () => {
     const soracom = await SoracomClient.login({
       endpoint,
@@ -290,11 +302,12 @@ export function registerSoracomKryptonCommand(program: Command): void {
     .requiredOption('--env <name>', 'environment (config/<name>.json)')
     .action(async (options: { env: string }) => {
       const config = loadEnvironmentConfig(options.env);
-      // Endpoints follow AWS_ENDPOINT_URL_CLOUDFORMATION / AWS_ENDPOINT_URL_SECRETS_MANAGER (the SDK reads them).
+      // Endpoints follow AWS_ENDPOINT_URL_CLOUDFORMATION / _SECRETS_MANAGER / _STS (the SDK reads them).
       const clientConfig = { region: config.region };
       await registerKryptonCredentials(config, {
         cloudFormation: new CloudFormationClient(clientConfig),
         secretsManager: new SecretsManagerClient(clientConfig),
+        sts: new STSClient(clientConfig),
         env: process.env,
         askAuthKey: terminalAuthKeyPrompt(),
         out: (line) => process.stdout.write(`${line}\n`),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FunnelCredentialIds } from '../soracom/funnel-credential-ids';
 import { accountId, attributeName, flag, intRange, matching, oneOf, region } from './rules';
 import { closedNetworkSection } from './sections/closed-network';
 import { funnelSection } from './sections/funnel';
@@ -60,6 +61,36 @@ export const configSchema = z
     example: flag().optional(),
   })
   .superRefine((config, ctx) => {
+    const kryptonId = config.krypton?.credentialId;
+    const strategy = config.funnel?.rotation.strategy;
+    // The Funnel rotation overwrites its credential (update-in-place) or takes every id of its shape for its own
+    // (new-credential): neither may ever be the credential Krypton signs with. SORACOM does not document whether
+    // credential ids are case-sensitive, so letter case does not make two ids different here.
+    if (kryptonId !== undefined && strategy?.type === 'update-in-place') {
+      if (strategy.credentialId.toLowerCase() === kryptonId.toLowerCase()) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['funnel', 'rotation', 'strategy', 'credentialId'],
+          input: strategy.credentialId,
+          message:
+            `expected a SORACOM credential id other than krypton.credentialId (${kryptonId}, in any letter case): ` +
+            'the rotation would overwrite the credential Krypton signs with',
+        });
+      }
+    }
+    if (kryptonId !== undefined && strategy?.type === 'new-credential') {
+      const ids = new FunnelCredentialIds(strategy.credentialPrefix);
+      if (ids.couldCreate(kryptonId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['funnel', 'rotation', 'strategy', 'credentialPrefix'],
+          input: strategy.credentialPrefix,
+          message:
+            `expected a prefix whose credential ids (${ids.shape}) can never be krypton.credentialId ` +
+            `(${kryptonId}, in any letter case): the rotation would take the credential Krypton signs with for one of its own`,
+        });
+      }
+    }
     // Gateway endpoints serve their own region only: a closed network in another region cannot reach the bucket.
     const endpointRegion = config.closedNetwork?.region;
     if (endpointRegion !== undefined && endpointRegion !== config.region) {

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -34,7 +34,11 @@ export class AlarmTopic extends Construct {
       description: `Encrypts the alarm topic: ${props.purpose}`,
       removalPolicy: props.removalPolicy,
     }).key;
-    // CloudWatch publishes alarm notifications as itself: it must be able to make and read data keys.
+    // CloudWatch publishes alarm notifications as itself: it must be able to make and read data keys. The grant
+    // carries aws:SourceAccount and aws:SourceArn (the alarm), as the SNS developer guide asks for service event
+    // sources ("Enable compatibility between event sources from AWS services and encrypted topics", step 3), so
+    // only this account's alarms in this region can use the key.
+    const stack = Stack.of(this);
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchAlarmsPublish',
@@ -42,6 +46,17 @@ export class AlarmTopic extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         // In a key policy, "*" means this key.
         resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
       }),
     );
     this.topic = new sns.Topic(this, 'Resource', {

@@ -1,4 +1,4 @@
-import { Aws, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
@@ -25,6 +25,7 @@ export class BulkRegistrationRole extends Construct {
   constructor(scope: Construct, id: string, props: BulkRegistrationRoleProps) {
     super(scope, id);
     const prefix = props.parameterFilePrefix ?? 'bulk-registration/';
+    const stack = Stack.of(this);
     if (!Token.isUnresolved(prefix) && !/^[\w!.*'()/-]+\/$/.test(prefix)) {
       throw new Error(`parameterFilePrefix must be a key prefix ending in "/", got: ${prefix}`);
     }
@@ -32,7 +33,16 @@ export class BulkRegistrationRole extends Construct {
     this.role = new iam.Role(this, 'Resource', {
       roleName: props.roleName,
       description: 'Assumed by AWS IoT to run keyless bulk registration tasks',
-      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
+      // Confused deputy: for roles AWS IoT assumes, the AWS IoT developer guide ("Cross-service confused deputy
+      // prevention") documents aws:SourceAccount and aws:SourceArn of the form arn:aws:iot:<region>:<account>:…;
+      // the registration task runs in the environment's region. (Offline, this cannot be exercised against
+      // StartThingRegistrationTask itself: if AWS sent no keys, the task would fail to assume the role, not gain.)
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'iot', resource: '*' }) },
+        },
+      }),
       // AWS keeps this list in step with what the bulk registration engine calls for a template's resources.
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSIoTThingsRegistration')],
       inlinePolicies: {

@@ -2,6 +2,7 @@ import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
+import { DEVICE_TOPIC_ROOT } from '../device-contract';
 
 /** The name of the thing attached to the connecting certificate, as AWS IoT policies see it. */
 export const IOT_THING_NAME_VARIABLE = '${iot:Connection.Thing.ThingName}';
@@ -73,12 +74,12 @@ export class DeviceIotPolicy extends Construct {
         new iam.PolicyStatement({
           sid: 'PublishAndReceiveOwnTopics',
           actions: ['iot:Publish', 'iot:Receive'],
-          resources: [iotArn(`topic/things/${IOT_THING_NAME_VARIABLE}/*`)],
+          resources: [iotArn(`topic/${DEVICE_TOPIC_ROOT}/${IOT_THING_NAME_VARIABLE}/*`)],
         }),
         new iam.PolicyStatement({
           sid: 'SubscribeOwnTopics',
           actions: ['iot:Subscribe'],
-          resources: [iotArn(`topicfilter/things/${IOT_THING_NAME_VARIABLE}/*`)],
+          resources: [iotArn(`topicfilter/${DEVICE_TOPIC_ROOT}/${IOT_THING_NAME_VARIABLE}/*`)],
         }),
       ],
     });

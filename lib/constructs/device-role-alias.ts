@@ -21,6 +21,22 @@ export interface DeviceRoleAliasProps {
   readonly roleMaxSessionDuration?: Duration;
 }
 
+/** Role alias names AWS IoT accepts (CreateRoleAlias): 1-128 characters from `[\w=,@-]`. */
+export const ROLE_ALIAS_NAME = /^[\w=,@-]{1,128}$/;
+
+/**
+ * `arn:<partition>:iot:<region>:<account>:rolealias/<name>`, built from the name: whatever must name the alias
+ * (the IoT policy, the role's trust) needs no reference to the alias resource, which itself references the role.
+ */
+export function roleAliasArn(scope: Construct, roleAliasName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'iot',
+    resource: 'rolealias',
+    resourceName: roleAliasName,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+}
+
 /** The AWS IoT role alias: what a device names to get credentials for the role behind it. */
 export class DeviceRoleAlias extends Construct {
   public readonly roleAlias: iot.CfnRoleAlias;
@@ -31,7 +47,7 @@ export class DeviceRoleAlias extends Construct {
   constructor(scope: Construct, id: string, props: DeviceRoleAliasProps) {
     super(scope, id);
     const name = props.roleAliasName;
-    if (!Token.isUnresolved(name) && !/^[\w=,@-]{1,128}$/.test(name)) {
+    if (!Token.isUnresolved(name) && !ROLE_ALIAS_NAME.test(name)) {
       throw new Error(`roleAliasName must be 1-128 characters from a-z A-Z 0-9 _ = , @ -, got: ${name}`);
     }
     const seconds = (props.credentialDuration ?? Duration.hours(1)).toSeconds();
@@ -51,11 +67,6 @@ export class DeviceRoleAlias extends Construct {
       credentialDurationSeconds: seconds,
     });
     this.roleAliasName = name;
-    this.roleAliasArn = Stack.of(this).formatArn({
-      service: 'iot',
-      resource: 'rolealias',
-      resourceName: name,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
+    this.roleAliasArn = roleAliasArn(this, name);
   }
 }

@@ -129,6 +129,9 @@ export class FunnelKeyRotation extends Construct {
     }));
 
     const role = new iam.Role(this, 'Role', {
+      // No confused-deputy condition: the Lambda developer guide documents no aws:SourceAccount/aws:SourceArn for
+      // the AssumeRole of an execution role; only a principal of this account allowed iam:PassRole on this role
+      // can attach it to a function, and IAM never passes a role across accounts.
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description:
         'Funnel key rotation: the Funnel user keys, the SORACOM auth key secret, the state parameter',

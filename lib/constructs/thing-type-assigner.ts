@@ -45,6 +45,9 @@ export class ThingTypeAssigner extends Construct {
     });
     const role = new iam.Role(this, 'Role', {
       description: `Lets ${props.functionName} set the thing type of device things`,
+      // No confused-deputy condition: the Lambda developer guide documents no aws:SourceAccount/aws:SourceArn for
+      // the AssumeRole of an execution role; only a principal of this account allowed iam:PassRole on this role
+      // can attach it to a function, and IAM never passes a role across accounts.
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       inlinePolicies: {
         SetThingTypes: new iam.PolicyDocument({

@@ -2,8 +2,13 @@
  * A small client for the parts of the SORACOM API keyless-iot uses: auth, the credential store and SIM group
  * configuration. Shared by the Funnel key rotation function and the operator CLI.
  *
+ * Every 2xx answer is checked against the shape SORACOM's API spec documents (soracom/soracom-cli,
+ * `generators/assets/soracom-api.en.yaml`; operation ids named at each call): an answer that is not that shape
+ * is an error, never read as "nothing there". Callers act on what SORACOM holds, so a broken or truncated
+ * answer must stop them rather than shrink what they believe exists.
+ *
  * Nothing secret ever reaches an error message: errors name the status, method and path only, never a request
- * body, an auth key, an API token or a credential.
+ * body, an auth key, an API token, a credential or a value from an answer.
  */
 
 /** Which SORACOM platform an operator account lives on. */
@@ -84,6 +89,51 @@ export class SoracomApiError extends Error {
   }
 }
 
+/**
+ * A 2xx answer whose body is not what SORACOM's API spec documents for the operation: not JSON, empty, not a
+ * list where a list is documented, an element without its id, a field of another type. The message names the
+ * operation and what was wrong (field paths, never values).
+ */
+export class SoracomAnswerError extends SoracomApiError {
+  constructor(
+    status: number,
+    method: string,
+    path: string,
+    /** The operation id in SORACOM's API spec (`listCredentials`, `listGroups`, …). */
+    readonly operationId: string,
+    readonly problem: string,
+  ) {
+    super(status, method, path, problem);
+    this.message = `SORACOM API ${method} ${path} answered HTTP ${status} but not as documented for ${operationId}: ${problem}`;
+    this.name = 'SoracomAnswerError';
+  }
+}
+
+/**
+ * The endpoint the auth key and credentials may be sent to: https, or plain http to a loopback address (local
+ * stand-ins in tests). Returns it without a trailing slash; `source` names where it came from in the error.
+ */
+export function checkedSoracomEndpoint(endpoint: string, source = 'the SORACOM API endpoint'): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(`${source} is not a URL: expected https://… such as https://api.soracom.io`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    // Only the scheme and host: a URL may carry a user name and password.
+    throw new Error(
+      `${source} must be https:// (it receives the SORACOM auth key and AWS credentials), got ${url.protocol}//${url.host}; ` +
+        'plain http is accepted only for a local test server on http://127.0.0.1, http://localhost or http://[::1]',
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new Error(`${source} must not carry a user name or password, got ${url.protocol}//${url.host}`);
+  }
+  return endpoint.replace(/\/+$/, '');
+}
+
 /** How to reach and authenticate to the SORACOM API. */
 export interface SoracomLoginOptions {
   /** Base URL, such as {@link soracomEndpoint}('jp'), or a local stand-in in tests. */
@@ -117,7 +167,7 @@ export class SoracomClient {
   /** `POST /v1/auth` with a SAM user's (or the root's) auth key, answering an API key and token. */
   static async login(options: SoracomLoginOptions): Promise<SoracomClient> {
     const transport: Transport = {
-      endpoint: options.endpoint.replace(/\/+$/, ''),
+      endpoint: checkedSoracomEndpoint(options.endpoint),
       fetchImpl: options.fetchImpl ?? ((input, init) => fetch(input, init)),
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       maxRetries: options.maxRetries ?? 5,
@@ -126,11 +176,12 @@ export class SoracomClient {
       authKeyId: options.authKeyId,
       authKey: options.authKey,
     });
-    const body = (await readJson(response, 'POST', '/v1/auth')) as { apiKey?: unknown; token?: unknown };
-    if (typeof body.apiKey !== 'string' || typeof body.token !== 'string') {
-      throw new SoracomApiError(response.status, 'POST', '/v1/auth', 'no apiKey/token in the answer');
-    }
-    return new SoracomClient(transport, body.apiKey, body.token);
+    // operationId auth: AuthResponse {apiKey, operatorId, token, …}.
+    const answer = new Answer(response, 'POST', '/v1/auth', 'auth');
+    const body = answer.object(await answer.json(), '(answer)');
+    const apiKey = answer.nonEmptyString(body.apiKey, 'apiKey');
+    const token = answer.nonEmptyString(body.token, 'token');
+    return new SoracomClient(transport, apiKey, token);
   }
 
   private constructor(
@@ -139,21 +190,44 @@ export class SoracomClient {
     private readonly token: string,
   ) {}
 
-  /** `POST /v1/credentials/{id}`: fails (HTTP 400) if the id exists already. */
+  /**
+   * `POST /v1/credentials/{id}` (operationId createCredential, answers the CredentialsModel): fails (HTTP 400)
+   * if the id exists already.
+   */
   async createCredential(credentialsId: string, credential: SoracomCredential): Promise<void> {
-    await this.call('POST', `/v1/credentials/${encodeURIComponent(credentialsId)}`, [200, 201], credential);
+    const path = `/v1/credentials/${encodeURIComponent(credentialsId)}`;
+    const response = await this.call('POST', path, [200, 201], credential);
+    await checkWrittenCredential(new Answer(response, 'POST', path, 'createCredential'), credentialsId);
   }
 
-  /** `PUT /v1/credentials/{id}`: replaces the credential in place; every group using the id follows. */
+  /**
+   * `PUT /v1/credentials/{id}` (operationId updateCredential, answers the CredentialsModel): replaces the
+   * credential in place; every group using the id follows.
+   */
   async updateCredential(credentialsId: string, credential: SoracomCredential): Promise<void> {
-    await this.call('PUT', `/v1/credentials/${encodeURIComponent(credentialsId)}`, [200], credential);
+    const path = `/v1/credentials/${encodeURIComponent(credentialsId)}`;
+    const response = await this.call('PUT', path, [200], credential);
+    await checkWrittenCredential(new Answer(response, 'PUT', path, 'updateCredential'), credentialsId);
   }
 
-  /** `GET /v1/credentials`: every credential of the operator, without secrets. */
+  /**
+   * `GET /v1/credentials` (operationId listCredentials): every credential of the operator, without secrets.
+   * Documented as an array of CredentialsModel, each with a string `credentialsId`; anything else throws
+   * {@link SoracomAnswerError}, an empty body on 200 included.
+   */
   async listCredentials(): Promise<SoracomCredentialInfo[]> {
     const response = await this.call('GET', '/v1/credentials', [200]);
-    const body = await readJson(response, 'GET', '/v1/credentials');
-    return Array.isArray(body) ? (body as SoracomCredentialInfo[]) : [];
+    const answer = new Answer(response, 'GET', '/v1/credentials', 'listCredentials');
+    const list = answer.list(await answer.json());
+    const seen = new Set<string>();
+    return list.map((element, index) => {
+      const credential = parseCredentialInfo(answer, element, `[${index}]`);
+      if (seen.has(credential.credentialsId)) {
+        answer.fail(`[${index}].credentialsId repeats an id listed before (ids are unique)`);
+      }
+      seen.add(credential.credentialsId);
+      return credential;
+    });
   }
 
   /** One credential by id, or undefined when the store has none with that id. */
@@ -166,17 +240,29 @@ export class SoracomClient {
     await this.call('DELETE', `/v1/credentials/${encodeURIComponent(credentialsId)}`, [200, 204]);
   }
 
-  /** `GET /v1/groups`, every page (`x-soracom-next-key` → `last_evaluated_key`). */
+  /**
+   * `GET /v1/groups` (operationId listGroups), every page (`x-soracom-next-key` → `last_evaluated_key`).
+   * Each page is documented as an array of Group: a `groupId` string and a `configuration` object whose
+   * namespaces are objects; anything else throws {@link SoracomAnswerError}, an empty body on 200 included.
+   */
   async listGroups(): Promise<SoracomGroup[]> {
     const groups: SoracomGroup[] = [];
+    const groupIds = new Set<string>();
     let nextKey: string | undefined;
     const seen = new Set<string>();
     do {
       const query = new URLSearchParams({ limit: String(GROUP_PAGE_SIZE) });
       if (nextKey !== undefined) query.set('last_evaluated_key', nextKey);
       const response = await this.call('GET', '/v1/groups', [200], undefined, query);
-      const page = await readJson(response, 'GET', '/v1/groups');
-      if (Array.isArray(page)) groups.push(...(page as SoracomGroup[]));
+      const answer = new Answer(response, 'GET', '/v1/groups', 'listGroups');
+      answer.list(await answer.json()).forEach((element, index) => {
+        const group = parseGroup(answer, element, `[${index}]`);
+        if (groupIds.has(group.groupId)) {
+          answer.fail(`[${index}].groupId repeats a group listed before (ids are unique)`);
+        }
+        groupIds.add(group.groupId);
+        groups.push(group);
+      });
       nextKey = response.headers.get('x-soracom-next-key') ?? undefined;
       // A key answered twice would loop forever; SORACOM never does that, a broken proxy might.
       if (nextKey !== undefined) {
@@ -187,14 +273,20 @@ export class SoracomClient {
     return groups;
   }
 
-  /** `PUT /v1/groups/{id}/configuration/{namespace}`: sets (merges) the given keys of one namespace. */
+  /**
+   * `PUT /v1/groups/{id}/configuration/{namespace}` (operationId putConfigurationParameters, answers the
+   * Group): sets (merges) the given keys of one namespace.
+   */
   async putGroupConfiguration(
     groupId: string,
     namespace: string,
     parameters: readonly SoracomConfigurationParameter[],
   ): Promise<void> {
     const path = `/v1/groups/${encodeURIComponent(groupId)}/configuration/${encodeURIComponent(namespace)}`;
-    await this.call('PUT', path, [200], parameters);
+    const response = await this.call('PUT', path, [200], parameters);
+    const answer = new Answer(response, 'PUT', path, 'putConfigurationParameters');
+    const group = parseGroup(answer, await answer.json(), '(answer)');
+    if (group.groupId !== groupId) answer.fail('groupId is not the group the call changed');
   }
 
   private call(
@@ -277,14 +369,115 @@ export function rateLimitWaitMs(headers: Headers, now: number = Date.now()): num
   return Math.min(Math.max(ms, 0), MAX_RATE_LIMIT_WAIT_MS);
 }
 
-async function readJson(response: Response, method: string, path: string): Promise<unknown> {
-  const text = await response.text();
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new SoracomApiError(response.status, method, path, 'answer is not JSON');
+/** One 2xx answer being checked against its documented shape; every failure names the operation. */
+class Answer {
+  constructor(
+    private readonly response: Response,
+    private readonly method: string,
+    private readonly path: string,
+    private readonly operationId: string,
+  ) {}
+
+  fail(problem: string): never {
+    throw new SoracomAnswerError(this.response.status, this.method, this.path, this.operationId, problem);
   }
+
+  /** The body as JSON; an empty body is an error (every operation read here documents one). */
+  async json(): Promise<unknown> {
+    const text = await this.response.text();
+    if (text.trim() === '') this.fail('the answer is empty');
+    try {
+      return JSON.parse(text);
+    } catch {
+      return this.fail('the answer is not JSON');
+    }
+  }
+
+  list(value: unknown): unknown[] {
+    if (!Array.isArray(value)) this.fail(`the answer is ${kindOf(value)}, not a list`);
+    return value;
+  }
+
+  object(value: unknown, where: string): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.fail(`${where} is ${kindOf(value)}, not an object`);
+    }
+    return value as Record<string, unknown>;
+  }
+
+  nonEmptyString(value: unknown, where: string): string {
+    if (value === undefined) this.fail(`${where} is missing`);
+    if (typeof value !== 'string' || value === '')
+      this.fail(`${where} is ${kindOf(value)}, not a non-empty string`);
+    return value;
+  }
+
+  /** An optional field: absent is fine, present must be a string. */
+  optionalString(value: unknown, where: string): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') this.fail(`${where} is ${kindOf(value)}, not a string`);
+    return value;
+  }
+
+  /** An optional field: absent is fine, present must be an object. */
+  optionalObject(value: unknown, where: string): Record<string, unknown> | undefined {
+    return value === undefined ? undefined : this.object(value, where);
+  }
+}
+
+/** What a value is, for messages: its JSON kind, never its content. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (value === undefined) return 'missing';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * One CredentialsModel. The fields the callers read must have their documented types: `credentialsId` (string,
+ * required), `type` (string), `description` (string), `credentials` (object; its secret parts are never
+ * answered). A field present with another type — null included — is an error, not "absent".
+ */
+function parseCredentialInfo(answer: Answer, value: unknown, where: string): SoracomCredentialInfo {
+  const element = answer.object(value, where);
+  const credentialsId = answer.nonEmptyString(element.credentialsId, `${where}.credentialsId`);
+  const type = answer.optionalString(element.type, `${where}.type`);
+  const description = answer.optionalString(element.description, `${where}.description`);
+  const credentials = answer.optionalObject(element.credentials, `${where}.credentials`);
+  const accessKeyId = credentials?.accessKeyId;
+  if (accessKeyId !== undefined) answer.optionalString(accessKeyId, `${where}.credentials.accessKeyId`);
+  return {
+    ...(element as Partial<SoracomCredentialInfo>),
+    credentialsId,
+    type: type ?? '',
+    ...(description === undefined ? {} : { description }),
+    ...(credentials === undefined ? {} : { credentials }),
+  };
+}
+
+/**
+ * One Group: `groupId` (string, required) and `configuration`, an object of namespaces that are each an
+ * object (GroupConfiguration); `SoracomFunnel.credentialsId`, when present, is a string.
+ */
+function parseGroup(answer: Answer, value: unknown, where: string): SoracomGroup {
+  const element = answer.object(value, where);
+  const groupId = answer.nonEmptyString(element.groupId, `${where}.groupId`);
+  const configuration = answer.optionalObject(element.configuration, `${where}.configuration`);
+  for (const [namespace, parameters] of Object.entries(configuration ?? {})) {
+    answer.object(parameters, `${where}.configuration.${namespace}`);
+  }
+  const funnel = configuration?.SoracomFunnel as Record<string, unknown> | undefined;
+  if (funnel !== undefined) {
+    answer.optionalString(funnel.credentialsId, `${where}.configuration.SoracomFunnel.credentialsId`);
+  }
+  return { ...(element as Partial<SoracomGroup>), groupId } as SoracomGroup;
+}
+
+/** A create or update answers the CredentialsModel of the credential it wrote. */
+async function checkWrittenCredential(answer: Answer, credentialsId: string): Promise<void> {
+  const written = parseCredentialInfo(answer, await answer.json(), '(answer)');
+  if (written.credentialsId !== credentialsId) answer.fail('credentialsId is not the credential written');
 }
 
 /** SORACOM's error code from an error answer (`{"code":"…","message":"…"}`), if it has a plain one. */

@@ -60,6 +60,7 @@ export class IotAccessStack extends Stack {
       perThingSecretPrefix: config.names.perThingSecretPrefix,
       secretsKeyArn: props.secretsKey.keyArn,
       maxSessionDuration,
+      roleAliasName: iot.roleAlias.name,
     });
     this.roleAlias = new DeviceRoleAlias(this, 'RoleAlias', {
       roleAliasName: iot.roleAlias.name,

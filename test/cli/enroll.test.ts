@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { enroll, numberedThingNames } from '../../lib/cli/enroll';
+import { enroll, numberedThingNames, partialFileOf } from '../../lib/cli/enroll';
 import { buildProgram } from '../../lib/cli/program';
-import { CONFIG_DIR } from '../support/cdk-app';
+import { CONFIG_DIR, REPO_ROOT } from '../support/cdk-app';
 import { EC_P256, opensslCsr } from '../support/csr-files';
 
 /** A repository of its own per test: config/dev.json (a copy of the sample) and an empty fleet/. */
@@ -223,5 +223,32 @@ describe('keyless enroll', () => {
     expect(command.options.map((o) => o.long)).toEqual(
       expect.arrayContaining(['--env', '--thing', '--prefix', '--count', '--csr', '--key-type', '--force']),
     );
+  });
+});
+
+describe('what enroll leaves in the repository', () => {
+  /** `git check-ignore` in this repository: true when ignored, false when not, an error when git cannot tell. */
+  function ignored(relative: string): boolean {
+    const result = spawnSync('git', ['-C', REPO_ROOT, 'check-ignore', '--no-index', '--quiet', relative], {
+      encoding: 'utf8',
+    });
+    if (result.status !== 0 && result.status !== 1) {
+      throw new Error(
+        `git check-ignore failed (${result.status}): ${result.stderr || result.error?.message}`,
+      );
+    }
+    return result.status === 0;
+  }
+
+  it('git-ignores the temporary files it writes (a killed run leaves one, maybe holding a private key)', () => {
+    const thing = path.join('fleet', 'dev', 'sensor-001');
+    const names = [process.pid, 1, 4_194_304].flatMap((pid) => [
+      partialFileOf(path.join(thing, 'private.key'), pid),
+      partialFileOf(path.join(thing, 'csr.pem'), pid),
+    ]);
+    expect(names.filter((name) => !ignored(name))).toEqual([]);
+    // The files it keeps: the key is ignored, the CSR is committed.
+    expect(ignored(path.join(thing, 'private.key'))).toBe(true);
+    expect(ignored(path.join(thing, 'csr.pem'))).toBe(false);
   });
 });

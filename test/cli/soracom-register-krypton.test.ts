@@ -4,6 +4,7 @@ import {
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -35,6 +36,8 @@ const AUTH = { SORACOM_AUTH_KEY_ID: 'keyId-test-0001', SORACOM_AUTH_KEY: 'secret
 
 const cloudFormation = mockClient(CloudFormationClient);
 const secretsManager = mockClient(SecretsManagerClient);
+const sts = mockClient(STSClient);
+const OPERATOR_ARN = 'arn:aws:iam::111111111111:role/operator';
 const soracom = new SoracomApiEmulator();
 let soracomUrl = '';
 
@@ -68,6 +71,10 @@ const USER_OUTPUTS = {
 beforeEach(() => {
   cloudFormation.reset();
   secretsManager.reset();
+  sts.reset();
+  sts
+    .on(GetCallerIdentityCommand)
+    .resolves({ Account: '111111111111', Arn: OPERATOR_ARN, UserId: 'AROATEST' });
   soracom.reset();
   soracom.authKeys.set(AUTH.SORACOM_AUTH_KEY_ID, AUTH.SORACOM_AUTH_KEY);
   deployedStack(USER_OUTPUTS);
@@ -94,6 +101,7 @@ function io(overrides: Partial<RegisterKryptonIo> = {}): Run {
     io: {
       cloudFormation: new CloudFormationClient({ region: 'ap-northeast-1' }),
       secretsManager: new SecretsManagerClient({ region: 'ap-northeast-1' }),
+      sts: new STSClient({ region: 'ap-northeast-1' }),
       env: { ...AUTH, SORACOM_API_ENDPOINT: soracomUrl },
       out: (line) => stdout.push(line),
       note: (line) => stderr.push(line),
@@ -293,6 +301,56 @@ describe('keyless soracom register-krypton-credentials', () => {
     });
   });
 
+  describe('where secrets may go', () => {
+    it.each(['http://api.soracom.io', 'http://soracom-proxy.internal:8080', 'http://127.0.0.2:8080'])(
+      'refuses SORACOM_API_ENDPOINT=%s before any secret is read or sent',
+      async (endpoint) => {
+        const asked: string[] = [];
+        const sent: string[] = [];
+        const run = io({
+          env: { SORACOM_API_ENDPOINT: endpoint },
+          askAuthKey: async () => {
+            asked.push('asked');
+            return { authKeyId: AUTH.SORACOM_AUTH_KEY_ID, authKey: AUTH.SORACOM_AUTH_KEY };
+          },
+          fetchImpl: async (input) => {
+            sent.push(String(input));
+            return new Response('{}');
+          },
+        });
+        const message = await failure(registerKryptonCredentials(devConfig(), run.io));
+        const shown = new URL(endpoint);
+        expect(message).toBe(
+          `SORACOM_API_ENDPOINT must be https:// (it receives the SORACOM auth key and AWS credentials), got http://${shown.host}; ` +
+            'plain http is accepted only for a local test server on http://127.0.0.1, http://localhost or http://[::1]',
+        );
+        expect({
+          asked,
+          sent,
+          secrets: secretsManager.calls().length,
+          stacks: cloudFormation.calls().length,
+        }).toEqual({ asked: [], sent: [], secrets: 0, stacks: 0 });
+      },
+    );
+
+    it('refuses AWS credentials of another account before reading the stack, the secret or calling SORACOM', async () => {
+      sts.on(GetCallerIdentityCommand).resolves({
+        Account: '999999999999',
+        Arn: 'arn:aws:iam::999999999999:user/someone',
+        UserId: 'AIDATEST',
+      });
+      const run = io();
+      const message = await failure(registerKryptonCredentials(devConfig(), run.io));
+      expect(message).toBe(
+        'the AWS credentials in use are for account 999999999999 (arn:aws:iam::999999999999:user/someone) ' +
+          'but environment dev (config/dev.json) deploys to account 111111111111: use a profile for 111111111111',
+      );
+      expect(cloudFormation.calls()).toHaveLength(0);
+      expect(secretsManager.calls()).toHaveLength(0);
+      expect(soracom.requests).toEqual([]);
+    });
+  });
+
   describe('the SORACOM auth key', () => {
     it('is asked for when the environment has none', async () => {
       const asked: SoracomAuthKey[] = [];
@@ -429,6 +487,16 @@ describe('keyless soracom register-krypton-credentials', () => {
         req.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8');
           const target = String(req.headers['x-amz-target'] ?? '');
+          if (new URLSearchParams(body).get('Action') === 'GetCallerIdentity') {
+            awsRequests.push('GetCallerIdentity');
+            res.writeHead(200, { 'content-type': 'text/xml' });
+            res.end(
+              '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
+                `<Arn>${OPERATOR_ARN}</Arn><UserId>AROATEST:operator</UserId><Account>111111111111</Account>` +
+                '</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
+            );
+            return;
+          }
           if (target === 'secretsmanager.GetSecretValue') {
             awsRequests.push(`GetSecretValue ${(JSON.parse(body) as { SecretId: string }).SecretId}`);
             res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
@@ -491,6 +559,7 @@ describe('keyless soracom register-krypton-credentials', () => {
             AWS_SECRET_ACCESS_KEY: 'local-test',
             AWS_ENDPOINT_URL_CLOUDFORMATION: awsUrl,
             AWS_ENDPOINT_URL_SECRETS_MANAGER: awsUrl,
+            AWS_ENDPOINT_URL_STS: awsUrl,
             AWS_EC2_METADATA_DISABLED: 'true',
             SORACOM_API_ENDPOINT: soracomUrl,
             ...AUTH,
@@ -503,7 +572,11 @@ describe('keyless soracom register-krypton-credentials', () => {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`Identity pool ID:         ${POOL_ID}`);
-      expect(awsRequests).toEqual([`DescribeStacks ${STACK}`, `GetSecretValue ${SECRET_ARN}`]);
+      expect(awsRequests).toEqual([
+        'GetCallerIdentity',
+        `DescribeStacks ${STACK}`,
+        `GetSecretValue ${SECRET_ARN}`,
+      ]);
       expect(soracom.credentials.get('keyless-dev-krypton')?.credentials.secretAccessKey).toBe(
         SECRET_ACCESS_KEY,
       );

@@ -92,4 +92,71 @@ describe('funnel config section', () => {
   ])('rejects a bad %s', (_rule, override, message) => {
     expect(() => devConfig(override)).toThrow(message);
   });
+
+  // The IoT policy gives every device things/<thing>/…; the Funnel principal's key lives at SORACOM.
+  describe("topicPrefix stays out of the devices' topic space", () => {
+    const message = (value: string) =>
+      `config/dev.json: funnel.topicPrefix: expected a topic prefix outside things/… in any letter case ` +
+      `(devices publish and subscribe under things/<thing>/; the Funnel principal, whose key SORACOM holds, ` +
+      `must not reach device topics), got "${value}"`;
+
+    it.each(['things', 'things/x', 'things/sensor-001/telemetry', 'Things', 'THINGS/x'])(
+      'refuses %s',
+      (prefix) => {
+        expect(() => devConfig(funnel((f) => (f.topicPrefix = prefix)))).toThrow(message(prefix));
+      },
+    );
+
+    it.each(['thingsx', 'things-data/x', 'funnel/things', 'x/things/y'])('accepts %s', (prefix) => {
+      expect(devConfig(funnel((f) => (f.topicPrefix = prefix))).funnel?.topicPrefix).toBe(prefix);
+    });
+  });
+
+  // The rotation overwrites (update-in-place) or takes as its own (new-credential) the ids it manages.
+  describe("the Funnel credential can never be Krypton's (krypton.credentialId keyless-dev-krypton)", () => {
+    it.each(['keyless-dev-krypton', 'Keyless-Dev-Krypton'])('update-in-place refuses %s', (id) => {
+      expect(() =>
+        devConfig(rotation((r) => (r.strategy = { type: 'update-in-place', credentialId: id }))),
+      ).toThrow(
+        `config/dev.json: funnel.rotation.strategy.credentialId: expected a SORACOM credential id other than ` +
+          `krypton.credentialId (keyless-dev-krypton, in any letter case): the rotation would overwrite the ` +
+          `credential Krypton signs with, got "${id}"`,
+      );
+    });
+
+    it.each<[string, string]>([
+      ['keyless-dev', 'keyless-dev-260301'],
+      ['keyless-dev', 'keyless-dev-260301-120000'],
+      ['KEYLESS-dev', 'keyless-dev-991231'],
+    ])('new-credential refuses prefix %s when Krypton uses %s', (prefix, kryptonId) => {
+      expect(() =>
+        devConfig((raw) => {
+          raw.krypton!.credentialId = kryptonId;
+          (raw.funnel!.rotation as Record<string, unknown>).strategy = {
+            type: 'new-credential',
+            credentialPrefix: prefix,
+          };
+        }),
+      ).toThrow(
+        `config/dev.json: funnel.rotation.strategy.credentialPrefix: expected a prefix whose credential ids ` +
+          `(${prefix}-<yyMMdd>[-HHmmss]) can never be krypton.credentialId (${kryptonId}, in any letter case): ` +
+          `the rotation would take the credential Krypton signs with for one of its own, got "${prefix}"`,
+      );
+    });
+
+    it.each<[string, string]>([
+      ['keyless-dev', 'keyless-dev-krypton'],
+      ['keyless-dev', 'keyless-dev-261301'],
+      ['keyless-dev-krypton', 'keyless-dev-krypton'],
+    ])('new-credential accepts prefix %s when Krypton uses %s', (prefix, kryptonId) => {
+      const config = devConfig((raw) => {
+        raw.krypton!.credentialId = kryptonId;
+        (raw.funnel!.rotation as Record<string, unknown>).strategy = {
+          type: 'new-credential',
+          credentialPrefix: prefix,
+        };
+      });
+      expect(config.funnel?.rotation.strategy).toEqual({ type: 'new-credential', credentialPrefix: prefix });
+    });
+  });
 });

@@ -5,6 +5,9 @@ import { bulkRegistrationRoleArn, bulkRegistrationRoleName } from '../../lib/fle
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { addValidators } from '../../lib/validators';
 import { devConfig, nagViolations, testApp } from '../support/cdk-app';
+import { evaluatePolicy, flattenIntrinsics, type PolicyDocumentJson } from '../support/policy-evaluator';
+
+const toArray = <T>(value: T | readonly T[]): readonly T[] => (Array.isArray(value) ? value : [value as T]);
 
 const BUCKET = 'keyless-iot-dev-111111111111-ap-northeast-1';
 
@@ -26,7 +29,12 @@ describe('BulkRegistrationRole', () => {
       RoleName: 'keyless-iot-dev-bulk-registration',
       AssumeRolePolicyDocument: {
         Statement: [
-          { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'iot.amazonaws.com' } },
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'iot.amazonaws.com' },
+            Condition: Match.anyValue(),
+          },
         ],
       },
       ManagedPolicyArns: [
@@ -41,6 +49,37 @@ describe('BulkRegistrationRole', () => {
     expect(bulkRegistrationRoleArn('dev', '111111111111', 'ap-northeast-1')).toBe(
       'arn:aws:iam::111111111111:role/keyless-iot-dev-bulk-registration',
     );
+  });
+
+  // Confused deputy (AWS IoT developer guide, "Cross-service confused deputy prevention").
+  it('is assumed by AWS IoT only for this account, from this account and region', () => {
+    const roles = Object.values(build().template.findResources('AWS::IAM::Role'));
+    const trust = flattenIntrinsics<PolicyDocumentJson>(roles[0].Properties.AssumeRolePolicyDocument);
+    expect(toArray(trust.Statement)[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '111111111111' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws:iot:ap-northeast-1:111111111111:*' },
+    });
+    const assume = (context: Record<string, string>, service = 'iot.amazonaws.com') =>
+      evaluatePolicy(trust, { action: 'sts:AssumeRole', principal: { Service: service }, context });
+    const task = 'arn:aws:iot:ap-northeast-1:111111111111:thingregistrationtask/1234';
+    expect(assume({ 'aws:SourceAccount': '111111111111', 'aws:SourceArn': task })).toBe('allow');
+    expect(assume({ 'aws:SourceAccount': '222222222222', 'aws:SourceArn': task })).toBe('implicit-deny');
+    expect(
+      assume({
+        'aws:SourceAccount': '222222222222',
+        'aws:SourceArn': 'arn:aws:iot:ap-northeast-1:222222222222:thingregistrationtask/1',
+      }),
+    ).toBe('implicit-deny');
+    expect(
+      assume({
+        'aws:SourceAccount': '111111111111',
+        'aws:SourceArn': 'arn:aws:iot:us-east-1:111111111111:thingregistrationtask/1',
+      }),
+    ).toBe('implicit-deny');
+    expect(assume({})).toBe('implicit-deny');
+    expect(
+      assume({ 'aws:SourceAccount': '111111111111', 'aws:SourceArn': task }, 'credentials.iot.amazonaws.com'),
+    ).toBe('implicit-deny');
   });
 
   it('reads the parameter files and nothing else of the device bucket', () => {

@@ -8,6 +8,8 @@ import { evaluatePolicy, flattenIntrinsics, type PolicyDocumentJson } from '../s
 const BUCKET = 'keyless-iot-dev-111111111111-ap-northeast-1';
 const KEY_ARN = 'arn:aws:kms:ap-northeast-1:111111111111:key/11111111-2222-3333-4444-555555555555';
 const SECRET = 'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret';
+const ALIAS = 'keyless-dev-device';
+const ALIAS_ARN = `arn:aws:iot:ap-northeast-1:111111111111:rolealias/${ALIAS}`;
 
 function build(props: Partial<ConstructorParameters<typeof CredentialsProviderRole>[2]> = {}) {
   const app = testApp();
@@ -16,9 +18,17 @@ function build(props: Partial<ConstructorParameters<typeof CredentialsProviderRo
     deviceBucketName: BUCKET,
     deviceSecretName: 'keyless-iot/dev/device-secret',
     secretsKeyArn: KEY_ARN,
+    roleAliasName: ALIAS,
     ...props,
   });
   return { stack, role, template: Template.fromStack(stack) };
+}
+
+/** The role's trust policy, with its ARNs as plain strings. */
+function trustPolicy(template: Template): PolicyDocumentJson {
+  const roles = Object.values(template.findResources('AWS::IAM::Role'));
+  expect(roles).toHaveLength(1);
+  return flattenIntrinsics<PolicyDocumentJson>(roles[0].Properties.AssumeRolePolicyDocument);
 }
 
 /** The role's one inline policy, with its ARNs as plain strings. */
@@ -40,6 +50,7 @@ describe('CredentialsProviderRole', () => {
             Action: 'sts:AssumeRole',
             Effect: 'Allow',
             Principal: { Service: 'credentials.iot.amazonaws.com' },
+            Condition: Match.anyValue(),
           },
         ],
       },
@@ -47,6 +58,57 @@ describe('CredentialsProviderRole', () => {
       ManagedPolicyArns: Match.absent(),
     });
     expect(template.findResources('AWS::IAM::Policy')).toEqual({});
+  });
+
+  // Confused deputy: the credentials provider may assume the role only for this account's role alias.
+  describe('trust: aws:SourceAccount = the account and aws:SourceArn = the role alias ARN', () => {
+    const trust = trustPolicy(build().template);
+    const assume = (context: Record<string, string>, service = 'credentials.iot.amazonaws.com') =>
+      evaluatePolicy(trust, { action: 'sts:AssumeRole', principal: { Service: service }, context });
+    const right = { 'aws:SourceAccount': '111111111111', 'aws:SourceArn': ALIAS_ARN };
+
+    it('allows the credentials provider acting for this account and this role alias', () => {
+      expect(trust.Statement).toEqual([
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'credentials.iot.amazonaws.com' },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': '111111111111' },
+            ArnEquals: { 'aws:SourceArn': ALIAS_ARN },
+          },
+        },
+      ]);
+      expect(assume(right)).toBe('allow');
+    });
+
+    it('denies another account, another role alias, or a request without the keys', () => {
+      expect(assume({ ...right, 'aws:SourceAccount': '222222222222' })).toBe('implicit-deny');
+      expect(
+        assume({
+          'aws:SourceAccount': '222222222222',
+          'aws:SourceArn': `arn:aws:iot:ap-northeast-1:222222222222:rolealias/${ALIAS}`,
+        }),
+      ).toBe('implicit-deny');
+      expect(assume({ ...right, 'aws:SourceArn': `${ALIAS_ARN}-other` })).toBe('implicit-deny');
+      expect(
+        assume({
+          ...right,
+          'aws:SourceArn': 'arn:aws:iot:us-east-1:111111111111:rolealias/keyless-dev-device',
+        }),
+      ).toBe('implicit-deny');
+      expect(assume({ 'aws:SourceAccount': '111111111111' })).toBe('implicit-deny');
+      expect(assume({ 'aws:SourceArn': ALIAS_ARN })).toBe('implicit-deny');
+      expect(assume({})).toBe('implicit-deny');
+      // And any other service principal, keys or not.
+      expect(assume(right, 'iot.amazonaws.com')).toBe('implicit-deny');
+    });
+  });
+
+  it('rejects a role alias name AWS IoT would not take', () => {
+    expect(() => build({ roleAliasName: 'bad alias' })).toThrow(
+      'roleAliasName must be 1-128 characters from a-z A-Z 0-9 _ = , @ -, got: bad alias',
+    );
   });
 
   it('names exactly these statements, each scoped with ${credentials-iot:ThingName}', () => {

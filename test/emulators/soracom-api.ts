@@ -36,6 +36,17 @@ interface PathFailure {
   remaining: number;
 }
 
+/**
+ * A body forced on successful requests matching a method and path, sent as is (so it can be empty, not JSON, or
+ * JSON of the wrong shape) with the normal 2xx status: what a broken proxy or a changed API might answer.
+ */
+interface PathOverride {
+  readonly method: string;
+  readonly path: string | RegExp;
+  readonly body: (normal: unknown) => string;
+  remaining: number;
+}
+
 /** Fields of a credential type that the API never answers back. */
 const SECRET_FIELDS = new Set(['secretAccessKey', 'externalId']);
 
@@ -66,6 +77,7 @@ export class SoracomApiEmulator {
   private rateLimitRemaining = 0;
   private rateLimitSeconds = 1;
   private readonly failures: PathFailure[] = [];
+  private readonly overrides: PathOverride[] = [];
   private server: Server | undefined;
 
   /** Starts listening; answers the base URL (`http://127.0.0.1:<port>`). */
@@ -94,6 +106,7 @@ export class SoracomApiEmulator {
     this.requests.length = 0;
     this.sessions.clear();
     this.failures.length = 0;
+    this.overrides.length = 0;
     this.rateLimitRemaining = 0;
     this.rejectAuth = false;
     this.recordBodies = false;
@@ -143,8 +156,18 @@ export class SoracomApiEmulator {
     this.failures.push({ method, path, status, remaining: times });
   }
 
+  /**
+   * Successful requests matching `method` and `path` are served normally, then answered (same 2xx status)
+   * with the raw text `body` makes of the normal answer's body (`times` omitted: every such request). Changes
+   * are still made: only the answer is replaced.
+   */
+  answerOn(method: string, path: string | RegExp, body: (normal: unknown) => string, times = Infinity): void {
+    this.overrides.push({ method, path, body, remaining: times });
+  }
+
   clearFailures(): void {
     this.failures.length = 0;
+    this.overrides.length = 0;
   }
 
   /** Every API key and token handed out since the last reset (for asserting they never leak). */
@@ -179,7 +202,16 @@ export class SoracomApiEmulator {
         status: answer.status,
         ...(this.recordBodies ? { body } : {}),
       });
-      const payload = answer.body === undefined ? '' : JSON.stringify(answer.body);
+      const override =
+        answer.status >= 200 && answer.status < 300
+          ? this.overrides.find((o) => o.remaining > 0 && o.method === method && matches(o.path, path))
+          : undefined;
+      if (override) override.remaining -= 1;
+      const payload = override
+        ? override.body(answer.body)
+        : answer.body === undefined
+          ? ''
+          : JSON.stringify(answer.body);
       res.writeHead(answer.status, {
         ...(payload === '' ? {} : { 'content-type': 'application/json' }),
         'content-length': Buffer.byteLength(payload),

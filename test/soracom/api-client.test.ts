@@ -1,6 +1,8 @@
 import {
+  checkedSoracomEndpoint,
   rateLimitWaitMs,
   soracomEndpoint,
+  SoracomAnswerError,
   SoracomApiError,
   SoracomAuthError,
   SoracomClient,
@@ -184,6 +186,196 @@ describe('SoracomClient', () => {
     await expect(failure).rejects.toThrow('SORACOM API POST /v1/auth failed: no answer');
     const error = (await failure.catch((e: unknown) => e)) as Error;
     expect(error.message).not.toContain(AUTH_KEY);
+  });
+});
+
+// A 2xx answer whose body is not the documented shape (soracom-api.en.yaml) is an error, never "nothing there".
+describe('answers that are not the documented shape', () => {
+  const json = (value: unknown) => () => JSON.stringify(value);
+  const credential = { credentialsId: 'funnel-a', type: 'aws-credentials', credentials: {} };
+
+  test.each<[string, (normal: unknown) => string, string]>([
+    [
+      'an object instead of a list',
+      json({ credentials: [credential] }),
+      'the answer is an object, not a list',
+    ],
+    ['null', json(null), 'the answer is null, not a list'],
+    ['an empty body', () => '', 'the answer is empty'],
+    ['a body that is not JSON', () => '<html>proxy error</html>', 'the answer is not JSON'],
+    ['an element that is not an object', json([credential, 'funnel-b']), '[1] is a string, not an object'],
+    ['an element without credentialsId', json([{ type: 'aws-credentials' }]), '[0].credentialsId is missing'],
+    [
+      'a credentialsId that is not a string',
+      json([{ ...credential, credentialsId: 7 }]),
+      '[0].credentialsId is a number, not a non-empty string',
+    ],
+    [
+      'an empty credentialsId',
+      json([{ ...credential, credentialsId: '' }]),
+      '[0].credentialsId is an empty string, not a non-empty string',
+    ],
+    [
+      'a description that is null',
+      json([{ ...credential, description: null }]),
+      '[0].description is null, not a string',
+    ],
+    [
+      'credentials that are a list',
+      json([{ ...credential, credentials: [] }]),
+      '[0].credentials is a list, not an object',
+    ],
+    [
+      'an accessKeyId that is not a string',
+      json([{ ...credential, credentials: { accessKeyId: 1 } }]),
+      '[0].credentials.accessKeyId is a number, not a string',
+    ],
+    [
+      'the same id twice',
+      json([credential, credential]),
+      '[1].credentialsId repeats an id listed before (ids are unique)',
+    ],
+  ])('listCredentials refuses %s', async (_case, body, problem) => {
+    const client = await login();
+    emulator.answerOn('GET', '/v1/credentials', body);
+    const failure = client.listCredentials();
+    await expect(failure).rejects.toThrow(SoracomAnswerError);
+    await expect(failure).rejects.toThrow(
+      `SORACOM API GET /v1/credentials answered HTTP 200 but not as documented for listCredentials: ${problem}`,
+    );
+  });
+
+  const group = { groupId: 'g1', configuration: { SoracomFunnel: { credentialsId: 'funnel-a' } } };
+  test.each<[string, (normal: unknown) => string, string]>([
+    ['an object instead of a list', json({ groups: [group] }), 'the answer is an object, not a list'],
+    ['an empty body', () => '', 'the answer is empty'],
+    ['an element without groupId', json([{ configuration: {} }]), '[0].groupId is missing'],
+    [
+      'a configuration that is a string',
+      json([{ groupId: 'g1', configuration: 'x' }]),
+      '[0].configuration is a string, not an object',
+    ],
+    [
+      'a configuration that is null',
+      json([{ groupId: 'g1', configuration: null }]),
+      '[0].configuration is null, not an object',
+    ],
+    [
+      'a namespace that is not an object',
+      json([{ groupId: 'g1', configuration: { SoracomFunnel: [] } }]),
+      '[0].configuration.SoracomFunnel is a list, not an object',
+    ],
+    [
+      'a Funnel credentialsId that is not a string',
+      json([{ groupId: 'g1', configuration: { SoracomFunnel: { credentialsId: 1 } } }]),
+      '[0].configuration.SoracomFunnel.credentialsId is a number, not a string',
+    ],
+    [
+      'the same group twice',
+      json([group, group]),
+      '[1].groupId repeats a group listed before (ids are unique)',
+    ],
+  ])('listGroups refuses %s', async (_case, body, problem) => {
+    const client = await login();
+    emulator.answerOn('GET', '/v1/groups', body);
+    await expect(client.listGroups()).rejects.toThrow(
+      `SORACOM API GET /v1/groups answered HTTP 200 but not as documented for listGroups: ${problem}`,
+    );
+  });
+
+  test('listGroups refuses a broken later page, and a group answered on two pages', async () => {
+    emulator.groupPageSize = 2;
+    for (const id of ['g1', 'g2', 'g3']) emulator.seedGroup(id, `funnel-${id}`);
+    const client = await login();
+    emulator.answerOn('GET', '/v1/groups', (page) => JSON.stringify(page), 1);
+    emulator.answerOn('GET', '/v1/groups', () => '{}', 1);
+    await expect(client.listGroups()).rejects.toThrow(
+      'SORACOM API GET /v1/groups answered HTTP 200 but not as documented for listGroups: the answer is an object, not a list',
+    );
+    emulator.clearFailures();
+    emulator.answerOn('GET', '/v1/groups', (page) => JSON.stringify([...(page as unknown[]), group]));
+    await expect(client.listGroups()).rejects.toThrow('[2].groupId repeats a group listed before');
+    emulator.groupPageSize = 100;
+  });
+
+  test('login refuses a 200 without an API key and token, or with an empty body', async () => {
+    emulator.answerOn('POST', '/v1/auth', () => JSON.stringify({ operatorId: 'OP1' }), 1);
+    await expect(login()).rejects.toThrow(
+      'SORACOM API POST /v1/auth answered HTTP 200 but not as documented for auth: apiKey is missing',
+    );
+    emulator.answerOn('POST', '/v1/auth', () => '', 1);
+    await expect(login()).rejects.toThrow(
+      'SORACOM API POST /v1/auth answered HTTP 200 but not as documented for auth: the answer is empty',
+    );
+  });
+
+  test('a create, update or group change must answer what it changed', async () => {
+    emulator.seedGroup('g1', 'funnel-old');
+    const client = await login();
+    emulator.answerOn(
+      'POST',
+      /^\/v1\/credentials\//,
+      (written) => JSON.stringify({ ...(written as object), credentialsId: 'other' }),
+      1,
+    );
+    await expect(client.createCredential('funnel-a', awsCredential('AKIAFIRST'))).rejects.toThrow(
+      'SORACOM API POST /v1/credentials/funnel-a answered HTTP 201 but not as documented for createCredential: credentialsId is not the credential written',
+    );
+    emulator.answerOn('PUT', /^\/v1\/credentials\//, () => '', 1);
+    await expect(client.updateCredential('funnel-a', awsCredential('AKIASECOND'))).rejects.toThrow(
+      'SORACOM API PUT /v1/credentials/funnel-a answered HTTP 200 but not as documented for updateCredential: the answer is empty',
+    );
+    emulator.answerOn('PUT', /\/configuration\//, () => '[]', 1);
+    await expect(
+      client.putGroupConfiguration('g1', 'SoracomFunnel', [{ key: 'credentialsId', value: 'funnel-a' }]),
+    ).rejects.toThrow(
+      'SORACOM API PUT /v1/groups/g1/configuration/SoracomFunnel answered HTTP 200 but not as documented for putConfigurationParameters: (answer) is a list, not an object',
+    );
+  });
+});
+
+describe('checkedSoracomEndpoint', () => {
+  test.each([
+    'https://api.soracom.io',
+    'https://g.api.soracom.io/',
+    'http://127.0.0.1:8080',
+    'http://localhost:1234',
+    'http://[::1]:9',
+  ])('accepts %s', (endpoint) => {
+    expect(checkedSoracomEndpoint(endpoint)).toBe(endpoint.replace(/\/$/, ''));
+  });
+
+  test.each([
+    ['http://api.soracom.io', 'http://api.soracom.io'],
+    ['http://127.0.0.2:8080', 'http://127.0.0.2:8080'],
+    ['http://localhost.example.com', 'http://localhost.example.com'],
+    ['ftp://api.soracom.io', 'ftp://api.soracom.io'],
+  ])('refuses %s before anything is sent', async (endpoint, shown) => {
+    const message =
+      `the SORACOM API endpoint must be https:// (it receives the SORACOM auth key and AWS credentials), got ${shown}; ` +
+      'plain http is accepted only for a local test server on http://127.0.0.1, http://localhost or http://[::1]';
+    expect(() => checkedSoracomEndpoint(endpoint)).toThrow(message);
+    const sent: string[] = [];
+    const fetchImpl: typeof fetch = async (input) => {
+      sent.push(String(input));
+      return new Response('{}');
+    };
+    await expect(
+      SoracomClient.login({ endpoint, authKeyId: AUTH_KEY_ID, authKey: AUTH_KEY, fetchImpl }),
+    ).rejects.toThrow(message);
+    expect(sent).toEqual([]);
+  });
+
+  test('refuses a URL with a user name or password without quoting them', () => {
+    expect(() => checkedSoracomEndpoint('https://user:hunter2@api.soracom.io')).toThrow(
+      'the SORACOM API endpoint must not carry a user name or password, got https://api.soracom.io',
+    );
+  });
+
+  test('refuses what is not a URL', () => {
+    expect(() => checkedSoracomEndpoint('api.soracom.io', 'SORACOM_API_ENDPOINT')).toThrow(
+      'SORACOM_API_ENDPOINT is not a URL: expected https://… such as https://api.soracom.io',
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { KeylessConfig } from '../../lib/config';
 import { DataStack } from '../../lib/stacks/data-stack';
@@ -47,6 +48,19 @@ describe('IotAccessStack', () => {
       },
       MaxSessionDuration: 3600,
     });
+  });
+
+  it('trusts the credentials provider only for the configured role alias, named without a reference to it', () => {
+    const roleId = stack.resolve((stack.role.role.node.defaultChild as iam.CfnRole).logicalId);
+    const aliasId = stack.resolve(stack.roleAlias.roleAlias.logicalId);
+    const trust = template.toJSON().Resources[roleId].Properties.AssumeRolePolicyDocument;
+    expect(trust.Statement[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '111111111111' },
+      ArnEquals: { 'aws:SourceArn': stack.resolve(stack.roleAlias.roleAliasArn) },
+    });
+    // The alias references the role: a reference back would be a dependency cycle CloudFormation refuses.
+    expect(JSON.stringify(trust)).not.toContain(aliasId);
+    expect(JSON.stringify(trust)).toContain(':rolealias/keyless-dev-device');
   });
 
   it("lets the role decrypt with the Data stack's secrets key, through a one-way reference", () => {

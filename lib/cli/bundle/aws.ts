@@ -68,7 +68,10 @@ export function describeAwsError(error: unknown, config: KeylessConfig): Error {
  * Refuses to read stacks with credentials for another account or a client in another region than the
  * environment's config: outputs from the wrong place would make bundles that point at nothing.
  */
-export async function assertCallerMatches(clients: BundleClients, config: KeylessConfig): Promise<void> {
+export async function assertCallerMatches(
+  clients: Pick<BundleClients, 'sts'>,
+  config: KeylessConfig,
+): Promise<void> {
   const region = await clients.sts.config.region();
   if (region !== config.region) {
     throw new Error(

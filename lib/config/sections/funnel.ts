@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEVICE_TOPIC_ROOT } from '../../device-contract';
 import { email, intRange, matching, oneOf } from '../rules';
 
 const strategy = z.discriminatedUnion(
@@ -36,6 +37,20 @@ export const funnelSection = z
     alarmEmails: z.array(email).default([]),
   })
   .superRefine((funnel, ctx) => {
+    // MQTT topics and IoT policy resources are case-sensitive, so Things/… would not overlap things/…; it is
+    // refused anyway: a topic space that differs from the devices' only in case is a mistake waiting in every
+    // rule and subscription written against it, and nothing needs it.
+    const root = funnel.topicPrefix.split('/')[0];
+    if (root.toLowerCase() === DEVICE_TOPIC_ROOT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topicPrefix'],
+        input: funnel.topicPrefix,
+        message:
+          `expected a topic prefix outside ${DEVICE_TOPIC_ROOT}/… in any letter case (devices publish and subscribe under ` +
+          `${DEVICE_TOPIC_ROOT}/<thing>/; the Funnel principal, whose key SORACOM holds, must not reach device topics)`,
+      });
+    }
     if (funnel.rotation.graceDays >= funnel.rotation.periodDays) {
       ctx.addIssue({
         code: 'custom',

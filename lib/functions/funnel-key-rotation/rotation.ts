@@ -4,6 +4,7 @@ import type {
   SoracomCredentialInfo,
   SoracomGroup,
 } from '../../soracom/api-client';
+import { FunnelCredentialIds } from '../../soracom/funnel-credential-ids';
 import { phaseOf, type RotationState } from './state';
 
 /** One access key of the Funnel user, as `ListAccessKeys` answers it. */
@@ -103,6 +104,18 @@ export class RotationBlockedError extends Error {
   }
 }
 
+/**
+ * SORACOM's answer does not account for something the rotation state says exists (a credential the state
+ * records, a credential a SIM group uses, any SIM group at all): the run stops before any change, and the
+ * function's error makes the failure alarm fire. Nothing is deleted on the strength of an answer like this.
+ */
+export class SoracomStateMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SoracomStateMismatchError';
+  }
+}
+
 /** The metric the staleness alarm watches. */
 export const SECONDS_SINCE_ROTATION_METRIC = 'SecondsSinceLastRotation';
 /** The SIM group configuration namespace holding Funnel's `credentialsId`. */
@@ -148,11 +161,17 @@ export async function runRotation(
 class RotationRun {
   private state: RotationState = {};
   private readonly deleted: string[] = [];
+  /** new-credential: the ids this rotation creates and the only ones whose groups it switches. */
+  private readonly ids: FunnelCredentialIds | undefined;
 
   constructor(
     private readonly deps: RotationDeps,
     private readonly settings: RotationSettings,
-  ) {}
+  ) {
+    const strategy = settings.strategy;
+    this.ids =
+      strategy.type === 'new-credential' ? new FunnelCredentialIds(strategy.credentialPrefix) : undefined;
+  }
 
   async run(action: RotationAction): Promise<RotationResult> {
     this.state = await this.deps.state.load();
@@ -169,16 +188,16 @@ class RotationRun {
 
   private async steps(action: RotationAction): Promise<RotationResult> {
     const { log } = this.deps;
-    log.info('Rotation run starting', { action, phase: phaseOf(this.state), ...this.ids() });
+    log.info('Rotation run starting', { action, phase: phaseOf(this.state), ...this.keyIds() });
     const soracom = await this.deps.soracom();
     let keys = await this.deps.keys.list();
-    let view = await this.observe(soracom);
+    let view = await this.observe(soracom, keys);
 
     let redo = false;
     if (this.state.rotationStartedAt !== undefined) {
       redo = await this.resolveUnfinished(soracom, keys, view);
       keys = await this.deps.keys.list();
-      view = await this.observe(soracom);
+      view = await this.observe(soracom, keys);
     }
 
     let waiting: string | undefined;
@@ -200,7 +219,13 @@ class RotationRun {
       await this.rotate(soracom, keys, view);
       rotated = true;
     }
-    log.info('Rotation run done', { action, rotated, deletedKeyIds: this.deleted, waiting, ...this.ids() });
+    log.info('Rotation run done', {
+      action,
+      rotated,
+      deletedKeyIds: this.deleted,
+      waiting,
+      ...this.keyIds(),
+    });
     return {
       action,
       rotated,
@@ -272,7 +297,7 @@ class RotationRun {
     const credentialId = this.state.pendingSoracomCredentialId as string;
     let replacedCredentials: string[] = [];
     if (this.settings.strategy.type === 'new-credential') {
-      const groups = (await soracom.listGroups()).filter((g) => this.isFunnelGroup(g));
+      const groups = (await this.listGroups(soracom)).filter((g) => this.isFunnelGroup(g));
       replacedCredentials = [...new Set(groups.map(funnelCredentialsId))].filter(
         (id): id is string => id !== undefined && id !== credentialId,
       );
@@ -288,7 +313,7 @@ class RotationRun {
       }
       if (groups.length === 0) {
         this.deps.log.warn(
-          `No SIM group uses a credential named ${this.settings.strategy.credentialPrefix}-*: set SoracomFunnel credentialsId of your groups to ${credentialId}`,
+          `No SIM group uses a credential named ${this.ids?.shape}: set SoracomFunnel credentialsId of your groups to ${credentialId}`,
         );
       }
       const oldCredential = this.state.soracomCredentialId;
@@ -389,9 +414,14 @@ class RotationRun {
     }
 
     const startedAt = new Date(this.now()).toISOString();
-    await this.save({ ...this.state, rotationStartedAt: startedAt });
-    const created = await this.deps.keys.create();
     const credentialId = this.newCredentialId(view);
+    const updateInPlace = this.settings.strategy.type === 'update-in-place';
+    // update-in-place: once the state records the credential, a later answer that lacks it stops every run
+    // instead of reading as "SORACOM never got the key" (see checkAccountedFor).
+    const recorded =
+      updateInPlace && view.credentials.has(credentialId) ? { soracomCredentialId: credentialId } : {};
+    await this.save({ ...this.state, ...recorded, rotationStartedAt: startedAt });
+    const created = await this.deps.keys.create();
     await this.save({
       ...this.state,
       pendingKeyId: created.accessKeyId,
@@ -410,6 +440,9 @@ class RotationRun {
     } else {
       await soracom.updateCredential(credentialId, credential);
     }
+    if (updateInPlace && this.state.soracomCredentialId !== credentialId) {
+      await this.save({ ...this.state, soracomCredentialId: credentialId });
+    }
     log.info('SORACOM credential holds the new access key', {
       credentialId,
       accessKeyId: created.accessKeyId,
@@ -422,13 +455,16 @@ class RotationRun {
   private newCredentialId(view: SoracomView): string {
     const strategy = this.settings.strategy;
     if (strategy.type === 'update-in-place') return strategy.credentialId;
-    const iso = new Date(this.now()).toISOString();
-    const day = `${strategy.credentialPrefix}-${iso.slice(2, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
-    if (!view.credentials.has(day)) return day;
-    return `${day}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+    const ids = this.ids as FunnelCredentialIds; // set by the constructor for new-credential
+    const at = new Date(this.now());
+    return ids.forRotation(at, view.credentials.has(ids.forRotation(at, false)));
   }
 
-  private async observe(soracom: SoracomApi): Promise<SoracomView> {
+  /**
+   * What SORACOM holds now. The client has already refused any answer that is not the documented shape; this
+   * also refuses one that does not account for what the state says exists (see checkAccountedFor).
+   */
+  private async observe(soracom: SoracomApi, keys: readonly AccessKey[]): Promise<SoracomView> {
     const credentials = new Map((await soracom.listCredentials()).map((c) => [c.credentialsId, c]));
     const strategy = this.settings.strategy;
     let groups: SoracomGroup[] = [];
@@ -436,13 +472,14 @@ class RotationRun {
     if (strategy.type === 'update-in-place') {
       inUse.add(strategy.credentialId);
     } else {
-      groups = await soracom.listGroups();
+      groups = await this.listGroups(soracom);
       for (const group of groups) {
         const id = funnelCredentialsId(group);
         if (id !== undefined && this.isFunnelGroup(group)) inUse.add(id);
       }
       if (this.state.soracomCredentialId !== undefined) inUse.add(this.state.soracomCredentialId);
     }
+    this.checkAccountedFor(credentials, groups, keys);
     const held = new Set<string>();
     let complete = true;
     for (const id of inUse) {
@@ -455,12 +492,67 @@ class RotationRun {
     return { credentials, groups, held, complete };
   }
 
+  /**
+   * Stops the run when SORACOM's answer lacks what the state says exists: reading it as "gone" would let a
+   * broken or truncated answer turn into a deactivated or deleted key that SORACOM still holds.
+   * - the current credential (`soracomCredentialId`; in update-in-place, the configured one once recorded);
+   * - the previous credentials while the previous key still exists (once the key is deleted, the run that
+   *   deletes them may have died after deleting some: their absence is then expected);
+   * - any credential a Funnel SIM group uses;
+   * - new-credential: at least one SIM group, once the state records a current credential.
+   * A pending new-credential id is recorded before its POST, so its absence is the normal sign that the POST
+   * never happened; a group using it still has to find it listed.
+   */
+  private checkAccountedFor(
+    credentials: ReadonlyMap<string, SoracomCredentialInfo>,
+    groups: readonly SoracomGroup[],
+    keys: readonly AccessKey[],
+  ): void {
+    const { state } = this;
+    const lacking = (id: string, what: string): SoracomStateMismatchError =>
+      new SoracomStateMismatchError(
+        `SORACOM lists no credential ${id}, but ${what}: stopping before any change (the next scheduled run ` +
+          'tries again). Check the credential store in the SORACOM console; if the credential was deleted on purpose, ' +
+          'remove it from the rotation state parameter.',
+      );
+    if (state.soracomCredentialId !== undefined && !credentials.has(state.soracomCredentialId)) {
+      throw lacking(state.soracomCredentialId, 'the rotation state records it as the current credential');
+    }
+    const previousKeyExists = keys.some((k) => k.accessKeyId === state.previousKeyId);
+    for (const id of previousKeyExists ? (state.previousSoracomCredentialIds ?? []) : []) {
+      if (!credentials.has(id)) {
+        throw lacking(id, `the rotation state records it as holding the previous key ${state.previousKeyId}`);
+      }
+    }
+    for (const group of groups) {
+      const id = funnelCredentialsId(group);
+      if (id !== undefined && this.isFunnelGroup(group) && !credentials.has(id)) {
+        throw lacking(id, `SIM group ${group.groupId} uses it for SORACOM Funnel`);
+      }
+    }
+  }
+
+  /**
+   * `GET /v1/groups` for new-credential. No group at all while the state records a current credential is not
+   * believed: Funnel's groups do not vanish, and an empty answer would switch nothing and later delete a
+   * credential they still use.
+   */
+  private async listGroups(soracom: SoracomApi): Promise<SoracomGroup[]> {
+    const groups = await soracom.listGroups();
+    if (groups.length === 0 && this.state.soracomCredentialId !== undefined) {
+      throw new SoracomStateMismatchError(
+        `SORACOM lists no SIM group, but the rotation state records ${this.state.soracomCredentialId} as the credential ` +
+          "Funnel's groups use: stopping before any change (the next scheduled run tries again). Check the SIM groups " +
+          'in the SORACOM console; if Funnel no longer uses any, delete the rotation state parameter.',
+      );
+    }
+    return groups;
+  }
+
+  /** A SIM group whose Funnel credential is one this rotation creates: exactly `<prefix>-<yyMMdd>[-HHmmss]`. */
   private isFunnelGroup(group: SoracomGroup): boolean {
-    const strategy = this.settings.strategy;
     const id = funnelCredentialsId(group);
-    return (
-      strategy.type === 'new-credential' && id !== undefined && id.startsWith(`${strategy.credentialPrefix}-`)
-    );
+    return this.ids !== undefined && id !== undefined && this.ids.matches(id);
   }
 
   private isProtected(accessKeyId: string, view: SoracomView): boolean {
@@ -483,7 +575,7 @@ class RotationRun {
     this.state = state;
   }
 
-  private ids(): Record<string, string | undefined> {
+  private keyIds(): Record<string, string | undefined> {
     return {
       currentKeyId: this.state.currentKeyId,
       previousKeyId: this.state.previousKeyId,

@@ -59,6 +59,8 @@ export class FunnelWorld {
   readonly parameterHistory: string[] = [];
   /** Every secret this world ever handed out: none may appear in a log line, a parameter or an error. */
   readonly secrets: string[] = [];
+  /** Every access key id this world's IAM ever issued to the Funnel user. */
+  readonly issuedKeyIds = new Set<string>();
   /** Rule breaks seen by the fakes (deactivating or deleting a key SORACOM holds). */
   readonly violations: string[] = [];
   readonly logLines: string[] = [];
@@ -118,6 +120,7 @@ export class FunnelWorld {
     secret: string;
   } {
     const accessKeyId = this.newKeyId();
+    this.issuedKeyIds.add(accessKeyId);
     const secret = this.secret(40);
     this.keys.set(accessKeyId, {
       status: options.status ?? 'Active',
@@ -234,19 +237,22 @@ export class FunnelWorld {
     return value === undefined ? {} : (JSON.parse(value) as Record<string, unknown>);
   }
 
-  /** The access keys SORACOM Funnel can use right now (by credential, and by group in new-credential). */
+  /**
+   * The Funnel user's access keys SORACOM Funnel can use right now: held by the configured credential
+   * (update-in-place), or by the credential of any SIM group (new-credential), whatever its id looks like.
+   */
   soracomHeldKeys(): string[] {
     const credentialIds =
       this.strategy.type === 'update-in-place'
         ? [this.strategy.credentialId]
         : [...this.soracom.groups.values()]
             .map((g) => g.configuration.SoracomFunnel?.credentialsId)
-            .filter((id): id is string => typeof id === 'string' && id.startsWith(`${CREDENTIAL_PREFIX}-`));
+            .filter((id): id is string => typeof id === 'string');
     return [
       ...new Set(
         credentialIds
           .map((id) => this.soracom.credentials.get(id)?.credentials.accessKeyId)
-          .filter((id): id is string => id !== undefined),
+          .filter((id): id is string => id !== undefined && this.issuedKeyIds.has(id)),
       ),
     ];
   }
@@ -380,7 +386,8 @@ export class FunnelWorld {
 
   private newKeyId(): string {
     this.seq += 1;
-    return `AKIATEST${String(this.seq).padStart(12, '0')}`;
+    // Shaped like an access key id (20 characters) without looking like a real one (AKIA…).
+    return `TESTFUNNELKEY${String(this.seq).padStart(7, '0')}`;
   }
 
   private secret(length: number): string {

@@ -1,7 +1,9 @@
-import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, DeleteAccessKeyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { SoracomAnswerError } from '../../../lib/soracom/api-client';
 import {
   RotationBlockedError,
   runRotation,
+  SoracomStateMismatchError,
   type RotationAction,
   type RotationStrategy,
 } from '../../../lib/functions/funnel-key-rotation/rotation';
@@ -346,5 +348,268 @@ describe.each(crashCases)('crash after every step (%s)', (_name, strategy, hideF
       }
       world.expectFunnelWorks();
     }
+  });
+});
+
+/** IAM writes so far: a run that stops on SORACOM's answer must add none. */
+function iamWrites(): number {
+  return (
+    world.iamMock.commandCalls(CreateAccessKeyCommand).length +
+    world.iamMock.commandCalls(UpdateAccessKeyCommand).length +
+    world.iamMock.commandCalls(DeleteAccessKeyCommand).length
+  );
+}
+
+/** SORACOM writes so far (everything but logins and reads). */
+function soracomWrites(): number {
+  return world.soracom.requests.filter((r) => r.method !== 'GET' && r.path !== '/v1/auth').length;
+}
+
+/** A list answer SORACOM's spec does not document, or one that lacks what the state says exists. */
+interface BrokenAnswer {
+  readonly name: string;
+  readonly path: '/v1/credentials' | '/v1/groups';
+  readonly body: (normal: unknown) => string;
+  readonly error: typeof SoracomAnswerError | typeof SoracomStateMismatchError;
+}
+
+const withoutFirstId = (field: string) => (normal: unknown) =>
+  JSON.stringify(
+    (normal as Record<string, unknown>[]).map((element, index) => {
+      if (index !== 0) return element;
+      const copy = { ...element };
+      delete copy[field];
+      return copy;
+    }),
+  );
+
+const brokenCredentialLists: BrokenAnswer[] = [
+  {
+    name: 'credentials: an object, not a list',
+    path: '/v1/credentials',
+    body: (normal) => JSON.stringify({ credentials: normal }),
+    error: SoracomAnswerError,
+  },
+  {
+    name: 'credentials: an element without credentialsId',
+    path: '/v1/credentials',
+    body: withoutFirstId('credentialsId'),
+    error: SoracomAnswerError,
+  },
+  {
+    name: 'credentials: an empty list',
+    path: '/v1/credentials',
+    body: () => '[]',
+    error: SoracomStateMismatchError,
+  },
+];
+const brokenGroupLists: BrokenAnswer[] = [
+  {
+    name: 'groups: an object, not a list',
+    path: '/v1/groups',
+    body: (normal) => JSON.stringify({ groups: normal }),
+    error: SoracomAnswerError,
+  },
+  {
+    name: 'groups: an element without groupId',
+    path: '/v1/groups',
+    body: withoutFirstId('groupId'),
+    error: SoracomAnswerError,
+  },
+  { name: 'groups: an empty list', path: '/v1/groups', body: () => '[]', error: SoracomStateMismatchError },
+];
+
+// A run dies after any step; the next run meets a broken SORACOM answer and must stop without touching a key
+// or SORACOM; the run after that (SORACOM answering normally again) converges.
+describe.each(crashCases)('a broken list answer after a crash (%s)', (_name, strategy, hideFields) => {
+  const broken =
+    strategy.type === 'new-credential'
+      ? [...brokenCredentialLists, ...brokenGroupLists]
+      : brokenCredentialLists;
+
+  function seed(): string {
+    world.reset(strategy);
+    world.soracom.hideCredentialFields = hideFields;
+    const k1 = strategy.type === 'new-credential' ? seedNewCredentialWorld() : world.settled(100);
+    world.addKey({ status: 'Inactive' });
+    return k1;
+  }
+
+  test.each(broken.map((b) => [b.name, b] as const))(
+    '%s: the run stops before any change, the next one converges',
+    async (_answer, answer) => {
+      seed();
+      const clean = run('rotate');
+      await clean.result;
+      const stepCount = clean.steps.length;
+
+      for (let crashAfter = 0; crashAfter <= stepCount; crashAfter += 1) {
+        const k1 = seed();
+        // crashAfter 0: no crash at all, a settled world meets the broken answer.
+        if (crashAfter > 0) await expect(run('rotate', crashAfter).result).rejects.toThrow(Crash);
+        world.advanceDays(1);
+
+        const before = { iam: iamWrites(), soracom: soracomWrites(), state: world.parameterHistory.length };
+        world.soracom.answerOn('GET', answer.path, answer.body);
+        await expect(run('upkeep').result).rejects.toThrow(answer.error);
+        world.soracom.clearFailures();
+        expect({
+          crashAfter,
+          iam: iamWrites(),
+          soracom: soracomWrites(),
+          state: world.parameterHistory.length,
+        }).toEqual({ crashAfter, ...before });
+        world.expectFunnelWorks();
+
+        await run(crashAfter === 0 ? 'rotate' : 'upkeep').result;
+        const held = world.soracomHeldKeys();
+        expect({ crashAfter, held }).toEqual({ crashAfter, held: [world.state().currentKeyId] });
+        expect(held).not.toContain(k1);
+        expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: k1 });
+        world.expectFunnelWorks();
+
+        world.advanceDays(7);
+        await run('upkeep').result;
+        expect([...world.keys.keys()]).toEqual(held);
+        expect(world.state()).toMatchObject({ phase: 'idle' });
+        world.expectFunnelWorks();
+      }
+    },
+  );
+});
+
+describe('what SORACOM lists must account for what the state says exists', () => {
+  test('update-in-place: a crash after SORACOM got the key, then an empty list: the key SORACOM holds survives', async () => {
+    world.reset(UPDATE_IN_PLACE);
+    world.settled(100);
+    const putAt = (await (async () => {
+      const clean = run('rotate');
+      await clean.result;
+      return clean.steps.indexOf('soracom.updateCredential') + 1;
+    })()) as number;
+    world.reset(UPDATE_IN_PLACE);
+    world.settled(100);
+    await expect(run('rotate', putAt).result).rejects.toThrow(Crash);
+    const [pending] = world.soracomHeldKeys();
+    expect(world.state()).toMatchObject({ phase: 'switching', pendingKeyId: pending });
+
+    world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
+    await expect(run('upkeep').result).rejects.toThrow(
+      `SORACOM lists no credential ${CREDENTIAL_ID}, but the rotation state records it as the current credential: stopping before any change`,
+    );
+    expect(world.keys.get(pending)?.status).toBe('Active');
+    world.expectFunnelWorks();
+  });
+
+  test('the first update-in-place rotation records the credential it writes, so a later empty list stops', async () => {
+    world.reset(UPDATE_IN_PLACE);
+    await run('rotate').result;
+    expect(world.state()).toMatchObject({ soracomCredentialId: CREDENTIAL_ID });
+    world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
+    world.advanceDays(100);
+    await expect(run('upkeep').result).rejects.toThrow(SoracomStateMismatchError);
+    expect(world.keys.size).toBe(1);
+    world.expectFunnelWorks();
+  });
+
+  test('new-credential: a list that lacks the previous credential while the previous key exists stops the run', async () => {
+    world.reset(NEW_CREDENTIAL);
+    const k1 = seedNewCredentialWorld();
+    await run('rotate').result;
+    const previous = `${CREDENTIAL_PREFIX}-251120`;
+    world.advanceDays(8);
+    world.soracom.answerOn('GET', '/v1/credentials', (normal) =>
+      JSON.stringify((normal as { credentialsId: string }[]).filter((c) => c.credentialsId !== previous)),
+    );
+    await expect(run('upkeep').result).rejects.toThrow(
+      `SORACOM lists no credential ${previous}, but the rotation state records it as holding the previous key ${k1}`,
+    );
+    expect(world.keys.has(k1)).toBe(true);
+    world.soracom.clearFailures();
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
+    world.expectFunnelWorks();
+  });
+
+  test('new-credential: a SIM group using a credential SORACOM does not list stops the run', async () => {
+    world.reset(NEW_CREDENTIAL);
+    seedNewCredentialWorld();
+    world.soracom.seedGroup('g9', `${CREDENTIAL_PREFIX}-251201`);
+    await expect(run('rotate').result).rejects.toThrow(
+      `SORACOM lists no credential ${CREDENTIAL_PREFIX}-251201, but SIM group g9 uses it for SORACOM Funnel: stopping before any change`,
+    );
+    expect(world.iamMock.commandCalls(CreateAccessKeyCommand)).toHaveLength(0);
+  });
+
+  test('new-credential: no SIM group at all while the state records a current credential stops the run', async () => {
+    world.reset(NEW_CREDENTIAL);
+    world.settled(100);
+    await expect(run('rotate').result).rejects.toThrow(
+      `SORACOM lists no SIM group, but the rotation state records ${CREDENTIAL_PREFIX}-251120 as the credential Funnel's groups use: stopping before any change`,
+    );
+    expect(iamWrites()).toBe(0);
+  });
+});
+
+describe('new-credential switches only groups whose credential has exactly the rotation id shape', () => {
+  // The prefix is keyless-funnel: each of these only looks like one of its ids.
+  const lookAlikes = [
+    `${CREDENTIAL_PREFIX}-eu-251120`,
+    `${CREDENTIAL_PREFIX}-2511201`,
+    `${CREDENTIAL_PREFIX}-251120-1`,
+    `${CREDENTIAL_PREFIX}-251320`,
+    `${CREDENTIAL_PREFIX}-251120-250000`,
+    `${CREDENTIAL_PREFIX.toUpperCase()}-251120`,
+    `x${CREDENTIAL_PREFIX}-251120`,
+  ];
+
+  test.each(lookAlikes)('%s: its group is never switched and its credential never deleted', async (id) => {
+    world.reset(NEW_CREDENTIAL);
+    const k1 = seedNewCredentialWorld();
+    world.soracom.seedCredential(id, 'aws-credentials', {
+      accessKeyId: 'TESTKEYOTHERFUNNEL01',
+      secretAccessKey: 'x',
+    });
+    world.soracom.seedGroup('look-alike', id);
+
+    await run('rotate').result;
+    world.advanceDays(8);
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
+
+    expect(world.soracom.groups.get('look-alike')?.configuration.SoracomFunnel?.credentialsId).toBe(id);
+    expect(world.soracom.requestsTo('PUT', '/v1/groups/look-alike/configuration/SoracomFunnel')).toEqual([]);
+    expect(world.soracom.credentials.has(id)).toBe(true);
+    expect(world.soracom.requestsTo('DELETE', `/v1/credentials/${id}`)).toEqual([]);
+    world.expectFunnelWorks();
+  });
+
+  test('a credential with the time suffix (second rotation on one day) is switched away from and deleted later', async () => {
+    world.reset(NEW_CREDENTIAL);
+    const k1 = seedNewCredentialWorld();
+    world.soracom.seedCredential(`${CREDENTIAL_PREFIX}-260301`, 'aws-credentials', {
+      accessKeyId: 'TESTKEYUNRELATED0001',
+      secretAccessKey: 'x',
+    });
+    await run('rotate').result;
+    const timed = `${CREDENTIAL_PREFIX}-260301-030000`;
+    expect(world.state()).toMatchObject({ soracomCredentialId: timed });
+    world.advanceDays(8);
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
+
+    world.advanceDays(1);
+    world.soracom.requests.length = 0;
+    await run('rotate').result;
+    expect(world.soracom.requestsTo('PUT', /\/configuration\/SoracomFunnel$/).map((r) => r.path)).toEqual([
+      '/v1/groups/g1/configuration/SoracomFunnel',
+      '/v1/groups/g2/configuration/SoracomFunnel',
+      '/v1/groups/g4/configuration/SoracomFunnel',
+    ]);
+    expect(world.state()).toMatchObject({
+      soracomCredentialId: `${CREDENTIAL_PREFIX}-260310`,
+      previousSoracomCredentialIds: [timed],
+    });
+    world.advanceDays(8);
+    await run('upkeep').result;
+    expect(world.soracom.credentials.has(timed)).toBe(false);
+    world.expectFunnelWorks();
   });
 });
