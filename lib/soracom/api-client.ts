@@ -419,6 +419,14 @@ class Answer {
     return value;
   }
 
+  /**
+   * Free text that only informs (a description): null is read as absent. It never widens what a caller
+   * believes: a credential without the rotation's marker is one that "does not say which key it holds".
+   */
+  optionalText(value: unknown, where: string): string | undefined {
+    return value === null ? undefined : this.optionalString(value, where);
+  }
+
   /** An optional field: absent is fine, present must be an object. */
   optionalObject(value: unknown, where: string): Record<string, unknown> | undefined {
     return value === undefined ? undefined : this.object(value, where);
@@ -436,19 +444,22 @@ function kindOf(value: unknown): string {
 
 /**
  * One CredentialsModel. The fields the callers read must have their documented types: `credentialsId` (string,
- * required), `type` (string), `description` (string), `credentials` (object; its secret parts are never
- * answered). A field present with another type — null included — is an error, not "absent".
+ * required), `type` (string), `description` (string, or null read as absent: it is free text), `credentials`
+ * (object; its secret parts are never answered). Any other field present with another type — null included —
+ * is an error, not "absent".
  */
 function parseCredentialInfo(answer: Answer, value: unknown, where: string): SoracomCredentialInfo {
   const element = answer.object(value, where);
   const credentialsId = answer.nonEmptyString(element.credentialsId, `${where}.credentialsId`);
   const type = answer.optionalString(element.type, `${where}.type`);
-  const description = answer.optionalString(element.description, `${where}.description`);
+  const description = answer.optionalText(element.description, `${where}.description`);
   const credentials = answer.optionalObject(element.credentials, `${where}.credentials`);
   const accessKeyId = credentials?.accessKeyId;
   if (accessKeyId !== undefined) answer.optionalString(accessKeyId, `${where}.credentials.accessKeyId`);
+  const rest: Record<string, unknown> = { ...element };
+  delete rest.description;
   return {
-    ...(element as Partial<SoracomCredentialInfo>),
+    ...(rest as Partial<SoracomCredentialInfo>),
     credentialsId,
     type: type ?? '',
     ...(description === undefined ? {} : { description }),

@@ -216,9 +216,9 @@ describe('answers that are not the documented shape', () => {
       '[0].credentialsId is an empty string, not a non-empty string',
     ],
     [
-      'a description that is null',
-      json([{ ...credential, description: null }]),
-      '[0].description is null, not a string',
+      'a description that is a number',
+      json([{ ...credential, description: 7 }]),
+      '[0].description is a number, not a string',
     ],
     [
       'credentials that are a list',
@@ -243,6 +243,14 @@ describe('answers that are not the documented shape', () => {
     await expect(failure).rejects.toThrow(
       `SORACOM API GET /v1/credentials answered HTTP 200 but not as documented for listCredentials: ${problem}`,
     );
+  });
+
+  test('listCredentials reads a null description as no description (free text, never a decision)', async () => {
+    const client = await login();
+    emulator.answerOn('GET', '/v1/credentials', json([{ ...credential, description: null }]));
+    const [listed] = await client.listCredentials();
+    expect(listed.credentialsId).toBe('funnel-a');
+    expect(listed.description).toBeUndefined();
   });
 
   const group = { groupId: 'g1', configuration: { SoracomFunnel: { credentialsId: 'funnel-a' } } };
