@@ -464,6 +464,22 @@ describe.each(SHELLS)(
       expect(oneLine(result)).toBe(message);
     });
 
+    test('without mktemp, the fallback (mkdir of a random name) still fetches and leaves nothing behind', async () => {
+      const bin = directory(0o755);
+      for (const tool of [
+      'jq', 'curl', 'flock', 'tr', 'id', 'ls', 'od', 'date', 'mkdir', 'rm', 'mv', 'head', 'cut', 'wc', 'grep', 'sleep',
+    ]) {
+      symlinkSync(requireTool(tool), join(bin, tool));
+    } // prettier-ignore
+      const config = fixture.writeConfig('x509');
+
+      const result = await run(config, [], helperEnv({ PATH: bin }));
+
+      expect(result.stderr).toBe('');
+      expect(parseOutput(result).Version).toBe(1);
+      expect(readdirSync(fixture.cacheDirOf(config)).filter((name) => !name.endsWith('.json'))).toEqual([]);
+    });
+
     test('usage and configuration problems (exit 2 and 3)', async () => {
       const config = fixture.writeConfig('x509');
       const cases: [readonly string[], NodeJS.ProcessEnv, number, string | RegExp][] = [
