@@ -14,6 +14,14 @@
 # /etc/keyless/aws-config, /usr/local/bin/keyless-credentials and the cache directory /var/cache/keyless.
 # Safe to re-run: every file is replaced atomically and nothing else is touched.
 #
+# Integrity: check the .tar.gz against the SHA-256 `keyless bundle` printed before unpacking it (that is
+# what tells a changed archive from a good one). This script then installs only the files SHA256SUMS lists,
+# each with the digest it lists; a bundle without SHA256SUMS, with a file it does not list, or with a link
+# in it, is refused before anything is installed.
+#
+# Root never creates, opens or removes anything inside a directory the service user owns (the cache): the
+# credentials check runs as the service user and its stderr goes to a root-owned file in $TMPDIR.
+#
 # KEYLESS_ROOT=DIR installs under DIR instead of / (tests, image building). Users are then neither created nor
 # given ownership (that would change the machine running the install, not the image), and neither are they
 # when not running as root: files stay owned by whoever runs the script, and the script says so.
@@ -55,7 +63,7 @@ while [ $# -gt 0 ]; do
       shift
       ;;
     -h | --help)
-      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *) fail "unknown argument '$1' (usage: sh install.sh [--key FILE] [--user NAME] [--skip-check])" ;;
@@ -82,12 +90,54 @@ for tool in jq curl flock; do
     fail "$tool is not installed; keyless-credentials needs curl, jq and flock (Debian: apt-get install curl jq util-linux)"
 done
 
-if command -v sha256sum >/dev/null 2>&1; then
-  (cd "$bundle" && sha256sum -c SHA256SUMS >/dev/null 2>&1) ||
-    fail "the bundle does not match its SHA256SUMS: it was damaged or changed in transit; copy the .tar.gz again"
-else
-  say "sha256sum not found: skipping the integrity check of the bundle"
+# --- Integrity: every file this script installs is listed in SHA256SUMS with its digest, and nothing else is
+# in the bundle. A digest tool is required: installing unchecked files as root is not a fallback.
+NL='
+'
+sums=$bundle/SHA256SUMS
+if [ -h "$sums" ] || [ ! -f "$sums" ]; then
+  fail "no SHA256SUMS in $bundle: this is not an unpacked keyless bundle, or it lost a file; unpack the .tar.gz again"
 fi
+if command -v sha256sum >/dev/null 2>&1; then
+  digest() { sha256sum "$1" | { read -r d _ && printf '%s' "$d"; }; }
+elif command -v busybox >/dev/null 2>&1 && busybox sha256sum </dev/null >/dev/null 2>&1; then
+  digest() { busybox sha256sum "$1" | { read -r d _ && printf '%s' "$d"; }; }
+elif command -v openssl >/dev/null 2>&1; then
+  digest() { openssl dgst -sha256 -r "$1" | { read -r d _ && printf '%s' "$d"; }; }
+else
+  fail "cannot check the bundle against SHA256SUMS: none of sha256sum (coreutils), busybox or openssl is installed; install one (Debian: apt-get install coreutils) and run install.sh again"
+fi
+listed=$NL
+while IFS= read -r line || [ -n "$line" ]; do
+  hash=${line%%  *}
+  path=${line#*  }
+  case $hash in *[!0-9a-f]* | '') hash=bad ;; esac
+  case $path in '' | /* | -* | */-* | *..* | *[!A-Za-z0-9._/-]*) hash=bad ;; esac
+  [ "${#hash}" -eq 64 ] || fail "SHA256SUMS line '$line' is not '<sha-256>  <relative path>': the bundle was changed; copy the .tar.gz again"
+  if [ -h "$bundle/$path" ] || [ ! -f "$bundle/$path" ]; then
+    fail "SHA256SUMS lists $path, which is missing or not a regular file: copy the .tar.gz again"
+  fi
+  [ "$(digest "$bundle/$path")" = "$hash" ] ||
+    fail "the bundle does not match its SHA256SUMS ($path): it was damaged or changed in transit; copy the .tar.gz again"
+  listed=$listed$path$NL
+done <"$sums"
+is_listed() { case $listed in *"$NL$1$NL"*) return 0 ;; *) return 1 ;; esac; }
+# Anything else in the bundle directory means it was changed after `keyless bundle` wrote it: say what.
+extras=$(cd "$bundle" && find . ! -type d ! -name SHA256SUMS -print) || fail "cannot list the files of $bundle"
+old_ifs=$IFS
+IFS=$NL
+for entry in $extras; do
+  entry=${entry#./}
+  if [ -h "$bundle/$entry" ] || [ ! -f "$bundle/$entry" ]; then
+    fail "$bundle/$entry is not a regular file: a bundle holds only files; unpack the .tar.gz again"
+  fi
+  is_listed "$entry" ||
+    fail "$bundle/$entry is not listed in SHA256SUMS: it was added after the bundle was made; remove it or unpack the .tar.gz again"
+done
+IFS=$old_ifs
+for required in install.sh device.json aws-config bin/keyless-credentials; do
+  is_listed "$required" || fail "the bundle has no $required (not in SHA256SUMS): copy the .tar.gz again"
+done
 
 source=$(jq -r '.source // empty' "$bundle/device.json") || fail "$bundle/device.json is not valid JSON"
 case $source in
@@ -121,12 +171,13 @@ prefix=$root/opt/keyless
 etc=$root/etc/keyless
 cache=$root/var/cache/keyless
 
-# put SRC DEST MODE [OWNER] — copy through a temporary file in DEST's directory, so a re-run or a power cut
-# never leaves a half-written file in place.
+# put SRC DEST MODE [OWNER] — copy through a temporary file in DEST's directory (root's own directories
+# only), so a re-run or a power cut never leaves a half-written file in place. The copy is made under umask
+# 077, so a key is never readable by others, not even between the copy and the chmod.
 put() {
   tmp=$2.tmp.$$
   rm -f "$tmp"
-  cp "$1" "$tmp" || fail "cannot write $2"
+  (umask 077 && cp "$1" "$tmp") || fail "cannot write $2"
   chmod "$3" "$tmp"
   if [ "${4:-}" != '' ] && [ "$manage_owner" = 1 ]; then chown "$4" "$tmp" || fail "cannot give $2 to $4"; fi
   mv -f "$tmp" "$2" || fail "cannot replace $2"
@@ -138,20 +189,24 @@ chmod 0700 "$cache"
 [ "$manage_owner" = 0 ] || chown "$user" "$cache" || fail "cannot give $cache to $user"
 
 put "$bundle/bin/keyless-credentials" "$prefix/bin/keyless-credentials" 0755
-for example in "$bundle"/examples/*; do
-  [ -f "$example" ] || continue
+# Only the examples SHA256SUMS lists (the bundle was checked above to hold nothing else).
+examples=$(printf '%s' "$listed" | grep '^examples/[A-Za-z0-9._-]*$') || examples=''
+for example in $examples; do
   mode=0644
-  [ -x "$example" ] && mode=0755
-  put "$example" "$prefix/examples/${example##*/}" "$mode"
+  [ -x "$bundle/$example" ] && mode=0755
+  put "$bundle/$example" "$prefix/$example" "$mode"
 done
 mkdir -p "$root/usr/local/bin"
 ln -sf "$prefix/bin/keyless-credentials" "$root/usr/local/bin/keyless-credentials"
 
 if [ "$source" = x509 ]; then
+  for required in certs/AmazonRootCA1.pem certs/certificate.pem.crt; do
+    is_listed "$required" || fail "this X.509 bundle has no $required (not in SHA256SUMS): copy the .tar.gz again"
+  done
   put "$bundle/certs/AmazonRootCA1.pem" "$prefix/certs/AmazonRootCA1.pem" 0644
   put "$bundle/certs/certificate.pem.crt" "$prefix/certs/certificate.pem.crt" 0600 "$user"
   key=$prefix/certs/private.pem.key
-  if [ -f "$bundle/certs/private.pem.key" ]; then
+  if is_listed certs/private.pem.key; then
     put "$bundle/certs/private.pem.key" "$key" 0600 "$user"
   elif [ -n "$key_source" ]; then
     [ -r "$key_source" ] || fail "--key $key_source is not a readable file"
@@ -196,8 +251,10 @@ say "installed the helper in $prefix, the configuration in $etc/device.json and 
 }
 
 helper=$prefix/bin/keyless-credentials
-errors=$cache/install-check.err
-rm -f "$errors"
+# The helper's stderr goes to a root-owned file outside the cache: root never creates or removes anything in
+# a directory the service user owns (a link planted there would redirect root's write).
+errors=$(mktemp "${TMPDIR:-/tmp}/keyless-install.XXXXXX") || fail "cannot create a temporary file in ${TMPDIR:-/tmp}"
+trap 'rm -f "$errors"' EXIT
 # Run as the service user so the cache it writes is the one it will use; stdout (credentials) stays in a
 # variable and is never printed.
 set +e
@@ -219,7 +276,12 @@ if [ "$status" -eq 0 ]; then
   expiration=$(printf '%s' "$answer" | jq -r '.Expiration // empty' 2>/dev/null) || expiration=''
   answer=''
   say "OK: this device got short-lived AWS credentials (valid until ${expiration:-unknown})"
-  say "try: AWS_CONFIG_FILE=$etc/aws-config aws --profile keyless sts get-caller-identity"
+  if [ "$manage_owner" = 1 ]; then
+    # The cache belongs to the service user, and the helper refuses to run as root against it.
+    say "try: runuser -u $user -- env AWS_CONFIG_FILE=$etc/aws-config aws --profile keyless sts get-caller-identity"
+  else
+    say "try: AWS_CONFIG_FILE=$etc/aws-config aws --profile keyless sts get-caller-identity"
+  fi
   exit 0
 fi
 answer=''

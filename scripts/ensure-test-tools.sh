@@ -11,6 +11,8 @@ shellcheck|shellcheck
 dash|dash
 busybox|busybox
 flock|util-linux
+runuser|util-linux
+unshare|util-linux
 openssl|openssl
 py:boto3|python3-boto3'
 

@@ -4,18 +4,53 @@
     get_secret.py [--config FILE] [--secret-id ID] [--output FILE]
 
 The secret id defaults to secretsManager.secretId in device.json, then, for an X.509 device,
-devices/<thingName> — the only secret its role may read. The value goes to stdout, or to FILE (mode 0600);
-the log says which secret and version were read, never the value.
+devices/<thingName> — the only secret its role may read. The value goes to stdout, or to FILE: always mode
+0600, written atomically (a reader sees the old value or the new one), and never through a link or into a
+file someone else prepared at that name. The log says which secret and version were read, never the value.
 """
 
 import argparse
 import logging
 import os
 import sys
+import tempfile
 
 from keyless_session import KeylessError, client, config_path, keyless_session, load_device_config, run
 
 LOG = logging.getLogger("get_secret")
+
+
+def write_private(path, value):
+    """Writes `value` to `path`, mode 0600, atomically.
+
+    The value goes to a fresh temporary file next to `path` (mkstemp: created exclusively, mode 0600, so no
+    planted name or link can redirect it), then replaces `path` by rename, which swaps the name itself: an
+    existing file keeps neither its mode nor its contents, and a link at `path` is replaced, not followed.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    except OSError as e:
+        raise KeylessError("cannot write %s: %s" % (path, e.strerror))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(value)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except OSError as e:
+        _remove_quietly(temporary)
+        raise KeylessError("cannot write %s: %s" % (path, e.strerror))
+    except BaseException:
+        _remove_quietly(temporary)
+        raise
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def main():
@@ -38,9 +73,7 @@ def main():
     if value is None:
         raise KeylessError("secret %s holds binary data; this example reads SecretString only" % secret_id)
     if args.output:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(value)
+        write_private(args.output, value)
     else:
         sys.stdout.write(value)
         sys.stdout.flush()

@@ -98,7 +98,18 @@ function describeResult(result: DeviceBundleResult): string {
       : result.includesPrivateKey
         ? 'with private key'
         : 'key stays on the device';
-  return `${result.name}: ${path.relative(process.cwd(), result.file!)} (${what})`;
+  return `${result.name}: ${path.relative(process.cwd(), result.file!)} (${what}) sha256 ${result.sha256}`;
+}
+
+/**
+ * The archives' SHA-256s in `sha256sum` format (relative to the bundle directory). Printed, never shipped next
+ * to the archives: a checksum that travels with a file cannot tell a changed copy from a good one, so the
+ * operator passes these values on by another channel and the installer compares before unpacking.
+ */
+export function archiveChecksums(summary: BundleSummary): string[] {
+  return summary.results
+    .filter((r) => r.file !== undefined && r.sha256 !== undefined)
+    .map((r) => `${r.sha256}  ${path.basename(r.file!)}`);
 }
 
 export function summaryLine(summary: BundleSummary, outDir: string): string {
@@ -169,7 +180,18 @@ export function registerBundleCommand(program: Command): void {
           keyOnDevice: options.keyOnDevice,
           progress: progressFor(process.stderr),
         });
-        process.stdout.write(`${summaryLine(summary, bundleDir(outDir, config.envName))}\n`);
+        const checksums = archiveChecksums(summary);
+        process.stdout.write(
+          [
+            summaryLine(summary, bundleDir(outDir, config.envName)),
+            ...(checksums.length > 0
+              ? [
+                  'SHA-256 of each archive (check a copy with `sha256sum <name>.tar.gz` before unpacking it):',
+                  ...checksums,
+                ]
+              : []),
+          ].join('\n') + '\n',
+        );
         if (summary.failed > 0) {
           throw new Error(`${summary.failed} of ${summary.results.length} bundles failed (causes above)`);
         }

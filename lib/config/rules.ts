@@ -3,6 +3,9 @@ import { z } from 'zod';
 /**
  * Small schema builders shared by every config section. Each one carries the sentence the operator reads
  * when the value is wrong ("expected …"); the loader adds the file, the field path and the bad value.
+ *
+ * The device helper (device-scripts/bin/keyless-credentials) checks device.json with copies of `region`,
+ * `iotName` and `roleAliasName`; test/device-scripts/keyless-credentials-config.test.ts keeps them in step.
  */
 
 export function intRange(min: number, max: number, unit = ''): z.ZodInt {
@@ -34,6 +37,9 @@ export const region = matching(
 
 /** IoT thing and thing type names: `[a-zA-Z0-9:_-]{1,128}`. */
 export const iotName = matching(/^[a-zA-Z0-9:_-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 : _ -');
+
+/** AWS IoT role alias names: `[\w=,@-]{1,128}`. */
+export const roleAliasName = matching(/^[\w=,@-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ = , @ -');
 
 /** IoT attribute names (thing attributes, searchable attributes). */
 export const iotAttributeName = matching(

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { certificateOutputKey } from '../../lib/fleet/outputs';
 import { REPO_ROOT } from '../support/cdk-app';
 import { runProcess } from '../support/run-process';
@@ -137,7 +138,16 @@ test('keyless bundle --all: builds what it can, lists each failure, summarises, 
   const result = await keyless(['--all']);
 
   expect(result.code).toBe(1);
-  expect(result.stdout).toMatch(/^1 of 3 bundles written to .*dev; 2 failed: sensor-001, sensor-002\n$/);
+  // The summary, then each built archive's SHA-256 (sha256sum format) for the out-of-band check.
+  const simSha256 = createHash('sha256')
+    .update(readFileSync(join(out, 'dev', 'sim-001.tar.gz')))
+    .digest('hex');
+  expect(result.stdout).toBe(
+    `1 of 3 bundles written to ${relative(REPO_ROOT, join(out, 'dev'))}; 2 failed: sensor-001, sensor-002\n` +
+      'SHA-256 of each archive (check a copy with `sha256sum <name>.tar.gz` before unpacking it):\n' +
+      `${simSha256}  sim-001.tar.gz\n`,
+  );
+  expect(result.stderr).toContain(`(Krypton, no certificate) sha256 ${simSha256}\n`);
   const aws = 'does not exist in AWS IoT (ap-northeast-1): redeploy its Fleet stack';
   expect(result.stderr).toContain(
     `sensor-001: FAILED certificate ${'a'.repeat(64)} of thing sensor-001 ${aws}`,
@@ -165,7 +175,7 @@ test('keyless bundle for a SIM only: exit 0, no IoT calls needed', async () => {
   seen.length = 0;
   const result = await keyless(['--thing', 'sim-001']);
 
-  expect(result.stderr).toMatch(/^sim-001: .*\(Krypton, no certificate\)\n$/);
+  expect(result.stderr).toMatch(/^sim-001: .*\(Krypton, no certificate\) sha256 [0-9a-f]{64}\n$/);
   expect(result.code).toBe(0);
   expect(seen.filter((s) => s.startsWith('iot:'))).toEqual([]);
 });

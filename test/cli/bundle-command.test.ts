@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { assertCallerMatches, createBundleClients } from '../../lib/cli/bundle/aws';
-import { progressFor, selectTargets, summaryLine } from '../../lib/cli/bundle';
+import { archiveChecksums, progressFor, selectTargets, summaryLine } from '../../lib/cli/bundle';
 import { buildProgram } from '../../lib/cli/program';
 import { devConfig } from '../support/cdk-app';
 
@@ -67,13 +67,14 @@ describe('keyless bundle: output', () => {
       name: 'sensor-001',
       source: 'x509',
       file: `${process.cwd()}/dist/bundles/dev/sensor-001.tar.gz`,
+      sha256: 'a'.repeat(64),
       includesPrivateKey: true,
     });
     progress.deviceDone({ name: 'sensor-002', source: 'x509', error: 'thing sensor-002 has no certificate' });
     progress.stop();
 
     expect(lines.join('')).toBe(
-      'sensor-001: dist/bundles/dev/sensor-001.tar.gz (with private key)\n' +
+      `sensor-001: dist/bundles/dev/sensor-001.tar.gz (with private key) sha256 ${'a'.repeat(64)}\n` +
         'sensor-002: FAILED thing sensor-002 has no certificate\n',
     );
   });
@@ -114,6 +115,20 @@ describe('keyless bundle: output', () => {
     expect(line).toBe(
       '2 of 3 bundles written to dist/bundles/dev (1 hold a private key: copy them to their devices over a trusted channel, then delete them); 1 failed: c',
     );
+  });
+
+  test('the archives’ SHA-256s, in sha256sum format, for the built bundles only', () => {
+    expect(
+      archiveChecksums({
+        results: [
+          { name: 'a', source: 'x509', file: '/out/dev/a.tar.gz', sha256: '1'.repeat(64) },
+          { name: 'c', source: 'x509', error: 'boom' },
+          { name: 'b', source: 'krypton', file: '/out/dev/b.tar.gz', sha256: '2'.repeat(64) },
+        ],
+        built: 2,
+        failed: 1,
+      }),
+    ).toEqual([`${'1'.repeat(64)}  a.tar.gz`, `${'2'.repeat(64)}  b.tar.gz`]);
   });
 });
 

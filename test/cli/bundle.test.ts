@@ -208,14 +208,38 @@ describe('keyless bundle: archive contents', () => {
     ).not.toMatch(/FAILED/);
   });
 
-  test('two runs over the same deployment produce byte-identical archives', async () => {
-    await buildBundles(options());
+  test('two runs over the same deployment produce byte-identical archives, with the same reported SHA-256', async () => {
+    const summary = await buildBundles(options());
     const first = ALL.map((t) => readFileSync(bundleFile(t.name)));
     outDir = mkdtempSync(join(fixture.dir, 'again-'));
 
-    await buildBundles(options());
+    const again = await buildBundles(options());
 
     ALL.forEach((t, i) => expect(readFileSync(bundleFile(t.name)).equals(first[i])).toBe(true));
+    // Each result carries its archive's digest: what the operator hands on for the out-of-band check.
+    for (const result of [...summary.results, ...again.results]) {
+      expect(result.sha256).toBe(createHash('sha256').update(readFileSync(result.file!)).digest('hex'));
+    }
+    expect(again.results.map((r) => r.sha256)).toEqual(summary.results.map((r) => r.sha256));
+  });
+
+  test('the bundle README: check the archive’s SHA-256 before unpacking; update as service user, install as root', async () => {
+    await buildBundles(options({ targets: [ALL[0]] }));
+
+    const readme = (await fileIn('sensor-001', 'README.md')).toString();
+    const check = readme.indexOf('sha256sum sensor-001.tar.gz');
+    expect(check).toBeGreaterThan(0);
+    expect(check).toBeLessThan(readme.indexOf('tar -xzf sensor-001.tar.gz'));
+    expect(readme).toContain('SHA-256 that `keyless bundle` printed for sensor-001');
+    expect(readme).not.toContain('sha256sum -c SHA256SUMS');
+    const update = readme.slice(readme.indexOf('## Update the helper'));
+    expect(update).toContain(
+      'aws_keyless() { runuser -u keyless -- env AWS_CONFIG_FILE=/etc/keyless/aws-config aws --profile keyless "$@"; }',
+    );
+    // Root writes the download into its own directory; the service user never names a file root reads.
+    expect(update).toContain('new=$(mktemp /opt/keyless/bin/.keyless-credentials.XXXXXX)');
+    expect(update).toMatch(/aws_keyless s3 cp "s3:\/\/.*bin\/keyless-credentials" - >"\$new"/);
+    expect(update).toContain('mv "$new" /opt/keyless/bin/keyless-credentials');
   });
 });
 

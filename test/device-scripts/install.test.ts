@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   lstatSync,
@@ -6,7 +7,9 @@ import {
   mkdtempSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -92,9 +95,10 @@ function install(
   bundle: string,
   args: readonly string[] = [],
   shell: readonly string[] = ['dash'],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<ProcessResult> {
-  return runProcess(shell[0], [...shell.slice(1), join(bundle, 'install.sh'), ...args], {
-    env: cleanEnv({ KEYLESS_ROOT: root }),
+  return runProcess(requireTool(shell[0]), [...shell.slice(1), join(bundle, 'install.sh'), ...args], {
+    env: cleanEnv({ KEYLESS_ROOT: root, ...env }),
   });
 }
 
@@ -245,6 +249,123 @@ describe('install.sh from a bundle, then the installed helper and AWS CLI', () =
     expect(existsSync(join(root, 'opt'))).toBe(false);
   });
 
+  test.each([
+    ['dash', ['dash']],
+    ['busybox ash', ['busybox', 'sh']],
+  ])(
+    'under %s, only what SHA256SUMS lists is installed: a planted examples/evil.py stops the install',
+    async (_name, shell) => {
+      const { root, bundle } = unpack('sensor-001');
+      writeFileSync(join(bundle, 'examples', 'evil.py'), 'import os; os.system("id")\n', { mode: 0o755 });
+
+      const result = await install(root, bundle, [], shell);
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `keyless install: ${bundle}/examples/evil.py is not listed in SHA256SUMS: it was added after the bundle was made; remove it or unpack the .tar.gz again\n`,
+      );
+      expect(existsSync(join(root, 'opt'))).toBe(false);
+    },
+  );
+
+  test('links in the bundle are refused, even one whose target has the listed content', async () => {
+    const { root, bundle } = unpack('sensor-001');
+    const key = join(bundle, 'certs', 'private.pem.key');
+    const elsewhere = join(root, 'key-elsewhere');
+    writeFileSync(elsewhere, readFileSync(key));
+    rmSync(key);
+    symlinkSync(elsewhere, key);
+    const listed = await install(root, bundle);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toBe(
+      'keyless install: SHA256SUMS lists certs/private.pem.key, which is missing or not a regular file: copy the .tar.gz again\n',
+    );
+
+    const other = unpack('sensor-001');
+    symlinkSync('/etc/hostname', join(other.bundle, 'examples', 'link.py'));
+    const extra = await install(other.root, other.bundle);
+    expect(extra.code).toBe(1);
+    expect(extra.stderr).toBe(
+      `keyless install: ${other.bundle}/examples/link.py is not a regular file: a bundle holds only files; unpack the .tar.gz again\n`,
+    );
+    expect(existsSync(join(root, 'opt'))).toBe(false);
+    expect(existsSync(join(other.root, 'opt'))).toBe(false);
+  });
+
+  test('a bundle without SHA256SUMS, or whose SHA256SUMS names a path outside it, is refused', async () => {
+    const { root, bundle } = unpack('sensor-001');
+    rmSync(join(bundle, 'SHA256SUMS'));
+    const missing = await install(root, bundle);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      `keyless install: no SHA256SUMS in ${bundle}: this is not an unpacked keyless bundle, or it lost a file; unpack the .tar.gz again\n`,
+    );
+
+    const other = unpack('sensor-001');
+    const sums = join(other.bundle, 'SHA256SUMS');
+    const hostname = createHash('sha256').update(readFileSync('/etc/hostname')).digest('hex');
+    writeFileSync(sums, `${readFileSync(sums, 'utf8')}${hostname}  ../../../etc/hostname\n`);
+    const outside = await install(other.root, other.bundle);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toBe(
+      `keyless install: SHA256SUMS line '${hostname}  ../../../etc/hostname' is not '<sha-256>  <relative path>': the bundle was changed; copy the .tar.gz again\n`,
+    );
+    expect(existsSync(join(root, 'opt'))).toBe(false);
+    expect(existsSync(join(other.root, 'opt'))).toBe(false);
+  });
+
+  test.each([
+    ['busybox', 'installs', ['busybox']],
+    ['openssl', 'installs', ['openssl']],
+    ['none of them', 'refuses', []],
+  ])('without sha256sum, the digest comes from busybox or openssl: with %s it %s', async (_name, outcome, digestTools) => {
+    const { root, bundle } = unpack('sim-001');
+    const bin = join(root, 'bin-without-sha256sum');
+    mkdirSync(bin);
+    const tools = ['dirname', 'jq', 'curl', 'flock', 'find', 'grep', 'mkdir', 'chmod', 'cp', 'mv', 'rm', 'ln', 'sed', 'id', 'head', 'mktemp', 'cat'];
+    for (const tool of [...tools, ...digestTools]) symlinkSync(requireTool(tool), join(bin, tool));
+
+    const result = await runProcess(requireTool('dash'), [join(bundle, 'install.sh'), '--skip-check'], {
+      env: cleanEnv({ KEYLESS_ROOT: root, PATH: bin }),
+    });
+
+    if (outcome === 'installs') {
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(existsSync(join(root, 'etc/keyless/device.json'))).toBe(true);
+    } else {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        'keyless install: cannot check the bundle against SHA256SUMS: none of sha256sum (coreutils), busybox or openssl is installed; install one (Debian: apt-get install coreutils) and run install.sh again\n',
+      );
+      expect(existsSync(join(root, 'opt'))).toBe(false);
+    }
+  }); // prettier-ignore
+
+  test('the key and certificate are never readable by others, not even between the copy and the chmod', async () => {
+    const { root, bundle } = unpack('sensor-001');
+    const wrappers = join(root, 'wrappers');
+    mkdirSync(wrappers);
+    const log = join(root, 'cp.log');
+    // cp as install.sh runs it, reporting the mode of each file it has just created.
+    writeFileSync(
+      join(wrappers, 'cp'),
+      `#!/bin/sh\n${requireTool('cp')} "$@" || exit\nfor last in "$@"; do :; done\nprintf '%s %s\\n' "$(stat -c %a "$last")" "$last" >>'${log}'\n`,
+      { mode: 0o755 },
+    );
+
+    const result = await install(root, bundle, ['--skip-check'], ['dash'], { PATH: `${wrappers}:${process.env.PATH}` });
+
+    expect(result.code).toBe(0);
+    const copies = readFileSync(log, 'utf8').trim().split('\n');
+    const secret = copies.filter((line) => /\/certs\/(private\.pem\.key|certificate\.pem\.crt)\.tmp\.\d+$/.test(line));
+    expect(secret).toHaveLength(2);
+    // Created under umask 077: owner bits only (an executable is 700 until its chmod to 755).
+    for (const line of copies) expect(line).toMatch(/^[67]00 /);
+    expect(mode(join(root, 'opt/keyless/certs/private.pem.key'))).toBe(0o600);
+    expect(mode(join(root, 'opt/keyless/bin/keyless-credentials'))).toBe(0o755);
+  }); // prettier-ignore
+
   test('install.sh is shellcheck clean', async () => {
     const result = await runProcess(requireTool('shellcheck'), [
       '-s',
@@ -259,57 +380,149 @@ describe('install.sh from a bundle, then the installed helper and AWS CLI', () =
 /**
  * A real install as root (no KEYLESS_ROOT) needs /etc, /opt and /var of its own: it runs in a private mount
  * namespace where /etc is a copy and /opt, /var/cache and /usr/local/bin are empty tmpfs mounts, so creating the
- * service user and installing leave the test machine untouched. It needs root and CAP_SYS_ADMIN; where those are
- * missing the test is reported as skipped with that reason in its name.
+ * service user and installing leave the test machine untouched. It needs root and CAP_SYS_ADMIN; without them
+ * it fails saying so (CI runs as root), rather than skip.
  */
-const canSandbox = (() => {
+function requireSandbox(): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error('install.sh as root needs a root test runner (CI runs the suite as root)');
+  }
   try {
     execFileSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs none /mnt'], { stdio: 'ignore' });
-    return process.getuid?.() === 0;
   } catch {
-    return false;
+    throw new Error('install.sh as root needs CAP_SYS_ADMIN for a private mount namespace (unshare -m)');
   }
-})();
+}
 
-(canSandbox ? describe : describe.skip)(
-  'install.sh as root (private mount namespace; skipped without root and CAP_SYS_ADMIN)',
-  () => {
-    test('creates the service user, gives it the key, certificate and cache, and fetches credentials as that user', async () => {
-      const { root, bundle } = unpack('sensor-001');
-      const etcCopy = join(root, 'etc-copy');
-      execFileSync('cp', ['-a', '/etc', etcCopy]);
-      const script = [
-        'set -eu',
-        `mount --bind ${etcCopy} /etc`,
-        'for d in /opt /var/cache /usr/local/bin; do mount -t tmpfs -o mode=0755 none "$d"; done',
-        'id keyless-test >/dev/null 2>&1 && { echo "user exists before install" >&2; exit 9; }',
-        `sh ${join(bundle, 'install.sh')} --user keyless-test`,
-        'echo ---',
-        'stat -c "%U %a %n" /opt/keyless/certs/private.pem.key /opt/keyless/certs/certificate.pem.crt /var/cache/keyless /opt/keyless/bin/keyless-credentials',
-        'ls -n /var/cache/keyless | awk \'NR > 1 { print $3 == "0" ? "root-owned" : "user-owned" }\' | sort -u',
-        'getent passwd keyless-test | cut -d: -f7',
-      ].join('\n');
+describe('install.sh as root (private mount namespace)', () => {
+  beforeAll(requireSandbox);
 
-      const result = await runProcess('unshare', ['-m', 'sh', '-c', script], {
-        env: cleanEnv(),
-        timeoutMs: 60000,
-      });
+  /** The namespace's set-up, then `body`, as one root shell script. */
+  function sandbox(root: string, body: readonly string[]): Promise<ProcessResult> {
+    const etcCopy = join(root, 'etc-copy');
+    execFileSync('cp', ['-a', '/etc', etcCopy]);
+    const script = [
+      'set -eu',
+      `mount --bind ${etcCopy} /etc`,
+      'for d in /opt /var/cache /usr/local/bin; do mount -t tmpfs -o mode=0755 none "$d"; done',
+      // Not the runner's PATH: it leads to pyenv's AWS CLI v1, and the service user cannot read /root anyway.
+      'export PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'id keyless-test >/dev/null 2>&1 && { echo "user exists before install" >&2; exit 9; }',
+      ...body,
+    ].join('\n');
+    return runProcess('unshare', ['-m', 'sh', '-c', script], { env: cleanEnv(), timeoutMs: 90000 });
+  }
 
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
-      const [install, facts] = result.stdout.split('---\n');
-      expect(install).toContain('keyless install: created service user keyless-test');
-      expect(install).not.toContain('not running as root');
-      expect(install).toMatch(/OK: this device got short-lived AWS credentials/);
-      expect(facts.trim().split('\n')).toEqual([
-        'keyless-test 600 /opt/keyless/certs/private.pem.key',
-        'keyless-test 600 /opt/keyless/certs/certificate.pem.crt',
-        'keyless-test 700 /var/cache/keyless',
-        'root 755 /opt/keyless/bin/keyless-credentials',
-        // The credential cache the check wrote belongs to the service user, who will refresh it later.
-        'user-owned',
-        '/usr/sbin/nologin',
-      ]);
-    });
-  },
-);
+  test('creates the service user, gives it the key, certificate and cache, and fetches credentials as that user', async () => {
+    const { root, bundle } = unpack('sensor-001');
+    const log = join(root, 'runuser.log');
+    const result = await sandbox(root, [
+      // runuser as install.sh calls it for the check: where its stderr goes, and what the cache holds then.
+      "cat >/usr/local/bin/runuser <<'EOF'",
+      '#!/bin/sh',
+      `{ printf 'stderr %s\\n' "$(readlink /proc/$$/fd/2)"; ls -ln /var/cache/keyless | awk 'NR > 1 { print "entry", $3, $9 }'; } >>${log}`,
+      'exec /usr/sbin/runuser "$@"',
+      'EOF',
+      'chmod 0755 /usr/local/bin/runuser',
+      `sh ${join(bundle, 'install.sh')} --user keyless-test`,
+      // A second run finds the service user's cache in place.
+      `sh ${join(bundle, 'install.sh')} --user keyless-test >/dev/null`,
+      'echo ---',
+      'stat -c "%U %a %n" /opt/keyless/certs/private.pem.key /opt/keyless/certs/certificate.pem.crt /var/cache/keyless /opt/keyless/bin/keyless-credentials',
+      'ls -n /var/cache/keyless | awk \'NR > 1 { print $3 == "0" ? "root-owned" : "user-owned" }\' | sort -u',
+      'getent passwd keyless-test | cut -d: -f7',
+    ]);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const [install, facts] = result.stdout.split('---\n');
+    expect(install).toContain('keyless install: created service user keyless-test');
+    expect(install).not.toContain('not running as root');
+    expect(install).toMatch(/OK: this device got short-lived AWS credentials/);
+    expect(install).toContain(
+      'keyless install: try: runuser -u keyless-test -- env AWS_CONFIG_FILE=/etc/keyless/aws-config aws --profile keyless sts get-caller-identity',
+    );
+    expect(facts.trim().split('\n')).toEqual([
+      'keyless-test 600 /opt/keyless/certs/private.pem.key',
+      'keyless-test 600 /opt/keyless/certs/certificate.pem.crt',
+      'keyless-test 700 /var/cache/keyless',
+      'root 755 /opt/keyless/bin/keyless-credentials',
+      // The credential cache the check wrote belongs to the service user, who will refresh it later.
+      'user-owned',
+      '/usr/sbin/nologin',
+    ]);
+    // During both checks: stderr went to a file outside the cache, and root had created nothing in the cache.
+    const seen = readFileSync(log, 'utf8').trim().split('\n');
+    const stderrs = seen.filter((line) => line.startsWith('stderr '));
+    expect(stderrs).toHaveLength(2);
+    for (const line of stderrs) expect(line).toMatch(/^stderr \/tmp\/keyless-install\.\w+$/);
+    expect(seen.filter((line) => line.startsWith('entry 0 '))).toEqual([]);
+  });
+
+  test('the bundle README’s self-update: download as the service user, install by root, then credentials as before', async () => {
+    const { root, bundle } = unpack('sensor-001');
+    // What the Data stack publishes (DeviceScriptsPrefix in the bundle fixture), with a visible change.
+    const prefix = 'device-scripts/0123456789ab/';
+    const published = join(root, 'published-helper');
+    writeFileSync(
+      published,
+      `${readFileSync(join(bundle, 'bin', 'keyless-credentials'), 'utf8')}# published by the Data stack\n`,
+    );
+    const pointer = join(root, 'current.json');
+    writeFileSync(pointer, JSON.stringify({ version: '0123456789ab', prefix }));
+    await putObject(published, `${prefix}bin/keyless-credentials`);
+    await putObject(pointer, 'device-scripts/current.json');
+    const readme = readFileSync(join(bundle, 'README.md'), 'utf8');
+    const update = /## Update the helper[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1];
+    const updateScript = join(root, 'update.sh');
+    writeFileSync(updateScript, update);
+
+    const result = await sandbox(root, [
+      // The README names the default service user.
+      `sh ${join(bundle, 'install.sh')} >/dev/null`,
+      // The README's `aws` is the AWS CLI v2; here it is pointed at the local S3.
+      "cat >/usr/local/bin/aws <<'EOF'",
+      '#!/bin/sh',
+      `exec /usr/bin/aws --endpoint-url ${s3.url} "$@"`,
+      'EOF',
+      'chmod 0755 /usr/local/bin/aws',
+      // From root's home, which the service user cannot read, as an operator would.
+      'cd /root',
+      `sh ${updateScript}`,
+      'echo ---',
+      'stat -c "%U %a" /opt/keyless/bin/keyless-credentials',
+      'tail -n 1 /opt/keyless/bin/keyless-credentials',
+      'ls -A /opt/keyless/bin',
+      '/usr/sbin/runuser -u keyless -- /opt/keyless/bin/keyless-credentials --config /etc/keyless/device.json --force-refresh | jq -r .Version',
+      'ls -n /var/cache/keyless | awk \'NR > 1 { print $3 == "0" ? "root-owned" : "user-owned" }\' | sort -u',
+    ]);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('---\n')[1].trim().split('\n')).toEqual([
+      'root 755',
+      '# published by the Data stack',
+      'keyless-credentials',
+      '1',
+      'user-owned',
+    ]);
+  });
+});
+
+/** Puts `file` at `key` in the device bucket on the local S3, with the admin (S3RVER) key. */
+async function putObject(file: string, key: string): Promise<void> {
+  const result = await runProcess(
+    aws,
+    ['--endpoint-url', s3.url, 's3', 'cp', file, `s3://${DEVICE_BUCKET}/${key}`, '--only-show-errors'],
+    {
+      env: cleanEnv({
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_DEFAULT_REGION: 'ap-northeast-1',
+        AWS_CONFIG_FILE: '/nonexistent/aws-config',
+      }),
+      timeoutMs: 60000,
+    },
+  );
+  if (result.code !== 0) throw new Error(`aws s3 cp ${key}: ${result.stderr}`);
+}

@@ -412,7 +412,7 @@ describe('keyless-credentials configuration errors', () => {
     ],
     ['source must be "x509" or "krypton", got "sim"', { source: 'sim' }],
     [
-      'x509.endpoint must be an https:// URL, got "http://127.0.0.1:1"',
+      'x509.endpoint must be an https:// URL with a host, an optional port and path, and no spaces or control characters, got "http://127.0.0.1:1"',
       { x509: { endpoint: 'http://127.0.0.1:1' } },
     ],
     ['region is missing', { region: undefined }],

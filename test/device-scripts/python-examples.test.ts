@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { SecretsManagerEmulator } from '../emulators/secrets-manager';
 import { LocalDynamoDb, LocalS3 } from '../support/local-aws';
@@ -152,6 +161,32 @@ describe('Python examples (boto3 through keyless-credentials)', () => {
     expect(result.stderr).not.toContain(DEVICE_SECRET);
     expect(secretsManager.accessKeyIds.at(-1)).toBe('S3RVER');
     expectNoSecrets(result);
+  });
+
+  test('get_secret.py --output: 0600 even over a file of another mode, atomic, never through a planted link', async () => {
+    const config = fixture.writeConfig('x509');
+    const dir = join(config, '..');
+    const existing = join(dir, 'existing-secret');
+    writeFileSync(existing, 'old value', { mode: 0o644 });
+    chmodSync(existing, 0o644);
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'not yours\n', { mode: 0o644 });
+    const linked = join(dir, 'linked-secret');
+    symlinkSync(victim, linked);
+
+    for (const output of [existing, linked]) {
+      const result = await runExample('get_secret.py', ['--config', config, '--output', output]);
+
+      if (result.code !== 0) throw new Error(result.stderr);
+      expect(result.stdout).toBe('');
+      expect(lstatSync(output).isFile()).toBe(true);
+      expect(statSync(output).mode & 0o777).toBe(0o600);
+      expect(readFileSync(output, 'utf8')).toBe(DEVICE_SECRET);
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('not yours\n');
+    expect(statSync(victim).mode & 0o777).toBe(0o644);
+    // No temporary file left next to the output.
+    expect(readdirSync(dir).filter((name) => name.startsWith('.'))).toEqual([]);
   });
 
   test('a helper failure ends the example with exit 1 and the helper’s cause, without secrets', async () => {

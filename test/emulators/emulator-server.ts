@@ -27,10 +27,22 @@ export interface EmulatorRequest {
   readonly clientFingerprint256?: string;
 }
 
-/** A route's answer: a status and a JSON body (a string body is sent as is). */
+/** A route's answer: a status and a JSON body (a string or Buffer body is sent as is). */
 export interface EmulatorAnswer {
   readonly status: number;
   readonly body: unknown;
+  /** Send the body without a Content-Length (chunked transfer encoding). @default false */
+  readonly chunked?: boolean;
+}
+
+/** What a `flood` fault managed to send before the client stopped reading. */
+export interface FloodRecord {
+  /** Bytes handed to the socket (some may still sit in kernel buffers when the client hangs up). */
+  sent: number;
+  /** True once the whole body was sent: the client read it all. */
+  finished: boolean;
+  /** True once the connection closed. */
+  closed: boolean;
 }
 
 /**
@@ -42,6 +54,10 @@ export abstract class EmulatorServer {
   readonly faults = new FaultSwitch();
   /** Requests received, faulty ones included. */
   requests = 0;
+  /** The last request received (headers included), faulty ones included. */
+  lastRequest: EmulatorRequest | undefined;
+  /** The last `flood` fault served. */
+  lastFlood: FloodRecord | undefined;
   private server: Server | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -93,13 +109,22 @@ export abstract class EmulatorServer {
         body: Buffer.concat(chunks).toString('utf8'),
         clientFingerprint256: peer && 'fingerprint256' in peer ? peer.fingerprint256 : undefined,
       };
+      this.lastRequest = request;
       const fault = this.faults.take();
       if (fault?.kind === 'drop') {
         req.socket.destroy();
         return;
       }
       if (fault?.kind === 'status') {
-        this.send(res, { status: fault.status, body: fault.body ?? { message: STATUS_CODES[fault.status] } });
+        this.send(res, {
+          status: fault.status,
+          body: fault.body ?? { message: STATUS_CODES[fault.status] },
+          chunked: fault.chunked,
+        });
+        return;
+      }
+      if (fault?.kind === 'flood') {
+        this.flood(res, fault.status, fault.bytes, fault.chunked);
         return;
       }
       if (fault?.kind === 'delay') {
@@ -115,12 +140,42 @@ export abstract class EmulatorServer {
   }
 
   private send(res: ServerResponse, answer: EmulatorAnswer): void {
-    const body = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    const body = Buffer.isBuffer(answer.body)
+      ? answer.body
+      : Buffer.from(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
     res.writeHead(answer.status, {
       'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
+      ...(answer.chunked ? {} : { 'content-length': body.length }),
     });
     res.end(body);
+  }
+
+  /** `bytes` of a JSON-looking body in 16 KiB chunks, as fast as the client reads them. */
+  private flood(res: ServerResponse, status: number, bytes: number, chunked: boolean): void {
+    const record: FloodRecord = { sent: 0, finished: false, closed: false };
+    this.lastFlood = record;
+    const chunk = Buffer.alloc(16384, 'x');
+    res.on('close', () => {
+      record.closed = true;
+    });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      ...(chunked ? {} : { 'content-length': bytes }),
+    });
+    const write = (): void => {
+      while (record.sent < bytes) {
+        if (res.destroyed) return;
+        const piece = chunk.subarray(0, Math.min(chunk.length, bytes - record.sent));
+        record.sent += piece.length;
+        if (!res.write(piece)) {
+          res.once('drain', write);
+          return;
+        }
+      }
+      record.finished = true;
+      res.end();
+    };
+    write();
   }
 }
 

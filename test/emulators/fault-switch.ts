@@ -1,13 +1,17 @@
 /**
  * What an emulator does to the next request instead of answering normally.
- * - `status`: answer this HTTP status (with `body`, default `{"message":"<status text>"}`);
+ * - `status`: answer this HTTP status (with `body`, default `{"message":"<status text>"}`; a string or Buffer
+ *   body is sent byte for byte, an object as JSON), without a Content-Length when `chunked`;
+ * - `flood`: answer this HTTP status with a body of `bytes` bytes, with or without a Content-Length, for as
+ *   long as the client keeps reading (see `EmulatorServer.lastFlood`);
  * - `delay`: wait `ms`, then answer normally (longer than the client's timeout = a timeout);
  * - `drop`: close the connection without an answer;
  * - `malformed`: answer 200 with a body that is not the documented JSON;
  * - `expired`: answer 200 with credentials that expired a minute ago.
  */
 export type Fault =
-  | { readonly kind: 'status'; readonly status: number; readonly body?: unknown }
+  | { readonly kind: 'status'; readonly status: number; readonly body?: unknown; readonly chunked?: boolean }
+  | { readonly kind: 'flood'; readonly status: number; readonly bytes: number; readonly chunked: boolean }
   | { readonly kind: 'delay'; readonly ms: number }
   | { readonly kind: 'drop' }
   | { readonly kind: 'malformed' }

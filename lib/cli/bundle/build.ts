@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import pLimit from 'p-limit';
@@ -19,6 +19,11 @@ export interface DeviceBundleResult {
   readonly name: string;
   readonly source: 'x509' | 'krypton';
   readonly file?: string;
+  /**
+   * SHA-256 of the archive, hex. Archives are deterministic, so the operator can give this value to whoever
+   * installs the device over another channel; `sha256sum <name>.tar.gz` on the device must print the same.
+   */
+  readonly sha256?: string;
   readonly includesPrivateKey?: boolean;
   readonly error?: string;
 }
@@ -237,7 +242,8 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, archive, { mode: 0o600 });
   fs.renameSync(temporary, file);
-  return { name: target.name, source: target.source, file, includesPrivateKey };
+  const sha256 = createHash('sha256').update(archive).digest('hex');
+  return { name: target.name, source: target.source, file, sha256, includesPrivateKey };
 }
 
 async function x509Material(

@@ -17,6 +17,9 @@ export const DEVICE_PATHS = {
   cacheDir: '/var/cache/keyless',
 } as const;
 
+/** The service user install.sh creates by default (`--user NAME` for another): it owns the key and the cache. */
+export const SERVICE_USER = 'keyless';
+
 /** The AWS CLI / SDK profile name install.sh writes. */
 export const PROFILE_NAME = 'keyless';
 

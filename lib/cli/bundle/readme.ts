@@ -1,4 +1,5 @@
-import { DEVICE_PATHS, PROFILE_NAME } from './device-config';
+import * as path from 'node:path';
+import { DEVICE_PATHS, PROFILE_NAME, SERVICE_USER } from './device-config';
 
 export interface BundleReadmeInput {
   readonly envName: string;
@@ -15,7 +16,7 @@ export interface BundleReadmeInput {
 
 /** The short README at the top of a bundle: what is in it, how to install it, how to update the helper. */
 export function bundleReadme(input: BundleReadmeInput): string {
-  const aws = `AWS_CONFIG_FILE=${DEVICE_PATHS.awsConfig} aws --profile ${PROFILE_NAME}`;
+  const aws = `runuser -u ${SERVICE_USER} -- env AWS_CONFIG_FILE=${DEVICE_PATHS.awsConfig} aws --profile ${PROFILE_NAME}`;
   const lines = [
     `# keyless-iot bundle: ${input.name} (environment ${input.envName})`,
     '',
@@ -25,26 +26,35 @@ export function bundleReadme(input: BundleReadmeInput): string {
     '',
     '## Install (as root, on the device)',
     '',
+    `First compare the archive with the SHA-256 that \`keyless bundle\` printed for ${input.name} (from the`,
+    'operator, by another channel than the one the archive came by: a checksum inside the archive cannot tell',
+    'a changed archive from a good one). Unpack only if they are equal:',
+    '',
     '```sh',
+    `sha256sum ${input.name}.tar.gz`,
     `tar -xzf ${input.name}.tar.gz && cd ${input.name}`,
-    'sha256sum -c SHA256SUMS',
     input.hasPrivateKey || input.source === 'krypton'
       ? 'sh install.sh'
       : `sh install.sh --key /path/to/the/private.key   # the key this device made its CSR with`,
     '```',
     '',
-    `install.sh needs curl, jq and flock. It puts the helper and certificates in ${DEVICE_PATHS.prefix}, writes`,
-    `${DEVICE_PATHS.deviceConfig} and the AWS CLI profile ${DEVICE_PATHS.awsConfig}, creates the service user`,
-    '`keyless` (or `--user NAME`) that owns the key and the credential cache, then fetches credentials once and',
-    'says whether that worked. Running it again is safe.',
+    `install.sh needs curl, jq and flock, and sha256sum (or busybox, or openssl) to check every file against`,
+    'SHA256SUMS: it installs only the files listed there and refuses a bundle with anything else in it. It puts',
+    `the helper and certificates in ${DEVICE_PATHS.prefix}, writes ${DEVICE_PATHS.deviceConfig} and the AWS CLI`,
+    `profile ${DEVICE_PATHS.awsConfig}, creates the service user \`${SERVICE_USER}\` (or \`--user NAME\`) that owns the`,
+    'key and the credential cache, then fetches credentials once as that user and says whether that worked.',
+    'Running it again is safe.',
     '',
     '## Use',
+    '',
+    `The helper runs as the service user: its cache ${DEVICE_PATHS.cacheDir} belongs to \`${SERVICE_USER}\` (or the \`--user\` you installed with), and the helper`,
+    `refuses to work in another user's cache (so it refuses root there). As root, go through \`runuser -u ${SERVICE_USER} --\`.`,
     '',
     '```sh',
     input.source === 'x509'
       ? `${aws} s3 cp reading.json s3://${input.deviceBucket}/things/${input.name}/`
       : `${aws} s3 ls s3://${input.deviceBucket}/`,
-    `KEYLESS_CONFIG=${DEVICE_PATHS.deviceConfig} python3 ${DEVICE_PATHS.prefix}/examples/s3_upload.py ./outbox`,
+    `runuser -u ${SERVICE_USER} -- env KEYLESS_CONFIG=${DEVICE_PATHS.deviceConfig} python3 ${DEVICE_PATHS.prefix}/examples/s3_upload.py ./outbox`,
     '```',
     '',
   ];
@@ -57,16 +67,30 @@ export function bundleReadme(input: BundleReadmeInput): string {
   lines.push('## Update the helper', '');
   if (input.deviceScriptsPrefix) {
     const prefix = input.deviceScriptsPrefix.replace(/\/?$/, '/');
+    const asService = `runuser -u ${SERVICE_USER} -- env AWS_CONFIG_FILE=${DEVICE_PATHS.awsConfig} aws --profile ${PROFILE_NAME}`;
     lines.push(
       `The Data stack publishes the device scripts to s3://${input.deviceBucket}/${prefix} and names the current`,
       `version in s3://${input.deviceBucket}/device-scripts/current.json. Every device role may read (never write)`,
-      'under device-scripts/, so a device updates itself with its own short-lived credentials:',
+      'under device-scripts/, so a device updates itself with its own short-lived credentials, in two halves:',
+      "the download runs as the service user (the credentials are the service user's), the install by root, which",
+      'writes only into its own directory and never reads a file by a name the service user controls. As root:',
       '',
       '```sh',
-      `prefix=$(${aws} s3 cp s3://${input.deviceBucket}/device-scripts/current.json - | jq -r .prefix)`,
-      `${aws} s3 cp "s3://${input.deviceBucket}/\${prefix}bin/keyless-credentials" ${DEVICE_PATHS.helper}.new`,
-      `chmod 0755 ${DEVICE_PATHS.helper}.new && mv ${DEVICE_PATHS.helper}.new ${DEVICE_PATHS.helper}`,
+      '(',
+      '  set -e',
+      `  aws_keyless() { ${asService} "$@"; }`,
+      `  prefix=$(aws_keyless s3 cp s3://${input.deviceBucket}/device-scripts/current.json - | jq -r .prefix)`,
+      `  printf '%s\\n' "$prefix" | grep -Eq '^device-scripts/[0-9a-f]+/$'`,
+      `  new=$(mktemp ${path.posix.dirname(DEVICE_PATHS.helper)}/.keyless-credentials.XXXXXX)`,
+      `  trap 'rm -f "$new"' EXIT`,
+      `  aws_keyless s3 cp "s3://${input.deviceBucket}/\${prefix}bin/keyless-credentials" - >"$new"`,
+      '  sh -n "$new"',
+      '  chmod 0755 "$new"',
+      `  mv "$new" ${DEVICE_PATHS.helper}`,
+      ')',
       '```',
+      '',
+      'Any failing step stops it and leaves the installed helper as it was.',
     );
   } else {
     lines.push('Rebuild the bundle after the next deployment of the Data stack and re-run install.sh.');

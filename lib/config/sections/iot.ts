@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { flag, iamName, intRange, iotAttributeName, iotAttributeValue, iotName, matching } from '../rules';
+import {
+  flag,
+  iamName,
+  intRange,
+  iotAttributeName,
+  iotAttributeValue,
+  iotName,
+  roleAliasName,
+} from '../rules';
 
 const thing = z.strictObject({
   /** The thing name; also the certificate's subject CN and the MQTT client id. */
@@ -41,7 +49,7 @@ export const iotSection = z
       })
       .default({ maxSessionDurationSeconds: 3600 }),
     roleAlias: z.strictObject({
-      name: matching(/^[\w=,@-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ = , @ -'),
+      name: roleAliasName,
       /** Lifetime of the credentials the provider hands out: 900-43200 seconds, at most the role's maximum. */
       credentialDurationSeconds: intRange(900, 43200, ' seconds').default(3600),
     }),
