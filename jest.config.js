@@ -12,13 +12,14 @@ const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
-  testTimeout: 120000,
 };
 
 /** @type {import('jest').Config} */
 module.exports = {
   // Synthesizing stacks with both validators is CPU-heavy; two workers fit the 2-core machine.
   maxWorkers: 2,
+  // A global option in jest 30 (a project's own testTimeout is ignored).
+  testTimeout: 120000,
   projects: [
     {
       ...shared,
