@@ -5,6 +5,10 @@
 // - unit: everything else. Needs Node and the npm packages, plus openssl, GNU tar and sha256sum, which every
 //   Linux development machine has; no Debian tool from scripts/ensure-test-tools.sh.
 // `npm test` runs both; `npm run test:unit` is the inner loop, `npm run test:e2e` the rest.
+// The AWS SDK's Node-version notice (9 lines per process under Node < 22) is noise in test output; the workers
+// inherit this. test/bin/sdk-node-warning.test.ts checks the CLI's own handling with an environment of its own.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const E2E = ['<rootDir>/test/device-scripts/', '\\.e2e\\.test\\.ts$'];
 
 /** @type {import('jest').Config['projects'][number]} */
