@@ -37,14 +37,7 @@ const stacks = Object.entries(manifest.artifacts)
   .sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 
 const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
-// cdk.json's @aws-cdk/core:annotationsInValidationReport lists construct warnings in the report too, under their
-// own source: they are shown above by the CDK CLI and counted apart, never as validator findings.
-const ANNOTATIONS = 'Construct Annotations';
-const validators = report.pluginReports.filter((r) => r.pluginName !== ANNOTATIONS);
-const count = (key) => validators.reduce((n, r) => n + r[key].length, 0);
-const warnings = report.pluginReports
-  .filter((r) => r.pluginName === ANNOTATIONS)
-  .reduce((n, r) => n + r.violations.length, 0);
+const count = (key) => report.pluginReports.reduce((n, r) => n + r[key].length, 0);
 
 const pad = (s, n) => String(s).padEnd(n);
 console.log(`\nEnvironment "${env}": ${stacks.length} stacks synthesized and validated.\n`);
@@ -72,6 +65,5 @@ console.log(
     `findings. cfn-guard findings acknowledged: ${count('suppressedViolations')} (with their reasons in the report); ` +
     `cdk-nag acknowledgements sit next to their resources (Validations.of(...).acknowledge).`,
 );
-if (warnings > 0) console.log(`Construct warnings: ${warnings} (printed above, and in the report).`);
 console.log(`Validation report: ${path.relative(root, path.join(outdir, 'validation-report.json'))}`);
 console.log(`Templates: ${path.relative(root, outdir)}/`);

@@ -44,36 +44,3 @@ export function nagViolations(stack: Stack): string[] {
     v.violatingResources.map((c) => `${v.ruleName} at ${c.constructPath}`),
   );
 }
-
-/** `validation-report.json` of a synthesized cloud assembly. */
-export interface ValidationReport {
-  pluginReports: {
-    pluginName: string;
-    violations: { ruleName: string; description: string; severity?: string }[];
-    suppressedViolations: unknown[];
-  }[];
-}
-
-export function readValidationReport(assemblyDir: string): ValidationReport {
-  return JSON.parse(fs.readFileSync(path.join(assemblyDir, 'validation-report.json'), 'utf8'));
-}
-
-/**
- * The report's source for construct annotations (cdk.json sets `@aws-cdk/core:annotationsInValidationReport`):
- * warnings such as a thing without a CSR, listed next to the validators' findings but not findings themselves.
- */
-export const ANNOTATIONS_SOURCE = 'Construct Annotations';
-
-/** Unacknowledged cdk-nag and cfn-guard findings in a report, as `<plugin>: <rule>`. */
-export function validatorFindings(report: ValidationReport): string[] {
-  return report.pluginReports
-    .filter((r) => r.pluginName !== ANNOTATIONS_SOURCE)
-    .flatMap((r) => r.violations.map((v) => `${r.pluginName}: ${v.ruleName}`));
-}
-
-/** Construct annotations recorded in a report. */
-export function reportedAnnotations(report: ValidationReport): { severity?: string; description: string }[] {
-  return report.pluginReports
-    .filter((r) => r.pluginName === ANNOTATIONS_SOURCE)
-    .flatMap((r) => r.violations.map(({ severity, description }) => ({ severity, description })));
-}
