@@ -42,11 +42,12 @@ describe('every relative link resolves, anchors included', () => {
 });
 
 describe('the link checker', () => {
-  it("finds links and images, but not inside code, and names GitHub's heading anchors", () => {
+  it("finds links and images, but not inside code, and names GitHub's heading anchors and HTML ones", () => {
     const text = [
       '# Fleet stacks (`KeylessIot-<env>-Fleet-<n>`)',
       '## Where CloudFormation stops: bulk registration',
       '## Tests',
+      '<a id="install"></a>',
       '## Tests',
       'See [a](docs/a.md#x) and ![b](img.png "title") but not `[c](d.md)`.',
       '```sh',
@@ -54,13 +55,14 @@ describe('the link checker', () => {
       '```',
     ].join('\n');
     expect(markdownLinks(text)).toEqual([
-      { line: 5, target: 'docs/a.md#x' },
-      { line: 5, target: 'img.png' },
+      { line: 6, target: 'docs/a.md#x' },
+      { line: 6, target: 'img.png' },
     ]);
     expect([...headingAnchors(text)]).toEqual([
       'fleet-stacks-keylessiot-env-fleet-n',
       'where-cloudformation-stops-bulk-registration',
       'tests',
+      'install',
       'tests-1',
     ]);
   });

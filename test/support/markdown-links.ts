@@ -31,9 +31,10 @@ export function markdownLinks(text: string): MarkdownLink[] {
 }
 
 /**
- * The anchors GitHub gives a file's headings: the heading's text (link targets and formatting dropped), lower
- * case, every character but letters, digits, `_`, `-` and spaces removed, spaces turned into `-`; a repeated
- * slug gets `-1`, `-2`, … as GitHub's slugger does.
+ * The anchors a link can name in a file: the ones GitHub gives its headings — the heading's text (link targets
+ * and formatting dropped), lower case, every character but letters, digits, `_`, `-` and spaces removed, spaces
+ * turned into `-`; a repeated slug gets `-1`, `-2`, … as GitHub's slugger does — and explicit HTML anchors,
+ * `<a id="…">` or `<a name="…">`.
  */
 export function headingAnchors(text: string): Set<string> {
   const anchors = new Set<string>();
@@ -46,7 +47,9 @@ export function headingAnchors(text: string): Set<string> {
       else if (opening[1][0] === fence) fence = undefined;
       continue;
     }
-    const heading = fence === undefined ? /^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(raw) : null;
+    if (fence !== undefined) continue;
+    for (const html of raw.matchAll(/<a\s+(?:id|name)="([^"]+)"/g)) anchors.add(html[1]);
+    const heading = /^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(raw);
     if (!heading) continue;
     const base = heading[1]
       .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
