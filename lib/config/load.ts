@@ -27,12 +27,17 @@ export const DEFAULT_CONFIG_DIR = path.resolve(__dirname, '..', '..', 'config');
 
 const ENV_NAME = /^[a-z][a-z0-9-]{0,15}$/;
 
-/** Environments are the `config/<env>.json` files; `*.example.json` are templates, not environments. */
+/**
+ * Environments are the `config/<env>.json` files; `*.example.json` are templates and `*.schema.json` the JSON
+ * Schema editors check them against, not environments.
+ */
 export function listEnvironments(configDir = DEFAULT_CONFIG_DIR): string[] {
   if (!fs.existsSync(configDir)) return [];
   return fs
     .readdirSync(configDir)
-    .filter((file) => file.endsWith('.json') && !file.endsWith('.example.json'))
+    .filter(
+      (file) => file.endsWith('.json') && !file.endsWith('.example.json') && !file.endsWith('.schema.json'),
+    )
     .map((file) => file.slice(0, -'.json'.length))
     .sort();
 }

@@ -6,41 +6,59 @@ import { funnelSection } from './sections/funnel';
 import { iotSection } from './sections/iot';
 import { kryptonSection } from './sections/krypton';
 
-/** The Data stack: what devices write to and read from. */
-export const dataSection = z.strictObject({
-  /** Days a replaced or deleted object version is kept before S3 expires it. */
-  noncurrentVersionExpirationDays: intRange(1, 3650, ' days').default(90),
-  /** Days server access logs are kept. */
-  accessLogExpirationDays: intRange(1, 3650, ' days').default(365),
-  /** The table every device may read (Krypton devices scan it). */
-  referenceTable: z
-    .strictObject({
-      partitionKey: attributeName.default('id'),
-      sortKey: attributeName.optional(),
-    })
-    .default({ partitionKey: 'id' }),
-  /** The table devices write to, one partition per device identity. */
-  deviceTable: z
-    .strictObject({
-      partitionKey: attributeName.default('deviceId'),
-      sortKey: attributeName.default('sk'),
-    })
-    .default({ partitionKey: 'deviceId', sortKey: 'sk' }),
-});
+// Every field carries its description (`.describe`): docs/configuration.md and config/keyless.schema.json are
+// generated from it (`npm run docs:config`), so the schema stays the one place a field is explained.
+
+export const dataSection = z
+  .strictObject({
+    noncurrentVersionExpirationDays: intRange(1, 3650, ' days')
+      .default(90)
+      .describe(
+        'Days a replaced or deleted object version of the device bucket is kept before S3 expires it.',
+      ),
+    accessLogExpirationDays: intRange(1, 3650, ' days')
+      .default(365)
+      .describe('Days the server access logs of the device bucket are kept.'),
+    referenceTable: z
+      .strictObject({
+        partitionKey: attributeName.default('id').describe('Partition key attribute (string).'),
+        sortKey: attributeName.optional().describe('Sort key attribute (string); none by default.'),
+      })
+      .default({ partitionKey: 'id' })
+      .describe(
+        'The DynamoDB table every device may read (Krypton devices scan it; it is read-only for all).',
+      ),
+    deviceTable: z
+      .strictObject({
+        partitionKey: attributeName
+          .default('deviceId')
+          .describe(
+            'Partition key attribute (string): each Krypton device may only use its own identity id here.',
+          ),
+        sortKey: attributeName.default('sk').describe('Sort key attribute (string).'),
+      })
+      .default({ partitionKey: 'deviceId', sortKey: 'sk' })
+      .describe('The DynamoDB table devices write to, one partition per device identity.'),
+  })
+  .describe('The Data stack: the device bucket, the two tables, the device secret and its key.');
 
 export const configSchema = z
   .strictObject({
-    /** The AWS account the environment deploys to. */
-    account: accountId,
-    /** The AWS region the environment deploys to. */
-    region,
-    /**
-     * What happens to stateful resources (bucket, tables, secret, key) when their stack is deleted.
-     * `retain` also turns on termination protection and deletion protection. Use `destroy` only for
-     * throw-away environments.
-     */
-    removalPolicy: oneOf(['retain', 'destroy']).default('retain'),
-    /** Extra tags on every resource (Project and Environment are always set). */
+    $schema: z
+      .string()
+      .optional()
+      .describe(
+        'The JSON Schema editors validate this file against (./keyless.schema.json); ignored by synth.',
+      ),
+    account: accountId.describe('The 12-digit AWS account the environment deploys to.'),
+    region: region.describe('The AWS region the environment deploys to, e.g. ap-northeast-1.'),
+    removalPolicy: oneOf(['retain', 'destroy'])
+      .default('retain')
+      .describe(
+        'What happens to stateful resources (bucket, tables, secret, key) when their stack is deleted. `retain` ' +
+          'keeps them and turns on termination protection and table deletion protection; `destroy` deletes them ' +
+          '(emptying the buckets first): only for throw-away environments.',
+      ),
     tags: z
       .record(
         matching(/^[\w .:/=+@-]{1,128}$/, 'a tag key of 1-128 letters, digits, spaces and _ . : / = + - @'),
@@ -49,16 +67,20 @@ export const configSchema = z
           'a tag value of at most 256 letters, digits, spaces and _ . : / = + - @',
         ),
       )
-      .default({}),
+      .default({})
+      .describe('Extra tags on every resource (Project and Environment are always set).'),
     data: dataSection.default(dataSection.parse({})),
     iot: iotSection.optional(),
     krypton: kryptonSection.optional(),
     closedNetwork: closedNetworkSection.optional(),
     funnel: funnelSection.optional(),
-    /** Unused by synthesis; lets a file say what it is for. */
-    description: z.string().max(1024).optional(),
-    /** Set to true in *.example.json files so they are never deployed by mistake. */
-    example: flag().optional(),
+    description: z.string().max(1024).optional().describe('What the file is for; unused by synth.'),
+    example: flag()
+      .optional()
+      .describe(
+        'Marks a template (config/*.example.json). Synth does not read it: the .example.json file name is what ' +
+          'keeps a template from being an environment, so remove the flag when you copy one.',
+      ),
   })
   .superRefine((config, ctx) => {
     const kryptonId = config.krypton?.credentialId;
@@ -101,7 +123,10 @@ export const configSchema = z
         message: `expected ${config.region} (the device bucket's region): S3 gateway endpoints only reach buckets in their own region`,
       });
     }
-  });
+  })
+  .describe(
+    'The configuration of one keyless-iot environment: config/<env>.json, selected with -c env=<env>.',
+  );
 
 export type KeylessConfigInput = z.input<typeof configSchema>;
 export type KeylessConfigBody = z.output<typeof configSchema>;

@@ -1,6 +1,7 @@
 import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { nagRendered } from '../validators';
 import { ROLE_ALIAS_NAME, roleAliasArn } from './device-role-alias';
 
 /** The thing name the AWS IoT credentials provider puts in the session when the device sends `x-amzn-iot-thingname`. */
@@ -133,12 +134,12 @@ export class CredentialsProviderRole extends Construct {
 
     Validations.of(this.role).acknowledge(
       {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.deviceBucketName}/things/<credentials-iot:ThingName>/*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:s3:::${props.deviceBucketName}/things/<credentials-iot:ThingName>/*]`,
         reason:
           "Scoped per device by the ${credentials-iot:ThingName} policy variable: the wildcard covers only the objects under the calling thing's own prefix, whose keys the device chooses.",
       },
       {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.deviceBucketName}/device-scripts/*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:s3:::${props.deviceBucketName}/device-scripts/*]`,
         reason:
           'Read-only (s3:GetObject) access to the helper scripts the operator publishes under device-scripts/, so devices can update themselves.',
       },

@@ -3,6 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
+import { nagRendered } from '../validators';
 
 export interface DeviceScriptsAssetProps {
   /** The `device-scripts/` directory: helper, Root CA, examples, install.sh. */
@@ -121,7 +122,10 @@ function acknowledgeDeploymentFunction(stack: Stack, bucket: s3.IBucket): void {
       'Action::s3:Abort*',
       'Action::s3:DeleteObject*',
     ].map((finding) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason: copyReason })),
-    { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${assetBucket}/*]`, reason: copyReason },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(handler, 'Partition')}:s3:::${assetBucket}/*]`,
+      reason: copyReason,
+    },
     ...(bucketResource
       ? [
           {

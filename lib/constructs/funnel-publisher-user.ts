@@ -1,6 +1,7 @@
 import { Arn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { nagRendered } from '../validators';
 
 export interface FunnelPublisherUserProps {
   /** The IAM user's name. */
@@ -54,7 +55,7 @@ export class FunnelPublisherUser extends Construct {
     const rendered = (value: string, pseudo: string) =>
       Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
     Validations.of(group).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:${rendered(stack.region, 'Region')}:${rendered(stack.account, 'AccountId')}:topic/${prefix}/*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:iot:${rendered(stack.region, 'Region')}:${rendered(stack.account, 'AccountId')}:topic/${prefix}/*]`,
       reason:
         'SORACOM Funnel publishes to one topic per device under the configured prefix; the prefix is the narrowest resource that names them all.',
     });

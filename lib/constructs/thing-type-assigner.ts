@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
 import { CustomerManagedKey } from './customer-managed-key';
+import { nagRendered } from '../validators';
 
 export interface ThingTypeAssignerProps {
   /** Fleet stacks find the function by this name, so they need no reference into this stack. */
@@ -88,7 +89,7 @@ export class ThingTypeAssigner extends Construct {
         });
 
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:${stack.region}:${stack.account}:thing/*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:iot:${stack.region}:${stack.account}:thing/*]`,
       reason:
         'The function sets the type of every device thing in the environment, and the things are listed in Fleet stacks created after it; naming up to 110 thing ARNs per shard would overflow the 10 KB role policy limit. UpdateThing is the only action.',
     });

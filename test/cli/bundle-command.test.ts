@@ -159,10 +159,15 @@ describe('keyless bundle: AWS clients', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  /** Runs `body` with only the given AWS_* variables set, restoring the environment afterwards. */
+  /**
+   * Runs `body` with only the given AWS_* variables set, restoring the environment afterwards. The SDK's own
+   * Node-version notice switch (set for the test run in jest.config.js) is not a client setting: it stays.
+   */
   async function withAwsEnv(vars: Record<string, string>, body: () => Promise<void>): Promise<void> {
     const saved = { ...process.env };
-    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+    const keep = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+    for (const key of Object.keys(process.env))
+      if (key.startsWith('AWS_') && key !== keep) delete process.env[key];
     Object.assign(process.env, vars);
     try {
       await body();

@@ -66,7 +66,10 @@ describe('keyless enroll', () => {
         things: [...before.iot.things, { name: 'sensor-003', attributes: { Owner: 'keyless' } }],
       },
     });
-    expect(fs.readFileSync(path.join(configDir, 'dev.json'), 'utf8')).toMatch(/^\{\n {2}"description"/);
+    // Key order kept: "$schema" stays first, so editors still validate the file.
+    expect(fs.readFileSync(path.join(configDir, 'dev.json'), 'utf8')).toMatch(
+      /^\{\n {2}"\$schema": "\.\/keyless\.schema\.json",\n {2}"description"/,
+    );
     // Written through prettier, so `npm run lint` (prettier --check) stays green after an enroll.
     const prettier = require.resolve('prettier/bin/prettier.cjs');
     expect(() =>

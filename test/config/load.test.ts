@@ -78,12 +78,17 @@ describe('config loader', () => {
     [
       'an unknown top-level key',
       (raw: Raw) => (raw.acount = '111111111111'),
-      'config/dev.json: acount: unknown key; valid keys here: account, closedNetwork, data, description, example, funnel, iot, krypton, region, removalPolicy, tags',
+      'config/dev.json: acount: unknown key; valid keys here: $schema, account, closedNetwork, data, description, example, funnel, iot, krypton, region, removalPolicy, tags',
     ],
     [
       'an unknown nested key',
       (raw: Raw) => ((raw.data as Record<string, unknown>).versionDays = 3),
       'config/dev.json: data.versionDays: unknown key; valid keys here: accessLogExpirationDays, deviceTable, noncurrentVersionExpirationDays, referenceTable',
+    ],
+    [
+      'a $schema that is not a string',
+      (raw: Raw) => ((raw as Record<string, unknown>).$schema = 42),
+      'config/dev.json: $schema: expected string, received number, got 42',
     ],
     [
       'closedNetwork in another region',
@@ -106,7 +111,7 @@ describe('config loader', () => {
       'config/dev.json: account: expected a 12-digit AWS account id, got "12"',
       'config/dev.json: region: expected an AWS region such as ap-northeast-1, got "mars-1"',
       'config/dev.json: data.noncurrentVersionExpirationDays: expected an integer from 1 to 3650 days, got 99999',
-      expect.stringMatching(/^config\/dev\.json: typo: unknown key; valid keys here: account, /),
+      expect.stringMatching(/^config\/dev\.json: typo: unknown key; valid keys here: \$schema, account, /),
     ]);
   });
 
@@ -121,6 +126,7 @@ describe('config loader', () => {
       fs.copyFileSync(path.join(CONFIG_DIR, 'dev.json'), path.join(dir, 'dev.json'));
       fs.copyFileSync(path.join(CONFIG_DIR, 'dev.json'), path.join(dir, 'stage.json'));
       fs.copyFileSync(path.join(CONFIG_DIR, 'prod.example.json'), path.join(dir, 'prod.example.json'));
+      fs.copyFileSync(path.join(CONFIG_DIR, 'keyless.schema.json'), path.join(dir, 'keyless.schema.json'));
       expect(listEnvironments(dir)).toEqual(['dev', 'stage']);
       expect(() => loadEnvironmentConfig('prod', dir)).toThrow(
         `${path.join(dir, 'prod.json')}: no such environment "prod"; environments: dev, stage (copy config/prod.example.json to config/<env>.json to add one)`,

@@ -231,8 +231,8 @@ describe('CredentialsProviderRole', () => {
       inlinePolicies: { Same: role.document },
     });
     expect(nagViolations(stack)).toEqual([
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${BUCKET}/things/<credentials-iot:ThingName>/*] at Test/Unacknowledged/Resource`,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${BUCKET}/device-scripts/*] at Test/Unacknowledged/Resource`,
+      `AwsSolutions-IAM5[Resource::arn:aws:s3:::${BUCKET}/things/<credentials-iot:ThingName>/*] at Test/Unacknowledged/Resource`,
+      `AwsSolutions-IAM5[Resource::arn:aws:s3:::${BUCKET}/device-scripts/*] at Test/Unacknowledged/Resource`,
     ]);
   });
 

@@ -75,16 +75,8 @@ test('the function may only rotate that one user, read that one secret and keep 
           Sid: 'KeepRotationState',
           Effect: 'Allow',
           Action: ['ssm:GetParameter', 'ssm:PutParameter'],
-          Resource: {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':ssm:ap-northeast-1:111111111111:parameter/keyless-iot/test/funnel/rotation-state',
-              ],
-            ],
-          },
+          Resource:
+            'arn:aws:ssm:ap-northeast-1:111111111111:parameter/keyless-iot/test/funnel/rotation-state',
         },
       ],
     },
@@ -171,16 +163,8 @@ test('the auth key secret is created empty and encrypted with the customer manag
           Principal: { Service: 'logs.ap-northeast-1.amazonaws.com' },
           Condition: {
             ArnEquals: {
-              'kms:EncryptionContext:aws:logs:arn': {
-                'Fn::Join': [
-                  '',
-                  [
-                    'arn:',
-                    { Ref: 'AWS::Partition' },
-                    ':logs:ap-northeast-1:111111111111:log-group:/keyless-iot/test/funnel-key-rotation',
-                  ],
-                ],
-              },
+              'kms:EncryptionContext:aws:logs:arn':
+                'arn:aws:logs:ap-northeast-1:111111111111:log-group:/keyless-iot/test/funnel-key-rotation',
             },
           },
         }),

@@ -43,12 +43,7 @@ test('the user may publish under its topic prefix and do nothing else', () => {
               Sid: 'PublishUnderFunnelPrefix',
               Effect: 'Allow',
               Action: 'iot:Publish',
-              Resource: {
-                'Fn::Join': [
-                  '',
-                  ['arn:', { Ref: 'AWS::Partition' }, ':iot:ap-northeast-1:111111111111:topic/funnel/dev/*'],
-                ],
-              },
+              Resource: 'arn:aws:iot:ap-northeast-1:111111111111:topic/funnel/dev/*',
             },
           ],
         },

@@ -53,9 +53,7 @@ describe('ThingTypeAssigner', () => {
         Sid: 'SetThingType',
         Effect: 'Allow',
         Action: 'iot:UpdateThing',
-        Resource: {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:ap-northeast-1:111111111111:thing/*']],
-        },
+        Resource: 'arn:aws:iot:ap-northeast-1:111111111111:thing/*',
       },
       {
         Sid: 'WriteOwnLogs',
@@ -83,7 +81,7 @@ describe('ThingTypeAssigner', () => {
       },
     });
     expect(nagViolations(stack)).toEqual([
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:ap-northeast-1:111111111111:thing/*] at Test/Unacknowledged/Resource',
+      'AwsSolutions-IAM5[Resource::arn:aws:iot:ap-northeast-1:111111111111:thing/*] at Test/Unacknowledged/Resource',
     ]);
   });
 
@@ -105,16 +103,7 @@ describe('ThingTypeAssignment', () => {
       thingNames: ['sensor-001', 'sensor-002'],
     });
     Template.fromStack(stack).hasResourceProperties('Custom::ThingTypeAssignment', {
-      ServiceToken: {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':lambda:ap-northeast-1:111111111111:function:KeylessIot-dev-ThingTypeAssigner',
-          ],
-        ],
-      },
+      ServiceToken: 'arn:aws:lambda:ap-northeast-1:111111111111:function:KeylessIot-dev-ThingTypeAssigner',
       ThingTypeName: 'KeylessSensor',
       ThingNames: ['sensor-001', 'sensor-002'],
     });

@@ -60,16 +60,7 @@ describe('VpcFlowLog', () => {
             Resource: '*',
             Condition: {
               ArnEquals: {
-                'kms:EncryptionContext:aws:logs:arn': {
-                  'Fn::Join': [
-                    '',
-                    [
-                      'arn:',
-                      { Ref: 'AWS::Partition' },
-                      `:logs:ap-northeast-1:111111111111:log-group:${LOG_GROUP}`,
-                    ],
-                  ],
-                },
+                'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:ap-northeast-1:111111111111:log-group:${LOG_GROUP}`,
               },
             },
           },
@@ -90,12 +81,7 @@ describe('VpcFlowLog', () => {
             Condition: {
               StringEquals: { 'aws:SourceAccount': '111111111111' },
               ArnLike: {
-                'aws:SourceArn': {
-                  'Fn::Join': [
-                    '',
-                    ['arn:', { Ref: 'AWS::Partition' }, ':ec2:ap-northeast-1:111111111111:vpc-flow-log/*'],
-                  ],
-                },
+                'aws:SourceArn': 'arn:aws:ec2:ap-northeast-1:111111111111:vpc-flow-log/*',
               },
             },
           },

@@ -46,16 +46,7 @@ describe('FunnelStack (dev sample)', () => {
             Statement: [
               Match.objectLike({
                 Action: 'iot:Publish',
-                Resource: {
-                  'Fn::Join': [
-                    '',
-                    [
-                      'arn:',
-                      { Ref: 'AWS::Partition' },
-                      ':iot:ap-northeast-1:111111111111:topic/funnel/dev/*',
-                    ],
-                  ],
-                },
+                Resource: 'arn:aws:iot:ap-northeast-1:111111111111:topic/funnel/dev/*',
               }),
             ],
           }),

@@ -299,12 +299,7 @@ describe('KryptonAccessStack', () => {
               Resource: {
                 'Fn::Join': [
                   '',
-                  [
-                    'arn:',
-                    { Ref: 'AWS::Partition' },
-                    `:cognito-identity:${REGION}:${ACCOUNT}:identitypool/`,
-                    { Ref: poolId },
-                  ],
+                  [`arn:aws:cognito-identity:${REGION}:${ACCOUNT}:identitypool/`, { Ref: poolId }],
                 ],
               },
             },
@@ -398,7 +393,7 @@ describe('KryptonAccessStack', () => {
               Effect: 'Allow',
               Action: 'sts:AssumeRole',
               Principal: {
-                AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::762707677580:root']] },
+                AWS: 'arn:aws:iam::762707677580:root',
               },
               Condition: { StringEquals: { 'sts:ExternalId': 'soracom-ext-1234' } },
             },

@@ -10,71 +10,107 @@ const retentionError = `expected one of the retention periods CloudWatch Logs al
 const availabilityZones = z
   .array(matching(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'an availability zone name such as ap-northeast-1a'))
   .min(1, { error: 'expected at least one availability zone' })
-  .max(3, { error: 'expected at most 3 availability zones' });
+  .max(3, { error: 'expected at most 3 availability zones' })
+  .describe('The availability zones of the GatePeer subnets (in the file, so synth never looks them up).');
 
-const importedVpc = z.strictObject({
-  mode: z.literal('import'),
-  vpcId: matching(/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a VPC id such as vpc-0123456789abcdef0'),
-  /** The VPC's CIDR (no lookups at synth). */
-  cidr,
-  /** The route tables of the GatePeer subnets: the gateway endpoint is attached to them. */
-  routeTableIds: z
-    .array(matching(/^rtb-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a route table id such as rtb-0123456789abcdef0'))
-    .min(1, { error: 'expected at least one route table id' }),
-  /** One subnet per availability zone, in the order of `availabilityZones` (interface endpoints go here). */
-  subnetIds: z
-    .array(matching(/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a subnet id such as subnet-0123456789abcdef0'))
-    .min(1, { error: 'expected at least one subnet id' }),
-  availabilityZones,
-});
+const importedVpc = z
+  .strictObject({
+    mode: z.literal('import').describe('Use an existing VPC, named by id.'),
+    vpcId: matching(/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a VPC id such as vpc-0123456789abcdef0').describe(
+      'The VPC id.',
+    ),
+    cidr: cidr.describe(
+      "The VPC's CIDR (in the file: no lookups at synth); /16 to /28, a network address, not overlapping vpgCidr.",
+    ),
+    routeTableIds: z
+      .array(matching(/^rtb-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a route table id such as rtb-0123456789abcdef0'))
+      .min(1, { error: 'expected at least one route table id' })
+      .describe(
+        'The route tables of the GatePeer subnets, distinct: the gateway endpoint is attached to them.',
+      ),
+    subnetIds: z
+      .array(matching(/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a subnet id such as subnet-0123456789abcdef0'))
+      .min(1, { error: 'expected at least one subnet id' })
+      .describe(
+        'One subnet per availability zone, in the order of availabilityZones (interface endpoints go here).',
+      ),
+    availabilityZones,
+  })
+  .describe('An existing VPC, imported by id.');
 
-const createdVpc = z.strictObject({
-  mode: z.literal('create'),
-  cidr,
-  availabilityZones,
-});
+const createdVpc = z
+  .strictObject({
+    mode: z.literal('create').describe('Create the VPC.'),
+    cidr: cidr.describe("The new VPC's CIDR: /16 to /28, a network address, not overlapping vpgCidr."),
+    availabilityZones,
+  })
+  .describe('A new VPC: one isolated subnet per zone, no NAT gateway, no internet gateway.');
 
-/** IAM role ARNs (a `*` may stand for a generated suffix, as in AWSReservedSSO_Admin_*). */
+// IAM role ARNs (a `*` may stand for a generated suffix, as in AWSReservedSSO_Admin_*).
 const roleArn = matching(
   /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/*-]{1,512}$/,
   'an IAM role ARN such as arn:aws:iam::111111111111:role/data-processing',
 );
 
-/** The closed-network path: GatePeer VPC, S3 gateway endpoint, and the bucket side. */
 export const closedNetworkSection = z
   .strictObject({
-    /** The GatePeer VPC's region; must be the environment's (gateway endpoints are regional). */
-    region: region.optional(),
-    vpc: z.discriminatedUnion('mode', [importedVpc, createdVpc], {
-      error: 'expected mode "import" or "create"',
-    }),
-    /** The SORACOM VPG's range (the VXLAN peer of the GatePeer, reached through Canal). */
-    vpgCidr: cidr.default('100.64.0.0/16'),
-    /** Objects under this prefix are reachable only through the gateway endpoint. */
-    prefix: matching(/^[\w.-]+(\/[\w.-]+)*\/$/, 'an S3 key prefix ending in / such as closed/').default(
-      'closed/',
-    ),
-    /**
-     * Roles that may still read and write the closed prefix from outside the endpoint (processing jobs,
-     * break-glass). Empty by default: only traffic through the endpoint reaches the prefix.
-     */
-    outsideAccessRoleArns: z.array(roleArn).default([]),
-    /** The SORACOM Canal VPC peering connection, to route replies to the VPG range. */
+    region: region
+      .optional()
+      .describe(
+        "The GatePeer VPC's region (default: the environment's region); must equal region: S3 gateway " +
+          'endpoints reach buckets in their own region only.',
+      ),
+    vpc: z
+      .discriminatedUnion('mode', [importedVpc, createdVpc], {
+        error: 'expected mode "import" or "create"',
+      })
+      .describe('The GatePeer VPC: {"mode":"create",…} or {"mode":"import",…}.'),
+    vpgCidr: cidr
+      .default('100.64.0.0/16')
+      .describe(
+        "The SORACOM VPG's range: the VXLAN peer of the GatePeer and the destination of the Canal routes. " +
+          'A network address (host bits zero).',
+      ),
+    prefix: matching(/^[\w.-]+(\/[\w.-]+)*\/$/, 'an S3 key prefix ending in / such as closed/')
+      .default('closed/')
+      .describe('Key prefix of the device bucket reachable only through the gateway endpoint.'),
+    outsideAccessRoleArns: z
+      .array(roleArn)
+      .default([])
+      .describe(
+        'IAM role ARNs still allowed on the closed prefix from outside the endpoint (processing jobs, ' +
+          'break-glass); a * may stand for a generated suffix (AWSReservedSSO_Admin_*). Empty by default: only ' +
+          'traffic through the endpoint reaches the prefix.',
+      ),
     canalPeeringConnectionId: matching(
       /^pcx-[0-9a-f]{8}([0-9a-f]{9})?$/,
       'a peering connection id such as pcx-0123456789abcdef0',
-    ).optional(),
+    )
+      .optional()
+      .describe(
+        'The SORACOM Canal VPC peering connection: vpgCidr is routed through it from every GatePeer route table.',
+      ),
     interfaceEndpoints: z
       .strictObject({
-        iotCredentials: flag().default(false),
-        cognitoIdentity: flag().default(false),
+        iotCredentials: flag()
+          .default(false)
+          .describe(
+            'An interface endpoint for the AWS IoT credentials provider (no private DNS: devices need a private ' +
+              'hosted zone record or their own DNS for it).',
+          ),
+        cognitoIdentity: flag()
+          .default(false)
+          .describe('An interface endpoint for Cognito identity (private DNS).'),
       })
-      .default({ iotCredentials: false, cognitoIdentity: false }),
-    /** Days VPC flow log records are kept. */
+      .default({ iotCredentials: false, cognitoIdentity: false })
+      .describe('Interface endpoints for the credential exchange, inside the GatePeer VPC.'),
     flowLogRetentionDays: z
       .int({ error: retentionError })
       .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error: retentionError })
-      .default(365),
+      .default(365)
+      .describe(
+        `Days VPC flow log records are kept: one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(', ')}).`,
+      ),
   })
   .superRefine((network, ctx) => {
     const problem = (path: (string | number)[], input: unknown, message: string): void => {
@@ -121,7 +157,10 @@ export const closedNetworkSection = z
         );
       }
     }
-  });
+  })
+  .describe(
+    'The closed-network path (SORACOM Canal/Gate): GatePeer VPC, S3 gateway endpoint, and the bucket side.',
+  );
 
 function addressOf(block: string): number {
   return block

@@ -2,39 +2,61 @@ import { z } from 'zod';
 import { DEVICE_TOPIC_ROOT } from '../../device-contract';
 import { email, intRange, matching, oneOf } from '../rules';
 
-const strategy = z.discriminatedUnion(
-  'type',
-  [
-    /** `PUT /v1/credentials/{id}`: the one credential SORACOM Funnel uses is overwritten with the new key. */
-    z.strictObject({
-      type: z.literal('update-in-place'),
-      credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -'),
-    }),
-    /** `POST /v1/credentials/{prefix}-{yyMMdd}`, then every SIM group using the prefix is switched to it. */
-    z.strictObject({
-      type: z.literal('new-credential'),
-      credentialPrefix: matching(/^[\w-]{1,90}$/, '1-90 characters from a-z A-Z 0-9 _ -'),
-    }),
-  ],
-  { error: 'expected type "update-in-place" or "new-credential"' },
-);
+const strategy = z
+  .discriminatedUnion(
+    'type',
+    [
+      z
+        .strictObject({
+          type: z.literal('update-in-place').describe('Overwrite one credential.'),
+          credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -').describe(
+            'The SORACOM credential set Funnel uses; never krypton.credentialId (in any letter case).',
+          ),
+        })
+        .describe(
+          'PUT /v1/credentials/<credentialId>: the one credential SORACOM Funnel uses is overwritten with the new key.',
+        ),
+      z
+        .strictObject({
+          type: z.literal('new-credential').describe('A new credential per rotation.'),
+          credentialPrefix: matching(/^[\w-]{1,90}$/, '1-90 characters from a-z A-Z 0-9 _ -').describe(
+            'Credentials are named <credentialPrefix>-<yyMMdd> (and -<HHmmss> for a second rotation on one day); no such id may equal krypton.credentialId.',
+          ),
+        })
+        .describe(
+          'POST /v1/credentials/<credentialPrefix>-<yyMMdd>, then every SIM group using the prefix is switched to it.',
+        ),
+    ],
+    { error: 'expected type "update-in-place" or "new-credential"' },
+  )
+  .describe('How the new key reaches SORACOM.');
 
-/** The Funnel flow: a publish-only IAM user whose access key rotates into the SORACOM credential store. */
 export const funnelSection = z
   .strictObject({
-    /** Funnel may publish to `<topicPrefix>/*` only. */
     topicPrefix: matching(
       /^[\w-]+(\/[\w-]+)*$/,
       'an MQTT topic prefix such as funnel/devices (no wildcards, no trailing /)',
+    ).describe(
+      'SORACOM Funnel may publish to <topicPrefix>/* only. Must stay outside the device topic space things/… (in any letter case).',
     ),
-    coverage: oneOf(['jp', 'global']).default('jp'),
-    rotation: z.strictObject({
-      periodDays: intRange(1, 365, ' days').default(90),
-      /** How long the old key stays usable after SORACOM switched to the new one. */
-      graceDays: intRange(1, 90, ' days').default(7),
-      strategy,
-    }),
-    alarmEmails: z.array(email).default([]),
+    coverage: oneOf(['jp', 'global'])
+      .default('jp')
+      .describe('The SORACOM API the rotation calls: jp (api.soracom.io) or global (g.api.soracom.io).'),
+    rotation: z
+      .strictObject({
+        periodDays: intRange(1, 365, ' days').default(90).describe('Days between key rotations.'),
+        graceDays: intRange(1, 90, ' days')
+          .default(7)
+          .describe(
+            'Days the old key stays usable after SORACOM switched to the new one; fewer than periodDays.',
+          ),
+        strategy,
+      })
+      .describe('When and how the Funnel access key rotates.'),
+    alarmEmails: z
+      .array(email)
+      .default([])
+      .describe('E-mail addresses subscribed to the rotation alarms (each confirms once).'),
   })
   .superRefine((funnel, ctx) => {
     // MQTT topics and IoT policy resources are case-sensitive, so Things/… would not overlap things/…; it is
@@ -59,6 +81,9 @@ export const funnelSection = z
         message: `expected fewer days than rotation.periodDays (${funnel.rotation.periodDays}): the old key must be gone before the next rotation`,
       });
     }
-  });
+  })
+  .describe(
+    'The Funnel flow: a publish-only IAM user whose access key rotates into the SORACOM credential store.',
+  );
 
 export type FunnelConfig = z.output<typeof funnelSection>;

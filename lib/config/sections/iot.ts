@@ -9,58 +9,87 @@ import {
   roleAliasName,
 } from '../rules';
 
-const thing = z.strictObject({
-  /** The thing name; also the certificate's subject CN and the MQTT client id. */
-  name: iotName,
-  /**
-   * Thing attributes. At most 3: CloudFormation creates the thing before its thing type is set, and a thing
-   * without a type holds at most 3 attributes.
-   */
-  attributes: z
-    .record(iotAttributeName, iotAttributeValue)
-    .refine((attributes) => Object.keys(attributes).length <= 3, {
-      error:
-        'expected at most 3 attributes (CloudFormation creates a thing before its thing type is set, and an untyped thing holds at most 3)',
-    })
-    .default({}),
-  /**
-   * The CSR file, relative to the repository root.
-   * @default fleet/<env>/<name>/csr.pem
-   */
-  csrFile: z.string().min(1).optional(),
-});
+const thing = z
+  .strictObject({
+    name: iotName.describe('The thing name; also the certificate subject CN and the MQTT client id. Unique.'),
+    attributes: z
+      .record(iotAttributeName, iotAttributeValue)
+      .refine((attributes) => Object.keys(attributes).length <= 3, {
+        error:
+          'expected at most 3 attributes (CloudFormation creates a thing before its thing type is set, and an untyped thing holds at most 3)',
+      })
+      .default({})
+      .describe(
+        'Thing attributes, at most 3: CloudFormation creates the thing before its thing type is set, and an ' +
+          'untyped thing holds at most 3. Must include every iot.policy.requiredAttributes entry with its value.',
+      ),
+    csrFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The thing's CSR, relative to the repository root (default fleet/<env>/<name>/csr.pem). The loader " +
+          'checks it: PEM, subject CN = the thing name, RSA >= 2048 or EC P-256/P-384/P-521, valid self-signature. ' +
+          'Without a CSR the thing gets no certificate yet.',
+      ),
+  })
+  .describe('One AWS IoT thing with its certificate, placed on a Fleet stack (fleet/<env>/shards.json).');
 
-/** The X.509 flow: thing type, role, role alias, IoT policy and the things themselves. */
 export const iotSection = z
   .strictObject({
-    thingType: z.strictObject({
-      name: iotName,
-      description: z.string().max(2028, { error: 'expected at most 2028 characters' }).optional(),
-      /** Attributes that can be searched (at most 3, an AWS IoT limit). */
-      searchableAttributes: z
-        .array(iotAttributeName)
-        .max(3, { error: 'expected at most 3 searchable attributes' })
-        .default([]),
-    }),
+    thingType: z
+      .strictObject({
+        name: iotName.describe('The thing type every configured thing gets.'),
+        description: z
+          .string()
+          .max(2028, { error: 'expected at most 2028 characters' })
+          .optional()
+          .describe('Description of the thing type.'),
+        searchableAttributes: z
+          .array(iotAttributeName)
+          .max(3, { error: 'expected at most 3 searchable attributes' })
+          .default([])
+          .describe('Thing attributes that can be searched (at most 3, an AWS IoT limit).'),
+      })
+      .describe('The AWS IoT thing type of the fleet.'),
     role: z
       .strictObject({
-        /** The role's MaxSessionDuration: 3600-43200 seconds. */
-        maxSessionDurationSeconds: intRange(3600, 43200, ' seconds').default(3600),
+        maxSessionDurationSeconds: intRange(3600, 43200, ' seconds')
+          .default(3600)
+          .describe("The role's MaxSessionDuration in seconds."),
       })
-      .default({ maxSessionDurationSeconds: 3600 }),
-    roleAlias: z.strictObject({
-      name: roleAliasName,
-      /** Lifetime of the credentials the provider hands out: 900-43200 seconds, at most the role's maximum. */
-      credentialDurationSeconds: intRange(900, 43200, ' seconds').default(3600),
-    }),
-    policy: z.strictObject({
-      name: iamName(128),
-      /** Only things of the configured thing type may exchange their certificate for credentials. */
-      requireThingType: flag().default(true),
-      /** Thing attributes a thing must carry, with these exact values, to get credentials. */
-      requiredAttributes: z.record(iotAttributeName, iotAttributeValue).default({}),
-    }),
-    things: z.array(thing).default([]),
+      .default({ maxSessionDurationSeconds: 3600 })
+      .describe('The IAM role the AWS IoT credentials provider assumes for a device.'),
+    roleAlias: z
+      .strictObject({
+        name: roleAliasName.describe('The role alias devices name in the credentials provider URL.'),
+        credentialDurationSeconds: intRange(900, 43200, ' seconds')
+          .default(3600)
+          .describe(
+            'Lifetime of the credentials the provider hands out; at most iot.role.maxSessionDurationSeconds, or ' +
+              'the credentials provider answers 400.',
+          ),
+      })
+      .describe('The AWS IoT role alias devices exchange their certificate at.'),
+    policy: z
+      .strictObject({
+        name: iamName(128).describe('The IoT policy attached to every device certificate.'),
+        requireThingType: flag()
+          .default(true)
+          .describe('Only things of iot.thingType.name may exchange their certificate for credentials.'),
+        requiredAttributes: z
+          .record(iotAttributeName, iotAttributeValue)
+          .default({})
+          .describe(
+            'Thing attributes a thing must carry, with these exact values, to get credentials; every configured ' +
+              'thing must carry them.',
+          ),
+      })
+      .describe('The AWS IoT policy of every device certificate.'),
+    things: z
+      .array(thing)
+      .default([])
+      .describe('The things of the fleet (add them with npx keyless enroll).'),
   })
   .superRefine((iot, ctx) => {
     if (iot.roleAlias.credentialDurationSeconds > iot.role.maxSessionDurationSeconds) {
@@ -96,7 +125,8 @@ export const iotSection = z
         }
       }
     });
-  });
+  })
+  .describe('The X.509 flow: thing type, credentials-provider role, role alias, IoT policy and the things.');
 
 export type IotConfig = z.output<typeof iotSection>;
 export type ThingConfig = IotConfig['things'][number];

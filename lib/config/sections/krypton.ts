@@ -1,52 +1,70 @@
 import { z } from 'zod';
 import { accountId, iotName, matching, oneOf } from '../rules';
 
-/**
- * How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`: with an IAM user's access key
- * (credential type `aws-credentials`) or by assuming a role (`aws-iam-role-credentials`).
- */
-const signer = z.discriminatedUnion(
-  'mode',
-  [
-    z.strictObject({ mode: z.literal('user') }),
-    z.strictObject({
-      mode: z.literal('role'),
-      /** The SORACOM AWS account that assumes the role (shown in the SORACOM console's credential store). */
-      soracomAccountId: accountId,
-      /** The external id SORACOM shows for the credential; required so no one else can assume the role. */
-      externalId: matching(/^[\w+=,.@:/-]{2,1224}$/, '2-1224 characters from a-z A-Z 0-9 _ + = , . @ : / -'),
-    }),
-  ],
-  { error: 'expected mode "user" or "role"' },
-);
+// How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`: with an IAM user's access key
+// (credential type `aws-credentials`) or by assuming a role (`aws-iam-role-credentials`).
+const signer = z
+  .discriminatedUnion(
+    'mode',
+    [
+      z
+        .strictObject({ mode: z.literal('user').describe('An IAM user whose access key SORACOM keeps.') })
+        .describe(
+          'An IAM user; the stack creates its access key into the Secrets Manager secret ' +
+            'keyless-iot/<env>/krypton-signer. A long-term key that nothing rotates: prefer role mode.',
+        ),
+      z
+        .strictObject({
+          mode: z.literal('role').describe("A role SORACOM's AWS account assumes."),
+          soracomAccountId: accountId.describe(
+            "The SORACOM AWS account that assumes the role (shown in the SORACOM console's credential store).",
+          ),
+          externalId: matching(
+            /^[\w+=,.@:/-]{2,1224}$/,
+            '2-1224 characters from a-z A-Z 0-9 _ + = , . @ : / -',
+          ).describe(
+            'The external id SORACOM shows for the credential; required so no one else can assume the role.',
+          ),
+        })
+        .describe('A role SORACOM assumes with your external id: no long-term key anywhere.'),
+    ],
+    { error: 'expected mode "user" or "role"' },
+  )
+  .describe(
+    'Who SORACOM Krypton signs GetOpenIdTokenForDeveloperIdentity as: {"mode":"user"} or ' +
+      '{"mode":"role","soracomAccountId":…,"externalId":…}.',
+  );
 
-const kryptonDevice = z.strictObject({
-  /** A name for the device's bundle (the SIM's name or IMSI, say). */
-  name: iotName,
-  /** One hop (`credentials`) or two (`open-id-token`, then Cognito). */
-  mode: oneOf(['credentials', 'open-id-token']).default('credentials'),
-});
+const kryptonDevice = z
+  .strictObject({
+    name: iotName.describe("A name for the device's bundle (the SIM's name or IMSI, say); unique."),
+    mode: oneOf(['credentials', 'open-id-token'])
+      .default('credentials')
+      .describe('One hop (credentials) or two (open-id-token, then Cognito GetCredentialsForIdentity).'),
+  })
+  .describe('A SIM device that gets a Krypton bundle.');
 
-/** The Krypton flow: Cognito identity pool, authenticated role, and the principal Krypton signs with. */
 export const kryptonSection = z
   .strictObject({
-    /** Cognito's limit: 1-128 characters from `[\w +=,.@-]`. */
     identityPoolName: matching(
       /^[\w +=,.@-]{1,128}$/,
       '1-128 characters from a-z A-Z 0-9 _ space + = , . @ -',
+    ).describe('The Cognito identity pool name.'),
+    developerProviderName: matching(/^[\w._-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ . -').describe(
+      'The developer provider name Krypton uses. Cognito cannot change it once the pool exists: a new name ' +
+        'means a new identity pool and new identity ids for every SIM. Choose it once.',
     ),
-    /**
-     * The developer provider name. Cognito cannot change it once the pool exists: changing it here means a
-     * new identity pool and new identity ids for every device. Cognito's limit: 1-128 characters from `[\w._-]`.
-     */
-    developerProviderName: matching(/^[\w._-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ . -'),
-    /** SORACOM coverage: `jp` (api.soracom.io) or `global` (g.api.soracom.io). */
-    coverage: oneOf(['jp', 'global']).default('jp'),
+    coverage: oneOf(['jp', 'global'])
+      .default('jp')
+      .describe('SORACOM coverage: jp (api.soracom.io) or global (g.api.soracom.io).'),
     signer: signer.default({ mode: 'user' }),
-    /** The SORACOM credential store entry id Krypton uses. */
-    credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -'),
-    /** SIM devices that get a Krypton bundle. */
-    devices: z.array(kryptonDevice).default([]),
+    credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -').describe(
+      'The SORACOM credential set id the SIM groups name (registered by npx keyless soracom register-krypton-credentials).',
+    ),
+    devices: z
+      .array(kryptonDevice)
+      .default([])
+      .describe('SIM devices that get a Krypton bundle; names unique.'),
   })
   .superRefine((krypton, ctx) => {
     // Bundles are named after the device: two entries with one name would overwrite each other's bundle.
@@ -62,6 +80,9 @@ export const kryptonSection = z
       }
       seen.add(device.name);
     });
-  });
+  })
+  .describe(
+    'The Krypton flow: Cognito identity pool, the per-identity device role, and the principal Krypton signs with.',
+  );
 
 export type KryptonConfig = z.output<typeof kryptonSection>;
