@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { accountId, attributeName, flag, intRange, matching, oneOf, region } from './rules';
+import { LIMITS, NAME_RULES } from '../contract';
+import { accountId, flag, intRange, matching, oneOf, region, text } from './rules';
 import { closedNetworkSection } from './sections/closed-network';
 import { funnelSection } from './sections/funnel';
 import { iotSection } from './sections/iot';
@@ -8,21 +9,21 @@ import { kryptonSection } from './sections/krypton';
 /** The Data stack: what devices write to and read from. */
 export const dataSection = z.strictObject({
   /** Days a replaced or deleted object version is kept before S3 expires it. */
-  noncurrentVersionExpirationDays: intRange(1, 3650, ' days').default(90),
+  noncurrentVersionExpirationDays: intRange(LIMITS.noncurrentVersionExpirationDays).default(90),
   /** Days server access logs are kept. */
-  accessLogExpirationDays: intRange(1, 3650, ' days').default(365),
+  accessLogExpirationDays: intRange(LIMITS.accessLogExpirationDays).default(365),
   /** The table every device may read (Krypton devices scan it). */
   referenceTable: z
     .strictObject({
-      partitionKey: attributeName.default('id'),
-      sortKey: attributeName.optional(),
+      partitionKey: matching(NAME_RULES.dynamoDbAttributeName).default('id'),
+      sortKey: matching(NAME_RULES.dynamoDbAttributeName).optional(),
     })
     .default({ partitionKey: 'id' }),
   /** The table devices write to, one partition per device identity. */
   deviceTable: z
     .strictObject({
-      partitionKey: attributeName.default('deviceId'),
-      sortKey: attributeName.default('sk'),
+      partitionKey: matching(NAME_RULES.dynamoDbAttributeName).default('deviceId'),
+      sortKey: matching(NAME_RULES.dynamoDbAttributeName).default('sk'),
     })
     .default({ partitionKey: 'deviceId', sortKey: 'sk' }),
 });
@@ -40,22 +41,14 @@ export const configSchema = z
      */
     removalPolicy: oneOf(['retain', 'destroy']).default('retain'),
     /** Extra tags on every resource (Project and Environment are always set). */
-    tags: z
-      .record(
-        matching(/^[\w .:/=+@-]{1,128}$/, 'a tag key of 1-128 letters, digits, spaces and _ . : / = + - @'),
-        matching(
-          /^[\w .:/=+@-]{0,256}$/,
-          'a tag value of at most 256 letters, digits, spaces and _ . : / = + - @',
-        ),
-      )
-      .default({}),
+    tags: z.record(matching(NAME_RULES.tagKey), matching(NAME_RULES.tagValue)).default({}),
     data: dataSection.default(dataSection.parse({})),
     iot: iotSection.optional(),
     krypton: kryptonSection.optional(),
     closedNetwork: closedNetworkSection.optional(),
     funnel: funnelSection.optional(),
     /** Unused by synthesis; lets a file say what it is for. */
-    description: z.string().max(1024).optional(),
+    description: text(LIMITS.configDescriptionLength).optional(),
     /** Set to true in *.example.json files so they are never deployed by mistake. */
     example: flag().optional(),
   })

@@ -1,6 +1,8 @@
-import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { BUCKET_LAYOUT, LIMITS, NAME_RULES, PER_THING_SECRET_PREFIX } from '../contract';
+import { checkName, checkRange } from './prop-checks';
 
 /** The thing name the AWS IoT credentials provider puts in the session when the device sends `x-amzn-iot-thingname`. */
 export const THING_NAME_VARIABLE = '${credentials-iot:ThingName}';
@@ -40,17 +42,9 @@ export class CredentialsProviderRole extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const maxSessionDuration = props.maxSessionDuration ?? Duration.hours(1);
-    const seconds = maxSessionDuration.toSeconds();
-    if (seconds < 3600 || seconds > 43200) {
-      throw new Error(`maxSessionDuration must be 3600-43200 seconds, got: ${seconds}`);
-    }
-    if (
-      !Token.isUnresolved(props.deviceBucketName) &&
-      !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.deviceBucketName)
-    ) {
-      throw new Error(`deviceBucketName must be an S3 bucket name, got: ${props.deviceBucketName}`);
-    }
-    const secretPrefix = props.perThingSecretPrefix ?? 'devices/';
+    checkRange('maxSessionDuration', LIMITS.roleMaxSessionDurationSeconds, maxSessionDuration.toSeconds());
+    checkName('deviceBucketName', NAME_RULES.bucketName, props.deviceBucketName);
+    const secretPrefix = props.perThingSecretPrefix ?? PER_THING_SECRET_PREFIX;
 
     const bucketArn = stack.formatArn({
       service: 's3',
@@ -58,7 +52,7 @@ export class CredentialsProviderRole extends Construct {
       account: '',
       resource: props.deviceBucketName,
     });
-    const ownPrefix = `things/${THING_NAME_VARIABLE}/`;
+    const ownPrefix = `${BUCKET_LAYOUT.things}${THING_NAME_VARIABLE}/`;
     // Secrets Manager appends "-" and six random characters to every secret's name.
     const secretArn = (name: string): string =>
       stack.formatArn({
@@ -86,7 +80,7 @@ export class CredentialsProviderRole extends Construct {
         new iam.PolicyStatement({
           sid: 'ReadDeviceScripts',
           actions: ['s3:GetObject'],
-          resources: [`${bucketArn}/device-scripts/*`],
+          resources: [`${bucketArn}/${BUCKET_LAYOUT.deviceScripts}*`],
         }),
         new iam.PolicyStatement({
           sid: 'ReadSecrets',
@@ -113,14 +107,13 @@ export class CredentialsProviderRole extends Construct {
 
     Validations.of(this.role).acknowledge(
       {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.deviceBucketName}/things/<credentials-iot:ThingName>/*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.deviceBucketName}/${BUCKET_LAYOUT.things}<credentials-iot:ThingName>/*]`,
         reason:
           "Scoped per device by the ${credentials-iot:ThingName} policy variable: the wildcard covers only the objects under the calling thing's own prefix, whose keys the device chooses.",
       },
       {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.deviceBucketName}/device-scripts/*]`,
-        reason:
-          'Read-only (s3:GetObject) access to the helper scripts the operator publishes under device-scripts/, so devices can update themselves.',
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.deviceBucketName}/${BUCKET_LAYOUT.deviceScripts}*]`,
+        reason: `Read-only (s3:GetObject) access to the helper scripts the operator publishes under ${BUCKET_LAYOUT.deviceScripts}, so devices can update themselves.`,
       },
     );
   }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Arn, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Arn, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,9 +12,11 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { FUNNEL_METRIC_NAMESPACE, LIMITS, NAME_RULES } from '../contract';
 import { SECONDS_SINCE_ROTATION_METRIC } from '../functions/funnel-key-rotation/rotation';
 import { ENV } from '../functions/funnel-key-rotation/settings';
 import { CustomerManagedKey } from './customer-managed-key';
+import { checkName, checkRange } from './prop-checks';
 
 /** How SORACOM gets the new key: overwrite one credential, or a new dated credential that groups switch to. */
 export type FunnelRotationStrategy =
@@ -49,7 +51,7 @@ export interface FunnelKeyRotationProps {
   readonly environmentName: string;
   /**
    * CloudWatch namespace of the staleness metric.
-   * @default 'KeylessIot/Funnel'
+   * @default FUNNEL_METRIC_NAMESPACE
    */
   readonly metricNamespace?: string;
   /** @default RemovalPolicy.RETAIN */
@@ -79,24 +81,16 @@ export class FunnelKeyRotation extends Construct {
     super(scope, id);
     const periodDays = props.periodDays ?? 90;
     const graceDays = props.graceDays ?? 7;
-    if (!Number.isInteger(periodDays) || periodDays < 1 || periodDays > 365) {
-      throw new Error(
-        `FunnelKeyRotation periodDays must be a whole number from 1 to 365, got: ${periodDays}`,
-      );
-    }
-    if (!Number.isInteger(graceDays) || graceDays < 1 || graceDays >= periodDays) {
-      throw new Error(
-        `FunnelKeyRotation graceDays must be a whole number from 1 to periodDays - 1 (${periodDays - 1}), got: ${graceDays}`,
-      );
-    }
-    if (!Token.isUnresolved(props.stateParameterName) && !/^\/[\w./-]+$/.test(props.stateParameterName)) {
-      throw new Error(
-        `FunnelKeyRotation stateParameterName must be a path such as /keyless-iot/dev/funnel/rotation-state, got: ${props.stateParameterName}`,
-      );
-    }
+    checkRange('FunnelKeyRotation periodDays', LIMITS.rotationPeriodDays, periodDays);
+    checkRange(
+      'FunnelKeyRotation graceDays',
+      { ...LIMITS.rotationGraceDays, max: periodDays - 1 },
+      graceDays,
+    );
+    checkName('FunnelKeyRotation stateParameterName', NAME_RULES.parameterPath, props.stateParameterName);
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const metricNamespace = props.metricNamespace ?? 'KeylessIot/Funnel';
+    const metricNamespace = props.metricNamespace ?? FUNNEL_METRIC_NAMESPACE;
 
     const key = new CustomerManagedKey(this, 'Key', {
       description: `Encrypts ${props.authKeySecretName} and the log group ${props.logGroupName}`,

@@ -1,7 +1,8 @@
-import { Token } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { IdentityPool } from 'aws-cdk-lib/aws-cognito-identitypool';
 import { Construct } from 'constructs';
+import { NAME_RULES } from '../contract';
+import { checkName } from './prop-checks';
 
 export interface KryptonIdentityPoolProps {
   /** The identity pool's name: 1-128 characters from a-z A-Z 0-9 _ space + = , . @ -. */
@@ -12,10 +13,6 @@ export interface KryptonIdentityPoolProps {
    */
   readonly developerProviderName: string;
 }
-
-// Cognito's own limits (CreateIdentityPool).
-const POOL_NAME = /^[\w +=,.@-]{1,128}$/;
-const DEVELOPER_PROVIDER_NAME = /^[\w._-]{1,128}$/;
 
 /**
  * The Cognito identity pool SORACOM Krypton issues identities in: developer-authenticated identities only
@@ -30,19 +27,8 @@ export class KryptonIdentityPool extends Construct {
 
   constructor(scope: Construct, id: string, props: KryptonIdentityPoolProps) {
     super(scope, id);
-    if (!Token.isUnresolved(props.identityPoolName) && !POOL_NAME.test(props.identityPoolName)) {
-      throw new Error(
-        `identityPoolName must be 1-128 characters from a-z A-Z 0-9 _ space + = , . @ -, got: ${props.identityPoolName}`,
-      );
-    }
-    if (
-      !Token.isUnresolved(props.developerProviderName) &&
-      !DEVELOPER_PROVIDER_NAME.test(props.developerProviderName)
-    ) {
-      throw new Error(
-        `developerProviderName must be 1-128 characters from a-z A-Z 0-9 _ . -, got: ${props.developerProviderName}`,
-      );
-    }
+    checkName('identityPoolName', NAME_RULES.identityPoolName, props.identityPoolName);
+    checkName('developerProviderName', NAME_RULES.developerProviderName, props.developerProviderName);
     this.developerProviderName = props.developerProviderName;
 
     this.identityPool = new IdentityPool(this, 'Resource', {

@@ -5,6 +5,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
+import { lambdaLogGroupName } from '../contract';
 import { CustomerManagedKey } from './customer-managed-key';
 
 export interface ThingTypeAssignerProps {
@@ -31,7 +32,7 @@ export class ThingTypeAssigner extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
-    const logGroupName = `/aws/lambda/${props.functionName}`;
+    const logGroupName = lambdaLogGroupName(props.functionName);
     const logKey = new CustomerManagedKey(this, 'LogKey', {
       description: `Encrypts the logs in ${logGroupName}`,
       removalPolicy,

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LIMITS } from '../contract';
 import { CustomerManagedKey } from './customer-managed-key';
 
 export interface VpcFlowLogProps {
@@ -32,7 +33,7 @@ export class VpcFlowLog extends Construct {
   constructor(scope: Construct, id: string, props: VpcFlowLogProps) {
     super(scope, id);
     const retentionDays = props.retentionDays ?? 365;
-    if (!(Object.values(logs.RetentionDays) as number[]).includes(retentionDays)) {
+    if (!LIMITS.logRetentionDays.includes(retentionDays)) {
       throw new Error(
         `VpcFlowLog retentionDays must be a period CloudWatch Logs accepts, got: ${retentionDays}`,
       );

@@ -1,9 +1,11 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { KeylessConfig } from '../config';
+import { PROJECT } from '../contract';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { FunnelKeyRotation } from '../constructs/funnel-key-rotation';
 import { FunnelPublisherUser } from '../constructs/funnel-publisher-user';
+import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface FunnelStackProps {
@@ -28,19 +30,20 @@ export class FunnelStack extends Stack {
     const removalPolicy = removalPolicyOf(config);
 
     this.publisher = new FunnelPublisherUser(this, 'FunnelPublisher', {
-      userName: `keyless-iot-${config.envName}-funnel-publisher`,
+      userName: config.names.funnelPublisherUser,
       topicPrefix: funnel.topicPrefix,
     });
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
-      purpose: `keyless-iot ${config.envName} Funnel key rotation alarms`,
+      purpose: `${PROJECT} ${config.envName} Funnel key rotation alarms`,
       emails: funnel.alarmEmails,
       removalPolicy,
     });
     this.rotation = new FunnelKeyRotation(this, 'KeyRotation', {
       user: this.publisher.user,
-      authKeySecretName: `keyless-iot/${config.envName}/funnel/soracom-auth-key`,
-      logGroupName: `/keyless-iot/${config.envName}/funnel-key-rotation`,
-      stateParameterName: `/keyless-iot/${config.envName}/funnel/rotation-state`,
+      authKeySecretName: config.names.funnelAuthKeySecret,
+      logGroupName: config.names.funnelRotationLogGroup,
+      stateParameterName: config.names.funnelRotationStateParameter,
+      metricNamespace: config.names.funnelMetricNamespace,
       coverage: funnel.coverage,
       strategy: funnel.rotation.strategy,
       periodDays: funnel.rotation.periodDays,
@@ -50,20 +53,11 @@ export class FunnelStack extends Stack {
       removalPolicy,
     });
 
-    const outputs: Record<string, [string, string]> = {
-      FunnelUserName: [this.publisher.user.userName, 'IAM user whose access key SORACOM Funnel holds'],
-      RotationFunctionName: [
-        this.rotation.function.functionName,
-        'Invoke to rotate now: aws lambda invoke --function-name <this> out.json',
-      ],
-      SoracomAuthKeySecretArn: [
-        this.rotation.authKeySecret.secretArn,
-        'Put {"authKeyId","authKey"} of a SORACOM SAM user here',
-      ],
-      AlarmTopicArn: [this.alarmTopic.topic.topicArn, 'Rotation failure and staleness alarms'],
-    };
-    for (const [outputId, [value, description]] of Object.entries(outputs)) {
-      new CfnOutput(this, outputId, { value, description });
-    }
+    emitOutputs(this, 'Funnel', {
+      funnelUserName: this.publisher.user.userName,
+      rotationFunctionName: this.rotation.function.functionName,
+      soracomAuthKeySecretArn: this.rotation.authKeySecret.secretArn,
+      alarmTopicArn: this.alarmTopic.topic.topicArn,
+    });
   }
 }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certificateOutputKey } from '../../lib/fleet/outputs';
+import { certificateIdOutput } from '../../lib/contract';
 import { REPO_ROOT } from '../support/cdk-app';
 import { runProcess } from '../support/run-process';
 import { readArchive } from './bundle-fixture';
@@ -23,8 +23,8 @@ const stacks: Record<string, Record<string, string>> = {
   'KeylessIot-dev-IotAccess': { RoleAliasName: 'keyless-dev-device' },
   'KeylessIot-dev-KryptonAccess': { IdentityPoolId: 'ap-northeast-1:00000000-0000-0000-0000-000000000000' },
   'KeylessIot-dev-Fleet-1': {
-    [certificateOutputKey('sensor-001')]: 'a'.repeat(64),
-    [certificateOutputKey('sensor-002')]: 'b'.repeat(64),
+    [certificateIdOutput('sensor-001').key]: 'a'.repeat(64),
+    [certificateIdOutput('sensor-002').key]: 'b'.repeat(64),
   },
 };
 const seen: string[] = [];
@@ -133,10 +133,10 @@ function keyless(args: readonly string[]) {
   );
 }
 
-test('keyless bundle --all: builds what it can, lists each failure, summarises, exits 1', async () => {
+test('keyless bundle --all: builds what it can, lists each failure, summarises, exits 5', async () => {
   const result = await keyless(['--all']);
 
-  expect(result.code).toBe(1);
+  expect(result.code).toBe(5);
   expect(result.stdout).toMatch(/^1 of 3 bundles written to .*dev; 2 failed: sensor-001, sensor-002\n$/);
   const aws = 'does not exist in AWS IoT (ap-northeast-1): redeploy its Fleet stack';
   expect(result.stderr).toContain(

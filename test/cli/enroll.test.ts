@@ -79,9 +79,11 @@ describe('keyless enroll', () => {
       maxThingsPerShard: 100,
       assignments: { 'sensor-001': 1, 'sensor-002': 1, 'sensor-003': 1 },
     });
-    expect(result.shardMessage).toMatch(
-      /^fleet\/dev\/shards\.json: placed 3 new thing\(s\) on Fleet shard\(s\) 1\./,
-    );
+    expect(result.shardLock).toEqual({
+      lockFile: 'fleet/dev/shards.json',
+      placed: { 'sensor-001': 1, 'sensor-002': 1, 'sensor-003': 1 },
+      released: [],
+    });
   });
 
   it('is idempotent: a second run keeps every key and CSR and writes nothing', async () => {
@@ -99,7 +101,7 @@ describe('keyless enroll', () => {
       unchanged: ['sensor-001', 'sensor-002'],
       replaced: [],
       addedToConfig: [],
-      shardMessage: undefined,
+      shardLock: undefined,
     });
     expect(['sensor-001', 'sensor-002'].map(snapshot)).toEqual(first);
     expect(fs.readFileSync(path.join(configDir, 'dev.json'), 'utf8')).toBe(config);
@@ -210,7 +212,7 @@ describe('keyless enroll', () => {
     [{ things: ['bad/name'] }, 'thing names must be 1-128 characters from a-z A-Z 0-9 : _ -, got: bad/name'],
     [{ things: [] }, 'name the things with --thing NAME or --prefix PREFIX --count N'],
     [{ things: ['a', 'b'], csrFile: '/x.pem' }, '--csr enrolls exactly one thing: pass a single --thing'],
-    [{ envName: 'Prod' }, '--env must be 1-16 characters from a-z 0-9 - starting with a letter, got: Prod'],
+    [{ envName: 'Prod' }, '--env must be 1-16 characters from a-z 0-9 -, starting with a letter, got: Prod'],
     [{ envName: 'stage' }, 'stage.json: no such environment config'],
   ])('rejects %j', async (options, message) => {
     await expect(enroll({ envName: 'dev', things: ['sensor-001'], ...dirs(), ...options })).rejects.toThrow(

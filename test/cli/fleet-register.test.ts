@@ -296,7 +296,7 @@ test('only the Fleet stacks of the selected things are asked', async () => {
   const config = devConfig();
   const fleet = {
     ...config.fleet!,
-    things: config.fleet!.things.map((thing, i) => ({ ...thing, shard: i + 1 })),
+    shardLock: { ...config.fleet!.shardLock, assignments: { 'sensor-001': 1, 'sensor-002': 2 } },
   };
   const result = await run(['--bulk', '--env', 'dev', '--thing', 'sensor-002'], { ...config, fleet });
   expect(result.error).toBeUndefined();

@@ -228,7 +228,7 @@ describe('keyless soracom register-krypton-credentials', () => {
     it('asks for a redeploy when the stack was deployed in user mode', async () => {
       const message = await failure(registerKryptonCredentials(devConfig(roleMode), io().io));
       expect(message).toBe(
-        `stack ${STACK} has no output SignerRoleArn: it was deployed from another version or signer mode; redeploy it with \`npx cdk deploy -c env=dev ${STACK}\``,
+        `stack ${STACK} has no output SignerRoleArn: it was deployed from another version or configuration; redeploy it with \`npx cdk deploy -c env=dev ${STACK}\``,
       );
     });
   });
@@ -373,7 +373,7 @@ describe('keyless soracom register-krypton-credentials', () => {
         'register-krypton-credentials',
       ]);
       const register = group.commands[1];
-      expect(register.options.map((o) => o.long)).toEqual(['--env']);
+      expect(register.options.map((o) => o.long)).toEqual(['--env', '--json']);
       expect(register.options[0].mandatory).toBe(true);
     });
   });
@@ -510,10 +510,10 @@ describe('keyless soracom register-krypton-credentials', () => {
       expectNoSecretsIn(result);
     });
 
-    it('exits 1 with one line on a rejected auth key', async () => {
+    it('exits 4 (AWS or SORACOM refused) with one line on a rejected auth key', async () => {
       soracom.rejectAuth = true;
       const result = await keyless();
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(4);
       expect(result.stdout).toBe('');
       expect(result.stderr).toBe(
         'keyless: SORACOM auth key rejected (coverage jp): check SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY and that the key belongs to a Japan coverage account\n',

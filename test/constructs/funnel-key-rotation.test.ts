@@ -253,14 +253,14 @@ test('alarms: any failed run, and no rotation for longer than period + grace (or
 });
 
 test.each<[Partial<FunnelKeyRotationProps>, string]>([
-  [{ periodDays: 0 }, 'FunnelKeyRotation periodDays must be a whole number from 1 to 365, got: 0'],
+  [{ periodDays: 0 }, 'FunnelKeyRotation periodDays must be an integer from 1 to 365 days, got: 0'],
   [
     { periodDays: 30, graceDays: 30 },
-    'FunnelKeyRotation graceDays must be a whole number from 1 to periodDays - 1 (29), got: 30',
+    'FunnelKeyRotation graceDays must be an integer from 1 to 29 days, got: 30',
   ],
   [
     { stateParameterName: 'rotation-state' },
-    'FunnelKeyRotation stateParameterName must be a path such as /keyless-iot/dev/funnel/rotation-state, got: rotation-state',
+    'FunnelKeyRotation stateParameterName must be a parameter path such as /keyless-iot/dev/funnel/rotation-state, got: rotation-state',
   ],
 ])('bad input %j is refused', (overrides, message) => {
   expect(() => setup(overrides)).toThrow(message);

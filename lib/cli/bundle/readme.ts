@@ -1,3 +1,4 @@
+import { BUCKET_LAYOUT, deviceScriptsPointerKey, thingPrefix } from '../../contract';
 import { DEVICE_PATHS, PROFILE_NAME } from './device-config';
 
 export interface BundleReadmeInput {
@@ -42,7 +43,7 @@ export function bundleReadme(input: BundleReadmeInput): string {
     '',
     '```sh',
     input.source === 'x509'
-      ? `${aws} s3 cp reading.json s3://${input.deviceBucket}/things/${input.name}/`
+      ? `${aws} s3 cp reading.json s3://${input.deviceBucket}/${thingPrefix(input.name)}`
       : `${aws} s3 ls s3://${input.deviceBucket}/`,
     `KEYLESS_CONFIG=${DEVICE_PATHS.deviceConfig} python3 ${DEVICE_PATHS.prefix}/examples/s3_upload.py ./outbox`,
     '```',
@@ -59,11 +60,11 @@ export function bundleReadme(input: BundleReadmeInput): string {
     const prefix = input.deviceScriptsPrefix.replace(/\/?$/, '/');
     lines.push(
       `The Data stack publishes the device scripts to s3://${input.deviceBucket}/${prefix} and names the current`,
-      `version in s3://${input.deviceBucket}/device-scripts/current.json. Every device role may read (never write)`,
-      'under device-scripts/, so a device updates itself with its own short-lived credentials:',
+      `version in s3://${input.deviceBucket}/${deviceScriptsPointerKey()}. Every device role may read (never write)`,
+      `under ${BUCKET_LAYOUT.deviceScripts}, so a device updates itself with its own short-lived credentials:`,
       '',
       '```sh',
-      `prefix=$(${aws} s3 cp s3://${input.deviceBucket}/device-scripts/current.json - | jq -r .prefix)`,
+      `prefix=$(${aws} s3 cp s3://${input.deviceBucket}/${deviceScriptsPointerKey()} - | jq -r .prefix)`,
       `${aws} s3 cp "s3://${input.deviceBucket}/\${prefix}bin/keyless-credentials" ${DEVICE_PATHS.helper}.new`,
       `chmod 0755 ${DEVICE_PATHS.helper}.new && mv ${DEVICE_PATHS.helper}.new ${DEVICE_PATHS.helper}`,
       '```',

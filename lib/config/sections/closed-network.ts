@@ -1,30 +1,27 @@
 import { z } from 'zod';
+import { BUCKET_LAYOUT, LIMITS, NAME_RULES } from '../../contract';
 import { cidr, cidrRange, cidrsOverlap, flag, matching, region } from '../rules';
 
-/** The retention periods CloudWatch Logs accepts (any other number fails at deploy). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
-const retentionError = `expected one of the retention periods CloudWatch Logs allows: ${LOG_RETENTION_DAYS.join(', ')} (days)`;
+const retentionError = `expected one of the retention periods CloudWatch Logs allows: ${LIMITS.logRetentionDays.join(', ')} (days)`;
 
 const availabilityZones = z
-  .array(matching(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'an availability zone name such as ap-northeast-1a'))
+  .array(matching(NAME_RULES.availabilityZone))
   .min(1, { error: 'expected at least one availability zone' })
-  .max(3, { error: 'expected at most 3 availability zones' });
+  .max(LIMITS.availabilityZones, {
+    error: `expected at most ${LIMITS.availabilityZones} availability zones`,
+  });
 
 const importedVpc = z.strictObject({
   mode: z.literal('import'),
-  vpcId: matching(/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a VPC id such as vpc-0123456789abcdef0'),
+  vpcId: matching(NAME_RULES.vpcId),
   /** The VPC's CIDR (no lookups at synth). */
   cidr,
   /** The route tables of the GatePeer subnets: the gateway endpoint is attached to them. */
   routeTableIds: z
-    .array(matching(/^rtb-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a route table id such as rtb-0123456789abcdef0'))
+    .array(matching(NAME_RULES.routeTableId))
     .min(1, { error: 'expected at least one route table id' }),
   /** One subnet per availability zone, in the order of `availabilityZones` (interface endpoints go here). */
-  subnetIds: z
-    .array(matching(/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a subnet id such as subnet-0123456789abcdef0'))
-    .min(1, { error: 'expected at least one subnet id' }),
+  subnetIds: z.array(matching(NAME_RULES.subnetId)).min(1, { error: 'expected at least one subnet id' }),
   availabilityZones,
 });
 
@@ -34,11 +31,7 @@ const createdVpc = z.strictObject({
   availabilityZones,
 });
 
-/** IAM role ARNs (a `*` may stand for a generated suffix, as in AWSReservedSSO_Admin_*). */
-const roleArn = matching(
-  /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/*-]{1,512}$/,
-  'an IAM role ARN such as arn:aws:iam::111111111111:role/data-processing',
-);
+const roleArn = matching(NAME_RULES.roleArn);
 
 /** The closed-network path: GatePeer VPC, S3 gateway endpoint, and the bucket side. */
 export const closedNetworkSection = z
@@ -51,19 +44,14 @@ export const closedNetworkSection = z
     /** The SORACOM VPG's range (the VXLAN peer of the GatePeer, reached through Canal). */
     vpgCidr: cidr.default('100.64.0.0/16'),
     /** Objects under this prefix are reachable only through the gateway endpoint. */
-    prefix: matching(/^[\w.-]+(\/[\w.-]+)*\/$/, 'an S3 key prefix ending in / such as closed/').default(
-      'closed/',
-    ),
+    prefix: matching(NAME_RULES.keyPrefix).default(BUCKET_LAYOUT.closed),
     /**
      * Roles that may still read and write the closed prefix from outside the endpoint (processing jobs,
      * break-glass). Empty by default: only traffic through the endpoint reaches the prefix.
      */
     outsideAccessRoleArns: z.array(roleArn).default([]),
     /** The SORACOM Canal VPC peering connection, to route replies to the VPG range. */
-    canalPeeringConnectionId: matching(
-      /^pcx-[0-9a-f]{8}([0-9a-f]{9})?$/,
-      'a peering connection id such as pcx-0123456789abcdef0',
-    ).optional(),
+    canalPeeringConnectionId: matching(NAME_RULES.peeringConnectionId).optional(),
     interfaceEndpoints: z
       .strictObject({
         iotCredentials: flag().default(false),
@@ -73,7 +61,7 @@ export const closedNetworkSection = z
     /** Days VPC flow log records are kept. */
     flowLogRetentionDays: z
       .int({ error: retentionError })
-      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error: retentionError })
+      .refine((days) => LIMITS.logRetentionDays.includes(days), { error: retentionError })
       .default(365),
   })
   .superRefine((network, ctx) => {
@@ -97,8 +85,13 @@ export const closedNetworkSection = z
     }
     if (wellFormed(vpcCidr)) {
       const bits = Number(vpcCidr.split('/')[1]);
-      if (bits < 16 || bits > 28) {
-        problem(['vpc', 'cidr'], vpcCidr, 'expected a VPC CIDR block from /16 to /28 (the sizes AWS allows)');
+      const { min, max } = LIMITS.vpcPrefixLength;
+      if (bits < min || bits > max) {
+        problem(
+          ['vpc', 'cidr'],
+          vpcCidr,
+          `expected a VPC CIDR block from /${min} to /${max} (the sizes AWS allows)`,
+        );
       }
       if (wellFormed(network.vpgCidr) && cidrsOverlap(vpcCidr, network.vpgCidr)) {
         problem(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMITS, NAME_RULES } from '../../contract';
 import { email, intRange, matching, oneOf } from '../rules';
 
 const strategy = z.discriminatedUnion(
@@ -7,12 +8,12 @@ const strategy = z.discriminatedUnion(
     /** `PUT /v1/credentials/{id}`: the one credential SORACOM Funnel uses is overwritten with the new key. */
     z.strictObject({
       type: z.literal('update-in-place'),
-      credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -'),
+      credentialId: matching(NAME_RULES.soracomCredentialId),
     }),
     /** `POST /v1/credentials/{prefix}-{yyMMdd}`, then every SIM group using the prefix is switched to it. */
     z.strictObject({
       type: z.literal('new-credential'),
-      credentialPrefix: matching(/^[\w-]{1,90}$/, '1-90 characters from a-z A-Z 0-9 _ -'),
+      credentialPrefix: matching(NAME_RULES.soracomCredentialPrefix),
     }),
   ],
   { error: 'expected type "update-in-place" or "new-credential"' },
@@ -22,15 +23,12 @@ const strategy = z.discriminatedUnion(
 export const funnelSection = z
   .strictObject({
     /** Funnel may publish to `<topicPrefix>/*` only. */
-    topicPrefix: matching(
-      /^[\w-]+(\/[\w-]+)*$/,
-      'an MQTT topic prefix such as funnel/devices (no wildcards, no trailing /)',
-    ),
+    topicPrefix: matching(NAME_RULES.mqttTopicPrefix),
     coverage: oneOf(['jp', 'global']).default('jp'),
     rotation: z.strictObject({
-      periodDays: intRange(1, 365, ' days').default(90),
+      periodDays: intRange(LIMITS.rotationPeriodDays).default(90),
       /** How long the old key stays usable after SORACOM switched to the new one. */
-      graceDays: intRange(1, 90, ' days').default(7),
+      graceDays: intRange(LIMITS.rotationGraceDays).default(7),
       strategy,
     }),
     alarmEmails: z.array(email).default([]),

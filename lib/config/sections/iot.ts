@@ -1,23 +1,26 @@
 import { z } from 'zod';
-import { flag, iamName, intRange, iotAttributeName, iotAttributeValue, iotName, matching } from '../rules';
+import { LIMITS, NAME_RULES } from '../../contract';
+import { flag, intRange, matching, text } from '../rules';
+
+const attributeName = matching(NAME_RULES.thingAttributeName);
+const attributeValue = matching(NAME_RULES.thingAttributeValue);
 
 const thing = z.strictObject({
   /** The thing name; also the certificate's subject CN and the MQTT client id. */
-  name: iotName,
+  name: matching(NAME_RULES.thingName),
   /**
    * Thing attributes. At most 3: CloudFormation creates the thing before its thing type is set, and a thing
    * without a type holds at most 3 attributes.
    */
   attributes: z
-    .record(iotAttributeName, iotAttributeValue)
-    .refine((attributes) => Object.keys(attributes).length <= 3, {
-      error:
-        'expected at most 3 attributes (CloudFormation creates a thing before its thing type is set, and an untyped thing holds at most 3)',
+    .record(attributeName, attributeValue)
+    .refine((attributes) => Object.keys(attributes).length <= LIMITS.thingAttributes, {
+      error: `expected at most ${LIMITS.thingAttributes} attributes (CloudFormation creates a thing before its thing type is set, and an untyped thing holds at most ${LIMITS.thingAttributes})`,
     })
     .default({}),
   /**
    * The CSR file, relative to the repository root.
-   * @default fleet/<env>/<name>/csr.pem
+   * @default fleet/<env>/<name>/csr.pem (lib/contract/repository-layout.ts)
    */
   csrFile: z.string().min(1).optional(),
 });
@@ -26,31 +29,33 @@ const thing = z.strictObject({
 export const iotSection = z
   .strictObject({
     thingType: z.strictObject({
-      name: iotName,
-      description: z.string().max(2028, { error: 'expected at most 2028 characters' }).optional(),
+      name: matching(NAME_RULES.thingTypeName),
+      description: text(LIMITS.thingTypeDescriptionLength).optional(),
       /** Attributes that can be searched (at most 3, an AWS IoT limit). */
       searchableAttributes: z
-        .array(iotAttributeName)
-        .max(3, { error: 'expected at most 3 searchable attributes' })
+        .array(attributeName)
+        .max(LIMITS.searchableAttributes, {
+          error: `expected at most ${LIMITS.searchableAttributes} searchable attributes`,
+        })
         .default([]),
     }),
     role: z
       .strictObject({
         /** The role's MaxSessionDuration: 3600-43200 seconds. */
-        maxSessionDurationSeconds: intRange(3600, 43200, ' seconds').default(3600),
+        maxSessionDurationSeconds: intRange(LIMITS.roleMaxSessionDurationSeconds).default(3600),
       })
       .default({ maxSessionDurationSeconds: 3600 }),
     roleAlias: z.strictObject({
-      name: matching(/^[\w=,@-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ = , @ -'),
+      name: matching(NAME_RULES.roleAliasName),
       /** Lifetime of the credentials the provider hands out: 900-43200 seconds, at most the role's maximum. */
-      credentialDurationSeconds: intRange(900, 43200, ' seconds').default(3600),
+      credentialDurationSeconds: intRange(LIMITS.credentialDurationSeconds).default(3600),
     }),
     policy: z.strictObject({
-      name: iamName(128),
+      name: matching(NAME_RULES.iotPolicyName),
       /** Only things of the configured thing type may exchange their certificate for credentials. */
       requireThingType: flag().default(true),
       /** Thing attributes a thing must carry, with these exact values, to get credentials. */
-      requiredAttributes: z.record(iotAttributeName, iotAttributeValue).default({}),
+      requiredAttributes: z.record(attributeName, attributeValue).default({}),
     }),
     things: z.array(thing).default([]),
   })

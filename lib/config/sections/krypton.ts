@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { accountId, iotName, matching, oneOf } from '../rules';
+import { NAME_RULES } from '../../contract';
+import { accountId, matching, oneOf } from '../rules';
 
 /**
  * How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`: with an IAM user's access key
@@ -14,15 +15,15 @@ const signer = z.discriminatedUnion(
       /** The SORACOM AWS account that assumes the role (shown in the SORACOM console's credential store). */
       soracomAccountId: accountId,
       /** The external id SORACOM shows for the credential; required so no one else can assume the role. */
-      externalId: matching(/^[\w+=,.@:/-]{2,1224}$/, '2-1224 characters from a-z A-Z 0-9 _ + = , . @ : / -'),
+      externalId: matching(NAME_RULES.externalId),
     }),
   ],
   { error: 'expected mode "user" or "role"' },
 );
 
 const kryptonDevice = z.strictObject({
-  /** A name for the device's bundle (the SIM's name or IMSI, say). */
-  name: iotName,
+  /** A name for the device's bundle (the SIM's name or IMSI, say): thing-name characters. */
+  name: matching(NAME_RULES.thingName),
   /** One hop (`credentials`) or two (`open-id-token`, then Cognito). */
   mode: oneOf(['credentials', 'open-id-token']).default('credentials'),
 });
@@ -31,20 +32,17 @@ const kryptonDevice = z.strictObject({
 export const kryptonSection = z
   .strictObject({
     /** Cognito's limit: 1-128 characters from `[\w +=,.@-]`. */
-    identityPoolName: matching(
-      /^[\w +=,.@-]{1,128}$/,
-      '1-128 characters from a-z A-Z 0-9 _ space + = , . @ -',
-    ),
+    identityPoolName: matching(NAME_RULES.identityPoolName),
     /**
      * The developer provider name. Cognito cannot change it once the pool exists: changing it here means a
      * new identity pool and new identity ids for every device. Cognito's limit: 1-128 characters from `[\w._-]`.
      */
-    developerProviderName: matching(/^[\w._-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ . -'),
+    developerProviderName: matching(NAME_RULES.developerProviderName),
     /** SORACOM coverage: `jp` (api.soracom.io) or `global` (g.api.soracom.io). */
     coverage: oneOf(['jp', 'global']).default('jp'),
     signer: signer.default({ mode: 'user' }),
     /** The SORACOM credential store entry id Krypton uses. */
-    credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -'),
+    credentialId: matching(NAME_RULES.soracomCredentialId),
     /** SIM devices that get a Krypton bundle. */
     devices: z.array(kryptonDevice).default([]),
   })
