@@ -42,14 +42,14 @@ export class KryptonAccessStack extends Stack {
       closedNetworkPrefix: config.closedNetwork?.prefix,
     });
     this.signer = new KryptonSigner(this, 'Signer', {
-      identityPoolArn: this.pool.identityPool.identityPoolArn,
+      identityPoolArn: this.pool.identityPoolArn,
       signer: krypton.signer,
       secretName: config.names.kryptonSignerSecret,
       removalPolicy: removalPolicyOf(config),
     });
 
     emitOutputs(this, 'KryptonAccess', {
-      identityPoolId: this.pool.identityPool.identityPoolId,
+      identityPoolId: this.pool.identityPoolId,
       developerProviderName: this.pool.developerProviderName,
       authenticatedRoleArn: this.pool.authenticatedRole.roleArn,
       signerCredentialsSecretArn: this.signer.credentialsSecret?.secretArn,
