@@ -1,5 +1,6 @@
 import { Annotations, type App } from 'aws-cdk-lib';
 import type { FleetThingConfig, KeylessConfig } from '../config';
+import type { FunctionCode } from '../constructs/keyless-function';
 import { fleetStackName, stackName } from '../contract';
 import {
   layoutFleet,
@@ -23,6 +24,11 @@ export interface EnvironmentOptions {
    * @default false
    */
   readonly requireRecordedPlacements?: boolean;
+  /**
+   * Where the functions get their code; infrastructure tests pass inline code to skip bundling.
+   * @default - bundled from lib/functions with esbuild
+   */
+  readonly functionCode?: FunctionCode;
 }
 
 /** Every stack of one environment. Optional parts exist only when their config section does. */
@@ -59,7 +65,11 @@ export function createEnvironmentStacks(
     closedNetwork: network && { endpointId: network.s3Endpoint.endpointId },
   });
   const iotAccess = config.iot
-    ? new IotAccessStack(app, stackName(env, 'IotAccess'), { config, secretsKey: data.deviceSecret.key })
+    ? new IotAccessStack(app, stackName(env, 'IotAccess'), {
+        config,
+        secretsKey: data.deviceSecret.key,
+        functionCode: options.functionCode,
+      })
     : undefined;
   const fleet = iotAccess && fleetLayout ? createFleetStacks(app, config, iotAccess, fleetLayout) : [];
   // Names its tables and bucket from config (no references), so the dependency only orders `cdk deploy --all`.
@@ -68,7 +78,9 @@ export function createEnvironmentStacks(
     : undefined;
   kryptonAccess?.addStackDependency(data, 'devices read and write the Data stack tables and bucket');
   // Self-contained: its own user, secret, key and topic, so no dependency on the other stacks.
-  const funnel = config.funnel ? new FunnelStack(app, stackName(env, 'Funnel'), { config }) : undefined;
+  const funnel = config.funnel
+    ? new FunnelStack(app, stackName(env, 'Funnel'), { config, functionCode: options.functionCode })
+    : undefined;
   return { data, network, iotAccess, fleet, fleetLayout, kryptonAccess, funnel };
 }
 

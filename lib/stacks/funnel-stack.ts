@@ -5,11 +5,17 @@ import { PROJECT } from '../contract';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { FunnelKeyRotation } from '../constructs/funnel-key-rotation';
 import { FunnelPublisherUser } from '../constructs/funnel-publisher-user';
+import type { FunctionCode } from '../constructs/keyless-function';
 import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface FunnelStackProps {
   readonly config: KeylessConfig;
+  /**
+   * Where the stack's functions get their code.
+   * @default - bundled from lib/functions with esbuild
+   */
+  readonly functionCode?: FunctionCode;
 }
 
 /** SORACOM Funnel: a publish-only IAM user whose access key rotates into the SORACOM credential store. */
@@ -51,6 +57,7 @@ export class FunnelStack extends Stack {
       alarmTopic: this.alarmTopic.topic,
       environmentName: config.envName,
       removalPolicy,
+      code: props.functionCode?.('funnel-key-rotation'),
     });
 
     emitOutputs(this, 'Funnel', {

@@ -1,6 +1,5 @@
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { IotConfig, KeylessConfig } from '../config';
 import { BulkRegistrationRole } from '../constructs/bulk-registration-role';
@@ -8,6 +7,7 @@ import { CredentialsProviderRole } from '../constructs/credentials-provider-role
 import { DeviceIotPolicy } from '../constructs/device-iot-policy';
 import { DeviceRoleAlias } from '../constructs/device-role-alias';
 import { DeviceThingType } from '../constructs/device-thing-type';
+import type { FunctionCode } from '../constructs/keyless-function';
 import { ThingTypeAssigner } from '../constructs/thing-type-assigner';
 import { DEVICE_REFRESH_MARGIN_SECONDS, UNCACHEABLE_CREDENTIAL_SECONDS } from '../contract';
 import { emitOutputs } from './stack-outputs';
@@ -18,10 +18,10 @@ export interface IotAccessStackProps {
   /** The KMS key of the device secrets (the Data stack's), which devices may use only via Secrets Manager. */
   readonly secretsKey: kms.IKey;
   /**
-   * The ThingTypeAssigner's code.
-   * @default - bundled from lib/functions/thing-type-assigner with esbuild
+   * Where the stack's functions get their code.
+   * @default - bundled from lib/functions with esbuild
    */
-  readonly thingTypeAssignerCode?: lambda.Code;
+  readonly functionCode?: FunctionCode;
 }
 
 /** What the X.509 flow needs once per environment: thing type, credentials-provider role, role alias, IoT policy. */
@@ -79,7 +79,7 @@ export class IotAccessStack extends Stack {
     });
     this.thingTypeAssigner = new ThingTypeAssigner(this, 'ThingTypeAssigner', {
       functionName: config.names.thingTypeAssignerFunction,
-      code: props.thingTypeAssignerCode,
+      code: props.functionCode?.('thing-type-assigner'),
       logRemovalPolicy: removalPolicyOf(config),
     });
     this.bulkRegistrationRole = new BulkRegistrationRole(this, 'BulkRegistrationRole', {
