@@ -299,8 +299,15 @@ interface EnrollFlags {
   json?: boolean;
 }
 
+/** Where `keyless enroll` reads and writes, and prints; tests point it at a repository of their own. */
+export interface EnrollCommandDeps {
+  readonly repoRoot?: string;
+  readonly configDir?: string;
+  readonly streams?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+}
+
 /** `keyless enroll`: see {@link enroll}. */
-export function registerEnrollCommand(program: Command): void {
+export function registerEnrollCommand(program: Command, deps: EnrollCommandDeps = {}): void {
   program
     .command('enroll')
     .description(
@@ -319,7 +326,7 @@ export function registerEnrollCommand(program: Command): void {
     .option('--force', 'replace existing keys and CSRs (the old certificates must then be revoked)')
     .addOption(jsonOption())
     .action(async (flags: EnrollFlags) => {
-      const output = commandOutput(Boolean(flags.json));
+      const output = commandOutput(Boolean(flags.json), deps.streams);
       const things = [...(flags.thing ?? [])];
       if (flags.prefix !== undefined || flags.count !== undefined) {
         if (flags.prefix === undefined || flags.count === undefined)
@@ -333,6 +340,8 @@ export function registerEnrollCommand(program: Command): void {
         csrFile: flags.csr,
         keyType: flags.keyType,
         force: flags.force,
+        repoRoot: deps.repoRoot,
+        configDir: deps.configDir,
         onProgress: progress.update,
         log: output.note,
       });

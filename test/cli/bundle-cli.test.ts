@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -168,4 +169,43 @@ test('keyless bundle for a SIM only: exit 0, no IoT calls needed', async () => {
   expect(result.stderr).toMatch(/^sim-001: .*\(Krypton, no certificate\)\n$/);
   expect(result.code).toBe(0);
   expect(seen.filter((s) => s.startsWith('iot:'))).toEqual([]);
+});
+
+test('--json: the bundles and their SHA-256 as JSON on stdout; progress and the summary on stderr', async () => {
+  const result = await keyless(['--thing', 'sim-001', '--json']);
+  expect(result.code).toBe(0);
+  const json = JSON.parse(result.stdout);
+  const file = join(out, 'dev', 'sim-001.tar.gz');
+  expect(json).toEqual({
+    env: 'dev',
+    outDir: join(out, 'dev'),
+    built: 1,
+    failed: 0,
+    bundles: [
+      {
+        name: 'sim-001',
+        source: 'krypton',
+        file,
+        sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+        includesPrivateKey: false,
+        error: null,
+      },
+    ],
+  });
+  expect(result.stderr).toMatch(/^sim-001: .*\(Krypton, no certificate\)\n1 of 1 bundles written to /);
+});
+
+test('--json with failures: exit 5, and the JSON still lists what was built and what failed', async () => {
+  const result = await keyless(['--all', '--json']);
+  expect(result.code).toBe(5);
+  const json = JSON.parse(result.stdout);
+  expect(json).toMatchObject({ built: 1, failed: 2 });
+  expect(json.bundles.map((b: { name: string; error: string | null }) => [b.name, b.error !== null])).toEqual(
+    [
+      ['sensor-001', true],
+      ['sensor-002', true],
+      ['sim-001', false],
+    ],
+  );
+  expect(result.stderr).toMatch(/keyless: 2 of 3 bundles failed \(causes above\)\n$/);
 });

@@ -3,7 +3,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { enroll, numberedThingNames } from '../../lib/cli/enroll';
+import { Writable } from 'node:stream';
+import { Command } from 'commander';
+import { enroll, numberedThingNames, registerEnrollCommand } from '../../lib/cli/enroll';
 import { buildProgram } from '../../lib/cli/program';
 import { CONFIG_DIR } from '../support/cdk-app';
 import { EC_P256, opensslCsr } from '../support/csr-files';
@@ -220,10 +222,63 @@ describe('keyless enroll', () => {
     );
   });
 
+  it('--json: prints what it did as JSON on stdout, the messages on stderr', async () => {
+    const out = { stdout: '', stderr: '' };
+    const sink = (key: 'stdout' | 'stderr') =>
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          out[key] += chunk.toString();
+          done();
+        },
+      });
+    const program = new Command('keyless').exitOverride();
+    registerEnrollCommand(program, {
+      ...dirs(),
+      streams: { stdout: sink('stdout'), stderr: sink('stderr') },
+    });
+    await program.parseAsync([
+      'node',
+      'keyless',
+      'enroll',
+      '--env',
+      'dev',
+      '--thing',
+      'sensor-003',
+      '--json',
+    ]);
+    expect(JSON.parse(out.stdout)).toEqual({
+      env: 'dev',
+      enrolled: ['sensor-003'],
+      replaced: [],
+      unchanged: [],
+      addedToConfig: ['sensor-003'],
+      shardLock: {
+        lockFile: 'fleet/dev/shards.json',
+        placed: { 'sensor-001': 1, 'sensor-002': 1, 'sensor-003': 1 },
+        released: [],
+      },
+    });
+    expect(out.stderr).toContain(
+      'dev: 1 enrolled, 0 replaced, 0 already enrolled; 1 added to config/dev.json',
+    );
+    expect(out.stderr).toContain('fleet/dev/shards.json: placed 3 new thing(s) on Fleet shard(s) 1.');
+    // Keys never go to either stream.
+    expect(out.stdout + out.stderr).not.toMatch(/PRIVATE KEY/);
+  });
+
   it('is registered as `keyless enroll` with its options', () => {
     const command = buildProgram().commands.find((c) => c.name() === 'enroll')!;
     expect(command.options.map((o) => o.long)).toEqual(
-      expect.arrayContaining(['--env', '--thing', '--prefix', '--count', '--csr', '--key-type', '--force']),
+      expect.arrayContaining([
+        '--env',
+        '--thing',
+        '--prefix',
+        '--count',
+        '--csr',
+        '--key-type',
+        '--force',
+        '--json',
+      ]),
     );
   });
 });

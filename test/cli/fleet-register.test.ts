@@ -8,6 +8,7 @@ import {
 import { CloudFormationClient, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { NoSuchBucket, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { registerFleetCommands } from '../../lib/cli/fleet-commands';
 import { configuredCsrs } from '../../lib/cli/fleet-register';
@@ -25,12 +26,24 @@ interface Run {
   readonly log: string[];
   readonly sleeps: number[];
   readonly error?: Error;
+  /** What went to stdout (the --json result). */
+  readonly stdout: string;
 }
 
 /** Runs `keyless fleet register …` against the mocked clients with the dev config (or a variant). */
 async function run(args: string[], config: KeylessConfig = devConfig()): Promise<Run> {
   const log: string[] = [];
   const sleeps: number[] = [];
+  let stdout = '';
+  const streams = {
+    stdout: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        stdout += chunk.toString();
+        done();
+      },
+    }),
+    stderr: new Writable({ write: (_chunk, _encoding, done) => done() }),
+  };
   let clock = NOW.getTime();
   const program = new Command('keyless').exitOverride();
   registerFleetCommands(program, {
@@ -45,12 +58,13 @@ async function run(args: string[], config: KeylessConfig = devConfig()): Promise
       clock += ms;
     },
     log: (line) => log.push(line),
+    streams,
   });
   try {
     await program.parseAsync(['node', 'keyless', 'fleet', 'register', ...args]);
-    return { log, sleeps };
+    return { log, sleeps, stdout };
   } catch (error) {
-    return { log, sleeps, error: error as Error };
+    return { log, sleeps, stdout, error: error as Error };
   }
 }
 
@@ -259,6 +273,45 @@ test('--dry-run prints the template and a summary of the parameter file, and cal
       AttrSite: 'tokyo',
     }),
   );
+});
+
+test('--json prints the tasks as JSON on stdout, and nothing else', async () => {
+  iotMock
+    .on(DescribeThingRegistrationTaskCommand)
+    .resolves({ taskId: 'task-1', status: 'Completed', percentageProgress: 100, successCount: 2 });
+  const result = await run(['--bulk', '--env', 'dev', '--wait', '--json']);
+  expect(result.error).toBeUndefined();
+  const json = JSON.parse(result.stdout);
+  expect(json).toEqual({
+    env: 'dev',
+    dryRun: false,
+    roleArn: 'arn:aws:iam::111111111111:role/keyless-iot-dev-bulk-registration',
+    tasks: [
+      {
+        taskId: 'task-1',
+        bucket: 'keyless-iot-dev-111111111111-ap-northeast-1',
+        key: 'bulk-registration/20261122T201530Z.jsonl',
+        thingNames: ['sensor-001', 'sensor-002'],
+        attributeNames: ['Owner', 'Site'],
+        template: expect.objectContaining({ Resources: expect.any(Object) }),
+        status: 'Completed',
+        successCount: 2,
+        failureCount: null,
+      },
+    ],
+  });
+  // No CSR in the result: the parameter file went to S3, the result names the things only.
+  expect(result.stdout).not.toContain('CERTIFICATE REQUEST');
+});
+
+test('--dry-run --json prints what would be started', async () => {
+  const result = await run(['--bulk', '--env', 'dev', '--dry-run', '--json']);
+  expect(result.error).toBeUndefined();
+  expect(JSON.parse(result.stdout)).toMatchObject({
+    dryRun: true,
+    tasks: [{ taskId: null, key: 'bulk-registration/20261122T201530Z.jsonl', status: null }],
+  });
+  expect(iotMock.calls()).toHaveLength(0);
 });
 
 test('without --bulk the command says that config things are deployed with the Fleet stacks', async () => {

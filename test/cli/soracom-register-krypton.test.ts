@@ -468,7 +468,7 @@ describe('keyless soracom register-krypton-credentials', () => {
     });
 
     /** The CLI as an operator runs it: no TTY, AWS and SORACOM endpoints from the environment. */
-    const keyless = () =>
+    const keyless = (...extra: string[]) =>
       runProcess(
         path.join(REPO_ROOT, 'node_modules', '.bin', 'ts-node'),
         [
@@ -478,6 +478,7 @@ describe('keyless soracom register-krypton-credentials', () => {
           'register-krypton-credentials',
           '--env',
           'dev',
+          ...extra,
         ],
         {
           cwd: REPO_ROOT,
@@ -507,6 +508,24 @@ describe('keyless soracom register-krypton-credentials', () => {
       expect(soracom.credentials.get('keyless-dev-krypton')?.credentials.secretAccessKey).toBe(
         SECRET_ACCESS_KEY,
       );
+      expectNoSecretsIn(result);
+    });
+
+    it('--json: the result as JSON on stdout, the console step on stderr, no secret in either', async () => {
+      awsRequests.length = 0;
+      const result = await keyless('--json');
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({
+        env: 'dev',
+        // Created on a fresh SORACOM stand-in, updated in place after an earlier test created it.
+        action: expect.stringMatching(/^(created|updated)$/),
+        credentialId: 'keyless-dev-krypton',
+        type: 'aws-credentials',
+        endpoint: soracomUrl,
+        identityPoolId: POOL_ID,
+        developerProviderName: 'keyless.dev.krypton',
+      });
+      expect(result.stderr).toContain(`Identity pool ID:         ${POOL_ID}`);
       expectNoSecretsIn(result);
     });
 
