@@ -3,7 +3,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { LIMITS } from '../contract';
-import type { EncryptedLogGroup } from './encrypted-log-group';
 import { KeylessFunction } from './keyless-function';
 
 /** How long the assigner may run: room for 110 things at 5 calls at a time under IoT throttling and retries. */
@@ -32,17 +31,10 @@ export interface ThingTypeAssignerProps {
  * function sets each thing's type with UpdateThing after CloudFormation created it. One per environment;
  * every Fleet stack uses it through {@link ThingTypeAssignment}.
  */
-export class ThingTypeAssigner extends Construct {
-  public readonly function: lambda.Function;
-  public readonly role: iam.Role;
-  public readonly logGroup: EncryptedLogGroup;
-
+export class ThingTypeAssigner extends KeylessFunction {
   constructor(scope: Construct, id: string, props: ThingTypeAssignerProps) {
-    super(scope, id);
-    const stack = Stack.of(this);
-    // "Default" is left out of logical ids: the function, its role, key and log group keep the ids they were
-    // deployed with before the function was written once.
-    const assigner = new KeylessFunction(this, 'Default', {
+    const stack = Stack.of(scope);
+    super(scope, id, {
       handler: 'thing-type-assigner',
       functionName: props.functionName,
       description: 'Sets the thing type of device things (CloudFormation cannot)',
@@ -66,11 +58,8 @@ export class ThingTypeAssigner extends Construct {
       code: props.code,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
-    this.function = assigner.function;
-    this.role = assigner.role;
-    this.logGroup = assigner.logGroup;
 
-    Validations.of(assigner.role).acknowledge({
+    Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:${stack.region}:${stack.account}:thing/*]`,
       reason: `The function sets the type of every device thing in the environment, and the things are listed in Fleet stacks created after it; naming up to ${LIMITS.maxThingsPerShard} thing ARNs per shard would overflow the 10 KB role policy limit. UpdateThing is the only action.`,
     });

@@ -8,25 +8,15 @@ import { DeployedOutputs } from '../../lib/cli/deployed-outputs';
 import { exitCodeFor } from '../../lib/cli/exit-codes';
 import { certificateIdOutput, OUTPUTS } from '../../lib/contract';
 import { devConfig } from '../support/cdk-app';
+import { deployedStackAnswer } from '../support/stack-answers';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const config = devConfig();
 
-function deployed(
-  stackName: string,
-  outputs: Record<string, string>,
-  status: StackStatus = 'UPDATE_COMPLETE',
-): void {
-  cloudFormation.on(DescribeStacksCommand, { StackName: stackName }).resolves({
-    Stacks: [
-      {
-        StackName: stackName,
-        StackStatus: status,
-        CreationTime: new Date(0),
-        Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-      },
-    ],
-  });
+function deployed(stackName: string, outputs: Record<string, string>, status?: StackStatus): void {
+  cloudFormation
+    .on(DescribeStacksCommand, { StackName: stackName })
+    .resolves(deployedStackAnswer(stackName, outputs, status));
 }
 
 const reader = () => new DeployedOutputs(new CloudFormationClient({ region: config.region }), config);

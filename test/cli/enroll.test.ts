@@ -3,12 +3,12 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { enroll, numberedThingNames, registerEnrollCommand } from '../../lib/cli/enroll';
 import { buildProgram } from '../../lib/cli/program';
 import { CONFIG_DIR } from '../support/cdk-app';
 import { EC_P256, opensslCsr } from '../support/csr-files';
+import { capturedStreams } from '../support/streams';
 
 /** A repository of its own per test: config/dev.json (a copy of the sample) and an empty fleet/. */
 let root: string;
@@ -223,18 +223,11 @@ describe('keyless enroll', () => {
   });
 
   it('--json: prints what it did as JSON on stdout, the messages on stderr', async () => {
-    const out = { stdout: '', stderr: '' };
-    const sink = (key: 'stdout' | 'stderr') =>
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          out[key] += chunk.toString();
-          done();
-        },
-      });
+    const { streams, out } = capturedStreams();
     const program = new Command('keyless').exitOverride();
     registerEnrollCommand(program, {
       ...dirs(),
-      streams: { stdout: sink('stdout'), stderr: sink('stderr') },
+      streams,
     });
     await program.parseAsync([
       'node',

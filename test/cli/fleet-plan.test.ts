@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { registerFleetCommands } from '../../lib/cli/fleet-commands';
 import { fleetPlan, placeThing, renderFleetPlan } from '../../lib/cli/fleet-plan';
 import { parseConfig, type KeylessConfig, type KeylessConfigInput } from '../../lib/config';
 import { CONFIG_DIR } from '../support/cdk-app';
+import { capturedStreams } from '../support/streams';
 
 const names = (count: number, prefix = 'sensor-'): string[] =>
   Array.from({ length: count }, (_, i) => `${prefix}${String(i + 1).padStart(4, '0')}`);
@@ -78,18 +78,11 @@ test('removed things free their slots: the next thing fills the lowest stack wit
 
 /** Runs `keyless fleet plan …` on a config, as the operator would; stdout and stderr apart. */
 async function plan(config: KeylessConfig, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const out = { stdout: '', stderr: '' };
-  const sink = (key: 'stdout' | 'stderr') =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        out[key] += chunk.toString();
-        done();
-      },
-    });
+  const { streams, out } = capturedStreams();
   const program = new Command('keyless').exitOverride();
   registerFleetCommands(program, {
     loadConfig: () => config,
-    streams: { stdout: sink('stdout'), stderr: sink('stderr') },
+    streams,
   });
   await program.parseAsync(['node', 'keyless', 'fleet', 'plan', '--env', 'dev', ...args]);
   return out;

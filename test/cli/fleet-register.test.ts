@@ -8,12 +8,12 @@ import {
 import { CloudFormationClient, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { NoSuchBucket, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { registerFleetCommands } from '../../lib/cli/fleet-commands';
 import { configuredCsrs } from '../../lib/cli/fleet-register';
 import type { KeylessConfig } from '../../lib/config';
 import { devConfig } from '../support/cdk-app';
+import { capturedStreams } from '../support/streams';
 
 const iotMock = mockClient(IoTClient);
 const s3Mock = mockClient(S3Client);
@@ -34,16 +34,7 @@ interface Run {
 async function run(args: string[], config: KeylessConfig = devConfig()): Promise<Run> {
   const log: string[] = [];
   const sleeps: number[] = [];
-  let stdout = '';
-  const streams = {
-    stdout: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        stdout += chunk.toString();
-        done();
-      },
-    }),
-    stderr: new Writable({ write: (_chunk, _encoding, done) => done() }),
-  };
+  const { streams, out } = capturedStreams();
   let clock = NOW.getTime();
   const program = new Command('keyless').exitOverride();
   registerFleetCommands(program, {
@@ -62,9 +53,9 @@ async function run(args: string[], config: KeylessConfig = devConfig()): Promise
   });
   try {
     await program.parseAsync(['node', 'keyless', 'fleet', 'register', ...args]);
-    return { log, sleeps, stdout };
+    return { log, sleeps, stdout: out.stdout };
   } catch (error) {
-    return { log, sleeps, stdout, error: error as Error };
+    return { log, sleeps, stdout: out.stdout, error: error as Error };
   }
 }
 

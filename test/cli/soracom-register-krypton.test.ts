@@ -21,6 +21,7 @@ import {
 } from '../../lib/cli/soracom-register-krypton';
 import { SoracomApiEmulator } from '../emulators/soracom-api';
 import { devConfig, REPO_ROOT } from '../support/cdk-app';
+import { deployedStackAnswer } from '../support/stack-answers';
 import { runProcess } from '../support/run-process';
 
 const STACK = 'KeylessIot-dev-KryptonAccess';
@@ -45,17 +46,10 @@ afterAll(async () => {
   await soracom.stop();
 });
 
-function deployedStack(outputs: Record<string, string>, status: StackStatus = 'UPDATE_COMPLETE'): void {
-  cloudFormation.on(DescribeStacksCommand, { StackName: STACK }).resolves({
-    Stacks: [
-      {
-        StackName: STACK,
-        StackStatus: status,
-        CreationTime: new Date(0),
-        Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-      },
-    ],
-  });
+function deployedStack(outputs: Record<string, string>, status?: StackStatus): void {
+  cloudFormation
+    .on(DescribeStacksCommand, { StackName: STACK })
+    .resolves(deployedStackAnswer(STACK, outputs, status));
 }
 
 const USER_OUTPUTS = {
