@@ -34,6 +34,9 @@ export function text(max: number): z.ZodString {
 
 export const accountId = matching(NAME_RULES.accountId);
 export const region = matching(NAME_RULES.region);
+/** Thing and thing type names (and the bundle names of Krypton devices). */
+export const iotName = matching(NAME_RULES.thingName);
+export const roleAliasName = matching(NAME_RULES.roleAliasName);
 export const cidr = matching(NAME_RULES.cidr);
 export const email = z.email({ error: 'expected an e-mail address' });
 

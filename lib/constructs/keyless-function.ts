@@ -74,6 +74,9 @@ export class KeylessFunction extends Construct {
     }
     this.role = new iam.Role(this, 'Role', {
       description: props.roleDescription,
+      // No confused-deputy condition: the Lambda developer guide documents no aws:SourceAccount/aws:SourceArn for
+      // the AssumeRole of an execution role; only a principal of this account allowed iam:PassRole on this role
+      // can attach it to a function, and IAM never passes a role across accounts.
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       inlinePolicies: {
         ...props.permissions,

@@ -32,6 +32,7 @@ export type StackPart = (typeof STACK_PARTS)[number];
 
 /** One shard of the fleet: `Fleet-1`, `Fleet-2`, … */
 export type FleetStackPart = `Fleet-${number}`;
+const FLEET_PART_PREFIX = 'Fleet-';
 
 /** `KeylessIot-<env>-<part>`. */
 export function stackName(envName: string, part: StackPart | FleetStackPart): string {
@@ -43,7 +44,7 @@ export function fleetStackPart(shard: number): FleetStackPart {
   if (!Number.isInteger(shard) || shard < 1) {
     throw new Error(`Fleet shards are numbered from 1, got: ${shard}`);
   }
-  return `Fleet-${shard}`;
+  return `${FLEET_PART_PREFIX}${shard}`;
 }
 
 /** `KeylessIot-<env>-Fleet-<n>`. */
@@ -53,7 +54,7 @@ export function fleetStackName(envName: string, shard: number): string {
 
 /** The shard a Fleet stack name holds, or undefined when the name is not one of the environment's Fleet stacks. */
 export function shardOfStackName(envName: string, name: string): number | undefined {
-  const prefix = stackName(envName, 'Fleet-' as FleetStackPart);
+  const prefix = `${STACK_NAME_PREFIX}-${envName}-${FLEET_PART_PREFIX}`;
   const rest = name.startsWith(prefix) ? name.slice(prefix.length) : '';
   return /^[1-9]\d*$/.test(rest) ? Number(rest) : undefined;
 }

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { LIMITS, NAME_RULES } from '../../contract';
-import { flag, intRange, matching, text } from '../rules';
+import { flag, intRange, iotName, matching, roleAliasName, text } from '../rules';
 
 const attributeName = matching(NAME_RULES.thingAttributeName);
 const attributeValue = matching(NAME_RULES.thingAttributeValue);
 
 const thing = z.strictObject({
   /** The thing name; also the certificate's subject CN and the MQTT client id. */
-  name: matching(NAME_RULES.thingName),
+  name: iotName,
   /**
    * Thing attributes. At most 3: CloudFormation creates the thing before its thing type is set, and a thing
    * without a type holds at most 3 attributes.
@@ -29,7 +29,7 @@ const thing = z.strictObject({
 export const iotSection = z
   .strictObject({
     thingType: z.strictObject({
-      name: matching(NAME_RULES.thingTypeName),
+      name: iotName,
       description: text(LIMITS.thingTypeDescriptionLength).optional(),
       /** Attributes that can be searched (at most 3, an AWS IoT limit). */
       searchableAttributes: z
@@ -46,7 +46,7 @@ export const iotSection = z
       })
       .default({ maxSessionDurationSeconds: 3600 }),
     roleAlias: z.strictObject({
-      name: matching(NAME_RULES.roleAliasName),
+      name: roleAliasName,
       /** Lifetime of the credentials the provider hands out: 900-43200 seconds, at most the role's maximum. */
       credentialDurationSeconds: intRange(LIMITS.credentialDurationSeconds).default(3600),
     }),

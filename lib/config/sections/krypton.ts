@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NAME_RULES } from '../../contract';
-import { accountId, matching, oneOf } from '../rules';
+import { accountId, iotName, matching, oneOf } from '../rules';
 
 /**
  * How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`: with an IAM user's access key
@@ -23,7 +23,7 @@ const signer = z.discriminatedUnion(
 
 const kryptonDevice = z.strictObject({
   /** A name for the device's bundle (the SIM's name or IMSI, say): thing-name characters. */
-  name: matching(NAME_RULES.thingName),
+  name: iotName,
   /** One hop (`credentials`) or two (`open-id-token`, then Cognito). */
   mode: oneOf(['credentials', 'open-id-token']).default('credentials'),
 });
