@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
-import { IOT_TOPIC_LAYOUT, NAME_RULES } from '../contract';
+import { DEVICE_TOPIC_ROOT, NAME_RULES } from '../contract';
 import { checkName } from './prop-checks';
 
 /** The name of the thing attached to the connecting certificate, as AWS IoT policies see it. */
@@ -71,12 +71,12 @@ export class DeviceIotPolicy extends Construct {
         new iam.PolicyStatement({
           sid: 'PublishAndReceiveOwnTopics',
           actions: ['iot:Publish', 'iot:Receive'],
-          resources: [iotArn(`topic/${IOT_TOPIC_LAYOUT.things}${IOT_THING_NAME_VARIABLE}/*`)],
+          resources: [iotArn(`topic/${DEVICE_TOPIC_ROOT}/${IOT_THING_NAME_VARIABLE}/*`)],
         }),
         new iam.PolicyStatement({
           sid: 'SubscribeOwnTopics',
           actions: ['iot:Subscribe'],
-          resources: [iotArn(`topicfilter/${IOT_TOPIC_LAYOUT.things}${IOT_THING_NAME_VARIABLE}/*`)],
+          resources: [iotArn(`topicfilter/${DEVICE_TOPIC_ROOT}/${IOT_THING_NAME_VARIABLE}/*`)],
         }),
       ],
     });

@@ -31,8 +31,3 @@ export function thingPrefix(thingName: string): string {
 export function deviceScriptsPointerKey(): string {
   return `${BUCKET_LAYOUT.deviceScripts}${DEVICE_SCRIPTS_POINTER}`;
 }
-
-/** The MQTT topic namespace of a device: `things/<thing name>/…`, as the IoT policy allows it. */
-export const IOT_TOPIC_LAYOUT = {
-  things: 'things/',
-} as const;

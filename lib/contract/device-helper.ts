@@ -14,3 +14,9 @@ export const DEVICE_REFRESH_JITTER_SECONDS = 300;
 
 /** Credentials that live no longer than this are fetched again on every call: the cache cannot help. */
 export const UNCACHEABLE_CREDENTIAL_SECONDS = DEVICE_REFRESH_MARGIN_SECONDS + DEVICE_REFRESH_JITTER_SECONDS;
+
+/**
+ * The MQTT topic space of the devices: the IoT policy gives each certificate `things/<its thing>/…` (see
+ * DeviceIotPolicy). Nothing else may be granted topics under it (the Funnel publisher's prefix is checked).
+ */
+export const DEVICE_TOPIC_ROOT = 'things';
