@@ -23,8 +23,8 @@ import * as path from 'node:path';
 import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { parseConfig, type KeylessConfigInput } from '../lib/config';
-import { certificateOutputKey, fleetStackName } from '../lib/fleet/outputs';
-import { DEFAULT_MAX_THINGS_PER_SHARD, planShards, shardsOf } from '../lib/fleet/shard-plan';
+import { certificateIdOutput, configFile, fleetStackName, LIMITS, shardOfStackName } from '../lib/contract';
+import { planShards, shardsOf } from '../lib/fleet/shard-plan';
 import { createEnvironmentStacks } from '../lib/stacks/environment';
 import { addValidators } from '../lib/validators';
 import { cachedCsrFile, ensureCsrs, syntheticThingNames } from '../test/fleet/synthetic-csrs';
@@ -65,9 +65,7 @@ function thingAttributes(index: number): Record<string, string> {
 
 /** The dev config with N synthetic things whose CSRs sit in the cache; shard lock in an empty temp root. */
 function fleetConfig(count: number, repoRoot: string) {
-  const raw = JSON.parse(
-    fs.readFileSync(path.join(ROOT, 'config', 'dev.json'), 'utf8'),
-  ) as KeylessConfigInput;
+  const raw = JSON.parse(fs.readFileSync(path.join(ROOT, configFile('dev')), 'utf8')) as KeylessConfigInput;
   raw.iot!.things = syntheticThingNames(count).map((name, index) => ({
     name,
     attributes: thingAttributes(index),
@@ -94,7 +92,7 @@ function baselineApp(count: number, outdir: string): App {
   // No validation of any kind, CDK's built-in CloudFormation validation included.
   const app = new App({ context: cdkContext(), outdir, builtinCloudFormationValidation: false });
   const env = { account: '111111111111', region: 'ap-northeast-1' };
-  const shards = shardsOf(planShards(names, {}, DEFAULT_MAX_THINGS_PER_SHARD).assignments);
+  const shards = shardsOf(planShards(names, {}, LIMITS.defaultThingsPerShard).assignments);
   const attributesOf = new Map(names.map((name, index) => [name, thingAttributes(index)]));
   for (const [shard, things] of shards) {
     const stack = new Stack(app, fleetStackName('baseline', shard), { env });
@@ -115,7 +113,7 @@ function baselineApp(count: number, outdir: string): App {
         policyName: 'keyless-dev-device',
         principal: certificate.attrArn,
       });
-      new CfnOutput(stack, certificateOutputKey(name), { value: certificate.ref });
+      new CfnOutput(stack, certificateIdOutput(name).key, { value: certificate.ref });
     }
   }
   return app;
@@ -164,7 +162,7 @@ function child(variant: Variant, count: number): void {
     maxResources = Math.max(maxResources, Object.keys(template.Resources ?? {}).length);
     maxOutputs = Math.max(maxOutputs, Object.keys(template.Outputs ?? {}).length);
     maxBytes = Math.max(maxBytes, fs.statSync(path.join(outdir, stack.templateFile)).size);
-    if (/-Fleet-\d+$/.test(stack.stackName)) fleetStacks++;
+    if (shardOfStackName(variant === 'baseline' ? 'baseline' : 'dev', stack.stackName)) fleetStacks++;
   }
   const result: Measurement = {
     variant,

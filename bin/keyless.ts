@@ -1,17 +1,15 @@
 #!/usr/bin/env node
+import { describeFailure, EXIT_CODES, exitCodeFor } from '../lib/cli/exit-codes';
 import { buildProgram } from '../lib/cli/program';
-import { ConfigError } from '../lib/config';
 
+// The edge: reads argv and KEYLESS_DEBUG, and turns the outcome into the documented exit code.
 buildProgram()
   .parseAsync(process.argv)
+  .then(() => {
+    process.exitCode = EXIT_CODES.ok;
+  })
   .catch((error: unknown) => {
-    // Operators get the cause in one line; a stack trace only for bugs (KEYLESS_DEBUG=1 shows them all).
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Invalid configuration:\n${error.message}\n`);
-    } else if (error instanceof Error && !process.env.KEYLESS_DEBUG) {
-      process.stderr.write(`keyless: ${error.message}\n`);
-    } else {
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    }
-    process.exitCode = 1;
+    // Operators get the cause in one line; a stack trace only with KEYLESS_DEBUG=1.
+    process.stderr.write(describeFailure(error, Boolean(process.env.KEYLESS_DEBUG)));
+    process.exitCode = exitCodeFor(error);
   });

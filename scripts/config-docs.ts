@@ -5,11 +5,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { CONFIG_SCHEMA_FILE, REPO_ROOT } from '../lib/contract';
 import { configSchema } from '../lib/config/schema';
 
-export const REPO_ROOT = path.resolve(__dirname, '..');
+export { REPO_ROOT };
 /** Repository-relative paths of the two generated files. */
-export const SCHEMA_FILE = 'config/keyless.schema.json';
+export const SCHEMA_FILE = CONFIG_SCHEMA_FILE;
 export const REFERENCE_FILE = 'docs/configuration.md';
 
 /** The subset of JSON Schema (draft-07) that z.toJSONSchema emits for this config. */

@@ -6,6 +6,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+// The names come from the contract (TypeScript), like everything else that names stacks and files.
+require('ts-node').register({ swc: true, project: path.join(root, 'tsconfig.json') });
+const { shardLockFile, shardOfStackName } = require('../lib/contract');
 const outdir = path.join(root, 'cdk.out');
 const args = process.argv.slice(2);
 const envArg = args.find((arg, i) => arg.startsWith('env=') && args[i - 1] === '-c');
@@ -48,9 +51,9 @@ for (const s of stacks) {
   );
 }
 // The shard layout: how full the Fleet stacks are, against the lock file's per-stack maximum.
-const fleetStacks = stacks.filter((s) => /-Fleet-\d+$/.test(s.id));
+const fleetStacks = stacks.filter((s) => shardOfStackName(env, s.id) !== undefined);
 if (fleetStacks.length > 0) {
-  const lockFile = path.join(root, 'fleet', env, 'shards.json');
+  const lockFile = path.join(root, shardLockFile(env));
   const lock = fs.existsSync(lockFile) ? JSON.parse(fs.readFileSync(lockFile, 'utf8')) : {};
   const most = (key) => Math.max(...fleetStacks.map((s) => s[key]));
   console.log(

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { loadEnvironmentConfig, type KeylessConfig } from '../config';
+import { DEVICE_SCRIPTS_DIR, inRepository, privateKeyFile, REPO_ROOT } from '../contract';
 import { createBundleClients } from './bundle/aws';
 import {
   buildBundles,
@@ -11,8 +12,8 @@ import {
   type BundleTarget,
   type DeviceBundleResult,
 } from './bundle/build';
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
+import { ConfigurationError, PartialFailureError, UsageError } from './exit-codes';
+import { commandOutput, envOption, jsonOption } from './options';
 
 export interface TargetSelection {
   readonly things?: readonly string[];
@@ -30,10 +31,13 @@ export function selectTargets(config: KeylessConfig, selection: TargetSelection)
   const things = config.iot?.things.map((t) => t.name) ?? [];
   const sims = new Map((config.krypton?.devices ?? []).map((d) => [d.name, d.mode] as const));
   const names = selection.things ?? [];
-  if (selection.all && names.length > 0) throw new Error('use either --thing or --all, not both');
+  if (selection.all && names.length > 0) throw new UsageError('use either --thing or --all, not both');
   if (!selection.all && names.length === 0)
-    throw new Error('name the devices with --thing NAME (repeatable) or pass --all');
+    throw new UsageError('name the devices with --thing NAME (repeatable) or pass --all');
   if (selection.all) {
+    if (things.length === 0 && sims.size === 0) {
+      throw new ConfigurationError(`--all: ${config.configFile} lists no iot.things and no krypton.devices`);
+    }
     return [
       ...things.map((name): BundleTarget => ({ name, source: 'x509' })),
       ...[...sims].map(([name, mode]): BundleTarget => ({ name, source: 'krypton', mode })),
@@ -43,7 +47,9 @@ export function selectTargets(config: KeylessConfig, selection: TargetSelection)
   const unknown: string[] = [];
   const targets = unique.flatMap((name): BundleTarget[] => {
     if (selection.krypton) {
-      if (!config.krypton) throw new Error(`--krypton needs a krypton section in ${config.configFile}`);
+      if (!config.krypton) {
+        throw new ConfigurationError(`--krypton needs a krypton section in ${config.configFile}`);
+      }
       return [{ name, source: 'krypton', mode: selection.kryptonMode ?? sims.get(name) ?? 'credentials' }];
     }
     if (things.includes(name)) return [{ name, source: 'x509' }];
@@ -53,7 +59,7 @@ export function selectTargets(config: KeylessConfig, selection: TargetSelection)
     return [];
   });
   if (unknown.length > 0) {
-    throw new Error(
+    throw new UsageError(
       `${unknown.join(', ')}: not in iot.things or krypton.devices of ${config.configFile} ` +
         `(known: ${[...things, ...sims.keys()].join(', ') || 'none'}; add it, or pass --krypton for a SORACOM SIM)`,
     );
@@ -134,7 +140,7 @@ export function registerBundleCommand(program: Command): void {
     .description(
       'Build one installable archive per device from the deployed stacks (dist/bundles/<env>/<name>.tar.gz)',
     )
-    .requiredOption('--env <name>', 'environment (config/<name>.json)')
+    .addOption(envOption())
     .option('--thing <name>', 'device to bundle (repeatable)', (value: string, previous: string[] = []) => [
       ...previous,
       value,
@@ -149,9 +155,10 @@ export function registerBundleCommand(program: Command): void {
     )
     .option(
       '--key-on-device',
-      'things without fleet/<env>/<thing>/private.key made their own CSR: bundle them without a key',
+      `things without ${privateKeyFile('<env>', '<thing>')} made their own CSR: bundle them without a key`,
     )
     .option('--out <dir>', 'output directory', 'dist/bundles')
+    .addOption(jsonOption())
     .action(
       async (options: {
         env: string;
@@ -161,7 +168,9 @@ export function registerBundleCommand(program: Command): void {
         kryptonMode?: 'credentials' | 'open-id-token';
         keyOnDevice?: boolean;
         out: string;
+        json?: boolean;
       }) => {
+        const output = commandOutput(Boolean(options.json));
         const config = loadEnvironmentConfig(options.env);
         const targets = selectTargets(config, {
           things: options.thing,
@@ -175,25 +184,37 @@ export function registerBundleCommand(program: Command): void {
           clients: createBundleClients(config),
           targets,
           repoRoot: REPO_ROOT,
-          deviceScriptsDir: path.join(REPO_ROOT, 'device-scripts'),
+          deviceScriptsDir: inRepository(REPO_ROOT, DEVICE_SCRIPTS_DIR),
           outDir,
           keyOnDevice: options.keyOnDevice,
           progress: progressFor(process.stderr),
         });
+        output.result({
+          env: config.envName,
+          outDir: bundleDir(outDir, config.envName),
+          built: summary.built,
+          failed: summary.failed,
+          bundles: summary.results.map((result) => ({
+            name: result.name,
+            source: result.source,
+            file: result.file ?? null,
+            sha256: result.sha256 ?? null,
+            includesPrivateKey: result.includesPrivateKey ?? false,
+            error: result.error ?? null,
+          })),
+        });
+        output.say(summaryLine(summary, bundleDir(outDir, config.envName)));
         const checksums = archiveChecksums(summary);
-        process.stdout.write(
-          [
-            summaryLine(summary, bundleDir(outDir, config.envName)),
-            ...(checksums.length > 0
-              ? [
-                  'SHA-256 of each archive (check a copy with `sha256sum <name>.tar.gz` before unpacking it):',
-                  ...checksums,
-                ]
-              : []),
-          ].join('\n') + '\n',
-        );
+        if (checksums.length > 0) {
+          output.say(
+            'SHA-256 of each archive (check a copy with `sha256sum <name>.tar.gz` before unpacking it):',
+          );
+          for (const line of checksums) output.say(line);
+        }
         if (summary.failed > 0) {
-          throw new Error(`${summary.failed} of ${summary.results.length} bundles failed (causes above)`);
+          throw new PartialFailureError(
+            `${summary.failed} of ${summary.results.length} bundles failed (causes above)`,
+          );
         }
       },
     );

@@ -3,15 +3,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
-import {
-  addThingsToConfigFile,
-  DEFAULT_CONFIG_DIR,
-  parseConfig,
-  recordShardAssignments,
-  REPO_ROOT,
-} from '../config';
+import { DEFAULT_CONFIG_DIR, parseConfig } from '../config';
 import { csrProblems } from '../config/csr';
+import {
+  configFile as configFileOf,
+  csrFile as csrFileOf,
+  follows,
+  inRepository,
+  NAME_RULES,
+  privateKeyFile,
+  REPO_ROOT,
+  shardLockFile,
+} from '../contract';
+import { layoutFleet } from '../fleet/placement';
 import { x509 } from '../fleet/x509';
+import { addThingsToConfigFile } from './config-file-edits';
+import { ConfigurationError, UsageError } from './exit-codes';
+import { commandOutput, envOption, jsonOption } from './options';
+import { describeLockChange, recordPlacements, type ShardLockChange } from './shard-lock-file';
 
 export type KeyType = 'ec-p256' | 'rsa2048';
 
@@ -45,10 +54,8 @@ export interface EnrollResult {
   /** Added to iot.things of the config file. */
   readonly addedToConfig: string[];
   /** What the shard lock recorded, if anything changed. */
-  readonly shardMessage?: string;
+  readonly shardLock?: ShardLockChange;
 }
-
-const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 
 const ALGORITHMS: Record<KeyType, RsaHashedKeyGenParams | EcKeyGenParams> = {
   'ec-p256': { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams,
@@ -71,9 +78,9 @@ type EcKeyGenParams = { name: string; namedCurve: string };
 /** The thing names `--prefix sensor- --count 3` means: sensor-001, sensor-002, sensor-003 (at least 3 digits). */
 export function numberedThingNames(prefix: string, count: number, start = 1): string[] {
   if (!Number.isInteger(count) || count < 1)
-    throw new Error(`--count must be a positive integer, got: ${count}`);
+    throw new UsageError(`--count must be a positive integer, got: ${count}`);
   if (!Number.isInteger(start) || start < 0)
-    throw new Error(`--start must be a non-negative integer, got: ${start}`);
+    throw new UsageError(`--start must be a non-negative integer, got: ${start}`);
   const width = Math.max(3, String(start + count - 1).length);
   return Array.from({ length: count }, (_, i) => `${prefix}${String(start + i).padStart(width, '0')}`);
 }
@@ -89,36 +96,41 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   const keyType = options.keyType ?? 'ec-p256';
   const log = options.log ?? (() => {});
   const things = [...new Set(options.things)];
-  if (!/^[a-z][a-z0-9-]{0,15}$/.test(options.envName)) {
-    throw new Error(
-      `--env must be 1-16 characters from a-z 0-9 - starting with a letter, got: ${options.envName}`,
-    );
+  if (!follows(NAME_RULES.environmentName, options.envName)) {
+    throw new UsageError(`--env must be ${NAME_RULES.environmentName.description}, got: ${options.envName}`);
   }
-  if (things.length === 0) throw new Error('name the things with --thing NAME or --prefix PREFIX --count N');
-  const badNames = things.filter((name) => !THING_NAME.test(name));
+  if (things.length === 0) {
+    throw new UsageError('name the things with --thing NAME or --prefix PREFIX --count N');
+  }
+  const badNames = things.filter((name) => !follows(NAME_RULES.thingName, name));
   if (badNames.length > 0) {
-    throw new Error(
-      `thing names must be 1-128 characters from a-z A-Z 0-9 : _ -, got: ${badNames.join(', ')}`,
+    throw new UsageError(
+      `thing names must be ${NAME_RULES.thingName.description}, got: ${badNames.join(', ')}`,
     );
   }
   if (options.csrFile !== undefined && things.length !== 1) {
-    throw new Error('--csr enrolls exactly one thing: pass a single --thing');
+    throw new UsageError('--csr enrolls exactly one thing: pass a single --thing');
   }
-  if (!(keyType in ALGORITHMS)) throw new Error(`--key-type must be ec-p256 or rsa2048, got: ${keyType}`);
-  const configFile = path.join(configDir, `${options.envName}.json`);
-  if (!fs.existsSync(configFile)) throw new Error(`${configFile}: no such environment config`);
+  if (!(keyType in ALGORITHMS)) {
+    throw new UsageError(`--key-type must be ec-p256 or rsa2048, got: ${keyType}`);
+  }
+  const configFile = path.join(configDir, path.basename(configFileOf(options.envName)));
+  if (!fs.existsSync(configFile)) throw new ConfigurationError(`${configFile}: no such environment config`);
 
   if (options.csrFile !== undefined) checkDeviceCsr(things[0], options.csrFile);
   // Config first: a config without an iot section stops here, before any key exists.
   const addedToConfig = addThingsToConfigFile(configFile, things);
 
   const result = { enrolled: [] as string[], unchanged: [] as string[], replaced: [] as string[] };
-  const fleetDir = path.join(repoRoot, 'fleet', options.envName);
   for (const [index, thing] of things.entries()) {
+    const files = {
+      csr: inRepository(repoRoot, csrFileOf(options.envName, thing)),
+      key: inRepository(repoRoot, privateKeyFile(options.envName, thing)),
+    };
     const outcome =
       options.csrFile !== undefined
-        ? enrollDeviceCsr(fleetDir, thing, options.csrFile, options.force ?? false)
-        : await enrollWithNewKey(fleetDir, thing, keyType, options.force ?? false);
+        ? enrollDeviceCsr(files, thing, options.csrFile, options.force ?? false)
+        : await enrollWithNewKey(files, thing, keyType, options.force ?? false);
     result[outcome].push(thing);
     if (outcome === 'replaced') {
       log(
@@ -131,24 +143,32 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     options.onProgress?.(index + 1, things.length, thing);
   }
 
-  // Validates the whole config with the new CSRs and records the new things' shards, as synth would.
+  // Validates the whole config with the new CSRs and records the new things' shards, where synth would place them.
   const raw: unknown = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   const config = parseConfig(raw, options.envName, displayPath(configFile), repoRoot);
-  const shardMessage = config.fleet ? recordShardAssignments(config.fleet) : undefined;
-  return { ...result, addedToConfig, shardMessage };
+  const shardLock = config.fleet
+    ? recordPlacements(config.fleet, layoutFleet(config.fleet.things, config.fleet.shardLock))
+    : undefined;
+  return { ...result, addedToConfig, shardLock };
 }
 
 type Outcome = 'enrolled' | 'unchanged' | 'replaced';
 
+/** Where one thing's CSR and private key go (both in `fleet/<env>/<thing>/`). */
+interface ThingFiles {
+  readonly csr: string;
+  readonly key: string;
+}
+
 async function enrollWithNewKey(
-  fleetDir: string,
+  files: ThingFiles,
   thing: string,
   keyType: KeyType,
   force: boolean,
 ): Promise<Outcome> {
-  const dir = path.join(fleetDir, thing);
-  const keyFile = path.join(dir, 'private.key');
-  const csrFile = path.join(dir, 'csr.pem');
+  const dir = path.dirname(files.csr);
+  const keyFile = files.key;
+  const csrFile = files.csr;
   const hasKey = fs.existsSync(keyFile);
   const hasCsr = fs.existsSync(csrFile);
   if (hasCsr && !force) return 'unchanged';
@@ -184,22 +204,22 @@ async function enrollWithNewKey(
 
 /** The device's CSR must be one AWS IoT will sign for this thing; returns its PEM. */
 function checkDeviceCsr(thing: string, source: string): string {
-  if (!fs.existsSync(source)) throw new Error(`--csr ${source}: no such file`);
+  if (!fs.existsSync(source)) throw new UsageError(`--csr ${source}: no such file`);
   const pem = fs.readFileSync(source, 'utf8');
   const problems = csrProblems(pem, thing, source);
-  if (problems.length > 0) throw new Error(`--csr ${source}: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new UsageError(`--csr ${source}: ${problems.join('; ')}`);
   return pem;
 }
 
-function enrollDeviceCsr(fleetDir: string, thing: string, source: string, force: boolean): Outcome {
+function enrollDeviceCsr(files: ThingFiles, thing: string, source: string, force: boolean): Outcome {
   const pem = checkDeviceCsr(thing, source);
-  const dir = path.join(fleetDir, thing);
-  const csrFile = path.join(dir, 'csr.pem');
-  const keyFile = path.join(dir, 'private.key');
+  const dir = path.dirname(files.csr);
+  const csrFile = files.csr;
+  const keyFile = files.key;
   if (fs.existsSync(csrFile)) {
     if (fs.readFileSync(csrFile, 'utf8') === pem) return 'unchanged';
     if (!force) {
-      throw new Error(
+      throw new UsageError(
         `${thing} already has a CSR at ${csrFile}; pass --force to replace it (its certificate must then be revoked)`,
       );
     }
@@ -209,7 +229,7 @@ function enrollDeviceCsr(fleetDir: string, thing: string, source: string, force:
   // A key made here earlier belongs to the old CSR: the device's own key replaces it.
   if (fs.existsSync(keyFile)) {
     if (!force)
-      throw new Error(
+      throw new UsageError(
         `${thing} has a private key at ${keyFile}; pass --force to replace it with the device's CSR`,
       );
     fs.rmSync(keyFile);
@@ -284,16 +304,24 @@ interface EnrollFlags {
   csr?: string;
   keyType: KeyType;
   force?: boolean;
+  json?: boolean;
+}
+
+/** Where `keyless enroll` reads and writes, and prints; tests point it at a repository of their own. */
+export interface EnrollCommandDeps {
+  readonly repoRoot?: string;
+  readonly configDir?: string;
+  readonly streams?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
 }
 
 /** `keyless enroll`: see {@link enroll}. */
-export function registerEnrollCommand(program: Command): void {
+export function registerEnrollCommand(program: Command, deps: EnrollCommandDeps = {}): void {
   program
     .command('enroll')
     .description(
-      'Make a private key and CSR per thing (or take a CSR made on the device), add the things to config/<env>.json',
+      `Make a private key and CSR per thing (or take a CSR made on the device), add the things to ${configFileOf('<env>')}`,
     )
-    .requiredOption('--env <name>', 'environment (config/<env>.json)')
+    .addOption(envOption())
     .option('--thing <name...>', 'thing name(s); repeatable')
     .option('--prefix <prefix>', 'numbered things: <prefix>001, <prefix>002, … (with --count)')
     .option('--count <n>', 'how many numbered things')
@@ -304,11 +332,13 @@ export function registerEnrollCommand(program: Command): void {
     )
     .addOption(new Option('--key-type <type>', 'key type').choices(['ec-p256', 'rsa2048']).default('ec-p256'))
     .option('--force', 'replace existing keys and CSRs (the old certificates must then be revoked)')
+    .addOption(jsonOption())
     .action(async (flags: EnrollFlags) => {
+      const output = commandOutput(Boolean(flags.json), deps.streams);
       const things = [...(flags.thing ?? [])];
       if (flags.prefix !== undefined || flags.count !== undefined) {
         if (flags.prefix === undefined || flags.count === undefined)
-          throw new Error('--prefix and --count go together');
+          throw new UsageError('--prefix and --count go together');
         things.push(...numberedThingNames(flags.prefix, Number(flags.count), Number(flags.start ?? '1')));
       }
       const progress = progressReporter(things.length);
@@ -318,23 +348,32 @@ export function registerEnrollCommand(program: Command): void {
         csrFile: flags.csr,
         keyType: flags.keyType,
         force: flags.force,
+        repoRoot: deps.repoRoot,
+        configDir: deps.configDir,
         onProgress: progress.update,
-        log: (line) => process.stderr.write(`${line}\n`),
+        log: output.note,
       });
       progress.stop();
-      const say = (line: string): boolean => process.stdout.write(`${line}\n`);
-      say(
+      output.result({
+        env: flags.env,
+        enrolled: result.enrolled,
+        replaced: result.replaced,
+        unchanged: result.unchanged,
+        addedToConfig: result.addedToConfig,
+        shardLock: result.shardLock ?? null,
+      });
+      output.say(
         `${flags.env}: ${result.enrolled.length} enrolled, ${result.replaced.length} replaced, ` +
-          `${result.unchanged.length} already enrolled; ${result.addedToConfig.length} added to config/${flags.env}.json`,
+          `${result.unchanged.length} already enrolled; ${result.addedToConfig.length} added to ${configFileOf(flags.env)}`,
       );
       if (flags.csr === undefined && result.enrolled.length + result.replaced.length > 0) {
-        say(
-          `Private keys: fleet/${flags.env}/<thing>/private.key (0600, git-ignored). Copy each to its device only.`,
+        output.say(
+          `Private keys: ${privateKeyFile(flags.env, '<thing>')} (0600, git-ignored). Copy each to its device only.`,
         );
       }
-      if (result.shardMessage) say(result.shardMessage);
-      say(
-        'Next: npm run synth, then npx cdk deploy to create the certificates; commit csr.pem files and shards.json.',
+      if (result.shardLock) output.say(describeLockChange(result.shardLock));
+      output.say(
+        `Next: npm run synth, then npx cdk deploy to create the certificates; commit ${csrFileOf(flags.env, '<thing>')} and ${shardLockFile(flags.env)}.`,
       );
     });
 }

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import { addFleetPlanCommand } from './fleet-plan';
+import { addFleetPlanCommand, type FleetPlanCommandDeps } from './fleet-plan';
 import { addFleetRegisterCommand, type FleetRegisterCommandDeps } from './fleet-register';
 
 /** `keyless fleet …`: the operator's view of Fleet stacks, and bulk registration beyond them. */
-export function registerFleetCommands(program: Command, deps: FleetRegisterCommandDeps = {}): Command {
+export function registerFleetCommands(
+  program: Command,
+  deps: FleetPlanCommandDeps & FleetRegisterCommandDeps = {},
+): Command {
   const fleet = program
     .command('fleet')
     .description(

@@ -1,14 +1,23 @@
 import type { Command } from 'commander';
-import { loadEnvironmentConfig, type KeylessConfig } from '../config';
-import { fleetStackName } from '../fleet/outputs';
+import {
+  loadEnvironmentConfig,
+  type FleetConfig,
+  type FleetThingConfig,
+  type KeylessConfig,
+} from '../config';
+import { fleetStackName } from '../contract';
+import { layoutFleet, lockOf, recordPlacementsCommand, type FleetLayout } from '../fleet/placement';
 import { planShards } from '../fleet/shard-plan';
+import { ConfigurationError } from './exit-codes';
+import { commandOutput, envOption, jsonOption } from './options';
+import { describeLockChange, recordPlacements, type ShardLockChange } from './shard-lock-file';
 
 /** One Fleet stack as the operator sees it before a synth. */
 export interface FleetStackPlan {
   readonly shard: number;
   readonly stackName: string;
   readonly things: number;
-  /** Things the shard lock does not record yet: this plan placed them, the next synth records them. */
+  /** Things the shard lock does not record yet: placed in memory until `fleet plan --write` records them. */
   readonly newThings: number;
   /** Things still waiting for a CSR (they get a thing but no certificate). */
   readonly withoutCsr: number;
@@ -31,35 +40,26 @@ export interface FleetPlan {
 export interface ThingPlacement {
   readonly thingName: string;
   readonly stackName: string;
-  /** `recorded`: in the shard lock; `placed`: configured, recorded by the next synth; `new`: not configured. */
-  readonly status: 'recorded' | 'placed' | 'new';
+  /** `recorded`: in the shard lock; `unrecorded`: configured, not in the lock yet; `new`: not configured. */
+  readonly status: 'recorded' | 'unrecorded' | 'new';
 }
 
-function fleetOf(config: KeylessConfig) {
+function fleetOf(config: KeylessConfig): FleetConfig {
   if (!config.iot || !config.fleet) {
-    throw new Error(
+    throw new ConfigurationError(
       `${config.configFile}: no iot section, so environment "${config.envName}" has no Fleet stacks`,
     );
   }
   return config.fleet;
 }
 
-/** What the shard lock records, without the things this load placed for the first time. */
-function recordedShards(config: KeylessConfig): Map<string, number> {
-  const fleet = fleetOf(config);
-  const placedNow = new Set(fleet.newlyAssigned);
-  return new Map(fleet.things.filter((t) => !placedNow.has(t.name)).map((t) => [t.name, t.shard]));
-}
-
-/** The Fleet stacks the next synth makes, from the config and the shard lock (linear in the fleet). */
-export function fleetPlan(config: KeylessConfig): FleetPlan {
-  const fleet = fleetOf(config);
-  const placedNow = new Set(fleet.newlyAssigned);
+function planOf(envName: string, fleet: FleetConfig, layout: FleetLayout<FleetThingConfig>): FleetPlan {
+  const unrecorded = new Set(layout.unrecorded);
   const byShard = new Map<number, { things: number; newThings: number; withoutCsr: number }>();
-  for (const thing of fleet.things) {
+  for (const thing of layout.things) {
     const entry = byShard.get(thing.shard) ?? { things: 0, newThings: 0, withoutCsr: 0 };
     entry.things++;
-    if (placedNow.has(thing.name)) entry.newThings++;
+    if (unrecorded.has(thing.name)) entry.newThings++;
     if (thing.csrPem === undefined) entry.withoutCsr++;
     byShard.set(thing.shard, entry);
   }
@@ -67,38 +67,59 @@ export function fleetPlan(config: KeylessConfig): FleetPlan {
     .sort(([a], [b]) => a - b)
     .map(([shard, entry]) => ({
       shard,
-      stackName: fleetStackName(config.envName, shard),
+      stackName: fleetStackName(envName, shard),
       ...entry,
-      free: Math.max(0, fleet.maxThingsPerShard - entry.things),
+      free: Math.max(0, layout.maxThingsPerShard - entry.things),
     }));
   let next = 1;
-  while ((byShard.get(next)?.things ?? 0) >= fleet.maxThingsPerShard) next++;
+  while ((byShard.get(next)?.things ?? 0) >= layout.maxThingsPerShard) next++;
   return {
-    envName: config.envName,
+    envName,
     lockFile: fleet.lockFileShown,
-    maxThingsPerShard: fleet.maxThingsPerShard,
+    maxThingsPerShard: layout.maxThingsPerShard,
     stacks,
-    nextStackName: fleetStackName(config.envName, next),
-    released: fleet.released,
+    nextStackName: fleetStackName(envName, next),
+    released: layout.released,
   };
+}
+
+/** The Fleet stacks the next synth makes, from the config and the shard lock (linear in the fleet). */
+export function fleetPlan(config: KeylessConfig): FleetPlan {
+  const fleet = fleetOf(config);
+  return planOf(config.envName, fleet, layoutFleet(fleet.things, fleet.shardLock));
 }
 
 /**
  * The stack of a configured thing, or the one a new thing would land in if added to the config as it is now:
- * the same planShards the config loader runs, with the new name among the unplaced ones.
+ * the same planShards synth runs, with the new name among the unrecorded ones.
  */
 export function placeThing(config: KeylessConfig, thingName: string): ThingPlacement {
   const fleet = fleetOf(config);
-  const configured = fleet.things.find((thing) => thing.name === thingName);
+  const layout = layoutFleet(fleet.things, fleet.shardLock);
+  const configured = layout.things.find((thing) => thing.name === thingName);
   if (configured) {
-    const status = fleet.newlyAssigned.includes(thingName) ? 'placed' : 'recorded';
+    const status = layout.unrecorded.includes(thingName) ? 'unrecorded' : 'recorded';
     return { thingName, stackName: fleetStackName(config.envName, configured.shard), status };
   }
-  const names = [...fleet.things.map((thing) => thing.name), thingName];
-  const shard = planShards(names, recordedShards(config), fleet.maxThingsPerShard).assignments.get(
+  const names = [...layout.things.map((thing) => thing.name), thingName];
+  const shard = planShards(names, fleet.shardLock.assignments, layout.maxThingsPerShard).assignments.get(
     thingName,
   )!;
   return { thingName, stackName: fleetStackName(config.envName, shard), status: 'new' };
+}
+
+/**
+ * `fleet plan --write`: records every placement and releases removed things. Returns what changed, and the
+ * config as it reads now that the lock records everything.
+ */
+export function writeFleetPlan(config: KeylessConfig): {
+  recorded: KeylessConfig;
+  written?: ShardLockChange;
+} {
+  const fleet = fleetOf(config);
+  const layout = layoutFleet(fleet.things, fleet.shardLock);
+  const written = recordPlacements(fleet, layout);
+  return { recorded: { ...config, fleet: { ...fleet, shardLock: lockOf(layout) } }, written };
 }
 
 export function renderFleetPlan(plan: FleetPlan): string[] {
@@ -118,7 +139,10 @@ export function renderFleetPlan(plan: FleetPlan): string[] {
   lines.push('');
   const placed = plan.stacks.reduce((n, stack) => n + stack.newThings, 0);
   if (placed > 0) {
-    lines.push(`${placed} thing(s) are not in ${plan.lockFile} yet: the next synth records where they are.`);
+    lines.push(
+      `${placed} thing(s) are not in ${plan.lockFile} yet: synth places them in memory only. ` +
+        `Record them with \`${recordPlacementsCommand(plan.envName)}\`.`,
+    );
   }
   if (plan.released.length > 0) {
     const shown = plan.released.slice(0, 10).join(', ') + (plan.released.length > 10 ? ', …' : '');
@@ -130,38 +154,55 @@ export function renderFleetPlan(plan: FleetPlan): string[] {
   return lines;
 }
 
-export function renderPlacement(placement: ThingPlacement, lockFile: string): string {
+export function renderPlacement(placement: ThingPlacement, plan: FleetPlan): string {
   switch (placement.status) {
     case 'recorded':
-      return `${placement.thingName} is in ${placement.stackName} (recorded in ${lockFile}; it never moves).`;
-    case 'placed':
-      return `${placement.thingName} goes to ${placement.stackName}; the next synth records it in ${lockFile}.`;
+      return `${placement.thingName} is in ${placement.stackName} (recorded in ${plan.lockFile}; it never moves).`;
+    case 'unrecorded':
+      return (
+        `${placement.thingName} goes to ${placement.stackName}; ${plan.lockFile} does not record it yet: ` +
+        `\`${recordPlacementsCommand(plan.envName)}\` does.`
+      );
     case 'new':
       return `${placement.thingName} is not configured; added to the config now, it lands in ${placement.stackName}.`;
   }
 }
 
-/** `keyless fleet plan --env <env> [--thing NAME] [--json]`. */
-export function addFleetPlanCommand(
-  fleet: Command,
-  deps: { loadConfig?: (envName: string) => KeylessConfig; log?: (line: string) => void } = {},
-): void {
+/** What the fleet commands need besides their flags; tests replace any of it. */
+export interface FleetPlanCommandDeps {
+  readonly loadConfig?: (envName: string) => KeylessConfig;
+  readonly streams?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+}
+
+/** `keyless fleet plan --env <env> [--thing NAME] [--write] [--json]`. */
+export function addFleetPlanCommand(fleet: Command, deps: FleetPlanCommandDeps = {}): void {
   fleet
     .command('plan')
-    .description('Show which Fleet stack holds each thing, and where a new thing will land')
-    .requiredOption('--env <env>', 'environment (config/<env>.json)')
+    .description(
+      'Show which Fleet stack holds each thing and where a new thing will land; --write records the placements',
+    )
+    .addOption(envOption())
     .option('--thing <name>', 'where this thing is, or would land if added')
-    .option('--json', 'print the plan as JSON')
-    .action((opts: { env: string; thing?: string; json?: boolean }) => {
-      const log = deps.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-      const config = (deps.loadConfig ?? loadEnvironmentConfig)(opts.env);
+    .option(
+      '--write',
+      'record every placement in the shard lock and release removed things (commit the file)',
+    )
+    .addOption(jsonOption())
+    .action((opts: { env: string; thing?: string; write?: boolean; json?: boolean }) => {
+      const output = commandOutput(Boolean(opts.json), deps.streams);
+      const loaded = (deps.loadConfig ?? loadEnvironmentConfig)(opts.env);
+      const { recorded: config, written } = opts.write ? writeFleetPlan(loaded) : { recorded: loaded };
       const plan = fleetPlan(config);
       const placement = opts.thing === undefined ? undefined : placeThing(config, opts.thing);
-      if (opts.json) {
-        log(JSON.stringify(placement ? { ...plan, placement } : plan, null, 2));
-        return;
+      output.result({
+        ...plan,
+        ...(placement ? { placement } : {}),
+        ...(opts.write ? { written: written ?? null } : {}),
+      });
+      if (opts.write) {
+        output.say(written ? describeLockChange(written) : `${plan.lockFile} already records every thing.`);
       }
-      if (placement) log(renderPlacement(placement, plan.lockFile));
-      else renderFleetPlan(plan).forEach((line) => log(line));
+      if (placement) output.say(renderPlacement(placement, plan));
+      else renderFleetPlan(plan).forEach((line) => output.say(line));
     });
 }

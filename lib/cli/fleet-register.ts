@@ -10,14 +10,16 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvalidArgumentError, type Command } from 'commander';
 import pLimit from 'p-limit';
 import { loadEnvironmentConfig, type KeylessConfig } from '../config';
-import { fleetStackName } from '../fleet/outputs';
+import { fleetStackName, roleArn as roleArnOf } from '../contract';
 import {
-  bulkRegistrationRoleArn,
   parameterFileKey,
   planBulkRegistration,
   type BulkRegistrationBatch,
   type BulkThing,
 } from '../fleet/bulk-registration';
+import { layoutFleet } from '../fleet/placement';
+import { ConfigurationError, PartialFailureError, RemoteServiceError, UsageError } from './exit-codes';
+import { commandOutput, envOption, jsonOption } from './options';
 
 /** How `keyless fleet register --bulk` talks to the world; tests pass mocks and a fake clock. */
 export interface BulkRegisterDeps {
@@ -46,13 +48,24 @@ export interface BulkRegisterOptions {
   readonly timeoutSeconds?: number;
 }
 
+/** One StartThingRegistrationTask: started, or (dry run) what would be. */
 export interface BulkTaskResult {
-  readonly taskId: string;
+  /** Undefined in a dry run. */
+  readonly taskId?: string;
   readonly bucket: string;
   readonly key: string;
   readonly thingNames: readonly string[];
+  readonly attributeNames: readonly string[];
+  /** The provisioning template, as StartThingRegistrationTask takes it. */
+  readonly templateBody: string;
   /** The last DescribeThingRegistrationTask answer, when the command waited. */
   readonly final?: DescribeThingRegistrationTaskResponse;
+}
+
+export interface BulkRegisterResult {
+  readonly dryRun: boolean;
+  readonly roleArn: string;
+  readonly tasks: readonly BulkTaskResult[];
 }
 
 /**
@@ -72,7 +85,9 @@ export const configuredCsrs: CsrSource = (config, thingNames) => {
     else pems.set(name, thing.csrPem);
   }
   if (missing.length > 0) {
-    throw new Error(`things without a CSR (enroll them first with keyless enroll): ${missing.join(', ')}`);
+    throw new ConfigurationError(
+      `things without a CSR (enroll them first with keyless enroll): ${missing.join(', ')}`,
+    );
   }
   return pems;
 };
@@ -89,7 +104,8 @@ async function refuseFleetStackThings(
   config: KeylessConfig,
   thingNames: readonly string[],
 ): Promise<void> {
-  const shardOf = new Map((config.fleet?.things ?? []).map((thing) => [thing.name, thing.shard]));
+  const layout = config.fleet && layoutFleet(config.fleet.things, config.fleet.shardLock);
+  const shardOf = new Map((layout?.things ?? []).map((thing) => [thing.name, thing.shard]));
   const shards = [...new Set(thingNames.map((name) => shardOf.get(name)).filter((s) => s !== undefined))];
   const selected = new Set(thingNames);
   // A few stacks at a time: adaptive retry absorbs CloudFormation's throttling, and a large fleet has hundreds.
@@ -108,7 +124,7 @@ async function refuseFleetStackThings(
   const managed = perStack.flat();
   if (managed.length === 0) return;
   const shown = managed.slice(0, 5).concat(managed.length > 5 ? [`and ${managed.length - 5} more`] : []);
-  throw new Error(
+  throw new RemoteServiceError(
     `${managed.length} of these things are in deployed Fleet stacks, where CloudFormation manages them: ` +
       `${shown.join(', ')}. Bulk registration is for things outside the Fleet stacks.`,
   );
@@ -131,7 +147,9 @@ async function deployedThings(cloudFormation: CloudFormationClient, stackName: s
   } catch (error) {
     // CloudFormation answers a missing stack with a ValidationError "Stack with id … does not exist".
     if (errorName(error) === 'ValidationError' && /does not exist/.test(describe(error))) return [];
-    throw new Error(`cannot list the resources of ${stackName}: ${describe(error)}`);
+    throw new RemoteServiceError(`cannot list the resources of ${stackName}: ${describe(error)}`, {
+      cause: error,
+    });
   }
   return things;
 }
@@ -149,11 +167,15 @@ export async function registerBulk(
   csrs: CsrSource,
   options: BulkRegisterOptions,
   deps: BulkRegisterDeps,
-): Promise<BulkTaskResult[]> {
+): Promise<BulkRegisterResult> {
   const iotConfig = config.iot;
-  if (!iotConfig) throw new Error(`${config.configFile}: bulk registration needs the iot section`);
+  if (!iotConfig) {
+    throw new ConfigurationError(`${config.configFile}: bulk registration needs the iot section`);
+  }
   const things = selectThings(config, options.thingNames);
-  if (things.length === 0) throw new Error(`${config.configFile}: iot.things is empty: nothing to register`);
+  if (things.length === 0) {
+    throw new ConfigurationError(`${config.configFile}: iot.things is empty: nothing to register`);
+  }
   const thingNames = things.map((thing) => thing.name);
   const pems = csrs(config, thingNames);
   const bulkThings: BulkThing[] = things.map((thing) => {
@@ -166,13 +188,15 @@ export async function registerBulk(
     policyName: iotConfig.policy.name,
   });
   const bucket = options.bucket ?? config.names.deviceBucket;
-  const roleArn = options.roleArn ?? bulkRegistrationRoleArn(config.envName, config.account, config.region);
+  const roleArn =
+    options.roleArn ?? roleArnOf(config.account, config.region, config.names.bulkRegistrationRole);
   const now = deps.now();
   const keyOf = (index: number): string => parameterFileKey(now, batches.length > 1 ? index + 1 : undefined);
 
   if (options.dryRun) {
     describeDryRun(batches, { bucket, roleArn, keyOf, region: config.region }, deps.log);
-    return [];
+    const tasks = batches.map((batch, index) => ({ ...taskOf(batch), bucket, key: keyOf(index) }));
+    return { dryRun: true, roleArn, tasks };
   }
   await refuseFleetStackThings(deps.cloudFormation, config, thingNames);
 
@@ -185,13 +209,17 @@ export async function registerBulk(
     deps.log(`started bulk registration task ${taskId}`);
     const mustWait = options.wait === true || index < batches.length - 1;
     const final = mustWait ? await waitForTask(deps, taskId, options) : undefined;
-    results.push({ taskId, bucket, key, thingNames: batch.thingNames, final });
+    results.push({ ...taskOf(batch), taskId, bucket, key, final });
   }
   if (!options.wait) {
     const last = results[results.length - 1];
     deps.log(`follow it with: aws iot describe-thing-registration-task --task-id ${last.taskId}`);
   }
-  return results;
+  return { dryRun: false, roleArn, tasks: results };
+}
+
+function taskOf({ thingNames, attributeNames, templateBody }: BulkRegistrationBatch) {
+  return { thingNames, attributeNames, templateBody };
 }
 
 function selectThings(config: KeylessConfig, names: readonly string[] | undefined) {
@@ -200,7 +228,7 @@ function selectThings(config: KeylessConfig, names: readonly string[] | undefine
   const byName = new Map(all.map((thing) => [thing.name, thing]));
   const unknown = names.filter((name) => !byName.has(name));
   if (unknown.length > 0) {
-    throw new Error(`${config.configFile}: no such thing in iot.things: ${unknown.join(', ')}`);
+    throw new UsageError(`${config.configFile}: no such thing in iot.things: ${unknown.join(', ')}`);
   }
   return [...new Set(names)].map((name) => byName.get(name)!);
 }
@@ -226,9 +254,15 @@ async function upload(
   } catch (error) {
     const name = errorName(error);
     if (name === 'NoSuchBucket') {
-      throw new Error(`bucket ${bucket} does not exist: deploy the Data stack first, or pass --bucket`);
+      throw new RemoteServiceError(
+        `bucket ${bucket} does not exist: deploy the Data stack first, or pass --bucket`,
+        { cause: error },
+      );
     }
-    throw new Error(`cannot upload the parameter file to s3://${bucket}/${key}: ${describe(error)}`);
+    throw new RemoteServiceError(
+      `cannot upload the parameter file to s3://${bucket}/${key}: ${describe(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -248,10 +282,12 @@ async function start(
         roleArn,
       }),
     );
-    if (!answer.taskId) throw new Error('the answer has no taskId');
+    if (!answer.taskId) throw new RemoteServiceError('the answer has no taskId');
     return answer.taskId;
   } catch (error) {
-    throw new Error(`StartThingRegistrationTask failed (role ${roleArn}): ${describe(error)}`);
+    throw new RemoteServiceError(`StartThingRegistrationTask failed (role ${roleArn}): ${describe(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -273,7 +309,9 @@ async function waitForTask(
     if (task.status !== undefined && TERMINAL.has(task.status)) {
       if (task.status !== 'Completed' || (task.failureCount ?? 0) > 0) {
         const reports = await errorReports(deps.iot, taskId);
-        throw new Error(
+        // Completed with failures: the other things are registered. Failed or cancelled: AWS IoT stopped it.
+        const Failure = task.status === 'Completed' ? PartialFailureError : RemoteServiceError;
+        throw new Failure(
           `bulk registration task ${taskId} ended ${task.status} with ${task.failureCount ?? 0} failed things` +
             (task.message ? `: ${task.message}` : '') +
             (reports.length > 0 ? `\nerror reports:\n${reports.join('\n')}` : ''),
@@ -282,7 +320,7 @@ async function waitForTask(
       return task;
     }
     if (deps.now().getTime() >= deadline) {
-      throw new Error(
+      throw new RemoteServiceError(
         `bulk registration task ${taskId} is still ${task.status} after ${options.timeoutSeconds ?? 3600} s; ` +
           `it keeps running: aws iot describe-thing-registration-task --task-id ${taskId}`,
       );
@@ -358,6 +396,7 @@ export interface FleetRegisterCommandDeps extends Partial<BulkRegisterDeps> {
   readonly loadConfig?: (envName: string) => KeylessConfig;
   /** @default configuredCsrs */
   readonly csrs?: CsrSource;
+  readonly streams?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
 }
 
 /** `keyless fleet register --bulk --env <env>`. */
@@ -367,7 +406,7 @@ export function addFleetRegisterCommand(fleet: Command, deps: FleetRegisterComma
     .description(
       'Register things with AWS IoT bulk registration (StartThingRegistrationTask) instead of Fleet stacks',
     )
-    .requiredOption('--env <env>', 'environment (config/<env>.json)')
+    .addOption(envOption())
     .option(
       '--bulk',
       'use AWS IoT bulk registration (the only mode: Fleet stacks are deployed with cdk deploy)',
@@ -378,12 +417,14 @@ export function addFleetRegisterCommand(fleet: Command, deps: FleetRegisterComma
     .option('--wait', 'poll the task until it ends and fail if any thing failed')
     .option('--poll-seconds <n>', 'seconds between polls while waiting', positiveInt)
     .option('--dry-run', 'print the template and the parameter file summary, call nothing')
+    .addOption(jsonOption())
     .action(async (opts: Record<string, unknown>) => {
       if (!opts.bulk) {
-        throw new Error(
+        throw new UsageError(
           'fleet register needs --bulk: without it, things are registered by deploying the Fleet stacks (npx cdk deploy)',
         );
       }
+      const output = commandOutput(Boolean(opts.json), deps.streams);
       const config = (deps.loadConfig ?? loadEnvironmentConfig)(String(opts.env));
       const defaults = deps.iot && deps.s3 && deps.cloudFormation ? undefined : bulkClients(config.region);
       const clients = {
@@ -391,8 +432,8 @@ export function addFleetRegisterCommand(fleet: Command, deps: FleetRegisterComma
         s3: deps.s3 ?? defaults!.s3,
         cloudFormation: deps.cloudFormation ?? defaults!.cloudFormation,
       };
-      const log = deps.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-      const results = await registerBulk(
+      const log = deps.log ?? output.say;
+      const result = await registerBulk(
         config,
         deps.csrs ?? configuredCsrs,
         {
@@ -410,9 +451,25 @@ export function addFleetRegisterCommand(fleet: Command, deps: FleetRegisterComma
           log,
         },
       );
-      for (const result of results) {
-        if (result.final) log(`task ${result.taskId}: ${result.final.successCount ?? 0} things registered`);
+      for (const task of result.tasks) {
+        if (task.final) log(`task ${task.taskId}: ${task.final.successCount ?? 0} things registered`);
       }
+      output.result({
+        env: config.envName,
+        dryRun: result.dryRun,
+        roleArn: result.roleArn,
+        tasks: result.tasks.map((task) => ({
+          taskId: task.taskId ?? null,
+          bucket: task.bucket,
+          key: task.key,
+          thingNames: task.thingNames,
+          attributeNames: task.attributeNames,
+          template: JSON.parse(task.templateBody) as unknown,
+          status: task.final?.status ?? null,
+          successCount: task.final?.successCount ?? null,
+          failureCount: task.final?.failureCount ?? null,
+        })),
+      });
     });
 }
 

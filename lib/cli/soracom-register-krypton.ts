@@ -3,8 +3,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { STSClient } from '@aws-sdk/client-sts';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { loadEnvironmentConfig, stackName, type KeylessConfig } from '../config';
+import { loadEnvironmentConfig, type KeylessConfig } from '../config';
 import type { KryptonConfig } from '../config/sections/krypton';
+import { OUTPUTS, PROJECT, stackName } from '../contract';
 import {
   checkedSoracomEndpoint,
   SoracomApiError,
@@ -13,15 +14,10 @@ import {
   soracomEndpoint,
   type SoracomCredential,
 } from '../soracom/api-client';
-import { assertCallerMatches, deployCommand, deployedStackOutputs, describeAwsError } from './bundle/aws';
-
-/** The KryptonAccess stack's outputs this command reads (see lib/stacks/krypton-access-stack.ts). */
-export const KRYPTON_OUTPUTS = {
-  identityPoolId: 'IdentityPoolId',
-  developerProviderName: 'DeveloperProviderName',
-  signerCredentialsSecretArn: 'SignerCredentialsSecretArn',
-  signerRoleArn: 'SignerRoleArn',
-} as const;
+import { assertCallerMatches, describeAwsError } from './bundle/aws';
+import { DeployedOutputs } from './deployed-outputs';
+import { ConfigurationError, RemoteServiceError, UsageError } from './exit-codes';
+import { commandOutput, envOption, jsonOption } from './options';
 
 /** A SORACOM SAM user's (or the root's) auth key: read from the environment or asked for, never from a file. */
 export interface SoracomAuthKey {
@@ -72,35 +68,33 @@ export async function registerKryptonCredentials(
 ): Promise<RegisterKryptonResult> {
   const krypton = config.krypton;
   if (!krypton) {
-    throw new Error(`environment ${config.envName} has no krypton section in ${config.configFile}`);
+    throw new ConfigurationError(
+      `environment ${config.envName} has no krypton section in ${config.configFile}`,
+    );
   }
   // The auth key and the signer's secret go to this endpoint: refuse plain http before either is read.
-  const endpoint = checkedSoracomEndpoint(
-    io.env.SORACOM_API_ENDPOINT || soracomEndpoint(krypton.coverage),
-    'SORACOM_API_ENDPOINT',
-  );
+  let endpoint: string;
+  try {
+    endpoint = checkedSoracomEndpoint(
+      io.env.SORACOM_API_ENDPOINT || soracomEndpoint(krypton.coverage),
+      'SORACOM_API_ENDPOINT',
+    );
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
   // Another account's stack would hand SORACOM another account's signer.
   await assertCallerMatches({ sts: io.sts }, config);
-  const name = stackName(config.names, 'KryptonAccess');
-  const outputs = await deployedStackOutputs(io.cloudFormation, config, name);
-  const need = (key: string): string => {
-    const value = outputs[key];
-    if (!value) {
-      throw new Error(
-        `stack ${name} has no output ${key}: it was deployed from another version or signer mode; redeploy it with \`${deployCommand(config, name)}\``,
-      );
-    }
-    return value;
-  };
-  const identityPoolId = need(KRYPTON_OUTPUTS.identityPoolId);
-  const developerProviderName = need(KRYPTON_OUTPUTS.developerProviderName);
+  const name = stackName(config.envName, 'KryptonAccess');
+  const outputs = new DeployedOutputs(io.cloudFormation, config);
+  const identityPoolId = await outputs.require(OUTPUTS.KryptonAccess.identityPoolId);
+  const developerProviderName = await outputs.require(OUTPUTS.KryptonAccess.developerProviderName);
   if (developerProviderName !== krypton.developerProviderName) {
-    throw new Error(
+    throw new ConfigurationError(
       `stack ${name} has developer provider ${developerProviderName} but ${config.configFile} says ${krypton.developerProviderName}: ` +
         'Cognito cannot rename a developer provider; put the deployed name back in the config',
     );
   }
-  const credential = await signerCredential(krypton, config, io, need);
+  const credential = await signerCredential(krypton, config, io, outputs);
 
   const auth = await soracomAuthKey(io);
   const action = await withSoracomOutcomes(krypton, async () => {
@@ -139,17 +133,20 @@ async function signerCredential(
   krypton: KryptonConfig,
   config: KeylessConfig,
   io: RegisterKryptonIo,
-  need: (key: string) => string,
+  outputs: DeployedOutputs,
 ): Promise<SoracomCredential> {
-  const description = `keyless-iot ${config.envName}: Krypton signs Cognito GetOpenIdTokenForDeveloperIdentity with this`;
+  const description = `${PROJECT} ${config.envName}: Krypton signs Cognito GetOpenIdTokenForDeveloperIdentity with this`;
   if (krypton.signer.mode === 'role') {
     return {
       type: 'aws-iam-role-credentials',
-      credentials: { roleArn: need(KRYPTON_OUTPUTS.signerRoleArn), externalId: krypton.signer.externalId },
+      credentials: {
+        roleArn: await outputs.require(OUTPUTS.KryptonAccess.signerRoleArn),
+        externalId: krypton.signer.externalId,
+      },
       description,
     };
   }
-  const secretArn = need(KRYPTON_OUTPUTS.signerCredentialsSecretArn);
+  const secretArn = await outputs.require(OUTPUTS.KryptonAccess.signerCredentialsSecretArn);
   let secretString: string | undefined;
   try {
     secretString = (await io.secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn })))
@@ -169,7 +166,7 @@ async function signerCredential(
     typeof parsed.secretAccessKey !== 'string' ||
     parsed.secretAccessKey === ''
   ) {
-    throw new Error(
+    throw new RemoteServiceError(
       `secret ${secretArn} does not hold {"accessKeyId","secretAccessKey"} as the KryptonAccess stack writes it: redeploy the stack`,
     );
   }
@@ -185,12 +182,12 @@ async function soracomAuthKey(io: RegisterKryptonIo): Promise<SoracomAuthKey> {
   const authKey = io.env.SORACOM_AUTH_KEY;
   if (authKeyId && authKey) return { authKeyId, authKey };
   if (!io.askAuthKey) {
-    throw new Error(
+    throw new UsageError(
       'no SORACOM auth key: set SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY (a SAM user allowed to list, create and update credentials), or run in a terminal to be asked',
     );
   }
   const asked = await io.askAuthKey();
-  if (!asked.authKeyId || !asked.authKey) throw new Error('no SORACOM auth key entered');
+  if (!asked.authKeyId || !asked.authKey) throw new UsageError('no SORACOM auth key entered');
   return asked;
 }
 
@@ -200,13 +197,15 @@ async function withSoracomOutcomes<T>(krypton: KryptonConfig, call: () => Promis
     return await call();
   } catch (error) {
     if (error instanceof SoracomAuthError) {
-      throw new Error(
+      throw new RemoteServiceError(
         `SORACOM auth key rejected (coverage ${krypton.coverage}): check SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY and that the key belongs to a ${krypton.coverage === 'jp' ? 'Japan' : 'Global'} coverage account`,
+        { cause: error },
       );
     }
     if (error instanceof SoracomApiError && error.status === 429) {
-      throw new Error(
+      throw new RemoteServiceError(
         `SORACOM API kept answering 429 (rate limited) on ${error.method} ${error.path} after retrying: wait a minute and run the command again`,
+        { cause: error },
       );
     }
     throw error;
@@ -292,26 +291,30 @@ export function soracomCommand(program: Command): Command {
   );
 }
 
-/** `keyless soracom register-krypton-credentials --env <env>` */
+/** `keyless soracom register-krypton-credentials --env <env> [--json]` */
 export function registerSoracomKryptonCommand(program: Command): void {
   soracomCommand(program)
     .command('register-krypton-credentials')
     .description(
       'Create or update (in place) the SORACOM credential Krypton signs Cognito calls with, from the deployed KryptonAccess stack; the auth key comes from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt',
     )
-    .requiredOption('--env <name>', 'environment (config/<name>.json)')
-    .action(async (options: { env: string }) => {
+    .addOption(envOption())
+    .addOption(jsonOption())
+    .action(async (options: { env: string; json?: boolean }) => {
+      const output = commandOutput(Boolean(options.json));
       const config = loadEnvironmentConfig(options.env);
       // Endpoints follow AWS_ENDPOINT_URL_CLOUDFORMATION / _SECRETS_MANAGER / _STS (the SDK reads them).
       const clientConfig = { region: config.region };
-      await registerKryptonCredentials(config, {
+      const result = await registerKryptonCredentials(config, {
         cloudFormation: new CloudFormationClient(clientConfig),
         secretsManager: new SecretsManagerClient(clientConfig),
         sts: new STSClient(clientConfig),
         env: process.env,
         askAuthKey: terminalAuthKeyPrompt(),
-        out: (line) => process.stdout.write(`${line}\n`),
-        note: (line) => process.stderr.write(`${line}\n`),
+        out: output.say,
+        note: output.note,
       });
+      // Names and ids only: the access key went to SORACOM and nowhere else.
+      output.result({ env: config.envName, ...result });
     });
 }

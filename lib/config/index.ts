@@ -1,6 +1,5 @@
 export * from './fleet';
 export * from './load';
-export * from './names';
 export * from './schema';
 export type { ClosedNetworkConfig } from './sections/closed-network';
 export type { FunnelConfig } from './sections/funnel';

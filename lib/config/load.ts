@@ -1,8 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
-import { resolveFleet, type FleetConfig } from './fleet';
-import { resourceNames, type ResourceNames } from './names';
+import {
+  CONFIG_DIR,
+  CONFIG_SCHEMA_SUFFIX,
+  configFile,
+  EXAMPLE_CONFIG_SUFFIX,
+  exampleConfigFile,
+  follows,
+  inRepository,
+  NAME_RULES,
+  physicalNames,
+  REPO_ROOT,
+  type PhysicalNames,
+} from '../contract';
+import { readFleet, type FleetConfig } from './fleet';
 import { configSchema, type KeylessConfigBody } from './schema';
 
 /** The validated configuration of one environment, with the names derived from it. */
@@ -10,8 +22,9 @@ export interface KeylessConfig extends KeylessConfigBody {
   readonly envName: string;
   /** The file it was read from, as the operator would type it (relative to the working directory). */
   readonly configFile: string;
-  readonly names: ResourceNames;
-  /** The things with their CSRs and Fleet shards (present with the iot section). */
+  /** The physical names of the environment's resources (lib/contract/names.ts). */
+  readonly names: PhysicalNames;
+  /** The things with their CSRs, and the shard lock (present with the iot section). */
   readonly fleet?: FleetConfig;
 }
 
@@ -23,20 +36,21 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULT_CONFIG_DIR = path.resolve(__dirname, '..', '..', 'config');
-
-const ENV_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+export const DEFAULT_CONFIG_DIR = inRepository(REPO_ROOT, CONFIG_DIR);
 
 /**
  * Environments are the `config/<env>.json` files; `*.example.json` are templates and `*.schema.json` the JSON
- * Schema editors check them against, not environments.
+ * Schema of them all, not environments.
  */
 export function listEnvironments(configDir = DEFAULT_CONFIG_DIR): string[] {
   if (!fs.existsSync(configDir)) return [];
   return fs
     .readdirSync(configDir)
     .filter(
-      (file) => file.endsWith('.json') && !file.endsWith('.example.json') && !file.endsWith('.schema.json'),
+      (file) =>
+        file.endsWith('.json') &&
+        !file.endsWith(EXAMPLE_CONFIG_SUFFIX) &&
+        !file.endsWith(CONFIG_SCHEMA_SUFFIX),
     )
     .map((file) => file.slice(0, -'.json'.length))
     .sort();
@@ -46,17 +60,17 @@ export function loadEnvironmentConfig(
   envName: string,
   configDir: string = DEFAULT_CONFIG_DIR,
 ): KeylessConfig {
-  if (!ENV_NAME.test(envName)) {
+  if (!follows(NAME_RULES.environmentName, envName)) {
     throw new ConfigError([
-      `environment name ${JSON.stringify(envName)} is not valid: expected 1-16 characters from a-z 0-9 -, starting with a letter`,
+      `environment name ${JSON.stringify(envName)} is not valid: expected ${NAME_RULES.environmentName.description}`,
     ]);
   }
-  const file = path.join(configDir, `${envName}.json`);
+  const file = path.join(configDir, path.basename(configFile(envName)));
   if (!fs.existsSync(file)) {
     const known = listEnvironments(configDir);
     throw new ConfigError([
       `${displayPath(file)}: no such environment ${JSON.stringify(envName)}; environments: ${known.join(', ') || '(none)'}` +
-        ' (copy config/prod.example.json to config/<env>.json to add one)',
+        ` (copy ${exampleConfigFile('prod')} to ${configFile('<env>')} to add one)`,
     ]);
   }
   return loadConfigFile(file, envName);
@@ -82,13 +96,13 @@ export function parseConfig(raw: unknown, envName: string, shown: string, repoRo
     throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(issue, shown)));
   }
   // Each thing's CSR and the shard lock are files too: read and checked here, like the config itself.
-  const fleet = result.data.iot ? resolveFleet(result.data.iot, envName, shown, repoRoot) : undefined;
+  const fleet = result.data.iot ? readFleet(result.data.iot, envName, shown, repoRoot) : undefined;
   if (fleet && fleet.problems.length > 0) throw new ConfigError(fleet.problems);
   return {
     ...result.data,
     envName,
     configFile: shown,
-    names: resourceNames(envName, result.data.account, result.data.region),
+    names: physicalNames(envName, result.data.account, result.data.region),
     fleet: fleet?.fleet,
   };
 }

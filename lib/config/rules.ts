@@ -1,20 +1,23 @@
 import { z } from 'zod';
+import { describeRange, NAME_RULES, type IntegerRange, type NameRule } from '../contract';
 
 /**
- * Small schema builders shared by every config section. Each one carries the sentence the operator reads
- * when the value is wrong ("expected …"); the loader adds the file, the field path and the bad value.
+ * Zod schemas built from the contract's name rules and limits (lib/contract/limits.ts), shared by every config
+ * section. Each carries the sentence the operator reads when the value is wrong ("expected …"); the loader adds
+ * the file, the field path and the bad value.
  *
  * The device helper (device-scripts/bin/keyless-credentials) checks device.json with copies of `region`,
  * `iotName` and `roleAliasName`; test/device-scripts/keyless-credentials-config.test.ts keeps them in step.
  */
 
-export function intRange(min: number, max: number, unit = ''): z.ZodInt {
-  const error = `expected an integer from ${min} to ${max}${unit}`;
-  return z.int({ error }).min(min, { error }).max(max, { error });
+export function intRange(integers: IntegerRange): z.ZodInt {
+  const error = `expected ${describeRange(integers)}`;
+  return z.int({ error }).min(integers.min, { error }).max(integers.max, { error });
 }
 
-export function matching(pattern: RegExp, description: string): z.ZodString {
-  return z.string({ error: `expected ${description}` }).regex(pattern, { error: `expected ${description}` });
+export function matching(nameRule: NameRule): z.ZodString {
+  const error = `expected ${nameRule.description}`;
+  return z.string({ error }).regex(nameRule.pattern, { error });
 }
 
 export function oneOf<const T extends readonly [string, ...string[]]>(
@@ -27,51 +30,20 @@ export function flag(): z.ZodBoolean {
   return z.boolean({ error: 'expected true or false' });
 }
 
-export const accountId = matching(/^\d{12}$/, 'a 12-digit AWS account id');
-
-// Partitions' region names: geography, optional -gov/-iso, direction, number (ap-northeast-1, us-gov-west-1).
-export const region = matching(
-  /^(us|eu|ap|sa|ca|me|af|il|mx)(-gov|-iso|-isob)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}$/,
-  'an AWS region such as ap-northeast-1',
-);
-
-/** IoT thing and thing type names: `[a-zA-Z0-9:_-]{1,128}`. */
-export const iotName = matching(/^[a-zA-Z0-9:_-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 : _ -');
-
-/** AWS IoT role alias names: `[\w=,@-]{1,128}`. */
-export const roleAliasName = matching(/^[\w=,@-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ = , @ -');
-
-/** IoT attribute names (thing attributes, searchable attributes). */
-export const iotAttributeName = matching(
-  /^[a-zA-Z0-9_.,@/:#-]{1,128}$/,
-  '1-128 characters from a-z A-Z 0-9 _ . , @ / : # -',
-);
-
-/** IoT attribute values. */
-export const iotAttributeValue = matching(
-  /^[a-zA-Z0-9_.,@/:#=[\]-]{0,800}$/,
-  'at most 800 characters from a-z A-Z 0-9 _ . , @ / : # = [ ] -',
-);
-
-/** IAM names (roles, policies, users): `[\w+=,.@-]`. */
-export function iamName(maxLength: number): z.ZodString {
-  return matching(
-    new RegExp(`^[\\w+=,.@-]{1,${maxLength}}$`),
-    `1-${maxLength} characters from a-z A-Z 0-9 _ + = , . @ -`,
-  );
+/** At most `max` characters of free text. */
+export function text(max: number): z.ZodString {
+  return z.string().max(max, { error: `expected at most ${max} characters` });
 }
 
-/** DynamoDB attribute names used as keys. */
-export const attributeName = matching(/^[a-zA-Z0-9_.-]{1,255}$/, '1-255 characters from a-z A-Z 0-9 _ . -');
-
-export const cidr = matching(
-  /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(\d|[12]\d|3[0-2])$/,
-  'an IPv4 CIDR block such as 10.0.0.0/16',
-);
-
+export const accountId = matching(NAME_RULES.accountId);
+export const region = matching(NAME_RULES.region);
+/** Thing and thing type names (and the bundle names of Krypton devices). */
+export const iotName = matching(NAME_RULES.thingName);
+export const roleAliasName = matching(NAME_RULES.roleAliasName);
+export const cidr = matching(NAME_RULES.cidr);
 export const email = z.email({ error: 'expected an e-mail address' });
 
-/** Parses an IPv4 CIDR into its first address and size, for overlap checks. */
+/** Parses an IPv4 CIDR into its first and last address, for overlap checks. */
 export function cidrRange(block: string): { first: number; last: number } {
   const [address, bits] = block.split('/');
   const value = address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);

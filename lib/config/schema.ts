@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FunnelCredentialIds } from '../soracom/funnel-credential-ids';
-import { accountId, attributeName, flag, intRange, matching, oneOf, region } from './rules';
+import { LIMITS, NAME_RULES } from '../contract';
+import { accountId, flag, intRange, matching, oneOf, region, text } from './rules';
 import { closedNetworkSection } from './sections/closed-network';
 import { funnelSection } from './sections/funnel';
 import { iotSection } from './sections/iot';
@@ -11,18 +12,22 @@ import { kryptonSection } from './sections/krypton';
 
 export const dataSection = z
   .strictObject({
-    noncurrentVersionExpirationDays: intRange(1, 3650, ' days')
+    noncurrentVersionExpirationDays: intRange(LIMITS.noncurrentVersionExpirationDays)
       .default(90)
       .describe(
         'Days a replaced or deleted object version of the device bucket is kept before S3 expires it.',
       ),
-    accessLogExpirationDays: intRange(1, 3650, ' days')
+    accessLogExpirationDays: intRange(LIMITS.accessLogExpirationDays)
       .default(365)
       .describe('Days the server access logs of the device bucket are kept.'),
     referenceTable: z
       .strictObject({
-        partitionKey: attributeName.default('id').describe('Partition key attribute (string).'),
-        sortKey: attributeName.optional().describe('Sort key attribute (string); none by default.'),
+        partitionKey: matching(NAME_RULES.dynamoDbAttributeName)
+          .default('id')
+          .describe('Partition key attribute (string).'),
+        sortKey: matching(NAME_RULES.dynamoDbAttributeName)
+          .optional()
+          .describe('Sort key attribute (string); none by default.'),
       })
       .default({ partitionKey: 'id' })
       .describe(
@@ -30,12 +35,14 @@ export const dataSection = z
       ),
     deviceTable: z
       .strictObject({
-        partitionKey: attributeName
+        partitionKey: matching(NAME_RULES.dynamoDbAttributeName)
           .default('deviceId')
           .describe(
             'Partition key attribute (string): each Krypton device may only use its own identity id here.',
           ),
-        sortKey: attributeName.default('sk').describe('Sort key attribute (string).'),
+        sortKey: matching(NAME_RULES.dynamoDbAttributeName)
+          .default('sk')
+          .describe('Sort key attribute (string).'),
       })
       .default({ partitionKey: 'deviceId', sortKey: 'sk' })
       .describe('The DynamoDB table devices write to, one partition per device identity.'),
@@ -60,13 +67,7 @@ export const configSchema = z
           '(emptying the buckets first): only for throw-away environments.',
       ),
     tags: z
-      .record(
-        matching(/^[\w .:/=+@-]{1,128}$/, 'a tag key of 1-128 letters, digits, spaces and _ . : / = + - @'),
-        matching(
-          /^[\w .:/=+@-]{0,256}$/,
-          'a tag value of at most 256 letters, digits, spaces and _ . : / = + - @',
-        ),
-      )
+      .record(matching(NAME_RULES.tagKey), matching(NAME_RULES.tagValue))
       .default({})
       .describe('Extra tags on every resource (Project and Environment are always set).'),
     data: dataSection.default(dataSection.parse({})),
@@ -74,7 +75,9 @@ export const configSchema = z
     krypton: kryptonSection.optional(),
     closedNetwork: closedNetworkSection.optional(),
     funnel: funnelSection.optional(),
-    description: z.string().max(1024).optional().describe('What the file is for; unused by synth.'),
+    description: text(LIMITS.configDescriptionLength)
+      .optional()
+      .describe('What the file is for; unused by synth.'),
     example: flag()
       .optional()
       .describe(

@@ -1,6 +1,8 @@
-import { Aws, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { BUCKET_LAYOUT, NAME_RULES } from '../contract';
+import { checkName } from './prop-checks';
 
 export interface BulkRegistrationRoleProps {
   /** The role's name; `keyless fleet register --bulk` derives the same name from the environment. */
@@ -24,11 +26,9 @@ export class BulkRegistrationRole extends Construct {
 
   constructor(scope: Construct, id: string, props: BulkRegistrationRoleProps) {
     super(scope, id);
-    const prefix = props.parameterFilePrefix ?? 'bulk-registration/';
+    const prefix = props.parameterFilePrefix ?? BUCKET_LAYOUT.bulkRegistration;
+    checkName('parameterFilePrefix', NAME_RULES.keyPrefix, prefix);
     const stack = Stack.of(this);
-    if (!Token.isUnresolved(prefix) && !/^[\w!.*'()/-]+\/$/.test(prefix)) {
-      throw new Error(`parameterFilePrefix must be a key prefix ending in "/", got: ${prefix}`);
-    }
 
     this.role = new iam.Role(this, 'Resource', {
       roleName: props.roleName,

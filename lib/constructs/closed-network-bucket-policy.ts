@@ -1,7 +1,8 @@
-import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { BUCKET_LAYOUT, NAME_RULES } from '../contract';
+import { checkName } from './prop-checks';
 
 export interface ClosedNetworkBucketPolicyProps {
   /** The device bucket. Its one bucket policy gets the statements (a second BucketPolicy would replace it). */
@@ -44,17 +45,9 @@ export class ClosedNetworkBucketPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: ClosedNetworkBucketPolicyProps) {
     super(scope, id);
-    const prefix = props.prefix ?? 'closed/';
-    if (!Token.isUnresolved(prefix) && !/^[\w.-]+(\/[\w.-]+)*\/$/.test(prefix)) {
-      throw new Error(
-        `ClosedNetworkBucketPolicy prefix must be a key prefix ending in / such as closed/, got: ${prefix}`,
-      );
-    }
-    if (!Token.isUnresolved(props.endpointId) && !/^vpce-[0-9a-f]{8,17}$/.test(props.endpointId)) {
-      throw new Error(
-        `ClosedNetworkBucketPolicy endpointId must be a VPC endpoint id, got: ${props.endpointId}`,
-      );
-    }
+    const prefix = props.prefix ?? BUCKET_LAYOUT.closed;
+    checkName('ClosedNetworkBucketPolicy prefix', NAME_RULES.keyPrefix, prefix);
+    checkName('ClosedNetworkBucketPolicy endpointId', NAME_RULES.vpcEndpointId, props.endpointId);
     const outside = props.outsideAccessRoleArns ?? [];
 
     // StringNotEquals is true when the key is absent, i.e. for every request that did not come through a

@@ -1,8 +1,10 @@
-import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { BUCKET_LAYOUT, LIMITS, NAME_RULES, PER_THING_SECRET_PREFIX } from '../contract';
 import { nagRendered } from '../validators';
-import { ROLE_ALIAS_NAME, roleAliasArn } from './device-role-alias';
+import { roleAliasArn } from './device-role-alias';
+import { checkName, checkRange } from './prop-checks';
 
 /** The thing name the AWS IoT credentials provider puts in the session when the device sends `x-amzn-iot-thingname`. */
 export const THING_NAME_VARIABLE = '${credentials-iot:ThingName}';
@@ -47,22 +49,10 @@ export class CredentialsProviderRole extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const maxSessionDuration = props.maxSessionDuration ?? Duration.hours(1);
-    const seconds = maxSessionDuration.toSeconds();
-    if (seconds < 3600 || seconds > 43200) {
-      throw new Error(`maxSessionDuration must be 3600-43200 seconds, got: ${seconds}`);
-    }
-    if (
-      !Token.isUnresolved(props.deviceBucketName) &&
-      !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.deviceBucketName)
-    ) {
-      throw new Error(`deviceBucketName must be an S3 bucket name, got: ${props.deviceBucketName}`);
-    }
-    if (!Token.isUnresolved(props.roleAliasName) && !ROLE_ALIAS_NAME.test(props.roleAliasName)) {
-      throw new Error(
-        `roleAliasName must be 1-128 characters from a-z A-Z 0-9 _ = , @ -, got: ${props.roleAliasName}`,
-      );
-    }
-    const secretPrefix = props.perThingSecretPrefix ?? 'devices/';
+    checkRange('maxSessionDuration', LIMITS.roleMaxSessionDurationSeconds, maxSessionDuration.toSeconds());
+    checkName('deviceBucketName', NAME_RULES.bucketName, props.deviceBucketName);
+    checkName('roleAliasName', NAME_RULES.roleAliasName, props.roleAliasName);
+    const secretPrefix = props.perThingSecretPrefix ?? PER_THING_SECRET_PREFIX;
 
     const bucketArn = stack.formatArn({
       service: 's3',
@@ -70,7 +60,7 @@ export class CredentialsProviderRole extends Construct {
       account: '',
       resource: props.deviceBucketName,
     });
-    const ownPrefix = `things/${THING_NAME_VARIABLE}/`;
+    const ownPrefix = `${BUCKET_LAYOUT.things}${THING_NAME_VARIABLE}/`;
     // Secrets Manager appends "-" and six random characters to every secret's name.
     const secretArn = (name: string): string =>
       stack.formatArn({
@@ -98,7 +88,7 @@ export class CredentialsProviderRole extends Construct {
         new iam.PolicyStatement({
           sid: 'ReadDeviceScripts',
           actions: ['s3:GetObject'],
-          resources: [`${bucketArn}/device-scripts/*`],
+          resources: [`${bucketArn}/${BUCKET_LAYOUT.deviceScripts}*`],
         }),
         new iam.PolicyStatement({
           sid: 'ReadSecrets',
@@ -134,14 +124,13 @@ export class CredentialsProviderRole extends Construct {
 
     Validations.of(this.role).acknowledge(
       {
-        id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:s3:::${props.deviceBucketName}/things/<credentials-iot:ThingName>/*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:s3:::${props.deviceBucketName}/${BUCKET_LAYOUT.things}<credentials-iot:ThingName>/*]`,
         reason:
           "Scoped per device by the ${credentials-iot:ThingName} policy variable: the wildcard covers only the objects under the calling thing's own prefix, whose keys the device chooses.",
       },
       {
-        id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:s3:::${props.deviceBucketName}/device-scripts/*]`,
-        reason:
-          'Read-only (s3:GetObject) access to the helper scripts the operator publishes under device-scripts/, so devices can update themselves.',
+        id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:s3:::${props.deviceBucketName}/${BUCKET_LAYOUT.deviceScripts}*]`,
+        reason: `Read-only (s3:GetObject) access to the helper scripts the operator publishes under ${BUCKET_LAYOUT.deviceScripts}, so devices can update themselves.`,
       },
     );
   }

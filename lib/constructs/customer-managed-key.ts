@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -41,13 +41,16 @@ export class CustomerManagedKey extends Construct {
 
   /**
    * Lets CloudWatch Logs encrypt one log group with this key, and nothing else: the key policy names the log
-   * group through `kms:EncryptionContext:aws:logs:arn`.
+   * group through `kms:EncryptionContext:aws:logs:arn`, and the statement id names it too (`CloudWatchLogsFor…`),
+   * so one key may serve several log groups.
    */
-  public allowLogGroup(logGroupName: string, sid: string): void {
+  public allowLogGroup(logGroupName: string): void {
     const stack = Stack.of(this);
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid,
+        sid: Token.isUnresolved(logGroupName)
+          ? 'CloudWatchLogsForOneLogGroup'
+          : `CloudWatchLogsFor${logGroupName.replace(/[^A-Za-z0-9]/g, '')}`,
         principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         // In a key policy, "*" means this key.

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ACCESS_LOG_PREFIX } from '../contract';
 
 export interface DeviceDataBucketProps {
   /** The device bucket's name (derived from the environment so other stacks can name it without a reference). */
@@ -91,7 +92,7 @@ export class DeviceDataBucket extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
       serverAccessLogsBucket: this.accessLogBucket,
-      serverAccessLogsPrefix: 'device-data/',
+      serverAccessLogsPrefix: ACCESS_LOG_PREFIX,
       lifecycleRules: [
         {
           id: 'ExpireOldVersions',

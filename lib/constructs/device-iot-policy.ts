@@ -1,8 +1,9 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
-import { DEVICE_TOPIC_ROOT } from '../device-contract';
+import { DEVICE_TOPIC_ROOT, NAME_RULES } from '../contract';
+import { checkName } from './prop-checks';
 
 /** The name of the thing attached to the connecting certificate, as AWS IoT policies see it. */
 export const IOT_THING_NAME_VARIABLE = '${iot:Connection.Thing.ThingName}';
@@ -37,11 +38,7 @@ export class DeviceIotPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: DeviceIotPolicyProps) {
     super(scope, id);
-    if (!Token.isUnresolved(props.policyName) && !/^[\w+=,.@-]{1,128}$/.test(props.policyName)) {
-      throw new Error(
-        `policyName must be 1-128 characters from a-z A-Z 0-9 _ + = , . @ -, got: ${props.policyName}`,
-      );
-    }
+    checkName('policyName', NAME_RULES.iotPolicyName, props.policyName);
     const stack = Stack.of(this);
     const iotArn = (resource: string): string => stack.formatArn({ service: 'iot', resource });
     const attached = { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } };

@@ -1,7 +1,9 @@
-import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
+import { LIMITS, NAME_RULES } from '../contract';
+import { checkName, checkRange } from './prop-checks';
 
 export interface DeviceRoleAliasProps {
   /** The alias name devices put in the credentials provider URL: `[\w=,@-]{1,128}`. */
@@ -20,9 +22,6 @@ export interface DeviceRoleAliasProps {
    */
   readonly roleMaxSessionDuration?: Duration;
 }
-
-/** Role alias names AWS IoT accepts (CreateRoleAlias): 1-128 characters from `[\w=,@-]`. */
-export const ROLE_ALIAS_NAME = /^[\w=,@-]{1,128}$/;
 
 /**
  * `arn:<partition>:iot:<region>:<account>:rolealias/<name>`, built from the name: whatever must name the alias
@@ -47,13 +46,9 @@ export class DeviceRoleAlias extends Construct {
   constructor(scope: Construct, id: string, props: DeviceRoleAliasProps) {
     super(scope, id);
     const name = props.roleAliasName;
-    if (!Token.isUnresolved(name) && !ROLE_ALIAS_NAME.test(name)) {
-      throw new Error(`roleAliasName must be 1-128 characters from a-z A-Z 0-9 _ = , @ -, got: ${name}`);
-    }
+    checkName('roleAliasName', NAME_RULES.roleAliasName, name);
     const seconds = (props.credentialDuration ?? Duration.hours(1)).toSeconds();
-    if (seconds < 900 || seconds > 43200) {
-      throw new Error(`credentialDuration must be 900-43200 seconds, got: ${seconds}`);
-    }
+    checkRange('credentialDuration', LIMITS.credentialDurationSeconds, seconds);
     const maxSession = props.roleMaxSessionDuration?.toSeconds();
     if (maxSession !== undefined && seconds > maxSession) {
       throw new Error(

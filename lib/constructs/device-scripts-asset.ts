@@ -4,6 +4,8 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
 import { nagRendered } from '../validators';
+import { BUCKET_LAYOUT, DEVICE_SCRIPTS_POINTER, NAME_RULES } from '../contract';
+import { checkName } from './prop-checks';
 
 export interface DeviceScriptsAssetProps {
   /** The `device-scripts/` directory: helper, Root CA, examples, install.sh. */
@@ -47,12 +49,8 @@ export class DeviceScriptsAsset extends Construct {
 
   constructor(scope: Construct, id: string, props: DeviceScriptsAssetProps) {
     super(scope, id);
-    const keyPrefix = props.keyPrefix ?? 'device-scripts/';
-    if (!/^[a-z0-9][a-z0-9-]*\/$/.test(keyPrefix)) {
-      throw new Error(
-        `DeviceScriptsAsset keyPrefix must be one lower-case path segment ending in "/", got: ${keyPrefix}`,
-      );
-    }
+    const keyPrefix = props.keyPrefix ?? BUCKET_LAYOUT.deviceScripts;
+    checkName('DeviceScriptsAsset keyPrefix', NAME_RULES.keyPrefix, keyPrefix);
     const retain = (props.removalPolicy ?? RemovalPolicy.RETAIN) === RemovalPolicy.RETAIN;
 
     const files = new s3assets.Asset(this, 'Files', {
@@ -74,7 +72,7 @@ export class DeviceScriptsAsset extends Construct {
     });
     const pointer: DeviceScriptsPointer = { version: this.version, prefix: this.versionPrefix };
     const current = new s3deploy.BucketDeployment(this, 'CurrentVersion', {
-      sources: [s3deploy.Source.jsonData('current.json', pointer)],
+      sources: [s3deploy.Source.jsonData(DEVICE_SCRIPTS_POINTER, pointer)],
       destinationBucket: props.bucket,
       destinationKeyPrefix: keyPrefix,
       // Pruning here would delete every published version next to current.json.

@@ -1,6 +1,7 @@
-import { Token } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
+import { LIMITS, NAME_RULES } from '../contract';
+import { checkName } from './prop-checks';
 
 export interface DeviceThingTypeProps {
   readonly thingTypeName: string;
@@ -20,14 +21,12 @@ export class DeviceThingType extends Construct {
 
   constructor(scope: Construct, id: string, props: DeviceThingTypeProps) {
     super(scope, id);
-    if (!Token.isUnresolved(props.thingTypeName) && !/^[a-zA-Z0-9:_-]{1,128}$/.test(props.thingTypeName)) {
-      throw new Error(
-        `thingTypeName must be 1-128 characters from a-z A-Z 0-9 : _ -, got: ${props.thingTypeName}`,
-      );
-    }
+    checkName('thingTypeName', NAME_RULES.thingTypeName, props.thingTypeName);
     const searchable = props.searchableAttributes ?? [];
-    if (searchable.length > 3) {
-      throw new Error(`a thing type has at most 3 searchable attributes, got: ${searchable.join(', ')}`);
+    if (searchable.length > LIMITS.searchableAttributes) {
+      throw new Error(
+        `a thing type has at most ${LIMITS.searchableAttributes} searchable attributes, got: ${searchable.join(', ')}`,
+      );
     }
     this.thingType = new iot.CfnThingType(this, 'Resource', {
       thingTypeName: props.thingTypeName,

@@ -1,6 +1,7 @@
-import { Token } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
+import { LIMITS, NAME_RULES } from '../contract';
+import { checkName } from './prop-checks';
 
 export interface FleetThingProps {
   readonly thingName: string;
@@ -26,13 +27,11 @@ export class FleetThing extends Construct {
 
   constructor(scope: Construct, id: string, props: FleetThingProps) {
     super(scope, id);
-    if (!Token.isUnresolved(props.thingName) && !/^[a-zA-Z0-9:_-]{1,128}$/.test(props.thingName)) {
-      throw new Error(`thingName must be 1-128 characters from a-z A-Z 0-9 : _ -, got: ${props.thingName}`);
-    }
+    checkName('thingName', NAME_RULES.thingName, props.thingName);
     const attributes = props.attributes ?? {};
-    if (Object.keys(attributes).length > 3) {
+    if (Object.keys(attributes).length > LIMITS.thingAttributes) {
       throw new Error(
-        `a thing created by CloudFormation holds at most 3 attributes, got: ${Object.keys(attributes).join(', ')}`,
+        `a thing created by CloudFormation holds at most ${LIMITS.thingAttributes} attributes, got: ${Object.keys(attributes).join(', ')}`,
       );
     }
     if (props.csrPem !== undefined && !props.csrPem.includes('-----BEGIN CERTIFICATE REQUEST-----')) {

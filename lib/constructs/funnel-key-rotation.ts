@@ -1,20 +1,21 @@
-import * as path from 'node:path';
-import { Arn, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Arn, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { FUNNEL_METRIC_NAMESPACE, LIMITS, NAME_RULES } from '../contract';
 import { SECONDS_SINCE_ROTATION_METRIC } from '../functions/funnel-key-rotation/rotation';
 import { ENV } from '../functions/funnel-key-rotation/settings';
 import { CustomerManagedKey } from './customer-managed-key';
+import { EncryptedLogGroup } from './encrypted-log-group';
+import { KeylessFunction } from './keyless-function';
+import { checkName, checkRange } from './prop-checks';
 
 /** How SORACOM gets the new key: overwrite one credential, or a new dated credential that groups switch to. */
 export type FunnelRotationStrategy =
@@ -49,14 +50,17 @@ export interface FunnelKeyRotationProps {
   readonly environmentName: string;
   /**
    * CloudWatch namespace of the staleness metric.
-   * @default 'KeylessIot/Funnel'
+   * @default FUNNEL_METRIC_NAMESPACE
    */
   readonly metricNamespace?: string;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The function code.
+   * @default - lib/functions/funnel-key-rotation bundled with esbuild
+   */
+  readonly code?: lambda.Code;
 }
-
-const ENTRY = path.join(__dirname, '..', 'functions', 'funnel-key-rotation', 'index.ts');
 
 /**
  * Rotates the Funnel user's access key into the SORACOM credential store: the function, its two schedules
@@ -65,8 +69,8 @@ const ENTRY = path.join(__dirname, '..', 'functions', 'funnel-key-rotation', 'in
  * (a failed run; no successful rotation for longer than period + grace).
  */
 export class FunnelKeyRotation extends Construct {
-  public readonly function: nodejs.NodejsFunction;
-  public readonly logGroup: logs.LogGroup;
+  public readonly function: lambda.Function;
+  public readonly logGroup: EncryptedLogGroup;
   public readonly authKeySecret: secretsmanager.Secret;
   /** Encrypts the SORACOM auth key secret and the function's log group. */
   public readonly key: kms.Key;
@@ -79,24 +83,16 @@ export class FunnelKeyRotation extends Construct {
     super(scope, id);
     const periodDays = props.periodDays ?? 90;
     const graceDays = props.graceDays ?? 7;
-    if (!Number.isInteger(periodDays) || periodDays < 1 || periodDays > 365) {
-      throw new Error(
-        `FunnelKeyRotation periodDays must be a whole number from 1 to 365, got: ${periodDays}`,
-      );
-    }
-    if (!Number.isInteger(graceDays) || graceDays < 1 || graceDays >= periodDays) {
-      throw new Error(
-        `FunnelKeyRotation graceDays must be a whole number from 1 to periodDays - 1 (${periodDays - 1}), got: ${graceDays}`,
-      );
-    }
-    if (!Token.isUnresolved(props.stateParameterName) && !/^\/[\w./-]+$/.test(props.stateParameterName)) {
-      throw new Error(
-        `FunnelKeyRotation stateParameterName must be a path such as /keyless-iot/dev/funnel/rotation-state, got: ${props.stateParameterName}`,
-      );
-    }
+    checkRange('FunnelKeyRotation periodDays', LIMITS.rotationPeriodDays, periodDays);
+    checkRange(
+      'FunnelKeyRotation graceDays',
+      { ...LIMITS.rotationGraceDays, max: periodDays - 1 },
+      graceDays,
+    );
+    checkName('FunnelKeyRotation stateParameterName', NAME_RULES.parameterPath, props.stateParameterName);
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const metricNamespace = props.metricNamespace ?? 'KeylessIot/Funnel';
+    const metricNamespace = props.metricNamespace ?? FUNNEL_METRIC_NAMESPACE;
 
     const key = new CustomerManagedKey(this, 'Key', {
       description: `Encrypts ${props.authKeySecretName} and the log group ${props.logGroupName}`,
@@ -120,79 +116,59 @@ export class FunnelKeyRotation extends Construct {
         'A SORACOM SAM user auth key: only SORACOM can issue a new one, so a Secrets Manager rotation Lambda cannot rotate it.',
     });
 
-    key.allowLogGroup(props.logGroupName, 'CloudWatchLogsForTheRotationLogGroup');
-    const logGroup = (this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+    this.logGroup = new EncryptedLogGroup(this, 'LogGroup', {
       logGroupName: props.logGroupName,
-      encryptionKey: this.key,
-      retention: logs.RetentionDays.ONE_YEAR,
+      key,
       removalPolicy,
-    }));
-
-    const role = new iam.Role(this, 'Role', {
-      // No confused-deputy condition: the Lambda developer guide documents no aws:SourceAccount/aws:SourceArn for
-      // the AssumeRole of an execution role; only a principal of this account allowed iam:PassRole on this role
-      // can attach it to a function, and IAM never passes a role across accounts.
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description:
-        'Funnel key rotation: the Funnel user keys, the SORACOM auth key secret, the state parameter',
     });
     const stateParameterArn = Arn.format(
       { service: 'ssm', resource: 'parameter', resourceName: props.stateParameterName.replace(/^\//, '') },
       stack,
     );
-    const policy = new iam.Policy(this, 'Policy', {
-      roles: [role],
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
-        new iam.PolicyStatement({
-          sid: 'RotateFunnelUserKeys',
-          actions: [
-            'iam:CreateAccessKey',
-            'iam:UpdateAccessKey',
-            'iam:DeleteAccessKey',
-            'iam:ListAccessKeys',
-            'iam:GetAccessKeyLastUsed',
-          ],
-          resources: [props.user.userArn],
-        }),
-        new iam.PolicyStatement({
-          sid: 'ReadSoracomAuthKey',
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: [this.authKeySecret.secretArn],
-        }),
-        new iam.PolicyStatement({
-          sid: 'DecryptSoracomAuthKey',
-          actions: ['kms:Decrypt'],
-          resources: [this.key.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'KeepRotationState',
-          actions: ['ssm:GetParameter', 'ssm:PutParameter'],
-          resources: [stateParameterArn],
-        }),
-      ],
-    });
-    Validations.of(policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>]`,
-      reason:
-        "The function's own log group only: Lambda names the log streams inside it at run time, hence the :* of the group ARN.",
-    });
-
-    this.function = new nodejs.NodejsFunction(this, 'Resource', {
-      entry: ENTRY,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+    // "Default" is left out of logical ids: the function and its role keep the ids they were deployed with.
+    const rotation = new KeylessFunction(this, 'Default', {
+      handler: 'funnel-key-rotation',
       description: 'Rotates the SORACOM Funnel access key (idempotent; safe to invoke at any time)',
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      memorySize: 256,
+      roleDescription:
+        'Funnel key rotation: the Funnel user keys, the SORACOM auth key secret, the state parameter',
+      permissions: {
+        RotateFunnelKey: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'RotateFunnelUserKeys',
+              actions: [
+                'iam:CreateAccessKey',
+                'iam:UpdateAccessKey',
+                'iam:DeleteAccessKey',
+                'iam:ListAccessKeys',
+                'iam:GetAccessKeyLastUsed',
+              ],
+              resources: [props.user.userArn],
+            }),
+            new iam.PolicyStatement({
+              sid: 'ReadSoracomAuthKey',
+              actions: ['secretsmanager:GetSecretValue'],
+              resources: [this.authKeySecret.secretArn],
+            }),
+            new iam.PolicyStatement({
+              sid: 'DecryptSoracomAuthKey',
+              actions: ['kms:Decrypt'],
+              resources: [this.key.keyArn],
+              conditions: {
+                StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
+              },
+            }),
+            new iam.PolicyStatement({
+              sid: 'KeepRotationState',
+              actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+              resources: [stateParameterArn],
+            }),
+          ],
+        }),
+      },
+      outsideVpcReason:
+        'The function must reach the SORACOM API (api.soracom.io / g.api.soracom.io) on the internet; a VPC would only add a NAT gateway in front of the same path.',
+      logGroup: this.logGroup,
       // Room for the IAM propagation wait and SORACOM 429 back-off (up to a minute per retry).
       timeout: Duration.minutes(5),
       // One run at a time: the state machine reads, then writes, its parameter.
@@ -214,20 +190,9 @@ export class FunnelKeyRotation extends Construct {
         [ENV.environmentName]: props.environmentName,
         POWERTOOLS_SERVICE_NAME: 'funnel-key-rotation',
       },
-      bundling: {
-        // The Node.js runtime ships AWS SDK v3; the SORACOM client and the logger are bundled.
-        externalModules: ['@aws-sdk/*'],
-        minify: true,
-        sourceMap: false,
-        target: 'node24',
-      },
+      code: props.code,
     });
-    this.function.node.addDependency(policy);
-    Validations.of(this.function).acknowledge({
-      id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
-      reason:
-        'The function must reach the SORACOM API (api.soracom.io / g.api.soracom.io) on the internet; a VPC would only add a NAT gateway in front of the same path.',
-    });
+    this.function = rotation.function;
 
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {

@@ -1,6 +1,8 @@
 import { Arn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { NAME_RULES } from '../contract';
+import { checkName } from './prop-checks';
 import { nagRendered } from '../validators';
 
 export interface FunnelPublisherUserProps {
@@ -23,11 +25,7 @@ export class FunnelPublisherUser extends Construct {
   constructor(scope: Construct, id: string, props: FunnelPublisherUserProps) {
     super(scope, id);
     const prefix = props.topicPrefix;
-    if (!Token.isUnresolved(prefix) && !/^[\w-]+(\/[\w-]+)*$/.test(prefix)) {
-      throw new Error(
-        `FunnelPublisherUser topicPrefix must be MQTT topic levels without wildcards or a trailing /, got: ${prefix}`,
-      );
-    }
+    checkName('FunnelPublisherUser topicPrefix', NAME_RULES.mqttTopicPrefix, prefix);
     const stack = Stack.of(this);
     this.topicArnPattern = Arn.format(
       { service: 'iot', resource: 'topic', resourceName: `${prefix}/*` },

@@ -1,6 +1,8 @@
 import { Aws, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { BUCKET_LAYOUT, NAME_RULES } from '../contract';
+import { checkName } from './prop-checks';
 
 export interface KryptonDeviceRoleProps {
   /** The identity pool's authenticated role (see {@link KryptonIdentityPool}). */
@@ -33,9 +35,6 @@ export interface KryptonDeviceRoleProps {
 /** The Cognito identity id of the caller: `<region>:<uuid>`, the same for every call from one SIM. */
 export const COGNITO_SUB = '${cognito-identity.amazonaws.com:sub}';
 
-// S3's safe key characters without * (a wildcard in a policy resource).
-const PREFIX = /^[\w!.'()-]+(\/[\w!.'()-]+)*\/$/;
-
 /**
  * What a device with Krypton credentials may do: read (and scan) the reference table, read and write its own
  * partition of the device table, read/write/list its own prefix in the device bucket, and fetch its helper
@@ -46,20 +45,12 @@ export class KryptonDeviceRole extends Construct {
 
   constructor(scope: Construct, id: string, props: KryptonDeviceRoleProps) {
     super(scope, id);
-    const identityPrefix = props.identityPrefix ?? 'krypton/';
-    const scriptsPrefix = props.deviceScriptsPrefix ?? 'device-scripts/';
+    const identityPrefix = props.identityPrefix ?? BUCKET_LAYOUT.krypton;
+    const scriptsPrefix = props.deviceScriptsPrefix ?? BUCKET_LAYOUT.deviceScripts;
     const closedPrefix = props.closedNetworkPrefix;
-    for (const [name, value] of [
-      ['identityPrefix', identityPrefix],
-      ['deviceScriptsPrefix', scriptsPrefix],
-      ...(closedPrefix === undefined ? [] : [['closedNetworkPrefix', closedPrefix]]),
-    ]) {
-      if (!Token.isUnresolved(value) && !PREFIX.test(value)) {
-        throw new Error(
-          `${name} must be a key prefix such as "krypton/" (no leading slash, ends with "/"), got: ${value}`,
-        );
-      }
-    }
+    checkName('identityPrefix', NAME_RULES.keyPrefix, identityPrefix);
+    checkName('deviceScriptsPrefix', NAME_RULES.keyPrefix, scriptsPrefix);
+    if (closedPrefix !== undefined) checkName('closedNetworkPrefix', NAME_RULES.keyPrefix, closedPrefix);
     if (Token.isUnresolved(props.bucketName)) {
       throw new Error(
         `bucketName must be a plain name (derive it from config), got the token: ${props.bucketName}`,

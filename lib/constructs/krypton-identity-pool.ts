@@ -1,7 +1,9 @@
-import { Token } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
-import { IdentityPool } from 'aws-cdk-lib/aws-cognito-identitypool';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { NAME_RULES } from '../contract';
+import { checkName } from './prop-checks';
 
 export interface KryptonIdentityPoolProps {
   /** The identity pool's name: 1-128 characters from a-z A-Z 0-9 _ space + = , . @ -. */
@@ -13,53 +15,74 @@ export interface KryptonIdentityPoolProps {
   readonly developerProviderName: string;
 }
 
-// Cognito's own limits (CreateIdentityPool).
-const POOL_NAME = /^[\w +=,.@-]{1,128}$/;
-const DEVELOPER_PROVIDER_NAME = /^[\w._-]{1,128}$/;
+/** Cognito identity's federated principal, for roles its identities assume. */
+const COGNITO_IDENTITY = 'cognito-identity.amazonaws.com';
 
 /**
  * The Cognito identity pool SORACOM Krypton issues identities in: developer-authenticated identities only
  * (no unauthenticated identities, no classic flow), with one authenticated role trusted for this pool's
- * `authenticated` identities. The role starts without permissions; {@link KryptonDeviceRole} gives them.
+ * `authenticated` identities and attached as the pool's authenticated role. The role starts without
+ * permissions; {@link KryptonDeviceRole} gives them.
+ *
+ * Plain L1 resources and a role: exactly what the pool needs, with nothing to take out afterwards (the
+ * L2 IdentityPool always adds an unauthenticated role).
  */
 export class KryptonIdentityPool extends Construct {
-  public readonly identityPool: IdentityPool;
+  public readonly identityPool: cognito.CfnIdentityPool;
+  public readonly identityPoolId: string;
+  /** `arn:<partition>:cognito-identity:<region>:<account>:identitypool/<id>`. */
+  public readonly identityPoolArn: string;
   /** Trusts `cognito-identity.amazonaws.com` with `aud` = this pool and `amr` containing `authenticated`. */
   public readonly authenticatedRole: iam.Role;
+  public readonly roleAttachment: cognito.CfnIdentityPoolRoleAttachment;
   public readonly developerProviderName: string;
 
   constructor(scope: Construct, id: string, props: KryptonIdentityPoolProps) {
     super(scope, id);
-    if (!Token.isUnresolved(props.identityPoolName) && !POOL_NAME.test(props.identityPoolName)) {
-      throw new Error(
-        `identityPoolName must be 1-128 characters from a-z A-Z 0-9 _ space + = , . @ -, got: ${props.identityPoolName}`,
-      );
-    }
-    if (
-      !Token.isUnresolved(props.developerProviderName) &&
-      !DEVELOPER_PROVIDER_NAME.test(props.developerProviderName)
-    ) {
-      throw new Error(
-        `developerProviderName must be 1-128 characters from a-z A-Z 0-9 _ . -, got: ${props.developerProviderName}`,
-      );
-    }
+    checkName('identityPoolName', NAME_RULES.identityPoolName, props.identityPoolName);
+    checkName('developerProviderName', NAME_RULES.developerProviderName, props.developerProviderName);
     this.developerProviderName = props.developerProviderName;
 
-    this.identityPool = new IdentityPool(this, 'Resource', {
+    // Under `Resource/`, where the L2 IdentityPool put them: the deployed pool keeps its logical id. A new logical
+    // id would be a new pool, and every SIM a new identity id (and a new prefix in the bucket).
+    const pool = new Construct(this, 'Resource');
+    this.identityPool = new cognito.CfnIdentityPool(pool, 'Resource', {
       identityPoolName: props.identityPoolName,
       allowUnauthenticatedIdentities: false,
       // Basic (classic) flow would let a caller pick any role the pool may hand out; the enhanced flow only.
       allowClassicFlow: false,
-      authenticationProviders: { customProvider: props.developerProviderName },
+      developerProviderName: props.developerProviderName,
+      // No user pools or OIDC providers: Krypton, the developer provider, is the only way in.
+      cognitoIdentityProviders: [],
     });
-    // The L2 builds the authenticated role after the pool, so its trust policy can name the pool id.
-    this.authenticatedRole = this.identityPool.authenticatedRole as iam.Role;
-    (this.authenticatedRole.node.defaultChild as iam.CfnRole).description =
-      'Credentials of SORACOM Krypton SIM devices, each scoped to its own Cognito identity';
+    this.identityPoolId = this.identityPool.ref;
+    this.identityPoolArn = Stack.of(this).formatArn({
+      service: 'cognito-identity',
+      resource: 'identitypool',
+      resourceName: this.identityPoolId,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
 
-    // The L2 always adds an unauthenticated role. With unauthenticated identities off nobody can ever assume
-    // it, so it would only be one more role for a reviewer to wonder about: take it out of the template.
-    this.identityPool.roleAttachment.addPropertyDeletionOverride('Roles.unauthenticated');
-    this.identityPool.node.tryRemoveChild('UnauthenticatedRole');
+    this.authenticatedRole = new iam.Role(pool, 'AuthenticatedRole', {
+      description: 'Credentials of SORACOM Krypton SIM devices, each scoped to its own Cognito identity',
+      assumedBy: new iam.FederatedPrincipal(
+        COGNITO_IDENTITY,
+        {
+          StringEquals: { [`${COGNITO_IDENTITY}:aud`]: this.identityPoolId },
+          'ForAnyValue:StringLike': { [`${COGNITO_IDENTITY}:amr`]: 'authenticated' },
+        },
+        'sts:AssumeRoleWithWebIdentity',
+      ),
+    });
+    // Authenticated identities only: with unauthenticated identities off, an unauthenticated role could never
+    // be assumed, so there is none.
+    this.roleAttachment = new cognito.CfnIdentityPoolRoleAttachment(
+      new Construct(pool, 'DefaultRoleAttachment'),
+      'Resource',
+      {
+        identityPoolId: this.identityPoolId,
+        roles: { authenticated: this.authenticatedRole.roleArn },
+      },
+    );
   }
 }

@@ -1,8 +1,10 @@
-import { RemovalPolicy, SecretValue, Token, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { IAM_PATH, NAME_RULES } from '../contract';
 import { CustomerManagedKey } from './customer-managed-key';
+import { checkName } from './prop-checks';
 
 /**
  * How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`:
@@ -41,9 +43,6 @@ export const KRYPTON_SIGNER_ACTIONS = [
   'cognito-identity:LookupDeveloperIdentity',
 ];
 
-const ACCOUNT_ID = /^\d{12}$/;
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-
 /**
  * The principal SORACOM Krypton signs with. Its only permission is to issue developer-authenticated
  * OpenID tokens in one identity pool. In `user` mode the stack creates the access key and stores it straight
@@ -74,14 +73,8 @@ export class KryptonSigner extends Construct {
 
     if (props.signer.mode === 'role') {
       const { soracomAccountId, externalId } = props.signer;
-      if (!Token.isUnresolved(soracomAccountId) && !ACCOUNT_ID.test(soracomAccountId)) {
-        throw new Error(`soracomAccountId must be a 12-digit AWS account id, got: ${soracomAccountId}`);
-      }
-      if (!Token.isUnresolved(externalId) && !EXTERNAL_ID.test(externalId)) {
-        throw new Error(
-          `externalId must be 2-1224 characters from a-z A-Z 0-9 _ + = , . @ : / -, got: ${externalId}`,
-        );
-      }
+      checkName('soracomAccountId', NAME_RULES.accountId, soracomAccountId);
+      checkName('externalId', NAME_RULES.externalId, externalId);
       this.role = new iam.Role(this, 'Resource', {
         description: 'Assumed by SORACOM Krypton to issue Cognito OpenID tokens for SIM devices',
         assumedBy: new iam.AccountPrincipal(soracomAccountId),
@@ -94,9 +87,9 @@ export class KryptonSigner extends Construct {
 
     // Permissions come through a group: an IAM user with policies of its own fails Control Tower CT.IAM.PR.4.
     // The path groups the project's IAM identities (and gives the group properties cfn-guard can read).
-    const group = new iam.Group(this, 'Group', { path: '/keyless-iot/' });
+    const group = new iam.Group(this, 'Group', { path: IAM_PATH });
     this.policy.attachToGroup(group);
-    this.user = new iam.User(this, 'Resource', { groups: [group], path: '/keyless-iot/' });
+    this.user = new iam.User(this, 'Resource', { groups: [group], path: IAM_PATH });
     const accessKey = new iam.AccessKey(this, 'AccessKey', { user: this.user });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const key = new CustomerManagedKey(this, 'Key', {

@@ -3,6 +3,8 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { NAME_RULES } from '../contract';
+import { checkName } from './prop-checks';
 
 export interface S3GatewayEndpointProps {
   readonly vpcId: string;
@@ -49,11 +51,8 @@ export class S3GatewayEndpoint extends Construct {
     if (props.bucketNames.length === 0) {
       throw new Error('S3GatewayEndpoint needs at least one bucket name, got: []');
     }
-    for (const name of props.bucketNames) {
-      if (!Token.isUnresolved(name) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
-        throw new Error(`S3GatewayEndpoint bucket names must be S3 bucket names, got: ${name}`);
-      }
-    }
+    for (const name of props.bucketNames)
+      checkName('S3GatewayEndpoint bucketNames', NAME_RULES.bucketName, name);
     const stack = Stack.of(this);
     // A literal partition where the region is known, so the policy reads as it will be evaluated.
     const partition = Token.isUnresolved(stack.region)

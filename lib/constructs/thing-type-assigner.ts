@@ -1,12 +1,19 @@
 import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import * as path from 'node:path';
-import { CustomerManagedKey } from './customer-managed-key';
+import { LIMITS } from '../contract';
 import { nagRendered } from '../validators';
+import { KeylessFunction } from './keyless-function';
+
+/** How long the assigner may run: room for 110 things at 5 calls at a time under IoT throttling and retries. */
+export const THING_TYPE_ASSIGNER_TIMEOUT = Duration.minutes(10);
+
+/**
+ * How long CloudFormation waits for the assigner's answer: its timeout plus the margin Lambda needs to start it
+ * and deliver the answer. Without it a function that dies before answering holds the deploy for an hour.
+ */
+export const THING_TYPE_ASSIGNMENT_SERVICE_TIMEOUT = THING_TYPE_ASSIGNER_TIMEOUT.plus(Duration.minutes(2));
 
 export interface ThingTypeAssignerProps {
   /** Fleet stacks find the function by this name, so they need no reference into this stack. */
@@ -25,32 +32,15 @@ export interface ThingTypeAssignerProps {
  * function sets each thing's type with UpdateThing after CloudFormation created it. One per environment;
  * every Fleet stack uses it through {@link ThingTypeAssignment}.
  */
-export class ThingTypeAssigner extends Construct {
-  public readonly function: lambda.Function;
-
+export class ThingTypeAssigner extends KeylessFunction {
   constructor(scope: Construct, id: string, props: ThingTypeAssignerProps) {
-    super(scope, id);
-    const stack = Stack.of(this);
-    const removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
-    const logGroupName = `/aws/lambda/${props.functionName}`;
-    const logKey = new CustomerManagedKey(this, 'LogKey', {
-      description: `Encrypts the logs in ${logGroupName}`,
-      removalPolicy,
-    });
-    logKey.allowLogGroup(logGroupName, 'CloudWatchLogsForTheFunctionLogGroup');
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName,
-      encryptionKey: logKey.key,
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy,
-    });
-    const role = new iam.Role(this, 'Role', {
-      description: `Lets ${props.functionName} set the thing type of device things`,
-      // No confused-deputy condition: the Lambda developer guide documents no aws:SourceAccount/aws:SourceArn for
-      // the AssumeRole of an execution role; only a principal of this account allowed iam:PassRole on this role
-      // can attach it to a function, and IAM never passes a role across accounts.
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      inlinePolicies: {
+    const stack = Stack.of(scope);
+    super(scope, id, {
+      handler: 'thing-type-assigner',
+      functionName: props.functionName,
+      description: 'Sets the thing type of device things (CloudFormation cannot)',
+      roleDescription: `Lets ${props.functionName} set the thing type of device things`,
+      permissions: {
         SetThingTypes: new iam.PolicyDocument({
           statements: [
             new iam.PolicyStatement({
@@ -58,45 +48,21 @@ export class ThingTypeAssigner extends Construct {
               actions: ['iot:UpdateThing'],
               resources: [stack.formatArn({ service: 'iot', resource: 'thing', resourceName: '*' })],
             }),
-            new iam.PolicyStatement({
-              sid: 'WriteOwnLogs',
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [`${logGroup.logGroupArn}`],
-            }),
           ],
         }),
       },
-    });
-    const common = {
-      functionName: props.functionName,
-      description: 'Sets the thing type of device things (CloudFormation cannot)',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.minutes(10),
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
+      outsideVpcReason:
+        'Runs only during CloudFormation deployments and calls only the AWS IoT control plane; a VPC would need NAT or an IoT endpoint for nothing.',
+      timeout: THING_TYPE_ASSIGNER_TIMEOUT,
       // No reserved concurrency: CloudFormation calls it a few times per deployment, and reserving any fails in
       // accounts whose concurrency limit is still the new-account minimum.
-    };
-    this.function = props.code
-      ? new lambda.Function(this, 'Resource', { ...common, code: props.code, handler: 'index.handler' })
-      : new nodejs.NodejsFunction(this, 'Resource', {
-          ...common,
-          entry: path.join(__dirname, '..', 'functions', 'thing-type-assigner', 'index.ts'),
-          bundling: { minify: true, sourceMap: false },
-        });
-
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:iot:${stack.region}:${stack.account}:thing/*]`,
-      reason:
-        'The function sets the type of every device thing in the environment, and the things are listed in Fleet stacks created after it; naming up to 110 thing ARNs per shard would overflow the 10 KB role policy limit. UpdateThing is the only action.',
+      code: props.code,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
-    Validations.of(this.function).acknowledge({
-      id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
-      reason:
-        'Runs only during CloudFormation deployments and calls only the AWS IoT control plane; a VPC would need NAT or an IoT endpoint for nothing.',
+
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:iot:${stack.region}:${stack.account}:thing/*]`,
+      reason: `The function sets the type of every device thing in the environment, and the things are listed in Fleet stacks created after it; naming up to ${LIMITS.maxThingsPerShard} thing ARNs per shard would overflow the 10 KB role policy limit. UpdateThing is the only action.`,
     });
   }
 }
@@ -122,6 +88,7 @@ export class ThingTypeAssignment extends Construct {
     });
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken,
+      serviceTimeout: THING_TYPE_ASSIGNMENT_SERVICE_TIMEOUT,
       resourceType: 'Custom::ThingTypeAssignment',
       properties: { ThingTypeName: props.thingTypeName, ThingNames: [...props.thingNames] },
     });

@@ -1,9 +1,9 @@
 import { Arn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CustomerManagedKey } from './customer-managed-key';
+import { EncryptedLogGroup } from './encrypted-log-group';
 
 export interface VpcFlowLogProps {
   readonly vpc: ec2.IVpc;
@@ -25,18 +25,12 @@ export interface VpcFlowLogProps {
  */
 export class VpcFlowLog extends Construct {
   public readonly flowLog: ec2.FlowLog;
-  public readonly logGroup: logs.LogGroup;
+  public readonly logGroup: EncryptedLogGroup;
   public readonly key: CustomerManagedKey;
   public readonly deliveryRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: VpcFlowLogProps) {
     super(scope, id);
-    const retentionDays = props.retentionDays ?? 365;
-    if (!(Object.values(logs.RetentionDays) as number[]).includes(retentionDays)) {
-      throw new Error(
-        `VpcFlowLog retentionDays must be a period CloudWatch Logs accepts, got: ${retentionDays}`,
-      );
-    }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const stack = Stack.of(this);
 
@@ -44,12 +38,10 @@ export class VpcFlowLog extends Construct {
       description: `Encrypts the VPC flow logs in ${props.logGroupName}`,
       removalPolicy,
     });
-    this.key.allowLogGroup(props.logGroupName, 'CloudWatchLogsForTheFlowLogGroup');
-
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+    this.logGroup = new EncryptedLogGroup(this, 'LogGroup', {
       logGroupName: props.logGroupName,
-      encryptionKey: this.key.key,
-      retention: retentionDays as logs.RetentionDays,
+      key: this.key,
+      retentionDays: props.retentionDays,
       removalPolicy,
     });
     // Only flow logs of this account may use the role (the confused-deputy guard AWS documents for flow logs).

@@ -7,6 +7,7 @@
  * a CloudFormation-managed one: same thing type, same attributes, a certificate from the device's own CSR,
  * and the environment's IoT policy attached to it by name.
  */
+import { BUCKET_LAYOUT, LIMITS } from '../contract';
 
 /** One thing to register: its name, its attributes and its CSR (PEM). */
 export interface BulkThing {
@@ -33,12 +34,6 @@ export interface BulkRegistrationBatch {
   readonly parameterFile: string;
   readonly thingNames: readonly string[];
 }
-
-/** StartThingRegistrationTask rejects a templateBody longer than this. */
-export const MAX_TEMPLATE_BODY_CHARS = 10240;
-
-/** Prefix of the parameter files in the device bucket; the bulk registration role may read only this. */
-export const BULK_REGISTRATION_PREFIX = 'bulk-registration/';
 
 /**
  * Splits the things into batches that share one template.
@@ -68,10 +63,10 @@ export function planBulkRegistration(
       const attributeNames = JSON.parse(key) as string[];
       const attributeParameters = parameterNames(attributeNames);
       const templateBody = JSON.stringify(provisioningTemplate(settings, attributeParameters));
-      if (templateBody.length > MAX_TEMPLATE_BODY_CHARS) {
+      if (templateBody.length > LIMITS.provisioningTemplateChars) {
         throw new Error(
           `the provisioning template for attributes ${attributeNames.join(', ')} is ${templateBody.length} characters; ` +
-            `StartThingRegistrationTask accepts at most ${MAX_TEMPLATE_BODY_CHARS}`,
+            `StartThingRegistrationTask accepts at most ${LIMITS.provisioningTemplateChars}`,
         );
       }
       const sorted = [...group].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -166,23 +161,5 @@ export function parameterNames(attributeNames: readonly string[]): Map<string, s
  */
 export function parameterFileKey(now: Date, batch?: number): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${BULK_REGISTRATION_PREFIX}${stamp}${batch === undefined ? '' : `-${batch}`}.jsonl`;
-}
-
-/**
- * The role AWS IoT assumes to read the parameter file and register the things, named from the environment
- * so the CLI can find it without a stack lookup.
- */
-export function bulkRegistrationRoleName(envName: string): string {
-  return `keyless-iot-${envName}-bulk-registration`;
-}
-
-export function bulkRegistrationRoleArn(envName: string, account: string, region: string): string {
-  return `arn:${partitionOf(region)}:iam::${account}:role/${bulkRegistrationRoleName(envName)}`;
-}
-
-function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
+  return `${BUCKET_LAYOUT.bulkRegistration}${stamp}${batch === undefined ? '' : `-${batch}`}.jsonl`;
 }

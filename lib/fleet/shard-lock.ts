@@ -1,6 +1,5 @@
-import * as path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_MAX_THINGS_PER_SHARD, MAX_THINGS_PER_SHARD_LIMIT } from './shard-plan';
+import { LIMITS } from '../contract';
 
 /**
  * The committed record of which Fleet stack holds which thing (`fleet/<env>/shards.json`), kept the way CDK
@@ -14,7 +13,7 @@ export interface ShardLock {
 
 export const EMPTY_SHARD_LOCK: ShardLock = {
   version: 1,
-  maxThingsPerShard: DEFAULT_MAX_THINGS_PER_SHARD,
+  maxThingsPerShard: LIMITS.defaultThingsPerShard,
   assignments: {},
 };
 
@@ -25,19 +24,14 @@ const shardNumber = z.int({ error: 'expected a shard number (an integer from 1)'
 export const shardLockSchema = z.strictObject({
   version: z.literal(1, { error: 'expected 1' }),
   maxThingsPerShard: z
-    .int({ error: `expected an integer from 1 to ${MAX_THINGS_PER_SHARD_LIMIT}` })
-    .min(1, { error: `expected an integer from 1 to ${MAX_THINGS_PER_SHARD_LIMIT}` })
-    .max(MAX_THINGS_PER_SHARD_LIMIT, {
-      error: `expected an integer from 1 to ${MAX_THINGS_PER_SHARD_LIMIT} (each thing costs 4 of a stack's 500 resources)`,
+    .int({ error: `expected an integer from 1 to ${LIMITS.maxThingsPerShard}` })
+    .min(1, { error: `expected an integer from 1 to ${LIMITS.maxThingsPerShard}` })
+    .max(LIMITS.maxThingsPerShard, {
+      error: `expected an integer from 1 to ${LIMITS.maxThingsPerShard} (each thing costs 4 of a stack's ${LIMITS.stackResources} resources)`,
     })
-    .default(DEFAULT_MAX_THINGS_PER_SHARD),
+    .default(LIMITS.defaultThingsPerShard),
   assignments: z.record(z.string(), shardNumber).default({}),
 });
-
-/** `fleet/<env>/shards.json` under the repository root. */
-export function shardLockFile(repoRoot: string, envName: string): string {
-  return path.join(repoRoot, 'fleet', envName, 'shards.json');
-}
 
 /** Validates a parsed lock file; problems read `<field>: <message>, got <value>`. */
 export function parseShardLock(raw: unknown): { lock?: ShardLock; problems: string[] } {

@@ -1,3 +1,5 @@
+import { LIMITS } from '../contract';
+
 /**
  * Which Fleet stack holds which thing. A CloudFormation stack holds at most 500 resources and 200 outputs
  * (each thing costs 4 resources and 1 output), so a large fleet is split over several stacks. A thing must
@@ -5,15 +7,6 @@
  * another. Assignments are therefore recorded in a lock file (`fleet/<env>/shards.json`) and only things
  * that have none yet are placed.
  */
-
-/** Things per Fleet stack when the lock file does not say: 100 × 4 resources stays well under 500. */
-export const DEFAULT_MAX_THINGS_PER_SHARD = 100;
-
-/**
- * Upper bound for maxThingsPerShard: 110 × 4 + the type assignment = 441 resources, within the 450 a Fleet stack
- * may use (room under CloudFormation's 500 for outputs and CDK metadata); 110 outputs < 200. 120 made 481.
- */
-export const MAX_THINGS_PER_SHARD_LIMIT = 110;
 
 export interface ShardPlan {
   /** Shard (1-based) of every thing passed in, recorded or new. */
@@ -37,7 +30,7 @@ export interface ShardPlan {
 export function planShards(
   thingNames: Iterable<string>,
   recorded: ReadonlyMap<string, number> | Readonly<Record<string, number>>,
-  maxPerShard: number = DEFAULT_MAX_THINGS_PER_SHARD,
+  maxPerShard: number = LIMITS.defaultThingsPerShard,
 ): ShardPlan {
   if (!Number.isInteger(maxPerShard) || maxPerShard < 1) {
     throw new Error(`maxPerShard must be a positive integer, got: ${maxPerShard}`);

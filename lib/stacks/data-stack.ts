@@ -1,12 +1,13 @@
-import * as path from 'node:path';
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { KeylessConfig } from '../config';
+import { DEVICE_SCRIPTS_DIR, inRepository, REPO_ROOT } from '../contract';
 import { ClosedNetworkBucketPolicy } from '../constructs/closed-network-bucket-policy';
 import { DeviceDataBucket } from '../constructs/device-data-bucket';
 import { DeviceScriptsAsset } from '../constructs/device-scripts-asset';
 import { DeviceSecret } from '../constructs/device-secret';
 import { DeviceTables } from '../constructs/device-tables';
+import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface DataStackProps {
@@ -57,29 +58,23 @@ export class DataStack extends Stack {
       removalPolicy,
     });
     this.deviceScripts = new DeviceScriptsAsset(this, 'DeviceScripts', {
-      sourceDir: path.join(__dirname, '..', '..', 'device-scripts'),
+      sourceDir: inRepository(REPO_ROOT, DEVICE_SCRIPTS_DIR),
       bucket: this.deviceData.bucket,
       removalPolicy,
     });
 
-    const outputs: Record<string, [string, string]> = {
-      DeviceBucketName: [this.deviceData.bucket.bucketName, 'Devices upload under their own prefix here'],
-      DeviceBucketArn: [this.deviceData.bucket.bucketArn, 'ARN of the device bucket'],
-      AccessLogBucketName: [
-        this.deviceData.accessLogBucket.bucketName,
-        'Server access logs of the device bucket',
-      ],
-      ReferenceTableName: [this.tables.referenceTable.tableName, 'Table every device may read'],
-      ReferenceTableArn: [this.tables.referenceTable.tableArn, 'ARN of the reference table'],
-      DeviceTableName: [this.tables.deviceTable.tableName, 'Table with one partition per device identity'],
-      DeviceTableArn: [this.tables.deviceTable.tableArn, 'ARN of the device table'],
-      DeviceSecretName: [config.names.deviceSecret, 'Secret every device may read'],
-      DeviceSecretArn: [this.deviceSecret.secret.secretArn, 'ARN of the device secret'],
-      SecretsKeyArn: [this.deviceSecret.key.keyArn, 'KMS key encrypting device secrets'],
-      DeviceScriptsPrefix: [this.deviceScripts.versionPrefix, 'Current device scripts in the device bucket'],
-    };
-    for (const [id, [value, description]] of Object.entries(outputs)) {
-      new CfnOutput(this, id, { value, description });
-    }
+    emitOutputs(this, 'Data', {
+      deviceBucketName: this.deviceData.bucket.bucketName,
+      deviceBucketArn: this.deviceData.bucket.bucketArn,
+      accessLogBucketName: this.deviceData.accessLogBucket.bucketName,
+      referenceTableName: this.tables.referenceTable.tableName,
+      referenceTableArn: this.tables.referenceTable.tableArn,
+      deviceTableName: this.tables.deviceTable.tableName,
+      deviceTableArn: this.tables.deviceTable.tableArn,
+      deviceSecretName: config.names.deviceSecret,
+      deviceSecretArn: this.deviceSecret.secret.secretArn,
+      secretsKeyArn: this.deviceSecret.key.keyArn,
+      deviceScriptsPrefix: this.deviceScripts.versionPrefix,
+    });
   }
 }

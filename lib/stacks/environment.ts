@@ -1,13 +1,35 @@
-import type { App } from 'aws-cdk-lib';
-import type { KeylessConfig } from '../config';
-import { fleetStackName } from '../fleet/outputs';
+import { Annotations, type App } from 'aws-cdk-lib';
+import type { FleetThingConfig, KeylessConfig } from '../config';
+import type { FunctionCode } from '../constructs/keyless-function';
+import { fleetStackName, stackName } from '../contract';
+import {
+  layoutFleet,
+  UnrecordedPlacementError,
+  unrecordedPlacementWarning,
+  type FleetLayout,
+} from '../fleet/placement';
 import { shardsOf } from '../fleet/shard-plan';
 import { DataStack } from './data-stack';
 import { FleetStack } from './fleet-stack';
 import { FunnelStack } from './funnel-stack';
-import { IotAccessStack, thingTypeAssignerName } from './iot-access-stack';
+import { IotAccessStack } from './iot-access-stack';
 import { KryptonAccessStack } from './krypton-access-stack';
 import { NetworkStack } from './network-stack';
+
+/** How to build an environment, beyond its config. */
+export interface EnvironmentOptions {
+  /**
+   * Refuse to place a thing the shard lock does not record (throws {@link UnrecordedPlacementError}) instead of
+   * placing it in memory with a warning. bin/app.ts turns it on when `CI` is set.
+   * @default false
+   */
+  readonly requireRecordedPlacements?: boolean;
+  /**
+   * Where the functions get their code; infrastructure tests pass inline code to skip bundling.
+   * @default - bundled from lib/functions with esbuild
+   */
+  readonly functionCode?: FunctionCode;
+}
 
 /** Every stack of one environment. Optional parts exist only when their config section does. */
 export interface EnvironmentStacks {
@@ -16,47 +38,77 @@ export interface EnvironmentStacks {
   readonly iotAccess?: IotAccessStack;
   /** One Fleet stack per shard in use, ascending. */
   readonly fleet: FleetStack[];
+  /** Where each thing is (present with the iot section). */
+  readonly fleetLayout?: FleetLayout<FleetThingConfig>;
   readonly kryptonAccess?: KryptonAccessStack;
   readonly funnel?: FunnelStack;
 }
 
-export function createEnvironmentStacks(app: App, config: KeylessConfig): EnvironmentStacks {
-  const prefix = config.names.stackPrefix;
+export function createEnvironmentStacks(
+  app: App,
+  config: KeylessConfig,
+  options: EnvironmentOptions = {},
+): EnvironmentStacks {
+  const env = config.envName;
+  // Placements first: in CI an unrecorded one stops the synth before any stack exists.
+  const fleetLayout = config.fleet && layoutFleet(config.fleet.things, config.fleet.shardLock);
+  if (fleetLayout && fleetLayout.unrecorded.length > 0 && options.requireRecordedPlacements) {
+    throw new UnrecordedPlacementError(env, fleetLayout.unrecorded);
+  }
   // Before Data: the bucket policy names the S3 endpoint (Data → Network), while the endpoint policy names the
   // bucket by its derived name, so Network never references Data and there is no cycle.
-  const network = config.closedNetwork ? new NetworkStack(app, `${prefix}-Network`, { config }) : undefined;
-  const data = new DataStack(app, `${prefix}-Data`, {
+  const network = config.closedNetwork
+    ? new NetworkStack(app, stackName(env, 'Network'), { config })
+    : undefined;
+  const data = new DataStack(app, stackName(env, 'Data'), {
     config,
     closedNetwork: network && { endpointId: network.s3Endpoint.endpointId },
   });
   const iotAccess = config.iot
-    ? new IotAccessStack(app, `${prefix}-IotAccess`, { config, secretsKey: data.deviceSecret.key })
+    ? new IotAccessStack(app, stackName(env, 'IotAccess'), {
+        config,
+        secretsKey: data.deviceSecret.key,
+        functionCode: options.functionCode,
+      })
     : undefined;
-  const fleet = iotAccess ? createFleetStacks(app, config, iotAccess) : [];
+  const fleet = iotAccess && fleetLayout ? createFleetStacks(app, config, iotAccess, fleetLayout) : [];
   // Names its tables and bucket from config (no references), so the dependency only orders `cdk deploy --all`.
   const kryptonAccess = config.krypton
-    ? new KryptonAccessStack(app, `${prefix}-KryptonAccess`, { config })
+    ? new KryptonAccessStack(app, stackName(env, 'KryptonAccess'), { config })
     : undefined;
   kryptonAccess?.addStackDependency(data, 'devices read and write the Data stack tables and bucket');
   // Self-contained: its own user, secret, key and topic, so no dependency on the other stacks.
-  const funnel = config.funnel ? new FunnelStack(app, `${prefix}-Funnel`, { config }) : undefined;
-  return { data, network, iotAccess, fleet, kryptonAccess, funnel };
+  const funnel = config.funnel
+    ? new FunnelStack(app, stackName(env, 'Funnel'), { config, functionCode: options.functionCode })
+    : undefined;
+  return { data, network, iotAccess, fleet, fleetLayout, kryptonAccess, funnel };
 }
 
-/** The things, one stack per shard recorded in `fleet/<env>/shards.json`: a thing never changes stacks. */
-function createFleetStacks(app: App, config: KeylessConfig, iotAccess: IotAccessStack): FleetStack[] {
-  const things = config.fleet?.things ?? [];
-  const byName = new Map(things.map((thing) => [thing.name, thing]));
-  const shards = shardsOf(new Map(things.map((thing) => [thing.name, thing.shard])));
+/** The things, one stack per shard of the layout: a recorded thing never changes stacks. */
+function createFleetStacks(
+  app: App,
+  config: KeylessConfig,
+  iotAccess: IotAccessStack,
+  layout: FleetLayout<FleetThingConfig>,
+): FleetStack[] {
+  const byName = new Map(layout.things.map((thing) => [thing.name, thing]));
+  const unrecorded = new Set(layout.unrecorded);
+  const shards = shardsOf(new Map(layout.things.map((thing) => [thing.name, thing.shard])));
   return [...shards].map(([shard, names]) => {
     const stack = new FleetStack(app, fleetStackName(config.envName, shard), {
       config,
       shard,
       things: names.map((name) => byName.get(name)!),
-      thingTypeAssignerName: thingTypeAssignerName(config),
     });
     // By name, not reference: the IoT policy, the thing type and the assigner function must exist first.
     stack.addStackDependency(iotAccess, 'certificates attach the IoT policy; things get the thing type');
+    const placedHere = names.filter((name) => unrecorded.has(name));
+    if (placedHere.length > 0) {
+      Annotations.of(stack).addWarningV2(
+        'keyless:unrecordedPlacement',
+        unrecordedPlacementWarning(config.envName, placedHere),
+      );
+    }
     return stack;
   });
 }

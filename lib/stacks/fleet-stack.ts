@@ -1,19 +1,19 @@
-import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { FleetThing as FleetThingConfig, IotConfig, KeylessConfig } from '../config';
+import type { FleetThingConfig, IotConfig, KeylessConfig } from '../config';
+import { fleetStackPart } from '../contract';
 import { FleetThing } from '../constructs/fleet-thing';
 import { ThingTypeAssignment } from '../constructs/thing-type-assigner';
-import { certificateOutputKey, fleetStackPart } from '../fleet/outputs';
+import type { Placed } from '../fleet/placement';
+import { emitCertificateIdOutput } from './stack-outputs';
 import { keylessStackProps } from './stack-props';
 
 export interface FleetStackProps {
   readonly config: KeylessConfig;
   /** The shard this stack holds (1-based): `KeylessIot-<env>-Fleet-<shard>`. */
   readonly shard: number;
-  /** The things recorded on this shard. */
-  readonly things: readonly FleetThingConfig[];
-  /** The ThingTypeAssigner function of the IotAccess stack, by name. */
-  readonly thingTypeAssignerName: string;
+  /** The things placed on this shard. */
+  readonly things: readonly Placed<FleetThingConfig>[];
 }
 
 /**
@@ -47,10 +47,7 @@ export class FleetStack extends Stack {
       });
       things.set(thing.name, device);
       if (device.certificate) {
-        new CfnOutput(this, certificateOutputKey(thing.name), {
-          value: device.certificate.attrId,
-          description: `Certificate id of thing ${thing.name}`,
-        });
+        emitCertificateIdOutput(this, thing.name, device.certificate.attrId);
       } else {
         Annotations.of(device).addWarningV2(
           'keyless:thing-without-csr',
@@ -63,7 +60,8 @@ export class FleetStack extends Stack {
 
     if (things.size > 0) {
       const assignment = new ThingTypeAssignment(this, 'ThingTypeAssignment', {
-        functionName: props.thingTypeAssignerName,
+        // The IotAccess stack's function, by name (this stack deploys after it).
+        functionName: config.names.thingTypeAssignerFunction,
         thingTypeName: iot.thingType.name,
         thingNames: [...things.keys()],
       });

@@ -1,13 +1,21 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { KeylessConfig } from '../config';
+import { PROJECT } from '../contract';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { FunnelKeyRotation } from '../constructs/funnel-key-rotation';
 import { FunnelPublisherUser } from '../constructs/funnel-publisher-user';
+import type { FunctionCode } from '../constructs/keyless-function';
+import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface FunnelStackProps {
   readonly config: KeylessConfig;
+  /**
+   * Where the stack's functions get their code.
+   * @default - bundled from lib/functions with esbuild
+   */
+  readonly functionCode?: FunctionCode;
 }
 
 /** SORACOM Funnel: a publish-only IAM user whose access key rotates into the SORACOM credential store. */
@@ -28,19 +36,20 @@ export class FunnelStack extends Stack {
     const removalPolicy = removalPolicyOf(config);
 
     this.publisher = new FunnelPublisherUser(this, 'FunnelPublisher', {
-      userName: `keyless-iot-${config.envName}-funnel-publisher`,
+      userName: config.names.funnelPublisherUser,
       topicPrefix: funnel.topicPrefix,
     });
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
-      purpose: `keyless-iot ${config.envName} Funnel key rotation alarms`,
+      purpose: `${PROJECT} ${config.envName} Funnel key rotation alarms`,
       emails: funnel.alarmEmails,
       removalPolicy,
     });
     this.rotation = new FunnelKeyRotation(this, 'KeyRotation', {
       user: this.publisher.user,
-      authKeySecretName: `keyless-iot/${config.envName}/funnel/soracom-auth-key`,
-      logGroupName: `/keyless-iot/${config.envName}/funnel-key-rotation`,
-      stateParameterName: `/keyless-iot/${config.envName}/funnel/rotation-state`,
+      authKeySecretName: config.names.funnelAuthKeySecret,
+      logGroupName: config.names.funnelRotationLogGroup,
+      stateParameterName: config.names.funnelRotationStateParameter,
+      metricNamespace: config.names.funnelMetricNamespace,
       coverage: funnel.coverage,
       strategy: funnel.rotation.strategy,
       periodDays: funnel.rotation.periodDays,
@@ -48,22 +57,14 @@ export class FunnelStack extends Stack {
       alarmTopic: this.alarmTopic.topic,
       environmentName: config.envName,
       removalPolicy,
+      code: props.functionCode?.('funnel-key-rotation'),
     });
 
-    const outputs: Record<string, [string, string]> = {
-      FunnelUserName: [this.publisher.user.userName, 'IAM user whose access key SORACOM Funnel holds'],
-      RotationFunctionName: [
-        this.rotation.function.functionName,
-        'Invoke to rotate now: aws lambda invoke --function-name <this> out.json',
-      ],
-      SoracomAuthKeySecretArn: [
-        this.rotation.authKeySecret.secretArn,
-        'Put {"authKeyId","authKey"} of a SORACOM SAM user here',
-      ],
-      AlarmTopicArn: [this.alarmTopic.topic.topicArn, 'Rotation failure and staleness alarms'],
-    };
-    for (const [outputId, [value, description]] of Object.entries(outputs)) {
-      new CfnOutput(this, outputId, { value, description });
-    }
+    emitOutputs(this, 'Funnel', {
+      funnelUserName: this.publisher.user.userName,
+      rotationFunctionName: this.rotation.function.functionName,
+      soracomAuthKeySecretArn: this.rotation.authKeySecret.secretArn,
+      alarmTopicArn: this.alarmTopic.topic.topicArn,
+    });
   }
 }

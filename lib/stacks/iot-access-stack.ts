@@ -1,6 +1,5 @@
-import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { IotConfig, KeylessConfig } from '../config';
 import { BulkRegistrationRole } from '../constructs/bulk-registration-role';
@@ -8,9 +7,10 @@ import { CredentialsProviderRole } from '../constructs/credentials-provider-role
 import { DeviceIotPolicy } from '../constructs/device-iot-policy';
 import { DeviceRoleAlias } from '../constructs/device-role-alias';
 import { DeviceThingType } from '../constructs/device-thing-type';
+import type { FunctionCode } from '../constructs/keyless-function';
 import { ThingTypeAssigner } from '../constructs/thing-type-assigner';
-import { DEVICE_REFRESH_MARGIN_SECONDS, UNCACHEABLE_CREDENTIAL_SECONDS } from '../device-contract';
-import { bulkRegistrationRoleName } from '../fleet/bulk-registration';
+import { DEVICE_REFRESH_MARGIN_SECONDS, UNCACHEABLE_CREDENTIAL_SECONDS } from '../contract';
+import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface IotAccessStackProps {
@@ -18,15 +18,10 @@ export interface IotAccessStackProps {
   /** The KMS key of the device secrets (the Data stack's), which devices may use only via Secrets Manager. */
   readonly secretsKey: kms.IKey;
   /**
-   * The ThingTypeAssigner's code.
-   * @default - bundled from lib/functions/thing-type-assigner with esbuild
+   * Where the stack's functions get their code.
+   * @default - bundled from lib/functions with esbuild
    */
-  readonly thingTypeAssignerCode?: lambda.Code;
-}
-
-/** The function Fleet stacks call to set their things' type, named from the environment alone. */
-export function thingTypeAssignerName(config: KeylessConfig): string {
-  return `${config.names.stackPrefix}-ThingTypeAssigner`;
+  readonly functionCode?: FunctionCode;
 }
 
 /** What the X.509 flow needs once per environment: thing type, credentials-provider role, role alias, IoT policy. */
@@ -84,28 +79,24 @@ export class IotAccessStack extends Stack {
       requiredAttributes: iot.policy.requiredAttributes,
     });
     this.thingTypeAssigner = new ThingTypeAssigner(this, 'ThingTypeAssigner', {
-      functionName: thingTypeAssignerName(config),
-      code: props.thingTypeAssignerCode,
+      functionName: config.names.thingTypeAssignerFunction,
+      code: props.functionCode?.('thing-type-assigner'),
       logRemovalPolicy: removalPolicyOf(config),
     });
     this.bulkRegistrationRole = new BulkRegistrationRole(this, 'BulkRegistrationRole', {
-      roleName: bulkRegistrationRoleName(config.envName),
+      roleName: config.names.bulkRegistrationRole,
       deviceBucketName: config.names.deviceBucket,
     });
     // The policy names the alias by ARN built from its name: make sure the alias exists first anyway.
     this.policy.node.addDependency(this.roleAlias);
 
-    // Output ids are the OutputKeys the bundle command reads.
-    const outputs: Record<string, [string, string]> = {
-      RoleAliasName: [iot.roleAlias.name, 'Role alias devices name in the credentials provider URL'],
-      RoleAliasArn: [this.roleAlias.roleAlias.attrRoleAliasArn, 'ARN of the role alias'],
-      RoleArn: [this.role.role.roleArn, 'Role the credentials provider assumes for a device'],
-      PolicyName: [iot.policy.name, 'IoT policy attached to every device certificate'],
-      ThingTypeName: [iot.thingType.name, 'Thing type of every device thing'],
-    };
-    for (const [outputId, [value, description]] of Object.entries(outputs)) {
-      new CfnOutput(this, outputId, { value, description });
-    }
+    emitOutputs(this, 'IotAccess', {
+      roleAliasName: iot.roleAlias.name,
+      roleAliasArn: this.roleAlias.roleAlias.attrRoleAliasArn,
+      roleArn: this.role.role.roleArn,
+      policyName: iot.policy.name,
+      thingTypeName: iot.thingType.name,
+    });
   }
 }
 

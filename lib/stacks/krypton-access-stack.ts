@@ -1,10 +1,11 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { KeylessConfig } from '../config';
 import type { KryptonConfig } from '../config/sections/krypton';
 import { KryptonDeviceRole } from '../constructs/krypton-device-role';
 import { KryptonIdentityPool } from '../constructs/krypton-identity-pool';
 import { KryptonSigner } from '../constructs/krypton-signer';
+import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface KryptonAccessStackProps {
@@ -41,35 +42,19 @@ export class KryptonAccessStack extends Stack {
       closedNetworkPrefix: config.closedNetwork?.prefix,
     });
     this.signer = new KryptonSigner(this, 'Signer', {
-      identityPoolArn: this.pool.identityPool.identityPoolArn,
+      identityPoolArn: this.pool.identityPoolArn,
       signer: krypton.signer,
-      secretName: `keyless-iot/${config.envName}/krypton-signer`,
+      secretName: config.names.kryptonSignerSecret,
       removalPolicy: removalPolicyOf(config),
     });
 
-    const outputs: Record<string, [string, string]> = {
-      IdentityPoolId: [this.pool.identityPool.identityPoolId, 'SIM group Krypton setting: identity pool id'],
-      DeveloperProviderName: [
-        this.pool.developerProviderName,
-        'SIM group Krypton setting: developer provider name (cannot change after the first deploy)',
-      ],
-      AuthenticatedRoleArn: [this.pool.authenticatedRole.roleArn, 'Role Krypton devices get credentials for'],
-    };
-    if (this.signer.credentialsSecret) {
-      outputs.SignerCredentialsSecretArn = [
-        this.signer.credentialsSecret.secretArn,
-        'Secret with the access key to register in the SORACOM credential store (keyless soracom register-krypton-credentials)',
-      ];
-    }
-    if (this.signer.role) {
-      outputs.SignerRoleArn = [
-        this.signer.role.roleArn,
-        'Role to register in the SORACOM credential store as aws-iam-role-credentials',
-      ];
-    }
-    for (const [outputId, [value, description]] of Object.entries(outputs)) {
-      new CfnOutput(this, outputId, { value, description });
-    }
+    emitOutputs(this, 'KryptonAccess', {
+      identityPoolId: this.pool.identityPoolId,
+      developerProviderName: this.pool.developerProviderName,
+      authenticatedRoleArn: this.pool.authenticatedRole.roleArn,
+      signerCredentialsSecretArn: this.signer.credentialsSecret?.secretArn,
+      signerRoleArn: this.signer.role?.roleArn,
+    });
   }
 }
 

@@ -1,10 +1,11 @@
-import { CfnOutput, Fn, Stack } from 'aws-cdk-lib';
+import { Fn, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ClosedNetworkConfig, KeylessConfig } from '../config';
 import { GatePeerVpc } from '../constructs/gate-peer-vpc';
 import { PrivateCredentialEndpoints } from '../constructs/private-credential-endpoints';
 import { S3GatewayEndpoint } from '../constructs/s3-gateway-endpoint';
 import { VpcFlowLog } from '../constructs/vpc-flow-log';
+import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface NetworkStackProps {
@@ -51,7 +52,7 @@ export class NetworkStack extends Stack {
     });
     this.flowLog = new VpcFlowLog(this, 'FlowLog', {
       vpc: this.gatePeer.vpc,
-      logGroupName: `/keyless-iot/${config.envName}/gatepeer-vpc-flow-logs`,
+      logGroupName: config.names.flowLogGroup,
       retentionDays: network.flowLogRetentionDays,
       removalPolicy: removalPolicyOf(config),
     });
@@ -67,37 +68,15 @@ export class NetworkStack extends Stack {
       });
     }
 
-    const outputs: Record<string, [string, string]> = {
-      GatewayEndpointId: [
-        this.s3Endpoint.endpointId,
-        'S3 gateway endpoint: the only way into the closed prefix',
-      ],
-      VpcId: [this.gatePeer.vpc.vpcId, 'The GatePeer VPC'],
-      RouteTableIds: [
-        Fn.join(',', this.gatePeer.routeTableIds),
-        'GatePeer route tables carrying the endpoint',
-      ],
-      GatePeerSecurityGroupId: [
-        this.gatePeer.gatePeerSecurityGroup.securityGroupId,
-        'Attach to the GatePeer instance (VXLAN from the VPG only)',
-      ],
-      FlowLogGroupName: [this.flowLog.logGroup.logGroupName, 'VPC flow logs of the GatePeer VPC'],
-    };
-    if (this.credentialEndpoints?.iotCredentials) {
-      outputs.IotCredentialsEndpointId = [
-        this.credentialEndpoints.iotCredentials.vpcEndpointId,
-        'Interface endpoint for the AWS IoT credentials provider',
-      ];
-    }
-    if (this.credentialEndpoints?.cognitoIdentity) {
-      outputs.CognitoIdentityEndpointId = [
-        this.credentialEndpoints.cognitoIdentity.vpcEndpointId,
-        'Interface endpoint for Cognito identity',
-      ];
-    }
-    for (const [outputId, [value, description]] of Object.entries(outputs)) {
-      new CfnOutput(this, outputId, { value, description });
-    }
+    emitOutputs(this, 'Network', {
+      gatewayEndpointId: this.s3Endpoint.endpointId,
+      vpcId: this.gatePeer.vpc.vpcId,
+      routeTableIds: Fn.join(',', this.gatePeer.routeTableIds),
+      gatePeerSecurityGroupId: this.gatePeer.gatePeerSecurityGroup.securityGroupId,
+      flowLogGroupName: this.flowLog.logGroup.logGroupName,
+      iotCredentialsEndpointId: this.credentialEndpoints?.iotCredentials?.vpcEndpointId,
+      cognitoIdentityEndpointId: this.credentialEndpoints?.cognitoIdentity?.vpcEndpointId,
+    });
   }
 
   /**

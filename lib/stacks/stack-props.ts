@@ -1,14 +1,19 @@
 import { RemovalPolicy, type StackProps } from 'aws-cdk-lib';
-import { stackName, type KeylessConfig } from '../config';
+import type { KeylessConfig } from '../config';
+import { PROJECT, projectTags, stackName, type FleetStackPart, type StackPart } from '../contract';
 
 /** Props every keyless-iot stack shares: its name, its environment and its protection. */
-export function keylessStackProps(config: KeylessConfig, part: string, description: string): StackProps {
+export function keylessStackProps(
+  config: KeylessConfig,
+  part: StackPart | FleetStackPart,
+  description: string,
+): StackProps {
   return {
-    stackName: stackName(config.names, part),
-    description: `keyless-iot ${config.envName}: ${description}`,
+    stackName: stackName(config.envName, part),
+    description: `${PROJECT} ${config.envName}: ${description}`,
     env: { account: config.account, region: config.region },
     terminationProtection: config.removalPolicy === 'retain',
-    tags: { ...config.tags, Project: 'keyless-iot', Environment: config.envName },
+    tags: { ...config.tags, ...projectTags(config.envName) },
   };
 }
 

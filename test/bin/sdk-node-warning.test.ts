@@ -41,7 +41,8 @@ async function keylessWithoutCredentials(extraEnv: Record<string, string> = {}) 
 
 test('a failing command prints its one cause line and no SDK notice about the Node version', async () => {
   const result = await keylessWithoutCredentials();
-  expect(result.code).toBe(1);
+  // Exit 4 (docs/cli.md): AWS refused or could not be asked.
+  expect(result.code).toBe(4);
   expect(result.stderr).toMatch(/^keyless: no AWS credentials found for account 111111111111: .*\n$/);
 });
 

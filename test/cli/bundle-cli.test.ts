@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { certificateOutputKey } from '../../lib/fleet/outputs';
+import { certificateIdOutput } from '../../lib/contract';
 import { REPO_ROOT } from '../support/cdk-app';
 import { runProcess } from '../support/run-process';
 import { readArchive } from './bundle-fixture';
@@ -24,8 +24,8 @@ const stacks: Record<string, Record<string, string>> = {
   'KeylessIot-dev-IotAccess': { RoleAliasName: 'keyless-dev-device' },
   'KeylessIot-dev-KryptonAccess': { IdentityPoolId: 'ap-northeast-1:00000000-0000-0000-0000-000000000000' },
   'KeylessIot-dev-Fleet-1': {
-    [certificateOutputKey('sensor-001')]: 'a'.repeat(64),
-    [certificateOutputKey('sensor-002')]: 'b'.repeat(64),
+    [certificateIdOutput('sensor-001').key]: 'a'.repeat(64),
+    [certificateIdOutput('sensor-002').key]: 'b'.repeat(64),
   },
 };
 const seen: string[] = [];
@@ -134,10 +134,10 @@ function keyless(args: readonly string[]) {
   );
 }
 
-test('keyless bundle --all: builds what it can, lists each failure, summarises, exits 1', async () => {
+test('keyless bundle --all: builds what it can, lists each failure, summarises, exits 5', async () => {
   const result = await keyless(['--all']);
 
-  expect(result.code).toBe(1);
+  expect(result.code).toBe(5);
   // The summary, then each built archive's SHA-256 (sha256sum format) for the out-of-band check.
   const simSha256 = createHash('sha256')
     .update(readFileSync(join(out, 'dev', 'sim-001.tar.gz')))
@@ -178,4 +178,45 @@ test('keyless bundle for a SIM only: exit 0, no IoT calls needed', async () => {
   expect(result.stderr).toMatch(/^sim-001: .*\(Krypton, no certificate\) sha256 [0-9a-f]{64}\n$/);
   expect(result.code).toBe(0);
   expect(seen.filter((s) => s.startsWith('iot:'))).toEqual([]);
+});
+
+test('--json: the bundles and their SHA-256 as JSON on stdout; progress and the summary on stderr', async () => {
+  const result = await keyless(['--thing', 'sim-001', '--json']);
+  expect(result.code).toBe(0);
+  const json = JSON.parse(result.stdout);
+  const file = join(out, 'dev', 'sim-001.tar.gz');
+  expect(json).toEqual({
+    env: 'dev',
+    outDir: join(out, 'dev'),
+    built: 1,
+    failed: 0,
+    bundles: [
+      {
+        name: 'sim-001',
+        source: 'krypton',
+        file,
+        sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+        includesPrivateKey: false,
+        error: null,
+      },
+    ],
+  });
+  expect(result.stderr).toMatch(
+    /^sim-001: .*\(Krypton, no certificate\) sha256 [0-9a-f]{64}\n1 of 1 bundles written to .*\nSHA-256 of each archive/,
+  );
+});
+
+test('--json with failures: exit 5, and the JSON still lists what was built and what failed', async () => {
+  const result = await keyless(['--all', '--json']);
+  expect(result.code).toBe(5);
+  const json = JSON.parse(result.stdout);
+  expect(json).toMatchObject({ built: 1, failed: 2 });
+  expect(json.bundles.map((b: { name: string; error: string | null }) => [b.name, b.error !== null])).toEqual(
+    [
+      ['sensor-001', true],
+      ['sensor-002', true],
+      ['sim-001', false],
+    ],
+  );
+  expect(result.stderr).toMatch(/keyless: 2 of 3 bundles failed \(causes above\)\n$/);
 });

@@ -51,6 +51,7 @@ describe('keyless bundle: which devices', () => {
       '--krypton-mode',
       '--key-on-device',
       '--out',
+      '--json',
     ]);
   });
 });

@@ -10,7 +10,7 @@ import { Parser } from 'tar';
 import { z } from 'zod';
 import type { KeylessConfig } from '../../lib/config';
 import type { BundleClients } from '../../lib/cli/bundle/aws';
-import { certificateOutputKey, fleetStackName } from '../../lib/fleet/outputs';
+import { certificateIdOutput, fleetStackName } from '../../lib/contract';
 import { devConfig, REPO_ROOT } from '../support/cdk-app';
 import { IssuedCertificate, TestPki } from '../support/test-pki';
 
@@ -183,8 +183,8 @@ export class BundleFixture {
         DeveloperProviderName: 'keyless.dev.krypton',
       }),
       [fleetStackName('dev', 1)]: stack(fleetStackName('dev', 1), {
-        [certificateOutputKey('sensor-001')]: certificateIdOf('sensor-001'),
-        [certificateOutputKey('sensor-002')]: certificateIdOf('sensor-002'),
+        [certificateIdOutput('sensor-001').key]: certificateIdOf('sensor-001'),
+        [certificateIdOutput('sensor-002').key]: certificateIdOf('sensor-002'),
       }),
     };
     this.cloudFormation.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {

@@ -6,8 +6,8 @@ import { DescribeCertificateCommand } from '@aws-sdk/client-iot';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { ARCHIVE_MTIME } from '../../lib/cli/bundle/archive';
 import { buildBundles, type BuildBundlesOptions, type BundleTarget } from '../../lib/cli/bundle/build';
-import { certificateOutputKey, fleetStackName } from '../../lib/fleet/outputs';
-import { devConfig } from '../support/cdk-app';
+import { certificateIdOutput, fleetStackName } from '../../lib/contract';
+import { devConfig, fleetLayoutOf } from '../support/cdk-app';
 import {
   BundleFixture,
   certificateIdOf,
@@ -250,12 +250,12 @@ describe('keyless bundle: many devices', () => {
     const config = devConfig((raw) => {
       raw.iot!.things!.push(...things.map((name) => ({ name, attributes: { Owner: 'keyless' } })));
     });
-    expect(things.map((t) => config.fleet!.things.find((f) => f.name === t)?.shard)).toEqual(
+    expect(things.map((t) => fleetLayoutOf(config).things.find((f) => f.name === t)?.shard)).toEqual(
       things.map(() => 1),
     );
     const fleet = fixture.stacks[fleetStackName('dev', 1)];
     fleet.Outputs = things.map((t) => ({
-      OutputKey: certificateOutputKey(t),
+      OutputKey: certificateIdOutput(t).key,
       OutputValue: certificateIdOf(t),
     }));
     let inFlight = 0;
@@ -331,7 +331,7 @@ describe('keyless bundle: clear errors', () => {
     const summary = await buildBundles(options({ targets: [ALL[0]] }));
 
     expect(summary.results[0].error).toBe(
-      `thing sensor-001 has no certificate: stack KeylessIot-dev-Fleet-1 has no output ${certificateOutputKey('sensor-001')}. ` +
+      `thing sensor-001 has no certificate: stack KeylessIot-dev-Fleet-1 has no output ${certificateIdOutput('sensor-001').key}. ` +
         'Give it a CSR (`npx keyless enroll --env dev --thing sensor-001`) and deploy `npx cdk deploy -c env=dev KeylessIot-dev-Fleet-1`',
     );
   });

@@ -3,10 +3,12 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { enroll, numberedThingNames, partialFileOf } from '../../lib/cli/enroll';
+import { Command } from 'commander';
+import { enroll, numberedThingNames, partialFileOf, registerEnrollCommand } from '../../lib/cli/enroll';
 import { buildProgram } from '../../lib/cli/program';
 import { CONFIG_DIR, REPO_ROOT } from '../support/cdk-app';
 import { EC_P256, opensslCsr } from '../support/csr-files';
+import { capturedStreams } from '../support/streams';
 
 /** A repository of its own per test: config/dev.json (a copy of the sample) and an empty fleet/. */
 let root: string;
@@ -82,9 +84,11 @@ describe('keyless enroll', () => {
       maxThingsPerShard: 100,
       assignments: { 'sensor-001': 1, 'sensor-002': 1, 'sensor-003': 1 },
     });
-    expect(result.shardMessage).toMatch(
-      /^fleet\/dev\/shards\.json: placed 3 new thing\(s\) on Fleet shard\(s\) 1\./,
-    );
+    expect(result.shardLock).toEqual({
+      lockFile: 'fleet/dev/shards.json',
+      placed: { 'sensor-001': 1, 'sensor-002': 1, 'sensor-003': 1 },
+      released: [],
+    });
   });
 
   it('is idempotent: a second run keeps every key and CSR and writes nothing', async () => {
@@ -102,7 +106,7 @@ describe('keyless enroll', () => {
       unchanged: ['sensor-001', 'sensor-002'],
       replaced: [],
       addedToConfig: [],
-      shardMessage: undefined,
+      shardLock: undefined,
     });
     expect(['sensor-001', 'sensor-002'].map(snapshot)).toEqual(first);
     expect(fs.readFileSync(path.join(configDir, 'dev.json'), 'utf8')).toBe(config);
@@ -213,7 +217,7 @@ describe('keyless enroll', () => {
     [{ things: ['bad/name'] }, 'thing names must be 1-128 characters from a-z A-Z 0-9 : _ -, got: bad/name'],
     [{ things: [] }, 'name the things with --thing NAME or --prefix PREFIX --count N'],
     [{ things: ['a', 'b'], csrFile: '/x.pem' }, '--csr enrolls exactly one thing: pass a single --thing'],
-    [{ envName: 'Prod' }, '--env must be 1-16 characters from a-z 0-9 - starting with a letter, got: Prod'],
+    [{ envName: 'Prod' }, '--env must be 1-16 characters from a-z 0-9 -, starting with a letter, got: Prod'],
     [{ envName: 'stage' }, 'stage.json: no such environment config'],
   ])('rejects %j', async (options, message) => {
     await expect(enroll({ envName: 'dev', things: ['sensor-001'], ...dirs(), ...options })).rejects.toThrow(
@@ -221,10 +225,56 @@ describe('keyless enroll', () => {
     );
   });
 
+  it('--json: prints what it did as JSON on stdout, the messages on stderr', async () => {
+    const { streams, out } = capturedStreams();
+    const program = new Command('keyless').exitOverride();
+    registerEnrollCommand(program, {
+      ...dirs(),
+      streams,
+    });
+    await program.parseAsync([
+      'node',
+      'keyless',
+      'enroll',
+      '--env',
+      'dev',
+      '--thing',
+      'sensor-003',
+      '--json',
+    ]);
+    expect(JSON.parse(out.stdout)).toEqual({
+      env: 'dev',
+      enrolled: ['sensor-003'],
+      replaced: [],
+      unchanged: [],
+      addedToConfig: ['sensor-003'],
+      shardLock: {
+        lockFile: 'fleet/dev/shards.json',
+        placed: { 'sensor-001': 1, 'sensor-002': 1, 'sensor-003': 1 },
+        released: [],
+      },
+    });
+    expect(out.stderr).toContain(
+      'dev: 1 enrolled, 0 replaced, 0 already enrolled; 1 added to config/dev.json',
+    );
+    expect(out.stderr).toContain('fleet/dev/shards.json: placed 3 new thing(s) on Fleet shard(s) 1.');
+    // Keys never go to either stream.
+    expect(out.stdout + out.stderr).not.toMatch(/PRIVATE KEY/);
+  });
+
   it('is registered as `keyless enroll` with its options', () => {
     const command = buildProgram().commands.find((c) => c.name() === 'enroll')!;
     expect(command.options.map((o) => o.long)).toEqual(
-      expect.arrayContaining(['--env', '--thing', '--prefix', '--count', '--csr', '--key-type', '--force']),
+      expect.arrayContaining([
+        '--env',
+        '--thing',
+        '--prefix',
+        '--count',
+        '--csr',
+        '--key-type',
+        '--force',
+        '--json',
+      ]),
     );
   });
 });

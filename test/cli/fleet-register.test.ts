@@ -13,6 +13,7 @@ import { registerFleetCommands } from '../../lib/cli/fleet-commands';
 import { configuredCsrs } from '../../lib/cli/fleet-register';
 import type { KeylessConfig } from '../../lib/config';
 import { devConfig } from '../support/cdk-app';
+import { capturedStreams } from '../support/streams';
 
 const iotMock = mockClient(IoTClient);
 const s3Mock = mockClient(S3Client);
@@ -25,12 +26,15 @@ interface Run {
   readonly log: string[];
   readonly sleeps: number[];
   readonly error?: Error;
+  /** What went to stdout (the --json result). */
+  readonly stdout: string;
 }
 
 /** Runs `keyless fleet register …` against the mocked clients with the dev config (or a variant). */
 async function run(args: string[], config: KeylessConfig = devConfig()): Promise<Run> {
   const log: string[] = [];
   const sleeps: number[] = [];
+  const { streams, out } = capturedStreams();
   let clock = NOW.getTime();
   const program = new Command('keyless').exitOverride();
   registerFleetCommands(program, {
@@ -45,12 +49,13 @@ async function run(args: string[], config: KeylessConfig = devConfig()): Promise
       clock += ms;
     },
     log: (line) => log.push(line),
+    streams,
   });
   try {
     await program.parseAsync(['node', 'keyless', 'fleet', 'register', ...args]);
-    return { log, sleeps };
+    return { log, sleeps, stdout: out.stdout };
   } catch (error) {
-    return { log, sleeps, error: error as Error };
+    return { log, sleeps, stdout: out.stdout, error: error as Error };
   }
 }
 
@@ -261,6 +266,45 @@ test('--dry-run prints the template and a summary of the parameter file, and cal
   );
 });
 
+test('--json prints the tasks as JSON on stdout, and nothing else', async () => {
+  iotMock
+    .on(DescribeThingRegistrationTaskCommand)
+    .resolves({ taskId: 'task-1', status: 'Completed', percentageProgress: 100, successCount: 2 });
+  const result = await run(['--bulk', '--env', 'dev', '--wait', '--json']);
+  expect(result.error).toBeUndefined();
+  const json = JSON.parse(result.stdout);
+  expect(json).toEqual({
+    env: 'dev',
+    dryRun: false,
+    roleArn: 'arn:aws:iam::111111111111:role/keyless-iot-dev-bulk-registration',
+    tasks: [
+      {
+        taskId: 'task-1',
+        bucket: 'keyless-iot-dev-111111111111-ap-northeast-1',
+        key: 'bulk-registration/20261122T201530Z.jsonl',
+        thingNames: ['sensor-001', 'sensor-002'],
+        attributeNames: ['Owner', 'Site'],
+        template: expect.objectContaining({ Resources: expect.any(Object) }),
+        status: 'Completed',
+        successCount: 2,
+        failureCount: null,
+      },
+    ],
+  });
+  // No CSR in the result: the parameter file went to S3, the result names the things only.
+  expect(result.stdout).not.toContain('CERTIFICATE REQUEST');
+});
+
+test('--dry-run --json prints what would be started', async () => {
+  const result = await run(['--bulk', '--env', 'dev', '--dry-run', '--json']);
+  expect(result.error).toBeUndefined();
+  expect(JSON.parse(result.stdout)).toMatchObject({
+    dryRun: true,
+    tasks: [{ taskId: null, key: 'bulk-registration/20261122T201530Z.jsonl', status: null }],
+  });
+  expect(iotMock.calls()).toHaveLength(0);
+});
+
 test('without --bulk the command says that config things are deployed with the Fleet stacks', async () => {
   const result = await run(['--env', 'dev']);
   expect(result.error?.message).toBe(
@@ -296,7 +340,7 @@ test('only the Fleet stacks of the selected things are asked', async () => {
   const config = devConfig();
   const fleet = {
     ...config.fleet!,
-    things: config.fleet!.things.map((thing, i) => ({ ...thing, shard: i + 1 })),
+    shardLock: { ...config.fleet!.shardLock, assignments: { 'sensor-001': 1, 'sensor-002': 2 } },
   };
   const result = await run(['--bulk', '--env', 'dev', '--thing', 'sensor-002'], { ...config, fleet });
   expect(result.error).toBeUndefined();

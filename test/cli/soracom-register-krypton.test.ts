@@ -22,6 +22,7 @@ import {
 } from '../../lib/cli/soracom-register-krypton';
 import { SoracomApiEmulator } from '../emulators/soracom-api';
 import { devConfig, REPO_ROOT } from '../support/cdk-app';
+import { deployedStackAnswer } from '../support/stack-answers';
 import { runProcess } from '../support/run-process';
 
 const STACK = 'KeylessIot-dev-KryptonAccess';
@@ -48,17 +49,10 @@ afterAll(async () => {
   await soracom.stop();
 });
 
-function deployedStack(outputs: Record<string, string>, status: StackStatus = 'UPDATE_COMPLETE'): void {
-  cloudFormation.on(DescribeStacksCommand, { StackName: STACK }).resolves({
-    Stacks: [
-      {
-        StackName: STACK,
-        StackStatus: status,
-        CreationTime: new Date(0),
-        Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-      },
-    ],
-  });
+function deployedStack(outputs: Record<string, string>, status?: StackStatus): void {
+  cloudFormation
+    .on(DescribeStacksCommand, { StackName: STACK })
+    .resolves(deployedStackAnswer(STACK, outputs, status));
 }
 
 const USER_OUTPUTS = {
@@ -236,7 +230,7 @@ describe('keyless soracom register-krypton-credentials', () => {
     it('asks for a redeploy when the stack was deployed in user mode', async () => {
       const message = await failure(registerKryptonCredentials(devConfig(roleMode), io().io));
       expect(message).toBe(
-        `stack ${STACK} has no output SignerRoleArn: it was deployed from another version or signer mode; redeploy it with \`npx cdk deploy -c env=dev ${STACK}\``,
+        `stack ${STACK} has no output SignerRoleArn: it was deployed from another version or configuration; redeploy it with \`npx cdk deploy -c env=dev ${STACK}\``,
       );
     });
   });
@@ -431,7 +425,7 @@ describe('keyless soracom register-krypton-credentials', () => {
         'register-krypton-credentials',
       ]);
       const register = group.commands[1];
-      expect(register.options.map((o) => o.long)).toEqual(['--env']);
+      expect(register.options.map((o) => o.long)).toEqual(['--env', '--json']);
       expect(register.options[0].mandatory).toBe(true);
     });
   });
@@ -536,7 +530,7 @@ describe('keyless soracom register-krypton-credentials', () => {
     });
 
     /** The CLI as an operator runs it: no TTY, AWS and SORACOM endpoints from the environment. */
-    const keyless = () =>
+    const keyless = (...extra: string[]) =>
       runProcess(
         path.join(REPO_ROOT, 'node_modules', '.bin', 'ts-node'),
         [
@@ -546,6 +540,7 @@ describe('keyless soracom register-krypton-credentials', () => {
           'register-krypton-credentials',
           '--env',
           'dev',
+          ...extra,
         ],
         {
           cwd: REPO_ROOT,
@@ -583,10 +578,28 @@ describe('keyless soracom register-krypton-credentials', () => {
       expectNoSecretsIn(result);
     });
 
-    it('exits 1 with one line on a rejected auth key', async () => {
+    it('--json: the result as JSON on stdout, the console step on stderr, no secret in either', async () => {
+      awsRequests.length = 0;
+      const result = await keyless('--json');
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({
+        env: 'dev',
+        // Created on a fresh SORACOM stand-in, updated in place after an earlier test created it.
+        action: expect.stringMatching(/^(created|updated)$/),
+        credentialId: 'keyless-dev-krypton',
+        type: 'aws-credentials',
+        endpoint: soracomUrl,
+        identityPoolId: POOL_ID,
+        developerProviderName: 'keyless.dev.krypton',
+      });
+      expect(result.stderr).toContain(`Identity pool ID:         ${POOL_ID}`);
+      expectNoSecretsIn(result);
+    });
+
+    it('exits 4 (AWS or SORACOM refused) with one line on a rejected auth key', async () => {
       soracom.rejectAuth = true;
       const result = await keyless();
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(4);
       expect(result.stdout).toBe('');
       expect(result.stderr).toBe(
         'keyless: SORACOM auth key rejected (coverage jp): check SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY and that the key belongs to a Japan coverage account\n',

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, parseConfig, recordShardAssignments, type KeylessConfigInput } from '../../lib/config';
+import { ConfigError, parseConfig, type KeylessConfigInput } from '../../lib/config';
 import { CONFIG_DIR, devConfig } from '../support/cdk-app';
 import { EC_P256, EC_SECP256K1, opensslCsr, RSA_1024, tamperedCsr } from '../support/csr-files';
 
@@ -130,9 +130,9 @@ describe('CSR files', () => {
 
   it('reads each thing CSR from fleet/<env>/<thing>/csr.pem and passes the PEM on', () => {
     const config = devConfig();
-    expect(config.fleet?.things.map((t) => [t.name, t.csrFile, t.shard])).toEqual([
-      ['sensor-001', 'fleet/dev/sensor-001/csr.pem', 1],
-      ['sensor-002', 'fleet/dev/sensor-002/csr.pem', 1],
+    expect(config.fleet?.things.map((t) => [t.name, t.csrFile])).toEqual([
+      ['sensor-001', 'fleet/dev/sensor-001/csr.pem'],
+      ['sensor-002', 'fleet/dev/sensor-002/csr.pem'],
     ]);
     for (const thing of config.fleet!.things) {
       expect(thing.csrPem).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----\n/);
@@ -249,37 +249,23 @@ describe('shard lock', () => {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it('places unrecorded things and records them once', () => {
+  it('reads the lock as committed and writes nothing, even for things it does not record', () => {
+    writeLock({ version: 1, maxThingsPerShard: 1, assignments: { 'sensor-002': 3, gone: 1 } });
+    const before = fs.readFileSync(lockFile(), 'utf8');
     const config = parseConfig(raw(), 'dev', 'config/dev.json', root);
-    expect(config.fleet!.newlyAssigned).toEqual(['sensor-001', 'sensor-002']);
-    expect(recordShardAssignments(config.fleet!)).toBe(
-      'fleet/dev/shards.json: placed 2 new thing(s) on Fleet shard(s) 1. Commit this file: it keeps every thing in its Fleet stack.',
-    );
-    expect(JSON.parse(fs.readFileSync(lockFile(), 'utf8'))).toEqual({
+    expect(config.fleet!.shardLock).toEqual({
       version: 1,
-      maxThingsPerShard: 100,
-      assignments: { 'sensor-001': 1, 'sensor-002': 1 },
+      maxThingsPerShard: 1,
+      assignments: { 'sensor-002': 3, gone: 1 },
     });
-    const again = parseConfig(raw(), 'dev', 'config/dev.json', root);
-    expect(again.fleet!.newlyAssigned).toEqual([]);
-    expect(recordShardAssignments(again.fleet!)).toBeUndefined();
+    expect(config.fleet!.lockFileShown).toBe('fleet/dev/shards.json');
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(before);
   });
 
-  it('keeps recorded shards and the recorded maxThingsPerShard', () => {
-    writeLock({ version: 1, maxThingsPerShard: 1, assignments: { 'sensor-002': 3, gone: 1 } });
+  it('reads a missing lock as empty, and does not create it', () => {
     const config = parseConfig(raw(), 'dev', 'config/dev.json', root);
-    expect(config.fleet!.things.map((t) => [t.name, t.shard])).toEqual([
-      ['sensor-001', 1],
-      ['sensor-002', 3],
-    ]);
-    expect(config.fleet!.released).toEqual(['gone']);
-    expect(recordShardAssignments(config.fleet!)).toBe(
-      'fleet/dev/shards.json: placed 1 new thing(s) on Fleet shard(s) 1; released 1 removed thing(s). Commit this file: it keeps every thing in its Fleet stack.',
-    );
-    expect(JSON.parse(fs.readFileSync(lockFile(), 'utf8')).assignments).toEqual({
-      'sensor-001': 1,
-      'sensor-002': 3,
-    });
+    expect(config.fleet!.shardLock).toEqual({ version: 1, maxThingsPerShard: 100, assignments: {} });
+    expect(fs.readdirSync(root)).toEqual([]);
   });
 
   it('names the lock file and field when the lock is wrong', () => {

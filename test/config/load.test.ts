@@ -24,7 +24,7 @@ describe('config loader', () => {
     expect(config.account).toBe('111111111111');
     expect(config.region).toBe('ap-northeast-1');
     expect(config.names.deviceBucket).toBe('keyless-iot-dev-111111111111-ap-northeast-1');
-    expect(config.names.stackPrefix).toBe('KeylessIot-dev');
+    expect(config.names.thingTypeAssignerFunction).toBe('KeylessIot-dev-ThingTypeAssigner');
   });
 
   it('defaults removalPolicy to retain when a file does not say', () => {

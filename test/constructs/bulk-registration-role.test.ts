@@ -1,7 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BulkRegistrationRole } from '../../lib/constructs/bulk-registration-role';
-import { bulkRegistrationRoleArn, bulkRegistrationRoleName } from '../../lib/fleet/bulk-registration';
+import { physicalNames, roleArn } from '../../lib/contract';
+
+const ROLE_NAME = physicalNames('dev', '111111111111', 'ap-northeast-1').bulkRegistrationRole;
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { addValidators } from '../../lib/validators';
 import { devConfig, nagViolations, testApp } from '../support/cdk-app';
@@ -15,7 +17,7 @@ function build(props: Partial<ConstructorParameters<typeof BulkRegistrationRole>
   const app = testApp();
   const stack = new Stack(app, 'Test', { env: { account: '111111111111', region: 'ap-northeast-1' } });
   const role = new BulkRegistrationRole(stack, 'BulkRegistrationRole', {
-    roleName: bulkRegistrationRoleName('dev'),
+    roleName: ROLE_NAME,
     deviceBucketName: BUCKET,
     ...props,
   });
@@ -46,7 +48,7 @@ describe('BulkRegistrationRole', () => {
         },
       ],
     });
-    expect(bulkRegistrationRoleArn('dev', '111111111111', 'ap-northeast-1')).toBe(
+    expect(roleArn('111111111111', 'ap-northeast-1', ROLE_NAME)).toBe(
       'arn:aws:iam::111111111111:role/keyless-iot-dev-bulk-registration',
     );
   });
@@ -118,7 +120,7 @@ describe('BulkRegistrationRole', () => {
 
   it('refuses a prefix that is not a key prefix', () => {
     expect(() => build({ parameterFilePrefix: 'bulk' })).toThrow(
-      'parameterFilePrefix must be a key prefix ending in "/", got: bulk',
+      'parameterFilePrefix must be an S3 key prefix ending in / such as closed/, got: bulk',
     );
   });
 });

@@ -148,10 +148,10 @@ describe('ClosedNetworkBucketPolicy', () => {
 
   it('rejects a prefix or endpoint id it cannot use, and a bucket whose policy it cannot change', () => {
     expect(() => policyOn({ prefix: 'closed' })).toThrow(
-      'ClosedNetworkBucketPolicy prefix must be a key prefix ending in / such as closed/, got: closed',
+      'ClosedNetworkBucketPolicy prefix must be an S3 key prefix ending in / such as closed/, got: closed',
     );
     expect(() => policyOn({ endpointId: 'vpc-0123456789abcdef0' })).toThrow(
-      'ClosedNetworkBucketPolicy endpointId must be a VPC endpoint id, got: vpc-0123456789abcdef0',
+      'ClosedNetworkBucketPolicy endpointId must be a VPC endpoint id such as vpce-0123456789abcdef0, got: vpc-0123456789abcdef0',
     );
     const stack = new Stack(testApp(), 'Elsewhere');
     const imported = s3.Bucket.fromBucketName(stack, 'Imported', BUCKET);

@@ -236,9 +236,9 @@ describe('CredentialsProviderRole', () => {
     ]);
   });
 
-  it('rejects a MaxSessionDuration outside 3600-43200 seconds', () => {
+  it('rejects a MaxSessionDuration outside 3600 to 43200 seconds', () => {
     expect(() => build({ maxSessionDuration: Duration.minutes(30) })).toThrow(
-      'maxSessionDuration must be 3600-43200 seconds, got: 1800',
+      'maxSessionDuration must be an integer from 3600 to 43200 seconds, got: 1800',
     );
   });
 

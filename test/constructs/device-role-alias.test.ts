@@ -47,10 +47,13 @@ describe('DeviceRoleAlias', () => {
       { roleAliasName: 'bad alias' },
       'roleAliasName must be 1-128 characters from a-z A-Z 0-9 _ = , @ -, got: bad alias',
     ],
-    [{ credentialDuration: Duration.seconds(899) }, 'credentialDuration must be 900-43200 seconds, got: 899'],
+    [
+      { credentialDuration: Duration.seconds(899) },
+      'credentialDuration must be an integer from 900 to 43200 seconds, got: 899',
+    ],
     [
       { credentialDuration: Duration.seconds(43201) },
-      'credentialDuration must be 900-43200 seconds, got: 43201',
+      'credentialDuration must be an integer from 900 to 43200 seconds, got: 43201',
     ],
     [
       { credentialDuration: Duration.hours(2), roleMaxSessionDuration: Duration.hours(1) },

@@ -145,11 +145,13 @@ describe('DeviceScriptsAsset in the Data stack', () => {
     }
   });
 
-  test('a key prefix that is not one lower-case segment ending in "/" is refused', () => {
+  test('a key prefix that is not a key prefix ending in "/" is refused', () => {
     const { stack, bucket } = scratchStack();
     expect(
       () => new DeviceScriptsAsset(stack, 'Bad', { sourceDir: DEVICE_SCRIPTS, bucket, keyPrefix: 'Scripts' }),
-    ).toThrow('DeviceScriptsAsset keyPrefix must be one lower-case path segment ending in "/", got: Scripts');
+    ).toThrow(
+      'DeviceScriptsAsset keyPrefix must be an S3 key prefix ending in / such as closed/, got: Scripts',
+    );
   });
 
   test('cdk-nag: the deployment function adds no unacknowledged finding to the Data stack', () => {

@@ -58,7 +58,7 @@ test.each(['funnel/#', 'funnel/+/x', 'funnel/', '/funnel', ''])(
   'topic prefix %j is refused',
   (topicPrefix) => {
     expect(() => new FunnelPublisherUser(stack(), 'P', { userName: 'u', topicPrefix })).toThrow(
-      `FunnelPublisherUser topicPrefix must be MQTT topic levels without wildcards or a trailing /, got: ${topicPrefix}`,
+      `FunnelPublisherUser topicPrefix must be an MQTT topic prefix such as funnel/devices (no wildcards, no trailing /), got: ${topicPrefix}`,
     );
   },
 );

@@ -66,7 +66,7 @@ describe('KryptonDeviceRole', () => {
     ['deviceScriptsPrefix', { deviceScriptsPrefix: 'scripts/*/' }, 'scripts/*/'],
   ])('rejects a bad %s', (name, props, value) => {
     expect(() => build(props)).toThrow(
-      `${name} must be a key prefix such as "krypton/" (no leading slash, ends with "/"), got: ${value}`,
+      `${name} must be an S3 key prefix ending in / such as closed/, got: ${value}`,
     );
   });
 

@@ -1,5 +1,6 @@
 import { Aws, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { KryptonIdentityPool } from '../../lib/constructs/krypton-identity-pool';
 import { testApp } from '../support/cdk-app';
 
@@ -23,18 +24,38 @@ describe('KryptonIdentityPool', () => {
     });
   });
 
-  it('has its L1 pool as the default child and exposes the provider name', () => {
-    const { pool } = build();
-    expect(pool.identityPool.node.id).toBe('Resource');
+  it('exposes the pool id and ARN and the provider name', () => {
+    const { stack, pool } = build();
+    expect(stack.resolve(pool.identityPoolId)).toEqual({ Ref: stack.resolve(pool.identityPool.logicalId) });
+    expect(stack.resolve(pool.identityPoolArn)).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:aws:cognito-identity:ap-northeast-1:111111111111:identitypool/',
+          { Ref: stack.resolve(pool.identityPool.logicalId) },
+        ],
+      ],
+    });
     expect(pool.developerProviderName).toBe('keyless.test');
   });
 
-  it('leaves out the unauthenticated role the L2 would add', () => {
-    const { template } = build();
+  it('attaches the authenticated role and no unauthenticated one', () => {
+    const { stack, pool, template } = build();
     template.resourceCountIs('AWS::IAM::Role', 1);
-    template.hasResourceProperties('AWS::Cognito::IdentityPoolRoleAttachment', {
-      Roles: { authenticated: Match.anyValue(), unauthenticated: Match.absent() },
+    template.resourceCountIs('AWS::Cognito::IdentityPoolRoleAttachment', 1);
+    const [attachment] = Object.values(template.findResources('AWS::Cognito::IdentityPoolRoleAttachment'));
+    expect(attachment.Properties).toEqual({
+      IdentityPoolId: stack.resolve(pool.identityPoolId),
+      Roles: { authenticated: stack.resolve(pool.authenticatedRole.roleArn) },
     });
+  });
+
+  it('is built from the L1 resources, with no L2 internals to edit', () => {
+    const { pool } = build();
+    const kinds = pool.node.findAll().map((c) => c.constructor.name);
+    expect(kinds).not.toContain('IdentityPool');
+    expect(kinds).not.toContain('IdentityPoolRoleAttachment');
+    expect(pool.identityPool).toBeInstanceOf(cognito.CfnIdentityPool);
   });
 
   it('gives the authenticated role no permissions of its own', () => {

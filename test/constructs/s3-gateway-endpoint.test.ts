@@ -91,7 +91,7 @@ describe('S3GatewayEndpoint', () => {
       'S3GatewayEndpoint needs at least one bucket name, got: []',
     );
     expect(() => endpointIn({ bucketNames: ['Bad_Bucket'] })).toThrow(
-      'S3GatewayEndpoint bucket names must be S3 bucket names, got: Bad_Bucket',
+      'S3GatewayEndpoint bucketNames must be an S3 bucket name, got: Bad_Bucket',
     );
   });
 });

@@ -1,8 +1,7 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { ThingTypeAssigner, ThingTypeAssignment } from '../../lib/constructs/thing-type-assigner';
 import { nagViolations, testApp } from '../support/cdk-app';
 
@@ -39,7 +38,6 @@ describe('ThingTypeAssigner', () => {
 
   it('may only set thing types and write its own logs', () => {
     const { stack, construct, template } = assigner();
-    const logGroup = construct.node.findChild('Logs') as logs.LogGroup;
     const roles = template.findResources('AWS::IAM::Role', {
       Properties: {
         AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }] },
@@ -47,21 +45,32 @@ describe('ThingTypeAssigner', () => {
     });
     const [role] = Object.values(roles);
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    const statements = role.Properties.Policies[0].PolicyDocument.Statement;
-    expect(statements).toEqual([
-      {
-        Sid: 'SetThingType',
-        Effect: 'Allow',
-        Action: 'iot:UpdateThing',
-        Resource: 'arn:aws:iot:ap-northeast-1:111111111111:thing/*',
-      },
-      {
-        Sid: 'WriteOwnLogs',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: stack.resolve(logGroup.logGroupArn),
-      },
-    ]);
+    // Nothing but its inline policies: no AWS::IAM::Policy elsewhere attaches to it.
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    const policies = Object.fromEntries(
+      role.Properties.Policies.map((p: { PolicyName: string; PolicyDocument: { Statement: unknown[] } }) => [
+        p.PolicyName,
+        p.PolicyDocument.Statement,
+      ]),
+    );
+    expect(policies).toEqual({
+      SetThingTypes: [
+        {
+          Sid: 'SetThingType',
+          Effect: 'Allow',
+          Action: 'iot:UpdateThing',
+          Resource: 'arn:aws:iot:ap-northeast-1:111111111111:thing/*',
+        },
+      ],
+      WriteOwnLogs: [
+        {
+          Sid: 'WriteOwnLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: stack.resolve(construct.logGroup.logGroupArn),
+        },
+      ],
+    });
   });
 
   it('acknowledges exactly its thing/* finding', () => {
@@ -95,6 +104,26 @@ describe('ThingTypeAssigner', () => {
 });
 
 describe('ThingTypeAssignment', () => {
+  it('gives up after the function’s timeout and a margin, not after CloudFormation’s hour', () => {
+    const stack = new Stack(testApp(), 'Fleet', { env });
+    new ThingTypeAssignment(stack, 'ThingTypeAssignment', {
+      functionName: 'KeylessIot-dev-ThingTypeAssigner',
+      thingTypeName: 'KeylessSensor',
+      thingNames: ['sensor-001'],
+    });
+    const timeout = new Capture();
+    Template.fromStack(stack).hasResourceProperties('Custom::ThingTypeAssignment', {
+      ServiceTimeout: timeout,
+    });
+    const { template } = assigner();
+    const functionTimeout = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties
+      .Timeout;
+    expect(functionTimeout).toBe(600);
+    // CloudFormation passes ServiceTimeout as a string; a margin for the cold start and the answer's delivery.
+    expect(Number(timeout.asString())).toBe(720);
+    expect(Number(timeout.asString())).toBeGreaterThan(functionTimeout);
+  });
+
   it('calls the assigner by name with the type and the things', () => {
     const stack = new Stack(testApp(), 'Fleet', { env });
     new ThingTypeAssignment(stack, 'ThingTypeAssignment', {

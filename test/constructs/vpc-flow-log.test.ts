@@ -47,7 +47,7 @@ describe('VpcFlowLog', () => {
       KeyPolicy: {
         Statement: Match.arrayWith([
           {
-            Sid: 'CloudWatchLogsForTheFlowLogGroup',
+            Sid: 'CloudWatchLogsForkeylessiotdevgatepeervpcflowlogs',
             Effect: 'Allow',
             Principal: { Service: 'logs.ap-northeast-1.amazonaws.com' },
             Action: [
@@ -105,7 +105,7 @@ describe('VpcFlowLog', () => {
 
   it('rejects a retention CloudWatch Logs does not offer', () => {
     expect(() => flowLog({ retentionDays: 2 })).toThrow(
-      'VpcFlowLog retentionDays must be a period CloudWatch Logs accepts, got: 2',
+      'EncryptedLogGroup /keyless-iot/dev/gatepeer-vpc-flow-logs: retentionDays must be one of the periods CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), got: 2',
     );
   });
 });

@@ -1,5 +1,5 @@
+import { physicalNames, roleArn } from '../../lib/contract';
 import {
-  bulkRegistrationRoleArn,
   parameterFileKey,
   parameterNames,
   planBulkRegistration,
@@ -111,10 +111,10 @@ describe('names', () => {
   });
 
   test('the role is named from the environment', () => {
-    expect(bulkRegistrationRoleArn('dev', '111111111111', 'ap-northeast-1')).toBe(
-      'arn:aws:iam::111111111111:role/keyless-iot-dev-bulk-registration',
-    );
-    expect(bulkRegistrationRoleArn('gov', '111111111111', 'us-gov-west-1')).toBe(
+    const arn = (env: string, region: string) =>
+      roleArn('111111111111', region, physicalNames(env, '111111111111', region).bulkRegistrationRole);
+    expect(arn('dev', 'ap-northeast-1')).toBe('arn:aws:iam::111111111111:role/keyless-iot-dev-bulk-registration');
+    expect(arn('gov', 'us-gov-west-1')).toBe(
       'arn:aws-us-gov:iam::111111111111:role/keyless-iot-gov-bulk-registration',
     );
   });

@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { parseConfig, type KeylessConfigInput } from '../../lib/config';
-import { MAX_THINGS_PER_SHARD_LIMIT } from '../../lib/fleet/shard-plan';
+import { LIMITS } from '../../lib/contract';
+
+const MAX_THINGS_PER_SHARD_LIMIT = LIMITS.maxThingsPerShard;
 import { x509 } from '../../lib/fleet/x509';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { CONFIG_DIR, cdkJsonContext } from '../support/cdk-app';
@@ -15,7 +17,11 @@ import { CONFIG_DIR, cdkJsonContext } from '../support/cdk-app';
  * config accepts: 128-character names, 3 attributes with 128-character names and 800-character values, and
  * RSA-4096 CSRs (the longest PEM the loader takes).
  */
-const BUDGET = { resources: 450, bytes: 800 * 1024, outputs: 200 };
+const BUDGET = {
+  resources: LIMITS.fleetStackResourceBudget,
+  bytes: LIMITS.fleetStackTemplateBudgetBytes,
+  outputs: LIMITS.stackOutputs,
+};
 
 test(`a Fleet stack of ${MAX_THINGS_PER_SHARD_LIMIT} of the largest things stays within the budget`, async () => {
   const algorithm = {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App, CfnResource, type Stack } from 'aws-cdk-lib';
 import { placeThing } from '../../lib/cli/fleet-plan';
 import { parseConfig, type KeylessConfig, type KeylessConfigInput } from '../../lib/config';
-import { certificateOutputKey } from '../../lib/fleet/outputs';
+import { certificateIdOutput, LIMITS } from '../../lib/contract';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { CONFIG_DIR, cdkJsonContext } from '../support/cdk-app';
 import { cachedCsrFile, ensureCsrs, syntheticThingNames } from './synthetic-csrs';
@@ -17,7 +17,11 @@ import { cachedCsrFile, ensureCsrs, syntheticThingNames } from './synthetic-csrs
  */
 
 const COUNT = 1200;
-const LIMITS = { resources: 450, templateBytes: 800 * 1024, outputs: 200 };
+const BUDGET = {
+  resources: LIMITS.fleetStackResourceBudget,
+  templateBytes: LIMITS.fleetStackTemplateBudgetBytes,
+  outputs: LIMITS.stackOutputs,
+};
 const base = syntheticThingNames(COUNT);
 const ADDED = ['aaa-first', 'sensor-00600-b', 'zzz-last'];
 const REFILL = ['new-1', 'new-2', 'new-3', 'new-4'];
@@ -66,7 +70,7 @@ function synthesize(thingNames: readonly string[], lock?: Record<string, number>
     outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-stability-out-')),
     builtinCloudFormationValidation: false,
   });
-  const { fleet } = createEnvironmentStacks(app, config);
+  const { fleet, fleetLayout } = createEnvironmentStacks(app, config);
   const assembly = app.synth();
 
   const things = new Map<string, ThingFootprint>();
@@ -86,11 +90,12 @@ function synthesize(thingNames: readonly string[], lock?: Record<string, number>
       things.set(name, {
         stackName: stack.stackName,
         resources,
-        output: template.Outputs?.[certificateOutputKey(name)],
+        output: template.Outputs?.[certificateIdOutput(name).key],
       });
     }
   }
-  const lockAfter = Object.fromEntries((config.fleet?.things ?? []).map((t) => [t.name, t.shard]));
+  // What `keyless fleet plan --write` records, and the operator commits.
+  const lockAfter = Object.fromEntries((fleetLayout?.things ?? []).map((t) => [t.name, t.shard]));
   return { lock: lockAfter, things, fleetTemplates };
 }
 
@@ -132,12 +137,12 @@ test('1200 things fill twelve Fleet stacks of 100 in name order, each thing with
 
 test('every Fleet stack stays under the limits: resources, template size, outputs', () => {
   for (const template of first.fleetTemplates) {
-    expect({ stack: template.stackName, over: template.resources > LIMITS.resources }).toEqual({
+    expect({ stack: template.stackName, over: template.resources > BUDGET.resources }).toEqual({
       stack: template.stackName,
       over: false,
     });
-    expect(template.bytes).toBeLessThanOrEqual(LIMITS.templateBytes);
-    expect(template.outputs).toBeLessThanOrEqual(LIMITS.outputs);
+    expect(template.bytes).toBeLessThanOrEqual(BUDGET.templateBytes);
+    expect(template.outputs).toBeLessThanOrEqual(BUDGET.outputs);
   }
 });
 

@@ -3,17 +3,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import {
-  parseConfig,
-  recordShardAssignments,
-  type KeylessConfig,
-  type KeylessConfigInput,
-} from '../../lib/config';
-import { certificateOutputKey } from '../../lib/fleet/outputs';
+import { parseConfig, type KeylessConfig, type KeylessConfigInput } from '../../lib/config';
+import { recordPlacements } from '../../lib/cli/shard-lock-file';
+import { certificateIdOutput } from '../../lib/contract';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { FleetStack } from '../../lib/stacks/fleet-stack';
 import { addValidators } from '../../lib/validators';
-import { CONFIG_DIR, devConfig, nagViolations, REPO_ROOT, testApp } from '../support/cdk-app';
+import { CONFIG_DIR, devConfig, fleetLayoutOf, nagViolations, REPO_ROOT, testApp } from '../support/cdk-app';
 
 /** The dev sample with only the X.509 flow, so these tests do not depend on the other flows' stacks. */
 function x509Only(raw: KeylessConfigInput): void {
@@ -27,8 +23,7 @@ function devFleetStack(config: KeylessConfig = devConfig(x509Only)) {
   const stack = new FleetStack(app, 'KeylessIot-dev-Fleet-1', {
     config,
     shard: 1,
-    things: config.fleet!.things,
-    thingTypeAssignerName: 'KeylessIot-dev-ThingTypeAssigner',
+    things: fleetLayoutOf(config).things,
   });
   return { stack, template: Template.fromStack(stack) };
 }
@@ -77,10 +72,10 @@ describe('FleetStack with the dev sample', () => {
   it('outputs each certificate id under the key the bundle command derives from the thing name', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown; Description: string }>;
     expect(Object.keys(outputs).sort()).toEqual(
-      [certificateOutputKey('sensor-001'), certificateOutputKey('sensor-002')].sort(),
+      [certificateIdOutput('sensor-001').key, certificateIdOutput('sensor-002').key].sort(),
     );
     for (const name of ['sensor-001', 'sensor-002']) {
-      expect(outputs[certificateOutputKey(name)]).toEqual({
+      expect(outputs[certificateIdOutput(name).key]).toEqual({
         Value: stack.resolve(stack.things.get(name)!.certificate!.attrId),
         Description: `Certificate id of thing ${name}`,
       });
@@ -120,7 +115,7 @@ describe('a thing without a CSR', () => {
     const { stack, template } = devFleetStack(config);
     template.resourceCountIs('AWS::IoT::Thing', 3);
     template.resourceCountIs('AWS::IoT::Certificate', 2);
-    expect(template.toJSON().Outputs[certificateOutputKey('sensor-new')]).toBeUndefined();
+    expect(template.toJSON().Outputs[certificateIdOutput('sensor-new').key]).toBeUndefined();
     expect(stack.things.get('sensor-new')!.certificate).toBeUndefined();
     Annotations.fromStack(stack).hasWarning(
       '/KeylessIot-dev-Fleet-1/Things/sensor-new',
@@ -164,14 +159,14 @@ describe('sharding across Fleet stacks', () => {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  /** Synthesizes the fleet for these thing names, records the lock as synth does, and says where each thing is. */
+  /** Synthesizes the fleet for these thing names, records the lock as `fleet plan --write` does, and says where each thing is. */
   function synthFleet(names: string[]): Map<string, { stack: string; logicalIds: string[] }> {
     const raw = JSON.parse(fs.readFileSync(path.join(CONFIG_DIR, 'dev.json'), 'utf8')) as KeylessConfigInput;
     x509Only(raw);
     raw.iot!.policy.requiredAttributes = {};
     raw.iot!.things = names.map((name) => ({ name }));
     const config = parseConfig(raw, 'dev', 'config/dev.json', root);
-    recordShardAssignments(config.fleet!);
+    recordPlacements(config.fleet!, fleetLayoutOf(config));
     const app = testApp();
     const { fleet, iotAccess } = createEnvironmentStacks(app, config);
     const where = new Map<string, { stack: string; logicalIds: string[] }>();

@@ -12,7 +12,7 @@ function build(config: KeylessConfig = devConfig()) {
   const stack = new IotAccessStack(app, 'KeylessIot-dev-IotAccess', {
     config,
     secretsKey: data.deviceSecret.key,
-    thingTypeAssignerCode: lambda.Code.fromInline('exports.handler = async () => {};'),
+    functionCode: () => lambda.Code.fromInline('exports.handler = async () => {};'),
   });
   return { app, data, stack, template: Template.fromStack(stack) };
 }

@@ -36,7 +36,7 @@ describe('KryptonAccessStack', () => {
   const { stack, template } = synth();
   const logicalId = (construct: IConstruct) =>
     stack.resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
-  const poolId = logicalId(stack.pool.identityPool);
+  const poolId = stack.resolve(stack.pool.identityPool.logicalId) as string;
   const roleId = logicalId(stack.pool.authenticatedRole);
   const refs = { [poolId]: POOL_ID, 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
 

@@ -3,7 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadConfigFile, parseConfig, type KeylessConfig, type KeylessConfigInput } from '../../lib/config';
+import {
+  loadConfigFile,
+  parseConfig,
+  type FleetThingConfig,
+  type KeylessConfig,
+  type KeylessConfigInput,
+} from '../../lib/config';
+import { layoutFleet, type FleetLayout } from '../../lib/fleet/placement';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const CONFIG_DIR = path.join(REPO_ROOT, 'config');
@@ -27,6 +34,12 @@ export function devConfig(override: (config: KeylessConfigInput) => void = () =>
   const raw = JSON.parse(fs.readFileSync(path.join(CONFIG_DIR, 'dev.json'), 'utf8')) as KeylessConfigInput;
   override(raw);
   return parseConfig(raw, 'dev', 'config/dev.json');
+}
+
+/** Where each thing of a config goes (as synth places it, recorded or not). */
+export function fleetLayoutOf(config: KeylessConfig): FleetLayout<FleetThingConfig> {
+  if (!config.fleet) throw new Error(`${config.configFile} has no iot section`);
+  return layoutFleet(config.fleet.things, config.fleet.shardLock);
 }
 
 /** Every config the project ships: the dev default and each *.example.json template. */

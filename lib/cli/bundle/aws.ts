@@ -1,7 +1,8 @@
-import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeCertificateCommand, DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { KeylessConfig } from '../../config';
+import { RemoteServiceError } from '../exit-codes';
 
 /** The AWS clients the bundle command uses; tests pass `aws-sdk-client-mock`ed ones. */
 export interface BundleClients {
@@ -30,34 +31,22 @@ export function createBundleClients(
   };
 }
 
-/** The deploy command an operator runs for one stack of an environment. */
-export function deployCommand(config: KeylessConfig, stackName: string): string {
-  return `npx cdk deploy -c env=${config.envName} ${stackName}`;
-}
-
-/** Stack statuses whose outputs describe what is deployed. */
-const USABLE_STATUSES = new Set([
-  'CREATE_COMPLETE',
-  'UPDATE_COMPLETE',
-  'UPDATE_ROLLBACK_COMPLETE',
-  'IMPORT_COMPLETE',
-  'IMPORT_ROLLBACK_COMPLETE',
-]);
-
 /** Turns SDK errors about the caller's own credentials into one plain sentence; others pass through. */
 export function describeAwsError(error: unknown, config: KeylessConfig): Error {
   const name = (error as { name?: string } | undefined)?.name ?? '';
   const message = error instanceof Error ? error.message : String(error);
   if (name === 'CredentialsProviderError' || /Could not load credentials/.test(message)) {
-    return new Error(
+    return new RemoteServiceError(
       `no AWS credentials found for account ${config.account}: set AWS_PROFILE (or run \`aws sso login\` / \`aws configure\`) and try again`,
     );
   }
   if (['ExpiredToken', 'ExpiredTokenException', 'RequestExpired'].includes(name)) {
-    return new Error(`the AWS credentials have expired: refresh them (e.g. \`aws sso login\`) and try again`);
+    return new RemoteServiceError(
+      `the AWS credentials have expired: refresh them (e.g. \`aws sso login\`) and try again`,
+    );
   }
   if (['InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch'].includes(name)) {
-    return new Error(
+    return new RemoteServiceError(
       `the AWS credentials were rejected (${name}): check AWS_PROFILE or the access key in use`,
     );
   }
@@ -74,7 +63,7 @@ export async function assertCallerMatches(
 ): Promise<void> {
   const region = await clients.sts.config.region();
   if (region !== config.region) {
-    throw new Error(
+    throw new RemoteServiceError(
       `the AWS region in use is ${region} but environment ${config.envName} (${config.configFile}) is in ${config.region}: ` +
         `unset AWS_REGION/AWS_DEFAULT_REGION or set it to ${config.region}`,
     );
@@ -86,87 +75,11 @@ export async function assertCallerMatches(
     throw describeAwsError(error, config);
   }
   if (identity.Account !== config.account) {
-    throw new Error(
+    throw new RemoteServiceError(
       `the AWS credentials in use are for account ${identity.Account ?? '(unknown)'} (${identity.Arn ?? 'unknown principal'}) ` +
         `but environment ${config.envName} (${config.configFile}) deploys to account ${config.account}: use a profile for ${config.account}`,
     );
   }
-}
-
-/**
- * Reads a deployed stack's outputs once per stack name, however many devices ask (the promise is shared).
- */
-export class StackOutputs {
-  private readonly cache = new Map<string, Promise<Readonly<Record<string, string>>>>();
-
-  constructor(
-    private readonly clients: BundleClients,
-    private readonly config: KeylessConfig,
-  ) {}
-
-  of(stackName: string): Promise<Readonly<Record<string, string>>> {
-    let outputs = this.cache.get(stackName);
-    if (!outputs) {
-      outputs = this.load(stackName);
-      // Callers see the rejection; keep it from being reported as unhandled before they await it.
-      outputs.catch(() => undefined);
-      this.cache.set(stackName, outputs);
-    }
-    return outputs;
-  }
-
-  /** One output, or an error naming the stack, the key and how to fix it. */
-  async require(stackName: string, key: string): Promise<string> {
-    const value = (await this.of(stackName))[key];
-    if (value === undefined || value === '') {
-      throw new Error(
-        `stack ${stackName} has no output ${key}: it was deployed from an older version; redeploy it with \`${deployCommand(this.config, stackName)}\``,
-      );
-    }
-    return value;
-  }
-
-  private async load(stackName: string): Promise<Readonly<Record<string, string>>> {
-    return deployedStackOutputs(this.clients.cloudFormation, this.config, stackName);
-  }
-}
-
-/**
- * The outputs of one deployed stack, or an error an operator can act on: not deployed (with the command that
- * deploys it), still deploying, or failed.
- */
-export async function deployedStackOutputs(
-  cloudFormation: CloudFormationClient,
-  config: KeylessConfig,
-  stackName: string,
-): Promise<Record<string, string>> {
-  let stack: Stack | undefined;
-  try {
-    const answer = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
-    stack = answer.Stacks?.[0];
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!/does not exist/.test(message)) throw describeAwsError(error, config);
-  }
-  if (!stack) {
-    throw new Error(
-      `stack ${stackName} is not deployed in account ${config.account} region ${config.region}: deploy it with \`${deployCommand(config, stackName)}\``,
-    );
-  }
-  const status = stack.StackStatus ?? 'UNKNOWN';
-  if (!USABLE_STATUSES.has(status)) {
-    throw new Error(
-      `stack ${stackName} is ${status}, not deployed successfully: ` +
-        (status.endsWith('_IN_PROGRESS')
-          ? 'wait for the deployment to finish and try again'
-          : `fix the failure shown in the CloudFormation console and redeploy with \`${deployCommand(config, stackName)}\``),
-    );
-  }
-  const outputs: Record<string, string> = {};
-  for (const output of stack.Outputs ?? []) {
-    if (output.OutputKey && output.OutputValue !== undefined) outputs[output.OutputKey] = output.OutputValue;
-  }
-  return outputs;
 }
 
 /** `https://<address>` of an AWS IoT endpoint type (`iot:CredentialProvider`, `iot:Data-ATS`). */
@@ -181,7 +94,7 @@ export async function iotEndpoint(
   } catch (error) {
     throw describeAwsError(error, config);
   }
-  if (!address) throw new Error(`AWS IoT DescribeEndpoint(${endpointType}) returned no address`);
+  if (!address) throw new RemoteServiceError(`AWS IoT DescribeEndpoint(${endpointType}) returned no address`);
   return address;
 }
 
@@ -198,17 +111,19 @@ export async function certificatePem(
       .certificateDescription;
   } catch (error) {
     if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-      throw new Error(
+      throw new RemoteServiceError(
         `certificate ${certificateId} of thing ${thingName} does not exist in AWS IoT (${config.region}): redeploy its Fleet stack`,
       );
     }
     throw describeAwsError(error, config);
   }
   if (!description?.certificatePem) {
-    throw new Error(`AWS IoT returned no PEM for certificate ${certificateId} of thing ${thingName}`);
+    throw new RemoteServiceError(
+      `AWS IoT returned no PEM for certificate ${certificateId} of thing ${thingName}`,
+    );
   }
   if (description.status !== 'ACTIVE') {
-    throw new Error(
+    throw new RemoteServiceError(
       `certificate ${certificateId} of thing ${thingName} is ${description.status ?? 'of unknown status'}, not ACTIVE: the credentials provider would refuse it`,
     );
   }

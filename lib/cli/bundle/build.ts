@@ -2,10 +2,12 @@ import { createHash, createPrivateKey, createPublicKey, X509Certificate } from '
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import pLimit from 'p-limit';
-import { stackName, type KeylessConfig } from '../../config';
-import { certificateOutputKey, fleetStackName } from '../../fleet/outputs';
+import type { KeylessConfig } from '../../config';
+import { certificateIdOutput, fleetStackName, inRepository, OUTPUTS, privateKeyFile } from '../../contract';
+import { layoutFleet } from '../../fleet/placement';
+import { deployCommand, DeployedOutputs } from '../deployed-outputs';
 import { buildDeterministicTarGz, type ArchiveFile } from './archive';
-import { assertCallerMatches, certificatePem, iotEndpoint, StackOutputs, type BundleClients } from './aws';
+import { assertCallerMatches, certificatePem, iotEndpoint, type BundleClients } from './aws';
 import { awsProfile, kryptonDeviceConfig, x509DeviceConfig, type DataOutputs } from './device-config';
 import { bundleReadme } from './readme';
 
@@ -62,21 +64,6 @@ export interface BundleSummary {
   readonly failed: number;
 }
 
-/**
- * The stack outputs a bundle is built from, by stack part (`KeylessIot-<env>-<part>`). Fleet stacks add one
- * `certificateOutputKey(thing)` output per thing.
- */
-export const BUNDLE_OUTPUTS = {
-  Data: {
-    deviceBucket: 'DeviceBucketName',
-    deviceSecret: 'DeviceSecretName',
-    referenceTable: 'ReferenceTableName',
-    deviceScriptsPrefix: 'DeviceScriptsPrefix',
-  },
-  IotAccess: { roleAlias: 'RoleAliasName' },
-  KryptonAccess: { identityPool: 'IdentityPoolId' },
-} as const;
-
 /** Where bundles of one environment go. */
 export function bundleDir(outDir: string, envName: string): string {
   return path.join(outDir, envName);
@@ -93,15 +80,16 @@ export async function buildBundles(options: BuildBundlesOptions): Promise<Bundle
   const scripts = readDeviceScripts(options.deviceScriptsDir);
 
   await assertCallerMatches(clients, config);
-  const stacks = new StackOutputs(clients, config);
-  const dataStack = stackName(config.names, 'Data');
+  const stacks = new DeployedOutputs(clients.cloudFormation, config);
+  // Names derived from the environment (they cannot differ from what is deployed); the Data stack must be there.
+  await stacks.requireDeployed('Data');
   const data: DataOutputs = {
-    deviceBucket: await stacks.require(dataStack, BUNDLE_OUTPUTS.Data.deviceBucket),
-    deviceSecretName: await stacks.require(dataStack, BUNDLE_OUTPUTS.Data.deviceSecret),
-    referenceTable: await stacks.require(dataStack, BUNDLE_OUTPUTS.Data.referenceTable),
+    deviceBucket: config.names.deviceBucket,
+    deviceSecretName: config.names.deviceSecret,
+    referenceTable: config.names.referenceTable,
   };
   // Optional: a Data stack deployed before the scripts asset existed has no such output yet.
-  const deviceScriptsPrefix = (await stacks.of(dataStack))[BUNDLE_OUTPUTS.Data.deviceScriptsPrefix];
+  const deviceScriptsPrefix = await stacks.get(OUTPUTS.Data.deviceScriptsPrefix);
 
   const x509 = options.targets.some((t) => t.source === 'x509');
   const endpoints = x509
@@ -110,8 +98,9 @@ export async function buildBundles(options: BuildBundlesOptions): Promise<Bundle
         mqtt: await iotEndpoint(clients, config, 'iot:Data-ATS'),
       }
     : undefined;
-  // The loader resolved each thing's Fleet shard from fleet/<env>/shards.json, exactly as synth placed it.
-  const shards = new Map((config.fleet?.things ?? []).map((thing) => [thing.name, thing.shard]));
+  // Each thing's Fleet shard from fleet/<env>/shards.json, exactly as synth places it.
+  const layout = config.fleet && layoutFleet(config.fleet.things, config.fleet.shardLock);
+  const shards = new Map((layout?.things ?? []).map((thing) => [thing.name, thing.shard]));
 
   const outDir = bundleDir(options.outDir, config.envName);
   // Bundles may hold private keys: only the operator reads them.
@@ -165,7 +154,7 @@ interface DeviceScripts {
 
 interface DeviceContext {
   readonly options: BuildBundlesOptions;
-  readonly stacks: StackOutputs;
+  readonly stacks: DeployedOutputs;
   readonly data: DataOutputs;
   readonly deviceScriptsPrefix: string | undefined;
   readonly scripts: DeviceScripts;
@@ -181,12 +170,12 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
   let deviceConfig: object;
   if (target.source === 'x509') {
     const material = await x509Material(context, target.name);
-    const iotAccess = stackName(config.names, 'IotAccess');
     deviceConfig = x509DeviceConfig({
       config,
       thingName: target.name,
       credentialsEndpoint: context.endpoints!.credentials,
-      roleAlias: await context.stacks.require(iotAccess, BUNDLE_OUTPUTS.IotAccess.roleAlias),
+      // As deployed: the config may name another alias that is not deployed yet.
+      roleAlias: await context.stacks.require(OUTPUTS.IotAccess.roleAliasName),
       data: context.data,
     });
     files.push({
@@ -201,10 +190,7 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
     }
   } else {
     // The Krypton bundle is useless until the identity pool exists: check it is deployed.
-    await context.stacks.require(
-      stackName(config.names, 'KryptonAccess'),
-      BUNDLE_OUTPUTS.KryptonAccess.identityPool,
-    );
+    await context.stacks.require(OUTPUTS.KryptonAccess.identityPoolId);
     deviceConfig = kryptonDeviceConfig({
       config,
       mode: target.mode,
@@ -258,17 +244,16 @@ async function x509Material(
     );
   }
   const fleetStack = fleetStackName(config.envName, shard);
-  const outputKey = certificateOutputKey(thing);
-  const certificateId = (await context.stacks.of(fleetStack))[outputKey];
+  const certificateId = await context.stacks.certificateId(thing, shard);
   if (!certificateId) {
     throw new Error(
-      `thing ${thing} has no certificate: stack ${fleetStack} has no output ${outputKey}. ` +
-        `Give it a CSR (\`npx keyless enroll --env ${config.envName} --thing ${thing}\`) and deploy \`npx cdk deploy -c env=${config.envName} ${fleetStack}\``,
+      `thing ${thing} has no certificate: stack ${fleetStack} has no output ${certificateIdOutput(thing).key}. ` +
+        `Give it a CSR (\`npx keyless enroll --env ${config.envName} --thing ${thing}\`) and deploy \`${deployCommand(config, fleetStack)}\``,
     );
   }
   const pem = await certificatePem(context.options.clients, config, certificateId, thing);
 
-  const keyFile = path.join(repoRoot, 'fleet', config.envName, thing, 'private.key');
+  const keyFile = inRepository(repoRoot, privateKeyFile(config.envName, thing));
   const shownKeyFile = path.relative(process.cwd(), keyFile) || keyFile;
   if (!fs.existsSync(keyFile)) {
     if (keyOnDevice) return { certificatePem: pem };

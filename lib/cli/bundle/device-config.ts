@@ -1,5 +1,5 @@
 import type { KeylessConfig } from '../../config';
-import { DEVICE_REFRESH_MARGIN_SECONDS } from '../../device-contract';
+import { DEVICE_REFRESH_MARGIN_SECONDS, thingPrefix } from '../../contract';
 
 /**
  * Where `install.sh` puts things on the device. device.json and the AWS CLI profile in a bundle name these
@@ -62,7 +62,7 @@ export function x509DeviceConfig(input: X509DeviceConfigInput): object {
       keyFile: DEVICE_PATHS.privateKey,
       caFile: DEVICE_PATHS.rootCa,
     },
-    s3: { bucket: input.data.deviceBucket, prefix: `things/${input.thingName}/` },
+    s3: { bucket: input.data.deviceBucket, prefix: thingPrefix(input.thingName) },
     secretsManager: { secretId: input.data.deviceSecretName },
     dynamodb: { tableName: input.data.referenceTable },
   };

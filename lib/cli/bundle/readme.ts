@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { BUCKET_LAYOUT, deviceScriptsPointerKey, thingPrefix } from '../../contract';
 import { DEVICE_PATHS, PROFILE_NAME, SERVICE_USER } from './device-config';
 
 export interface BundleReadmeInput {
@@ -52,7 +53,7 @@ export function bundleReadme(input: BundleReadmeInput): string {
     '',
     '```sh',
     input.source === 'x509'
-      ? `${aws} s3 cp reading.json s3://${input.deviceBucket}/things/${input.name}/`
+      ? `${aws} s3 cp reading.json s3://${input.deviceBucket}/${thingPrefix(input.name)}`
       : `${aws} s3 ls s3://${input.deviceBucket}/`,
     `runuser -u ${SERVICE_USER} -- env KEYLESS_CONFIG=${DEVICE_PATHS.deviceConfig} python3 ${DEVICE_PATHS.prefix}/examples/s3_upload.py ./outbox`,
     '```',
@@ -70,8 +71,8 @@ export function bundleReadme(input: BundleReadmeInput): string {
     const asService = `runuser -u ${SERVICE_USER} -- env AWS_CONFIG_FILE=${DEVICE_PATHS.awsConfig} aws --profile ${PROFILE_NAME}`;
     lines.push(
       `The Data stack publishes the device scripts to s3://${input.deviceBucket}/${prefix} and names the current`,
-      `version in s3://${input.deviceBucket}/device-scripts/current.json. Every device role may read (never write)`,
-      'under device-scripts/, so a device updates itself with its own short-lived credentials, in two halves:',
+      `version in s3://${input.deviceBucket}/${deviceScriptsPointerKey()}. Every device role may read (never write)`,
+      `under ${BUCKET_LAYOUT.deviceScripts}, so a device updates itself with its own short-lived credentials, in two halves:`,
       "the download runs as the service user (the credentials are the service user's), the install by root, which",
       'writes only into its own directory and never reads a file by a name the service user controls. As root:',
       '',
@@ -79,8 +80,8 @@ export function bundleReadme(input: BundleReadmeInput): string {
       '(',
       '  set -e',
       `  aws_keyless() { ${asService} "$@"; }`,
-      `  prefix=$(aws_keyless s3 cp s3://${input.deviceBucket}/device-scripts/current.json - | jq -r .prefix)`,
-      `  printf '%s\\n' "$prefix" | grep -Eq '^device-scripts/[0-9a-f]+/$'`,
+      `  prefix=$(aws_keyless s3 cp s3://${input.deviceBucket}/${deviceScriptsPointerKey()} - | jq -r .prefix)`,
+      `  printf '%s\\n' "$prefix" | grep -Eq '^${BUCKET_LAYOUT.deviceScripts}[0-9a-f]+/$'`,
       `  new=$(mktemp ${path.posix.dirname(DEVICE_PATHS.helper)}/.keyless-credentials.XXXXXX)`,
       `  trap 'rm -f "$new"' EXIT`,
       `  aws_keyless s3 cp "s3://${input.deviceBucket}/\${prefix}bin/keyless-credentials" - >"$new"`,

@@ -1,35 +1,32 @@
 import { z } from 'zod';
+import { BUCKET_LAYOUT, LIMITS, NAME_RULES } from '../../contract';
 import { cidr, cidrRange, cidrsOverlap, flag, matching, region } from '../rules';
 
-/** The retention periods CloudWatch Logs accepts (any other number fails at deploy). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
-const retentionError = `expected one of the retention periods CloudWatch Logs allows: ${LOG_RETENTION_DAYS.join(', ')} (days)`;
+const retentionError = `expected one of the retention periods CloudWatch Logs allows: ${LIMITS.logRetentionDays.join(', ')} (days)`;
 
 const availabilityZones = z
-  .array(matching(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'an availability zone name such as ap-northeast-1a'))
+  .array(matching(NAME_RULES.availabilityZone))
   .min(1, { error: 'expected at least one availability zone' })
-  .max(3, { error: 'expected at most 3 availability zones' })
+  .max(LIMITS.availabilityZones, {
+    error: `expected at most ${LIMITS.availabilityZones} availability zones`,
+  })
   .describe('The availability zones of the GatePeer subnets (in the file, so synth never looks them up).');
 
 const importedVpc = z
   .strictObject({
     mode: z.literal('import').describe('Use an existing VPC, named by id.'),
-    vpcId: matching(/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a VPC id such as vpc-0123456789abcdef0').describe(
-      'The VPC id.',
-    ),
+    vpcId: matching(NAME_RULES.vpcId).describe('The VPC id.'),
     cidr: cidr.describe(
       "The VPC's CIDR (in the file: no lookups at synth); /16 to /28, a network address, not overlapping vpgCidr.",
     ),
     routeTableIds: z
-      .array(matching(/^rtb-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a route table id such as rtb-0123456789abcdef0'))
+      .array(matching(NAME_RULES.routeTableId))
       .min(1, { error: 'expected at least one route table id' })
       .describe(
         'The route tables of the GatePeer subnets, distinct: the gateway endpoint is attached to them.',
       ),
     subnetIds: z
-      .array(matching(/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, 'a subnet id such as subnet-0123456789abcdef0'))
+      .array(matching(NAME_RULES.subnetId))
       .min(1, { error: 'expected at least one subnet id' })
       .describe(
         'One subnet per availability zone, in the order of availabilityZones (interface endpoints go here).',
@@ -47,10 +44,7 @@ const createdVpc = z
   .describe('A new VPC: one isolated subnet per zone, no NAT gateway, no internet gateway.');
 
 // IAM role ARNs (a `*` may stand for a generated suffix, as in AWSReservedSSO_Admin_*).
-const roleArn = matching(
-  /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/*-]{1,512}$/,
-  'an IAM role ARN such as arn:aws:iam::111111111111:role/data-processing',
-);
+const roleArn = matching(NAME_RULES.roleArn);
 
 export const closedNetworkSection = z
   .strictObject({
@@ -71,8 +65,8 @@ export const closedNetworkSection = z
         "The SORACOM VPG's range: the VXLAN peer of the GatePeer and the destination of the Canal routes. " +
           'A network address (host bits zero).',
       ),
-    prefix: matching(/^[\w.-]+(\/[\w.-]+)*\/$/, 'an S3 key prefix ending in / such as closed/')
-      .default('closed/')
+    prefix: matching(NAME_RULES.keyPrefix)
+      .default(BUCKET_LAYOUT.closed)
       .describe('Key prefix of the device bucket reachable only through the gateway endpoint.'),
     outsideAccessRoleArns: z
       .array(roleArn)
@@ -82,10 +76,7 @@ export const closedNetworkSection = z
           'break-glass); a * may stand for a generated suffix (AWSReservedSSO_Admin_*). Empty by default: only ' +
           'traffic through the endpoint reaches the prefix.',
       ),
-    canalPeeringConnectionId: matching(
-      /^pcx-[0-9a-f]{8}([0-9a-f]{9})?$/,
-      'a peering connection id such as pcx-0123456789abcdef0',
-    )
+    canalPeeringConnectionId: matching(NAME_RULES.peeringConnectionId)
       .optional()
       .describe(
         'The SORACOM Canal VPC peering connection: vpgCidr is routed through it from every GatePeer route table.',
@@ -106,10 +97,10 @@ export const closedNetworkSection = z
       .describe('Interface endpoints for the credential exchange, inside the GatePeer VPC.'),
     flowLogRetentionDays: z
       .int({ error: retentionError })
-      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), { error: retentionError })
+      .refine((days) => LIMITS.logRetentionDays.includes(days), { error: retentionError })
       .default(365)
       .describe(
-        `Days VPC flow log records are kept: one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(', ')}).`,
+        `Days VPC flow log records are kept: one of CloudWatch Logs' retention periods (${LIMITS.logRetentionDays.join(', ')}).`,
       ),
   })
   .superRefine((network, ctx) => {
@@ -133,8 +124,13 @@ export const closedNetworkSection = z
     }
     if (wellFormed(vpcCidr)) {
       const bits = Number(vpcCidr.split('/')[1]);
-      if (bits < 16 || bits > 28) {
-        problem(['vpc', 'cidr'], vpcCidr, 'expected a VPC CIDR block from /16 to /28 (the sizes AWS allows)');
+      const { min, max } = LIMITS.vpcPrefixLength;
+      if (bits < min || bits > max) {
+        problem(
+          ['vpc', 'cidr'],
+          vpcCidr,
+          `expected a VPC CIDR block from /${min} to /${max} (the sizes AWS allows)`,
+        );
       }
       if (wellFormed(network.vpgCidr) && cidrsOverlap(vpcCidr, network.vpgCidr)) {
         problem(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEVICE_TOPIC_ROOT } from '../../device-contract';
+import { DEVICE_TOPIC_ROOT, LIMITS, NAME_RULES } from '../../contract';
 import { email, intRange, matching, oneOf } from '../rules';
 
 const strategy = z
@@ -9,7 +9,7 @@ const strategy = z
       z
         .strictObject({
           type: z.literal('update-in-place').describe('Overwrite one credential.'),
-          credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -').describe(
+          credentialId: matching(NAME_RULES.soracomCredentialId).describe(
             'The SORACOM credential set Funnel uses; never krypton.credentialId (in any letter case).',
           ),
         })
@@ -19,7 +19,7 @@ const strategy = z
       z
         .strictObject({
           type: z.literal('new-credential').describe('A new credential per rotation.'),
-          credentialPrefix: matching(/^[\w-]{1,90}$/, '1-90 characters from a-z A-Z 0-9 _ -').describe(
+          credentialPrefix: matching(NAME_RULES.soracomCredentialPrefix).describe(
             'Credentials are named <credentialPrefix>-<yyMMdd> (and -<HHmmss> for a second rotation on one day); no such id may equal krypton.credentialId.',
           ),
         })
@@ -33,10 +33,7 @@ const strategy = z
 
 export const funnelSection = z
   .strictObject({
-    topicPrefix: matching(
-      /^[\w-]+(\/[\w-]+)*$/,
-      'an MQTT topic prefix such as funnel/devices (no wildcards, no trailing /)',
-    ).describe(
+    topicPrefix: matching(NAME_RULES.mqttTopicPrefix).describe(
       'SORACOM Funnel may publish to <topicPrefix>/* only. Must stay outside the device topic space things/… (in any letter case).',
     ),
     coverage: oneOf(['jp', 'global'])
@@ -44,8 +41,8 @@ export const funnelSection = z
       .describe('The SORACOM API the rotation calls: jp (api.soracom.io) or global (g.api.soracom.io).'),
     rotation: z
       .strictObject({
-        periodDays: intRange(1, 365, ' days').default(90).describe('Days between key rotations.'),
-        graceDays: intRange(1, 90, ' days')
+        periodDays: intRange(LIMITS.rotationPeriodDays).default(90).describe('Days between key rotations.'),
+        graceDays: intRange(LIMITS.rotationGraceDays)
           .default(7)
           .describe(
             'Days the old key stays usable after SORACOM switched to the new one; fewer than periodDays.',

@@ -1,22 +1,17 @@
 import { z } from 'zod';
-import {
-  flag,
-  iamName,
-  intRange,
-  iotAttributeName,
-  iotAttributeValue,
-  iotName,
-  roleAliasName,
-} from '../rules';
+import { LIMITS, NAME_RULES } from '../../contract';
+import { flag, intRange, iotName, matching, roleAliasName, text } from '../rules';
+
+const attributeName = matching(NAME_RULES.thingAttributeName);
+const attributeValue = matching(NAME_RULES.thingAttributeValue);
 
 const thing = z
   .strictObject({
     name: iotName.describe('The thing name; also the certificate subject CN and the MQTT client id. Unique.'),
     attributes: z
-      .record(iotAttributeName, iotAttributeValue)
-      .refine((attributes) => Object.keys(attributes).length <= 3, {
-        error:
-          'expected at most 3 attributes (CloudFormation creates a thing before its thing type is set, and an untyped thing holds at most 3)',
+      .record(attributeName, attributeValue)
+      .refine((attributes) => Object.keys(attributes).length <= LIMITS.thingAttributes, {
+        error: `expected at most ${LIMITS.thingAttributes} attributes (CloudFormation creates a thing before its thing type is set, and an untyped thing holds at most ${LIMITS.thingAttributes})`,
       })
       .default({})
       .describe(
@@ -40,21 +35,21 @@ export const iotSection = z
     thingType: z
       .strictObject({
         name: iotName.describe('The thing type every configured thing gets.'),
-        description: z
-          .string()
-          .max(2028, { error: 'expected at most 2028 characters' })
+        description: text(LIMITS.thingTypeDescriptionLength)
           .optional()
           .describe('Description of the thing type.'),
         searchableAttributes: z
-          .array(iotAttributeName)
-          .max(3, { error: 'expected at most 3 searchable attributes' })
+          .array(attributeName)
+          .max(LIMITS.searchableAttributes, {
+            error: `expected at most ${LIMITS.searchableAttributes} searchable attributes`,
+          })
           .default([])
           .describe('Thing attributes that can be searched (at most 3, an AWS IoT limit).'),
       })
       .describe('The AWS IoT thing type of the fleet.'),
     role: z
       .strictObject({
-        maxSessionDurationSeconds: intRange(3600, 43200, ' seconds')
+        maxSessionDurationSeconds: intRange(LIMITS.roleMaxSessionDurationSeconds)
           .default(3600)
           .describe("The role's MaxSessionDuration in seconds."),
       })
@@ -63,7 +58,7 @@ export const iotSection = z
     roleAlias: z
       .strictObject({
         name: roleAliasName.describe('The role alias devices name in the credentials provider URL.'),
-        credentialDurationSeconds: intRange(900, 43200, ' seconds')
+        credentialDurationSeconds: intRange(LIMITS.credentialDurationSeconds)
           .default(3600)
           .describe(
             'Lifetime of the credentials the provider hands out; at most iot.role.maxSessionDurationSeconds, or ' +
@@ -73,12 +68,14 @@ export const iotSection = z
       .describe('The AWS IoT role alias devices exchange their certificate at.'),
     policy: z
       .strictObject({
-        name: iamName(128).describe('The IoT policy attached to every device certificate.'),
+        name: matching(NAME_RULES.iotPolicyName).describe(
+          'The IoT policy attached to every device certificate.',
+        ),
         requireThingType: flag()
           .default(true)
           .describe('Only things of iot.thingType.name may exchange their certificate for credentials.'),
         requiredAttributes: z
-          .record(iotAttributeName, iotAttributeValue)
+          .record(attributeName, attributeValue)
           .default({})
           .describe(
             'Thing attributes a thing must carry, with these exact values, to get credentials; every configured ' +

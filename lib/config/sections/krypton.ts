@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NAME_RULES } from '../../contract';
 import { accountId, iotName, matching, oneOf } from '../rules';
 
 // How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`: with an IAM user's access key
@@ -11,7 +12,7 @@ const signer = z
         .strictObject({ mode: z.literal('user').describe('An IAM user whose access key SORACOM keeps.') })
         .describe(
           'An IAM user; the stack creates its access key into the Secrets Manager secret ' +
-            'keyless-iot/<env>/krypton-signer. A long-term key that nothing rotates: prefer role mode.',
+            'named by the KryptonAccess stack output SignerCredentialsSecretArn. A long-term key that nothing rotates: prefer role mode.',
         ),
       z
         .strictObject({
@@ -19,10 +20,7 @@ const signer = z
           soracomAccountId: accountId.describe(
             "The SORACOM AWS account that assumes the role (shown in the SORACOM console's credential store).",
           ),
-          externalId: matching(
-            /^[\w+=,.@:/-]{2,1224}$/,
-            '2-1224 characters from a-z A-Z 0-9 _ + = , . @ : / -',
-          ).describe(
+          externalId: matching(NAME_RULES.externalId).describe(
             'The external id SORACOM shows for the credential; required so no one else can assume the role.',
           ),
         })
@@ -46,11 +44,8 @@ const kryptonDevice = z
 
 export const kryptonSection = z
   .strictObject({
-    identityPoolName: matching(
-      /^[\w +=,.@-]{1,128}$/,
-      '1-128 characters from a-z A-Z 0-9 _ space + = , . @ -',
-    ).describe('The Cognito identity pool name.'),
-    developerProviderName: matching(/^[\w._-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ . -').describe(
+    identityPoolName: matching(NAME_RULES.identityPoolName).describe('The Cognito identity pool name.'),
+    developerProviderName: matching(NAME_RULES.developerProviderName).describe(
       'The developer provider name Krypton uses. Cognito cannot change it once the pool exists: a new name ' +
         'means a new identity pool and new identity ids for every SIM. Choose it once.',
     ),
@@ -58,7 +53,7 @@ export const kryptonSection = z
       .default('jp')
       .describe('SORACOM coverage: jp (api.soracom.io) or global (g.api.soracom.io).'),
     signer: signer.default({ mode: 'user' }),
-    credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -').describe(
+    credentialId: matching(NAME_RULES.soracomCredentialId).describe(
       'The SORACOM credential set id the SIM groups name (registered by npx keyless soracom register-krypton-credentials).',
     ),
     devices: z

@@ -1,3 +1,4 @@
+import { FUNNEL_METRIC_NAMESPACE } from '../../contract/names';
 import { soracomEndpoint, type SoracomCoverage } from '../../soracom/api-client';
 import type { RotationSettings, RotationStrategy } from './rotation';
 
@@ -73,7 +74,7 @@ export function readSettings(env: NodeJS.ProcessEnv): FunctionSettings {
       graceDays: days(ENV.graceDays),
       keyPropagationSeconds: Number.isFinite(propagation) && propagation >= 0 ? propagation : 15,
     },
-    metricNamespace: env[ENV.metricNamespace] || 'KeylessIot/Funnel',
+    metricNamespace: env[ENV.metricNamespace] || FUNNEL_METRIC_NAMESPACE,
     environmentName: env[ENV.environmentName] || 'unknown',
   };
 }

@@ -1,0 +1,101 @@
+import { CommanderError } from 'commander';
+import { ConfigError } from '../config';
+import { UnrecordedPlacementError } from '../fleet/placement';
+import { SoracomApiError, SoracomAuthError } from '../soracom/api-client';
+
+/**
+ * What `keyless` exits with (docs/cli.md): the one place that turns an error into an exit code, so scripts can
+ * tell "fix the command line" from "fix the config" from "AWS or SORACOM said no" from "some devices failed".
+ */
+export const EXIT_CODES = {
+  /** Done. */
+  ok: 0,
+  /** An unexpected error: a bug in keyless (KEYLESS_DEBUG=1 shows the stack trace). */
+  bug: 1,
+  /** The command line is wrong: unknown option, missing argument, an invalid value. */
+  usage: 2,
+  /** The environment's config (or a file it names, such as a CSR or the shard lock) is wrong or incomplete. */
+  configuration: 3,
+  /** AWS or SORACOM refused or failed, or a stack the command needs is not deployed. */
+  remote: 4,
+  /** The command ran, but some devices failed; each failure is printed and the others were done. */
+  partial: 5,
+} as const;
+
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+
+/** The command line asks for something impossible (exit 2). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The config lacks what the command needs, or a file it names cannot be used (exit 3). */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+/** AWS or SORACOM answered with a problem, or a stack the command needs is missing or unusable (exit 4). */
+export class RemoteServiceError extends Error {
+  override readonly name = 'RemoteServiceError';
+}
+
+/** Some devices failed, the others were done (exit 5). */
+export class PartialFailureError extends Error {
+  override readonly name = 'PartialFailureError';
+}
+
+/** Errors of the network under an SDK or fetch call. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
+
+/** An error the AWS SDK raised: a service exception (it carries `$metadata`) or a credentials problem. */
+function isAwsSdkError(error: object): boolean {
+  const { name } = error as { name?: unknown };
+  return '$metadata' in error || name === 'CredentialsProviderError' || name === 'TimeoutError';
+}
+
+/** The exit code of an error, judged by it and the errors it was caused by. */
+export function exitCodeFor(error: unknown): ExitCode {
+  for (let cause = error, depth = 0; cause && typeof cause === 'object' && depth < 10; depth++) {
+    if (cause instanceof CommanderError) {
+      // Help and --version end the program through commander too: they are not failures.
+      return ['commander.helpDisplayed', 'commander.version'].includes(cause.code)
+        ? EXIT_CODES.ok
+        : EXIT_CODES.usage;
+    }
+    if (cause instanceof UsageError) return EXIT_CODES.usage;
+    if (
+      cause instanceof ConfigError ||
+      cause instanceof ConfigurationError ||
+      cause instanceof UnrecordedPlacementError
+    ) {
+      return EXIT_CODES.configuration;
+    }
+    if (cause instanceof PartialFailureError) return EXIT_CODES.partial;
+    if (
+      cause instanceof RemoteServiceError ||
+      cause instanceof SoracomApiError ||
+      cause instanceof SoracomAuthError ||
+      isAwsSdkError(cause) ||
+      NETWORK_CODES.has(String((cause as { code?: unknown }).code))
+    ) {
+      return EXIT_CODES.remote;
+    }
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return EXIT_CODES.bug;
+}
+
+/**
+ * What the operator reads on stderr: the cause in one line (a config error lists every problem), a stack trace
+ * only with `debug`. Empty for commander's own errors, which commander has printed already.
+ */
+export function describeFailure(error: unknown, debug: boolean): string {
+  if (error instanceof CommanderError) return '';
+  if (debug) return `${error instanceof Error ? error.stack : String(error)}\n`;
+  if (error instanceof ConfigError) return `Invalid configuration:\n${error.message}\n`;
+  const message = error instanceof Error ? error.message : String(error);
+  if (exitCodeFor(error) === EXIT_CODES.bug) {
+    return `keyless: ${message}\nkeyless: this is unexpected: run again with KEYLESS_DEBUG=1 for the stack trace, and report it\n`;
+  }
+  return `keyless: ${message}\n`;
+}

@@ -1,0 +1,11 @@
+/**
+ * The contract every layer reads: stack and physical names, the bucket and repository layouts, stack outputs,
+ * the numbers the device helper agrees on, and AWS limits and name rules. Nothing here reads a file, the
+ * environment or AWS: it only names things.
+ */
+export * from './bucket-layout';
+export * from './device-helper';
+export * from './limits';
+export * from './names';
+export * from './outputs';
+export * from './repository-layout';

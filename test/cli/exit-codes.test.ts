@@ -1,0 +1,174 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
+import { CommanderError } from 'commander';
+import {
+  ConfigurationError,
+  describeFailure,
+  EXIT_CODES,
+  exitCodeFor,
+  PartialFailureError,
+  RemoteServiceError,
+  UsageError,
+} from '../../lib/cli/exit-codes';
+import { ConfigError } from '../../lib/config';
+import { UnrecordedPlacementError } from '../../lib/fleet/placement';
+import { SoracomApiError, SoracomAuthError } from '../../lib/soracom/api-client';
+import { REPO_ROOT } from '../support/cdk-app';
+import { runProcess } from '../support/run-process';
+
+describe('exitCodeFor: one place maps errors to the documented codes', () => {
+  const awsError = new CloudFormationServiceException({
+    name: 'AccessDenied',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 403 },
+    message: 'not allowed',
+  });
+  it.each([
+    ['help', new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'), 0],
+    ['--version', new CommanderError(0, 'commander.version', '0.1.0'), 0],
+    ['an unknown option', new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'"), 2],
+    ['a missing mandatory option', new CommanderError(1, 'commander.missingMandatoryOptionValue', 'e'), 2],
+    ['a usage error', new UsageError('--prefix and --count go together'), 2],
+    ['an invalid config', new ConfigError(['config/dev.json: account: expected …']), 3],
+    ['a config that lacks a section', new ConfigurationError('no krypton section'), 3],
+    ['an unrecorded placement', new UnrecordedPlacementError('dev', ['a']), 3],
+    ['a remote failure', new RemoteServiceError('stack not deployed'), 4],
+    ['an AWS service exception', awsError, 4],
+    [
+      'missing AWS credentials',
+      Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' }),
+      4,
+    ],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 4],
+    ['a SORACOM API error', new SoracomApiError(500, 'GET', '/v1/groups'), 4],
+    ['a rejected SORACOM auth key', new SoracomAuthError(), 4],
+    ['a wrapped AWS error', new Error('cannot list the stack', { cause: awsError }), 4],
+    ['a partial failure', new PartialFailureError('2 of 3 bundles failed'), 5],
+    ['a bug', new TypeError("Cannot read properties of undefined (reading 'shard')"), 1],
+    ['something thrown that is not an Error', 'a string', 1],
+  ])('%s exits %s', (_what, error, code) => {
+    expect(exitCodeFor(error)).toBe(code);
+  });
+
+  it('documents each code once, 0 to 5', () => {
+    expect(Object.values(EXIT_CODES)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('says one line for expected failures, asks for a report only for bugs, never a stack trace unless asked', () => {
+    expect(describeFailure(new RemoteServiceError('stack X is not deployed'), false)).toBe(
+      'keyless: stack X is not deployed\n',
+    );
+    expect(describeFailure(new ConfigError(['a', 'b']), false)).toBe('Invalid configuration:\na\nb\n');
+    expect(describeFailure(new TypeError('x is undefined'), false)).toBe(
+      'keyless: x is undefined\nkeyless: this is unexpected: run again with KEYLESS_DEBUG=1 for the stack trace, and report it\n',
+    );
+    expect(describeFailure(new TypeError('x is undefined'), true)).toMatch(
+      /^TypeError: x is undefined\n\s+at /,
+    );
+    // Commander printed its own message already.
+    expect(describeFailure(new CommanderError(1, 'commander.unknownOption', 'e'), false)).toBe('');
+  });
+});
+
+describe('bin/keyless.js: the exit codes as an operator sees them', () => {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_NO_WARNINGS: '1' };
+  const keyless = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+    runProcess(process.execPath, [path.join(REPO_ROOT, 'bin', 'keyless.js'), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...env, ...extra },
+      timeoutMs: 90_000,
+    });
+
+  it('0: --version prints the package version', async () => {
+    const result = await keyless(['--version']);
+    const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('0: a command that succeeds', async () => {
+    const result = await keyless(['fleet', 'plan', '--env', 'dev', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).envName).toBe('dev');
+  });
+
+  it.each([
+    [['fleet', 'plan', '--env', 'dev', '--bogus'], "error: unknown option '--bogus'"],
+    [['fleet', 'plan'], "error: required option '--env <name>' not specified"],
+    [['fleet', 'plan', '--env', 'Bad_Env'], "error: option '--env <name>' argument 'Bad_Env' is invalid."],
+    [['fleet', 'register', '--env', 'dev'], 'keyless: fleet register needs --bulk'],
+    [[], 'Usage: keyless [options] [command]'],
+  ])('2: usage — keyless %j', async (args, message) => {
+    const result = await keyless(args);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+  });
+
+  it('3: configuration — an environment without a config file', async () => {
+    const result = await keyless(['fleet', 'plan', '--env', 'nope']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      'Invalid configuration:\nconfig/nope.json: no such environment "nope"; environments: dev ' +
+        '(copy config/prod.example.json to config/<env>.json to add one)\n',
+    );
+  });
+
+  it('4: AWS — the credentials do not work (no network needed: none are found)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-exit-'));
+    const result = await keyless(['soracom', 'register-krypton-credentials', '--env', 'dev'], {
+      AWS_CONFIG_FILE: path.join(dir, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      // Nothing listens here: if the SDK looked for credentials over the network, it would fail fast too.
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: '',
+    });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toBe(
+      'keyless: no AWS credentials found for account 111111111111: set AWS_PROFILE (or run `aws sso login` / `aws configure`) and try again\n',
+    );
+  });
+
+  describe('1: a bug (a failure no class describes)', () => {
+    // A preloaded module breaks the placement code the way a bug would.
+    const preload = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-bug-')), 'bug.js');
+    fs.writeFileSync(
+      preload,
+      [
+        "const Module = require('node:module');",
+        'const load = Module._load;',
+        'Module._load = function (request, ...rest) {',
+        '  const exported = load.call(this, request, ...rest);',
+        '  if (!/fleet\\/placement$/.test(request)) return exported;',
+        // Compiled modules export through getters: hand out a copy whose layoutFleet fails.
+        '  return { ...exported, layoutFleet: () => {',
+        '    throw new TypeError("Cannot read properties of undefined (reading \'shard\')");',
+        '  } };',
+        '};',
+      ].join('\n'),
+    );
+
+    it('exits 1 and asks for a report, without a stack trace', async () => {
+      const result = await keyless(['fleet', 'plan', '--env', 'dev'], {
+        NODE_OPTIONS: `--require ${preload}`,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        "keyless: Cannot read properties of undefined (reading 'shard')\n" +
+          'keyless: this is unexpected: run again with KEYLESS_DEBUG=1 for the stack trace, and report it\n',
+      );
+    });
+
+    it('shows the stack trace with KEYLESS_DEBUG=1', async () => {
+      const result = await keyless(['fleet', 'plan', '--env', 'dev'], {
+        NODE_OPTIONS: `--require ${preload}`,
+        KEYLESS_DEBUG: '1',
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /^TypeError: Cannot read properties of undefined \(reading 'shard'\)\n\s+at /,
+      );
+    });
+  });
+});
