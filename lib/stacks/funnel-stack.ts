@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { KeylessConfig } from '../config';
 import { PROJECT } from '../contract';
 import { AlarmTopic } from '../constructs/alarm-topic';
-import { FunnelKeyRotation } from '../constructs/funnel-key-rotation';
+import { FunnelKeyRotation } from '../constructs/soracom-key-rotation';
 import { FunnelPublisherUser } from '../constructs/funnel-publisher-user';
 import type { FunctionCode } from '../constructs/keyless-function';
 import { emitOutputs } from './stack-outputs';
@@ -57,7 +57,7 @@ export class FunnelStack extends Stack {
       alarmTopic: this.alarmTopic.topic,
       environmentName: config.envName,
       removalPolicy,
-      code: props.functionCode?.('funnel-key-rotation'),
+      code: props.functionCode?.('soracom-key-rotation'),
     });
 
     emitOutputs(this, 'Funnel', {

@@ -13,9 +13,9 @@ import {
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { rotationDeps, type HandlerContext } from '../../../lib/functions/funnel-key-rotation';
-import type { RotationDeps, RotationStrategy } from '../../../lib/functions/funnel-key-rotation/rotation';
-import { ENV, readSettings } from '../../../lib/functions/funnel-key-rotation/settings';
+import { rotationDeps, type HandlerContext } from '../../../lib/functions/soracom-key-rotation';
+import type { RotationDeps, RotationStrategy } from '../../../lib/functions/soracom-key-rotation/rotation';
+import { ENV, readSettings } from '../../../lib/functions/soracom-key-rotation/settings';
 import { SoracomApiEmulator } from '../../emulators/soracom-api';
 
 export const USER_NAME = 'KeylessIot-dev-FunnelPublisher';

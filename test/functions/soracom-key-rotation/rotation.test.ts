@@ -6,8 +6,8 @@ import {
   SoracomStateMismatchError,
   type RotationAction,
   type RotationStrategy,
-} from '../../../lib/functions/funnel-key-rotation/rotation';
-import { readSettings } from '../../../lib/functions/funnel-key-rotation/settings';
+} from '../../../lib/functions/soracom-key-rotation/rotation';
+import { readSettings } from '../../../lib/functions/soracom-key-rotation/settings';
 import {
   Crash,
   CREDENTIAL_ID,
@@ -16,7 +16,7 @@ import {
   FunnelWorld,
   NEW_CREDENTIAL,
   UPDATE_IN_PLACE,
-} from './funnel-world';
+} from './rotation-world';
 
 const world = new FunnelWorld();
 

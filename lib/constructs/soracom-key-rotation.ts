@@ -10,8 +10,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FUNNEL_METRIC_NAMESPACE, LIMITS, NAME_RULES } from '../contract';
-import { SECONDS_SINCE_ROTATION_METRIC } from '../functions/funnel-key-rotation/rotation';
-import { ENV } from '../functions/funnel-key-rotation/settings';
+import { SECONDS_SINCE_ROTATION_METRIC } from '../functions/soracom-key-rotation/rotation';
+import { ENV } from '../functions/soracom-key-rotation/settings';
 import { CustomerManagedKey } from './customer-managed-key';
 import { EncryptedLogGroup } from './encrypted-log-group';
 import { KeylessFunction } from './keyless-function';
@@ -57,7 +57,7 @@ export interface FunnelKeyRotationProps {
   readonly removalPolicy?: RemovalPolicy;
   /**
    * The function code.
-   * @default - lib/functions/funnel-key-rotation bundled with esbuild
+   * @default - lib/functions/soracom-key-rotation bundled with esbuild
    */
   readonly code?: lambda.Code;
 }
@@ -127,7 +127,7 @@ export class FunnelKeyRotation extends Construct {
     );
     // "Default" is left out of logical ids: the function and its role keep the ids they were deployed with.
     const rotation = new KeylessFunction(this, 'Default', {
-      handler: 'funnel-key-rotation',
+      handler: 'soracom-key-rotation',
       description: 'Rotates the SORACOM Funnel access key (idempotent; safe to invoke at any time)',
       roleDescription:
         'Funnel key rotation: the Funnel user keys, the SORACOM auth key secret, the state parameter',

@@ -1,7 +1,7 @@
-import { handler } from '../../../lib/functions/funnel-key-rotation';
-import { parseState, serializeState } from '../../../lib/functions/funnel-key-rotation/state';
-import { embeddedMetricLine, readSettings, ENV } from '../../../lib/functions/funnel-key-rotation/settings';
-import { CREDENTIAL_ID, FunnelWorld, UPDATE_IN_PLACE } from './funnel-world';
+import { handler } from '../../../lib/functions/soracom-key-rotation';
+import { parseState, serializeState } from '../../../lib/functions/soracom-key-rotation/state';
+import { embeddedMetricLine, readSettings, ENV } from '../../../lib/functions/soracom-key-rotation/settings';
+import { CREDENTIAL_ID, FunnelWorld, UPDATE_IN_PLACE } from './rotation-world';
 
 // The deployed entry point: module-scope SDK clients (mocked by aws-sdk-client-mock), settings from the
 // environment, the SORACOM stand-in over real HTTP through SORACOM_API_ENDPOINT.

@@ -5,7 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { FunnelKeyRotation, type FunnelKeyRotationProps } from '../../lib/constructs/funnel-key-rotation';
+import { FunnelKeyRotation, type FunnelKeyRotationProps } from '../../lib/constructs/soracom-key-rotation';
 import { nagViolations, testApp } from '../support/cdk-app';
 
 // Bundling is proved by the validators test (a full synth); here it is skipped to keep the assertions fast.
