@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { KeylessConfig } from '../config';
 import { PROJECT } from '../contract';
 import { AlarmTopic } from '../constructs/alarm-topic';
-import { FunnelKeyRotation } from '../constructs/soracom-key-rotation';
+import { SoracomKeyRotation } from '../constructs/soracom-key-rotation';
 import { FunnelPublisherUser } from '../constructs/funnel-publisher-user';
 import type { FunctionCode } from '../constructs/keyless-function';
 import { emitOutputs } from './stack-outputs';
@@ -21,7 +21,7 @@ export interface FunnelStackProps {
 /** SORACOM Funnel: a publish-only IAM user whose access key rotates into the SORACOM credential store. */
 export class FunnelStack extends Stack {
   public readonly publisher: FunnelPublisherUser;
-  public readonly rotation: FunnelKeyRotation;
+  public readonly rotation: SoracomKeyRotation;
   public readonly alarmTopic: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: FunnelStackProps) {
@@ -44,7 +44,8 @@ export class FunnelStack extends Stack {
       emails: funnel.alarmEmails,
       removalPolicy,
     });
-    this.rotation = new FunnelKeyRotation(this, 'KeyRotation', {
+    this.rotation = new SoracomKeyRotation(this, 'KeyRotation', {
+      principal: 'funnel-publisher',
       user: this.publisher.user,
       authKeySecretName: config.names.funnelAuthKeySecret,
       logGroupName: config.names.funnelRotationLogGroup,

@@ -59,7 +59,7 @@ describe('FunnelStack (dev sample)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          FUNNEL_USER_NAME: { Ref: logicalId(stack.publisher.user) },
+          IAM_USER_NAME: { Ref: logicalId(stack.publisher.user) },
           ROTATION_STATE_PARAMETER: '/keyless-iot/dev/funnel/rotation-state',
           SORACOM_COVERAGE: 'jp',
           ROTATION_STRATEGY: 'update-in-place',
