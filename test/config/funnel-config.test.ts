@@ -13,6 +13,7 @@ describe('funnel config section', () => {
     expect(devConfig().funnel).toEqual({
       topicPrefix: 'funnel/dev',
       coverage: 'jp',
+      publisher: { mode: 'user' },
       rotation: {
         periodDays: 90,
         graceDays: 7,
@@ -156,7 +157,7 @@ describe('funnel config section', () => {
           credentialPrefix: prefix,
         };
       });
-      expect(config.funnel?.rotation.strategy).toEqual({ type: 'new-credential', credentialPrefix: prefix });
+      expect(config.funnel?.rotation?.strategy).toEqual({ type: 'new-credential', credentialPrefix: prefix });
     });
   });
 });

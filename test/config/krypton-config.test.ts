@@ -15,9 +15,10 @@ describe('krypton config section', () => {
       identityPoolName: 'keyless dev krypton',
       developerProviderName: 'keyless.dev.krypton',
       coverage: 'jp',
-      signer: { mode: 'user' },
+      signer: { mode: 'user', keepLegacyAccessKey: false },
       credentialId: 'keyless-dev-krypton',
       devices: [{ name: 'sim-001', mode: 'credentials' }],
+      alarmEmails: [],
     });
   });
 
@@ -30,7 +31,7 @@ describe('krypton config section', () => {
       }),
     ).krypton!;
     expect(section.coverage).toBe('jp');
-    expect(section.signer).toEqual({ mode: 'user' });
+    expect(section.signer).toEqual({ mode: 'user', keepLegacyAccessKey: false });
     expect(section.devices).toEqual([]);
   });
 
@@ -40,7 +41,10 @@ describe('krypton config section', () => {
       soracomAccountId: '762707677580',
       externalId: 'abc-DEF_123=+,.@:/',
     };
-    expect(devConfig(krypton((k) => (k.signer = signer))).krypton!.signer).toEqual(signer);
+    expect(devConfig(krypton((k) => (k.signer = signer))).krypton!.signer).toEqual({
+      ...signer,
+      migratingFromUser: false,
+    });
   });
 
   it('the prod template uses role mode', () => {
