@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTool } from './test-tools';
 
 /** A certificate and its private key, as files and as PEM text. */
 export interface IssuedCertificate {
@@ -55,8 +56,8 @@ export class TestPki {
     const keyFile = join(this.dir, `${base}.key`);
     const certFile = join(this.dir, `${base}.pem`);
     this.openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', keyFile]);
-    this.openssl([
-      'req', '-x509', '-new', '-key', keyFile, '-subj', subject, '-days', '2',
+    this.signBackdated([
+      'req', '-x509', '-new', '-key', keyFile, '-subj', subject, '-days', '3',
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
       '-out', certFile,
     ]); // prettier-ignore
@@ -71,9 +72,9 @@ export class TestPki {
     writeFileSync(extFile, `${options.extensions}\n`);
     this.openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', keyFile]);
     this.openssl(['req', '-new', '-key', keyFile, '-subj', subject, '-out', csrFile]);
-    this.openssl([
+    this.signBackdated([
       'x509', '-req', '-in', csrFile, '-CA', this.ca.certFile, '-CAkey', this.ca.keyFile,
-      '-set_serial', String(++this.serial), '-days', '2', '-extfile', extFile, '-out', certFile,
+      '-set_serial', String(++this.serial), '-days', '3', '-extfile', extFile, '-out', certFile,
     ]); // prettier-ignore
     return this.describe(certFile, keyFile);
   }
@@ -99,5 +100,16 @@ export class TestPki {
 
   private openssl(args: string[]): void {
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+
+  /**
+   * Signs with a clock one day back, so certificates are valid from yesterday until two days ahead: a device
+   * clock set hours back (the clock tests) still sees them valid, as it would AWS's long-lived certificates.
+   * OpenSSL 3.0's `x509 -req` has no start-date option; libfaketime (Debian `faketime`) moves its clock.
+   */
+  private signBackdated(args: string[]): void {
+    execFileSync(requireTool('faketime'), ['-f', '-1d', 'openssl', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   }
 }
