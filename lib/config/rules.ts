@@ -5,7 +5,8 @@ import { z } from 'zod';
  * when the value is wrong ("expected …"); the loader adds the file, the field path and the bad value.
  *
  * The device helper (device-scripts/bin/keyless-credentials) checks device.json with copies of `region`,
- * `iotName` and `roleAliasName`; test/device-scripts/keyless-credentials-config.test.ts keeps them in step.
+ * `iotName`, `roleAliasName` and `httpsUrl`; test/device-scripts/keyless-credentials-config.test.ts keeps them
+ * in step.
  */
 
 export function intRange(min: number, max: number, unit = ''): z.ZodInt {
@@ -40,6 +41,16 @@ export const iotName = matching(/^[a-zA-Z0-9:_-]{1,128}$/, '1-128 characters fro
 
 /** AWS IoT role alias names: `[\w=,@-]{1,128}`. */
 export const roleAliasName = matching(/^[\w=,@-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ = , @ -');
+
+/**
+ * An https URL a device calls: a host name, IPv4 or [IPv6] address, an optional port 1-65535 and an optional
+ * path; no user info, query, fragment, space or control character. The device helper checks the endpoints in
+ * device.json with the same rule (`URL_RE`).
+ */
+export const httpsUrl = matching(
+  /^https:\/\/([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(\/[A-Za-z0-9._~!$&()*+,;=:@%/-]*)?$/,
+  'an https:// URL with a host, an optional port and path, and no spaces or control characters',
+);
 
 /** IoT attribute names (thing attributes, searchable attributes). */
 export const iotAttributeName = matching(

@@ -6,7 +6,14 @@ import { stackName, type KeylessConfig } from '../../config';
 import { certificateOutputKey, fleetStackName } from '../../fleet/outputs';
 import { buildDeterministicTarGz, type ArchiveFile } from './archive';
 import { assertCallerMatches, certificatePem, iotEndpoint, StackOutputs, type BundleClients } from './aws';
-import { awsProfile, kryptonDeviceConfig, x509DeviceConfig, type DataOutputs } from './device-config';
+import {
+  awsProfile,
+  helperVersion,
+  kryptonDeviceConfig,
+  kryptonEndpoint,
+  x509DeviceConfig,
+  type DataOutputs,
+} from './device-config';
 import { bundleReadme } from './readme';
 
 /** One device to bundle. */
@@ -91,6 +98,8 @@ export async function buildBundles(options: BuildBundlesOptions): Promise<Bundle
   const { config, clients } = options;
   if (options.targets.length === 0) throw new Error('no devices to bundle');
   const scripts = readDeviceScripts(options.deviceScriptsDir);
+  // Before any AWS call: a SIM's bundle needs an endpoint SORACOM documents, or one the config names.
+  if (options.targets.some((target) => target.source === 'krypton')) kryptonEndpoint(config);
 
   await assertCallerMatches(clients, config);
   const stacks = new StackOutputs(clients, config);
@@ -158,6 +167,7 @@ export async function buildBundles(options: BuildBundlesOptions): Promise<Bundle
 
 interface DeviceScripts {
   readonly helper: Buffer;
+  readonly helperVersion: string;
   readonly rootCa: Buffer;
   readonly installer: Buffer;
   readonly examples: readonly ArchiveFile[];
@@ -184,6 +194,7 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
     const iotAccess = stackName(config.names, 'IotAccess');
     deviceConfig = x509DeviceConfig({
       config,
+      helperVersion: context.scripts.helperVersion,
       thingName: target.name,
       credentialsEndpoint: context.endpoints!.credentials,
       roleAlias: await context.stacks.require(iotAccess, BUNDLE_OUTPUTS.IotAccess.roleAlias),
@@ -207,8 +218,8 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
     );
     deviceConfig = kryptonDeviceConfig({
       config,
+      helperVersion: context.scripts.helperVersion,
       mode: target.mode,
-      coverage: config.krypton?.coverage ?? 'jp',
       data: context.data,
     });
   }
@@ -227,6 +238,7 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
           envName: config.envName,
           name: target.name,
           source: target.source,
+          helperVersion: context.scripts.helperVersion,
           region: config.region,
           deviceBucket: context.data.deviceBucket,
           deviceScriptsPrefix: context.deviceScriptsPrefix,
@@ -326,8 +338,10 @@ function readDeviceScripts(dir: string): DeviceScripts {
           };
         })
     : [];
+  const helper = read('bin/keyless-credentials');
   return {
-    helper: read('bin/keyless-credentials'),
+    helper,
+    helperVersion: helperVersion(helper),
     rootCa: read('AmazonRootCA1.pem'),
     installer: read('install.sh'),
     examples,

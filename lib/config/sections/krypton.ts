@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountId, iotName, matching, oneOf } from '../rules';
+import { accountId, httpsUrl, iotName, matching, oneOf } from '../rules';
 
 /**
  * How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`: with an IAM user's access key
@@ -42,6 +42,13 @@ export const kryptonSection = z
     developerProviderName: matching(/^[\w._-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ . -'),
     /** SORACOM coverage: `jp` (api.soracom.io) or `global` (g.api.soracom.io). */
     coverage: oneOf(['jp', 'global']).default('jp'),
+    /**
+     * The Krypton endpoint this environment's SIMs call, written into their bundles. Optional for coverage
+     * `jp`: the default is `https://krypton.soracom.io:8036`, the endpoint SORACOM documents for SIMs
+     * authenticated by their SORACOM Air session. Needed for `global`, for which no SORACOM source names an
+     * endpoint: `keyless bundle` refuses to guess one (docs/device-helper.md#krypton-endpoint).
+     */
+    endpoint: httpsUrl.optional(),
     signer: signer.default({ mode: 'user' }),
     /** The SORACOM credential store entry id Krypton uses. */
     credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -'),
