@@ -278,6 +278,21 @@ test('an invalid config: exit 3 at the config step, and the steps that need it a
   ]); // prettier-ignore
 });
 
+test('--json stays one valid JSON object for a config path with quotes, backslashes, a tab and non-ASCII', async () => {
+  const dir = join(fixture.dir, 'we"ird\\dir\t-\u00e9');
+  mkdirSync(dir);
+  const config = join(dir, 'device.json');
+  writeFileSync(config, readFileSync(deviceConfig('x509')));
+
+  const result = await runProcess('dash', [HELPER, '--config', config, '--check', '--json'], {
+    env: helperEnv(),
+  });
+
+  const report = JSON.parse(result.stdout) as CheckReport;
+  expect(report.config).toBe(config.replace('\t', '?').replace('\u00e9', '??'));
+  expect(report.steps.find((s) => s.name === 'config')!.status).toBe('pass');
+});
+
 test('usage: --json needs --check, and --check takes no --force-refresh (exit 2)', async () => {
   const config = deviceConfig('x509');
   for (const args of [['--json'], ['--check', '--force-refresh']]) {
