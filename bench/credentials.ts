@@ -1,7 +1,7 @@
 /**
  * What keyless-credentials saves an AWS CLI user, measured offline against the loopback emulators.
  *
- *   npm run bench:credentials [-- --calls N] [--hit-pairs N] [--hit-only] [--compare-helper FILE] [--readme]
+ *   npm run bench:credentials [-- --calls N] [--hit-samples N] [--hit-only] [--compare-helper FILE] [--readme]
  *
  * Every AWS CLI start runs its credential_process (the CLI never caches it). Three ways to feed it, each for
  * N sequential `aws s3 ls` calls against s3rver (default 200; about 0.5 s per CLI start on a small machine,
@@ -283,7 +283,7 @@ function writeReadme(table: string[]): void {
 
 async function main(): Promise<void> {
   const calls = flag('calls', 200);
-  const pairs = flag('hit-pairs', 200);
+  const pairs = flag('hit-samples', 200);
   const compareHelper = option('compare-helper');
   for (const tool of ['dash', 'jq', 'curl', 'flock', 'openssl', 'stat']) requireTool(tool);
 

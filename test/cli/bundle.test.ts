@@ -236,7 +236,7 @@ describe('keyless bundle: archive contents', () => {
     );
     const helper = join(outDir, 'bundled-helper');
     writeFileSync(helper, await fileIn('sensor-001', 'bin/keyless-credentials'), { mode: 0o755 });
-    expect(execFileSync('dash', [helper, '--version']).toString()).toBe(
+    expect(execFileSync('sh', [helper, '--version']).toString()).toBe(
       `keyless-credentials ${PACKAGE_VERSION}\n`,
     );
   });

@@ -24,8 +24,14 @@ export class TestPki {
   readonly ca: IssuedCertificate;
   readonly server: IssuedCertificate;
   private serial = 1;
+  private readonly backdated: boolean;
 
-  constructor(name = 'keyless-test') {
+  /**
+   * @param options.backdated sign with a start date a day back (needs Debian `faketime`): certificates then
+   *   stay valid for a device clock set hours back, as AWS's long-lived ones do. @default false
+   */
+  constructor(name = 'keyless-test', options: { backdated?: boolean } = {}) {
+    this.backdated = options.backdated ?? false;
     this.dir = mkdtempSync(join(tmpdir(), `${name}-pki-`));
     this.ca = this.selfSigned('ca', `/CN=${name} test CA`);
     this.server = this.issue('server', '/CN=127.0.0.1', {
@@ -56,7 +62,7 @@ export class TestPki {
     const keyFile = join(this.dir, `${base}.key`);
     const certFile = join(this.dir, `${base}.pem`);
     this.openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', keyFile]);
-    this.signBackdated([
+    this.sign([
       'req', '-x509', '-new', '-key', keyFile, '-subj', subject, '-days', '3',
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
       '-out', certFile,
@@ -72,7 +78,7 @@ export class TestPki {
     writeFileSync(extFile, `${options.extensions}\n`);
     this.openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', keyFile]);
     this.openssl(['req', '-new', '-key', keyFile, '-subj', subject, '-out', csrFile]);
-    this.signBackdated([
+    this.sign([
       'x509', '-req', '-in', csrFile, '-CA', this.ca.certFile, '-CAkey', this.ca.keyFile,
       '-set_serial', String(++this.serial), '-days', '3', '-extfile', extFile, '-out', certFile,
     ]); // prettier-ignore
@@ -103,11 +109,14 @@ export class TestPki {
   }
 
   /**
-   * Signs with a clock one day back, so certificates are valid from yesterday until two days ahead: a device
-   * clock set hours back (the clock tests) still sees them valid, as it would AWS's long-lived certificates.
-   * OpenSSL 3.0's `x509 -req` has no start-date option; libfaketime (Debian `faketime`) moves its clock.
+   * Signs for three days; backdated, from yesterday. OpenSSL 3.0's `x509 -req` has no start-date option, so
+   * libfaketime (Debian `faketime`) moves the clock of that one openssl run.
    */
-  private signBackdated(args: string[]): void {
+  private sign(args: string[]): void {
+    if (!this.backdated) {
+      this.openssl(args);
+      return;
+    }
     execFileSync(requireTool('faketime'), ['-f', '-1d', 'openssl', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -48,7 +48,12 @@ export const kryptonSection = z
      * authenticated by their SORACOM Air session. Needed for `global`, for which no SORACOM source names an
      * endpoint: `keyless bundle` refuses to guess one (docs/device-helper.md#krypton-endpoint).
      */
-    endpoint: httpsUrl.optional(),
+    endpoint: httpsUrl
+      .optional()
+      .describe(
+        'The Krypton endpoint written into SIM bundles. Default for coverage jp: https://krypton.soracom.io:8036 ' +
+          '(documented by SORACOM for SIMs on SORACOM Air); required for global, for which SORACOM documents none.',
+      ),
     signer: signer.default({ mode: 'user' }),
     /** The SORACOM credential store entry id Krypton uses. */
     credentialId: matching(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -'),
