@@ -209,7 +209,7 @@ export class SoracomKeyRotation extends Construct {
       }),
       description: `Lets EventBridge Scheduler invoke the ${label} key rotation function`,
     });
-    const invoke = (action: 'rotate' | 'upkeep') =>
+    const invoke = (action: 'rotate' | 'ensure') =>
       new targets.LambdaInvoke(this.function, {
         role: schedulerRole,
         input: scheduler.ScheduleTargetInput.fromObject({ action }),
@@ -222,10 +222,13 @@ export class SoracomKeyRotation extends Construct {
       target: invoke('rotate'),
     });
     // A 90-day schedule alone could neither delete the old key after the grace period nor retry a failed run.
+    // 'ensure' does what 'upkeep' does and also issues a key when SORACOM holds none of this user's: so a fresh
+    // environment gets its first key within a day of its SORACOM auth key being put in the secret (or at once,
+    // with keyless soracom register-*-credentials), and until then the failure alarm says what is missing.
     this.upkeepSchedule = new scheduler.Schedule(this, 'UpkeepSchedule', {
-      description: `Daily: delete the old ${label} key after the grace period, retry an overdue rotation`,
+      description: `Daily: issue the first ${label} key, delete the old one after the grace period, retry an overdue rotation`,
       schedule: scheduler.ScheduleExpression.rate(Duration.days(1)),
-      target: invoke('upkeep'),
+      target: invoke('ensure'),
     });
 
     Validations.of(schedulerRole).acknowledge({

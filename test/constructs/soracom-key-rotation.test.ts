@@ -190,7 +190,7 @@ test('the auth key secret is created empty and encrypted with the customer manag
   expect((rotation.key.node.defaultChild as kms.CfnKey).enableKeyRotation).toBe(true);
 });
 
-test('a rotation schedule every periodDays and a daily upkeep schedule invoke the function', () => {
+test('a rotation schedule every periodDays and a daily ensure schedule (first key, grace deletion, retries) invoke the function', () => {
   const { rotation, template, id } = setup({ periodDays: 30, graceDays: 5 });
   const fn = {
     'Fn::GetAtt': [id(rotation.function as unknown as { node: { defaultChild: lambda.CfnFunction } }), 'Arn'],
@@ -203,7 +203,7 @@ test('a rotation schedule every periodDays and a daily upkeep schedule invoke th
   });
   template.hasResourceProperties('AWS::Scheduler::Schedule', {
     ScheduleExpression: 'rate(1 day)',
-    Target: Match.objectLike({ Arn: fn, Input: '{"action":"upkeep"}' }),
+    Target: Match.objectLike({ Arn: fn, Input: '{"action":"ensure"}' }),
   });
   // The scheduler's role may invoke this function (and its versions) only.
   const invoke = new Capture();

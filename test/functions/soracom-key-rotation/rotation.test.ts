@@ -451,6 +451,41 @@ describe.each(crashCases)('crash after every step (%s)', (_name, principal, stra
   });
 });
 
+// A fresh environment: CloudFormation made no key, so the first key comes from 'ensure' (keyless soracom
+// register-*-credentials, or the daily schedule). It dies after every step; the next daily run must leave exactly
+// one key, the one SORACOM holds.
+describe.each(crashCases.filter(([, , strategy]) => strategy.type === 'update-in-place'))(
+  'the first key, with a crash after every step (%s)',
+  (_name, principal, strategy, hideFields) => {
+    function fresh(): void {
+      world.reset(strategy, principal);
+      world.soracom.hideCredentialFields = hideFields;
+    }
+
+    test('the next daily ensure issues exactly one key, and SORACOM holds it', async () => {
+      fresh();
+      const clean = run('ensure');
+      expect(await clean.result).toMatchObject({ rotated: true });
+      const stepCount = clean.steps.length;
+      expect(clean.steps).toEqual(expect.arrayContaining(['iam.create', 'ssm.save']));
+
+      for (let crashAfter = 1; crashAfter <= stepCount; crashAfter += 1) {
+        fresh();
+        await expect(run('ensure', crashAfter).result).rejects.toThrow(Crash);
+        world.expectSoracomWorks();
+
+        world.advanceDays(1);
+        await run('ensure').result;
+        const held = world.soracomHeldKeys();
+        expect({ crashAfter, held }).toEqual({ crashAfter, held: [world.state().currentKeyId] });
+        expect({ crashAfter, keys: [...world.keys.keys()] }).toEqual({ crashAfter, keys: held });
+        world.expectSoracomWorks();
+        world.expectNoSecretsLeaked();
+      }
+    });
+  },
+);
+
 /** IAM writes so far: a run that stops on SORACOM's answer must add none. */
 function iamWrites(): number {
   return (
