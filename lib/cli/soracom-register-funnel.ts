@@ -38,10 +38,10 @@ export interface RegisterFunnelResult {
   /** The credential set the SIM groups' Funnel configuration names. */
   readonly credentialId: string;
   readonly type: SoracomCredential['type'];
-  /** Role mode: where the credential was written. */
-  readonly endpoint?: string;
-  /** Role mode: the role SORACOM assumes. */
-  readonly roleArn?: string;
+  /** Role mode: where the credential was written; null in user mode (the rotation function writes it). */
+  readonly endpoint: string | null;
+  /** Role mode: the role SORACOM assumes; null in user mode. */
+  readonly roleArn: string | null;
   /** Funnel may publish to `<topicPrefix>/…` and nowhere else. */
   readonly topicPrefix: string;
   readonly region: string;
@@ -109,6 +109,8 @@ export async function registerFunnelCredentials(
       action: ensured.rotated ? 'rotated' : 'unchanged',
       credentialId: ensured.credentialId,
       type: 'aws-credentials',
+      endpoint: null,
+      roleArn: null,
       ...common,
     };
   }

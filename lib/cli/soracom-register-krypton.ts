@@ -40,7 +40,8 @@ export interface RegisterKryptonResult {
   readonly action: 'created' | 'updated' | 'rotated' | 'unchanged';
   readonly credentialId: string;
   readonly type: SoracomCredential['type'];
-  readonly endpoint?: string;
+  /** Role mode: where the credential was written; null in user mode (the rotation function writes it). */
+  readonly endpoint: string | null;
   readonly identityPoolId: string;
   readonly developerProviderName: string;
 }
@@ -104,7 +105,12 @@ export async function registerKryptonCredentials(
     const functionName = await outputs.require(OUTPUTS.KryptonAccess.signerRotationFunctionName);
     const secretArn = await outputs.require(OUTPUTS.KryptonAccess.signerAuthKeySecretArn);
     const ensured = await ensureRotatedKey(io.lambda, functionName, config, secretArn);
-    result = { action: ensured.rotated ? 'rotated' : 'unchanged', type: 'aws-credentials', ...common };
+    result = {
+      action: ensured.rotated ? 'rotated' : 'unchanged',
+      type: 'aws-credentials',
+      endpoint: null,
+      ...common,
+    };
   }
   for (const line of describeResult(result)) io.out(line);
   return result;

@@ -498,6 +498,8 @@ describe('keyless soracom register-funnel-credentials', () => {
         action: 'rotated',
         credentialId: 'keyless-dev-funnel',
         type: 'aws-credentials',
+        endpoint: null,
+        roleArn: null,
         topicPrefix: 'funnel/dev',
         region: 'ap-northeast-1',
       });

@@ -167,6 +167,7 @@ describe('keyless soracom register-krypton-credentials', () => {
       expect(result).toEqual({
         action: 'rotated',
         type: 'aws-credentials',
+        endpoint: null,
         credentialId: 'keyless-dev-krypton',
         identityPoolId: POOL_ID,
         developerProviderName: 'keyless.dev.krypton',
@@ -634,6 +635,7 @@ describe('keyless soracom register-krypton-credentials', () => {
         action: 'rotated',
         credentialId: 'keyless-dev-krypton',
         type: 'aws-credentials',
+        endpoint: null,
         identityPoolId: POOL_ID,
         developerProviderName: 'keyless.dev.krypton',
       });
