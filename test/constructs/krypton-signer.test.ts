@@ -62,7 +62,10 @@ describe('KryptonSigner', () => {
     it('keeps the old user, key and secret under their old logical ids, next to the new user', () => {
       expect(legacy.construct.legacyUser?.node.id).toBe('Resource');
       expect(logicalIds(legacy.template, 'AWS::IAM::User')).toEqual(
-        [...logicalIds(fresh.template, 'AWS::IAM::User'), 'Signer195B58A1' /* Signer/Resource: the user's logical id before the key rotated */].sort(),
+        [
+          ...logicalIds(fresh.template, 'AWS::IAM::User'),
+          'Signer195B58A1' /* Signer/Resource: the user's logical id before the key rotated */,
+        ].sort(),
       );
       legacy.template.resourceCountIs('AWS::IAM::AccessKey', 1);
       expect(logicalIds(legacy.template, 'AWS::IAM::AccessKey')[0]).toMatch(/^SignerAccessKey[0-9A-F]{8}$/);
