@@ -72,6 +72,7 @@ const configs: Array<[string, KeylessConfig]> = [
         credentialId: 'keyless-dev-funnel-role',
       };
       delete raw.funnel!.rotation;
+      raw.funnel!.alarmEmails = [];
     }),
   ],
   [
@@ -85,6 +86,7 @@ const configs: Array<[string, KeylessConfig]> = [
         migratingFromUser: true,
       };
       delete raw.funnel!.rotation;
+      raw.funnel!.alarmEmails = [];
     }),
   ],
   [
