@@ -3,6 +3,7 @@ import { version } from '../../package.json';
 import { registerBundleCommand } from './bundle';
 import { registerEnrollCommand } from './enroll';
 import { registerFleetCommands } from './fleet-commands';
+import { registerSoracomFunnelCommand } from './soracom-register-funnel';
 import { registerSoracomKryptonCommand } from './soracom-register-krypton';
 
 /**
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerBundleCommand(program);
   registerFleetCommands(program);
   registerSoracomKryptonCommand(program);
+  registerSoracomFunnelCommand(program);
   return program;
 }

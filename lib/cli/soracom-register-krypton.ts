@@ -1,64 +1,58 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { loadEnvironmentConfig, type KeylessConfig } from '../config';
-import type { KryptonConfig } from '../config/sections/krypton';
 import { OUTPUTS, PROJECT, stackName } from '../contract';
-import {
-  checkedSoracomEndpoint,
-  SoracomApiError,
-  SoracomAuthError,
-  SoracomClient,
-  soracomEndpoint,
-  type SoracomCredential,
-} from '../soracom/api-client';
-import { assertCallerMatches, describeAwsError } from './bundle/aws';
+import type { SoracomCredential } from '../soracom/api-client';
+import { assertCallerMatches } from './bundle/aws';
 import { DeployedOutputs } from './deployed-outputs';
-import { ConfigurationError, RemoteServiceError, UsageError } from './exit-codes';
+import { ConfigurationError } from './exit-codes';
+import {
+  ensureRotatedKey,
+  putSoracomCredential,
+  soracomEndpointFor,
+  type SoracomAuthKey,
+  type SoracomSessionIo,
+} from './soracom-credentials';
 import { commandOutput, envOption, jsonOption } from './options';
 
-/** A SORACOM SAM user's (or the root's) auth key: read from the environment or asked for, never from a file. */
-export interface SoracomAuthKey {
-  readonly authKeyId: string;
-  readonly authKey: string;
-}
+export type { SoracomAuthKey } from './soracom-credentials';
 
 /** What the command talks to; tests pass mocked AWS clients, a fake prompt and a fast sleep. */
-export interface RegisterKryptonIo {
+export interface RegisterKryptonIo extends SoracomSessionIo {
   readonly cloudFormation: CloudFormationClient;
-  readonly secretsManager: SecretsManagerClient;
+  /** Signer mode user: the key rotation function that puts the signer's key into SORACOM. */
+  readonly lambda: LambdaClient;
   /** Who the AWS credentials belong to: they must be the environment's account. */
   readonly sts: STSClient;
-  /** Where SORACOM_AUTH_KEY_ID, SORACOM_AUTH_KEY and SORACOM_API_ENDPOINT are read from. */
-  readonly env: NodeJS.ProcessEnv;
-  /** Asks for the auth key when the environment has none; undefined when there is no terminal to ask on. */
-  readonly askAuthKey?: () => Promise<SoracomAuthKey>;
   /** The result and the remaining console step (stdout). */
   readonly out: (line: string) => void;
-  /** Progress such as rate-limit waits (stderr). */
-  readonly note: (line: string) => void;
-  readonly fetchImpl?: typeof fetch;
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Retries of one SORACOM request answered 429. @default 5 */
-  readonly maxRetries?: number;
 }
 
 export interface RegisterKryptonResult {
-  readonly action: 'created' | 'updated';
+  /**
+   * Role mode: `created` or `updated` (in place). User mode: `rotated` when the rotation made a key and put it
+   * into SORACOM (a fresh environment, or SORACOM did not hold the current key), `unchanged` when SORACOM
+   * already held it.
+   */
+  readonly action: 'created' | 'updated' | 'rotated' | 'unchanged';
   readonly credentialId: string;
   readonly type: SoracomCredential['type'];
-  readonly endpoint: string;
+  /** Role mode: where the credential was written; null in user mode (the rotation function writes it). */
+  readonly endpoint: string | null;
   readonly identityPoolId: string;
   readonly developerProviderName: string;
 }
 
 /**
- * Registers the principal Krypton signs with in the SORACOM credential store: creates the credential
- * (`POST /v1/credentials/{id}`) or, when it exists, replaces it in place (`PUT`) so SIM groups that name it
- * follow without a change. Then prints the one step left in the SORACOM console with the exact values.
- * The access key is only ever sent to SORACOM: it is never printed, logged or put in an error message.
+ * Puts the principal Krypton signs with into the SORACOM credential store, then prints the one step left in the
+ * SORACOM console with the exact values.
+ * - Signer mode `role`: creates the credential (`aws-iam-role-credentials`: role ARN, external id) or, when it
+ *   exists, replaces it in place, so SIM groups that name it follow without a change.
+ * - Signer mode `user`: CloudFormation makes no access key; the deployed key rotation does. The command asks it
+ *   to `ensure` SORACOM holds the current key (the first run makes the first key), and never sees the key.
  * Before anything is read or sent: the SORACOM endpoint must be https (loopback http excepted, for local test
  * servers), and the AWS credentials must be the environment's account (as `keyless bundle` checks).
  */
@@ -72,16 +66,9 @@ export async function registerKryptonCredentials(
       `environment ${config.envName} has no krypton section in ${config.configFile}`,
     );
   }
-  // The auth key and the signer's secret go to this endpoint: refuse plain http before either is read.
-  let endpoint: string;
-  try {
-    endpoint = checkedSoracomEndpoint(
-      io.env.SORACOM_API_ENDPOINT || soracomEndpoint(krypton.coverage),
-      'SORACOM_API_ENDPOINT',
-    );
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const role = krypton.signer.mode === 'role';
+  // The auth key and the role credential go to this endpoint: refuse plain http before either is read.
+  const endpoint = role ? soracomEndpointFor(krypton.coverage, io.env) : undefined;
   // Another account's stack would hand SORACOM another account's signer.
   await assertCallerMatches({ sts: io.sts }, config);
   const name = stackName(config.envName, 'KryptonAccess');
@@ -94,128 +81,51 @@ export async function registerKryptonCredentials(
         'Cognito cannot rename a developer provider; put the deployed name back in the config',
     );
   }
-  const credential = await signerCredential(krypton, config, io, outputs);
+  const common = { credentialId: krypton.credentialId, identityPoolId, developerProviderName };
 
-  const auth = await soracomAuthKey(io);
-  const action = await withSoracomOutcomes(krypton, async () => {
-    const soracom = await SoracomClient.login({
-      endpoint,
-      ...auth,
-      fetchImpl: io.fetchImpl,
-      maxRetries: io.maxRetries,
-      sleep: async (ms) => {
-        io.note(`SORACOM API rate limit reached: waiting ${Math.ceil(ms / 1000)} s before retrying`);
-        await (io.sleep ?? ((wait) => new Promise((resolve) => setTimeout(resolve, wait))))(ms);
-      },
-    });
-    if (await soracom.getCredential(krypton.credentialId)) {
-      await soracom.updateCredential(krypton.credentialId, credential);
-      return 'updated' as const;
-    }
-    await soracom.createCredential(krypton.credentialId, credential);
-    return 'created' as const;
-  });
-
-  const result: RegisterKryptonResult = {
-    action,
-    credentialId: krypton.credentialId,
-    type: credential.type,
-    endpoint,
-    identityPoolId,
-    developerProviderName,
-  };
-  for (const line of describeResult(result)) io.out(line);
-  return result;
-}
-
-/** What SORACOM should sign with: the user's access key from the secret, or the role and its external id. */
-async function signerCredential(
-  krypton: KryptonConfig,
-  config: KeylessConfig,
-  io: RegisterKryptonIo,
-  outputs: DeployedOutputs,
-): Promise<SoracomCredential> {
-  const description = `${PROJECT} ${config.envName}: Krypton signs Cognito GetOpenIdTokenForDeveloperIdentity with this`;
-  if (krypton.signer.mode === 'role') {
-    return {
+  let result: RegisterKryptonResult;
+  if (krypton.signer.mode === 'role' && endpoint !== undefined) {
+    const credential: SoracomCredential = {
       type: 'aws-iam-role-credentials',
       credentials: {
         roleArn: await outputs.require(OUTPUTS.KryptonAccess.signerRoleArn),
         externalId: krypton.signer.externalId,
       },
-      description,
+      description: `${PROJECT} ${config.envName}: Krypton signs Cognito GetOpenIdTokenForDeveloperIdentity with this`,
+    };
+    const action = await putSoracomCredential(
+      krypton.coverage,
+      endpoint,
+      krypton.credentialId,
+      credential,
+      io,
+    );
+    result = { action, type: credential.type, endpoint, ...common };
+  } else {
+    const functionName = await outputs.require(OUTPUTS.KryptonAccess.signerRotationFunctionName);
+    const secretArn = await outputs.require(OUTPUTS.KryptonAccess.signerAuthKeySecretArn);
+    const ensured = await ensureRotatedKey(io.lambda, functionName, config, secretArn);
+    result = {
+      action: ensured.rotated ? 'rotated' : 'unchanged',
+      type: 'aws-credentials',
+      endpoint: null,
+      ...common,
     };
   }
-  const secretArn = await outputs.require(OUTPUTS.KryptonAccess.signerCredentialsSecretArn);
-  let secretString: string | undefined;
-  try {
-    secretString = (await io.secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn })))
-      .SecretString;
-  } catch (error) {
-    throw describeAwsError(error, config);
-  }
-  let parsed: { accessKeyId?: unknown; secretAccessKey?: unknown } = {};
-  try {
-    parsed = JSON.parse(secretString ?? '') as typeof parsed;
-  } catch {
-    // Fall through: the message below must not quote the value.
-  }
-  if (
-    typeof parsed.accessKeyId !== 'string' ||
-    parsed.accessKeyId === '' ||
-    typeof parsed.secretAccessKey !== 'string' ||
-    parsed.secretAccessKey === ''
-  ) {
-    throw new RemoteServiceError(
-      `secret ${secretArn} does not hold {"accessKeyId","secretAccessKey"} as the KryptonAccess stack writes it: redeploy the stack`,
-    );
-  }
-  return {
-    type: 'aws-credentials',
-    credentials: { accessKeyId: parsed.accessKeyId, secretAccessKey: parsed.secretAccessKey },
-    description,
-  };
-}
-
-async function soracomAuthKey(io: RegisterKryptonIo): Promise<SoracomAuthKey> {
-  const authKeyId = io.env.SORACOM_AUTH_KEY_ID;
-  const authKey = io.env.SORACOM_AUTH_KEY;
-  if (authKeyId && authKey) return { authKeyId, authKey };
-  if (!io.askAuthKey) {
-    throw new UsageError(
-      'no SORACOM auth key: set SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY (a SAM user allowed to list, create and update credentials), or run in a terminal to be asked',
-    );
-  }
-  const asked = await io.askAuthKey();
-  if (!asked.authKeyId || !asked.authKey) throw new UsageError('no SORACOM auth key entered');
-  return asked;
-}
-
-/** Turns the SORACOM outcomes an operator can act on into one plain sentence each. */
-async function withSoracomOutcomes<T>(krypton: KryptonConfig, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof SoracomAuthError) {
-      throw new RemoteServiceError(
-        `SORACOM auth key rejected (coverage ${krypton.coverage}): check SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY and that the key belongs to a ${krypton.coverage === 'jp' ? 'Japan' : 'Global'} coverage account`,
-        { cause: error },
-      );
-    }
-    if (error instanceof SoracomApiError && error.status === 429) {
-      throw new RemoteServiceError(
-        `SORACOM API kept answering 429 (rate limited) on ${error.method} ${error.path} after retrying: wait a minute and run the command again`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
+  for (const line of describeResult(result)) io.out(line);
+  return result;
 }
 
 /** The outcome and the console step that is left, with the exact values to type. */
 export function describeResult(result: RegisterKryptonResult): string[] {
+  const outcome =
+    result.action === 'rotated'
+      ? `SORACOM credential ${result.credentialId} now holds a new Krypton signer access key (aws-credentials), put there by the key rotation.`
+      : result.action === 'unchanged'
+        ? `SORACOM credential ${result.credentialId} already holds the current Krypton signer access key (aws-credentials); the key rotation changed nothing.`
+        : `SORACOM credential ${result.credentialId} ${result.action} (${result.type}) via ${result.endpoint}.`;
   return [
-    `SORACOM credential ${result.credentialId} ${result.action} (${result.type}) via ${result.endpoint}.`,
+    outcome,
     '',
     'Remaining step, in the SORACOM User Console, for every SIM group whose devices use Krypton:',
     '  SIM group > SORACOM Krypton settings > turn on Amazon Cognito and enter',
@@ -296,25 +206,25 @@ export function registerSoracomKryptonCommand(program: Command): void {
   soracomCommand(program)
     .command('register-krypton-credentials')
     .description(
-      'Create or update (in place) the SORACOM credential Krypton signs Cognito calls with, from the deployed KryptonAccess stack; the auth key comes from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt',
+      'Put the principal Krypton signs Cognito calls with into SORACOM: role mode creates or updates (in place) the role credential (auth key from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt); user mode has the deployed key rotation make sure SORACOM holds the current key',
     )
     .addOption(envOption())
     .addOption(jsonOption())
     .action(async (options: { env: string; json?: boolean }) => {
       const output = commandOutput(Boolean(options.json));
       const config = loadEnvironmentConfig(options.env);
-      // Endpoints follow AWS_ENDPOINT_URL_CLOUDFORMATION / _SECRETS_MANAGER / _STS (the SDK reads them).
+      // Endpoints follow AWS_ENDPOINT_URL_CLOUDFORMATION / _LAMBDA / _STS (the SDK reads them).
       const clientConfig = { region: config.region };
       const result = await registerKryptonCredentials(config, {
         cloudFormation: new CloudFormationClient(clientConfig),
-        secretsManager: new SecretsManagerClient(clientConfig),
+        lambda: new LambdaClient(clientConfig),
         sts: new STSClient(clientConfig),
         env: process.env,
         askAuthKey: terminalAuthKeyPrompt(),
         out: output.say,
         note: output.note,
       });
-      // Names and ids only: the access key went to SORACOM and nowhere else.
+      // Names and ids only: no access key or external id ever reaches this process's output.
       output.result({ env: config.envName, ...result });
     });
 }

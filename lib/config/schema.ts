@@ -87,7 +87,7 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     const kryptonId = config.krypton?.credentialId;
-    const strategy = config.funnel?.rotation.strategy;
+    const strategy = config.funnel?.rotation?.strategy;
     // The Funnel rotation overwrites its credential (update-in-place) or takes every id of its shape for its own
     // (new-credential): neither may ever be the credential Krypton signs with. SORACOM does not document whether
     // credential ids are case-sensitive, so letter case does not make two ids different here.
@@ -113,6 +113,21 @@ export const configSchema = z
           message:
             `expected a prefix whose credential ids (${ids.shape}) can never be krypton.credentialId ` +
             `(${kryptonId}, in any letter case): the rotation would take the credential Krypton signs with for one of its own`,
+        });
+      }
+    }
+    // Role mode registers its role credential at publisher.credentialId: overwriting Krypton's would hand Krypton
+    // a role that may only publish, and leave the signer without a credential (issue 15).
+    const funnelPublisher = config.funnel?.publisher;
+    if (kryptonId !== undefined && funnelPublisher?.mode === 'role') {
+      if (funnelPublisher.credentialId.toLowerCase() === kryptonId.toLowerCase()) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['funnel', 'publisher', 'credentialId'],
+          input: funnelPublisher.credentialId,
+          message:
+            `expected a SORACOM credential id other than krypton.credentialId (${kryptonId}, in any letter case): ` +
+            'registering the Funnel role would overwrite the credential Krypton signs with',
         });
       }
     }

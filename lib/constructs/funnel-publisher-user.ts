@@ -1,6 +1,6 @@
 import { Arn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { NAME_RULES } from '../contract';
 import { checkName } from './prop-checks';
 import { nagRendered } from '../validators';
@@ -24,38 +24,69 @@ export class FunnelPublisherUser extends Construct {
 
   constructor(scope: Construct, id: string, props: FunnelPublisherUserProps) {
     super(scope, id);
-    const prefix = props.topicPrefix;
-    checkName('FunnelPublisherUser topicPrefix', NAME_RULES.mqttTopicPrefix, prefix);
-    const stack = Stack.of(this);
-    this.topicArnPattern = Arn.format(
-      { service: 'iot', resource: 'topic', resourceName: `${prefix}/*` },
-      stack,
-    );
+    const permission = funnelPublishPermission(this, props.topicPrefix, 'FunnelPublisherUser');
+    this.topicArnPattern = permission.topicArnPattern;
 
     // Permissions come from a group (Control Tower CT.IAM.PR.4: no policy attached to a user directly), inline so
     // the group's whole meaning is in one resource.
     const group = new iam.Group(this, 'PublishGroup');
     (group.node.defaultChild as iam.CfnGroup).policies = [
-      {
-        policyName: 'PublishUnderFunnelPrefix',
-        policyDocument: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              sid: 'PublishUnderFunnelPrefix',
-              actions: ['iot:Publish'],
-              resources: [this.topicArnPattern],
-            }),
-          ],
-        }),
-      },
+      { policyName: permission.policyName, policyDocument: permission.document },
     ];
     this.user = new iam.User(this, 'Resource', { userName: props.userName, groups: [group] });
-    const rendered = (value: string, pseudo: string) =>
-      Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
-    Validations.of(group).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:iot:${rendered(stack.region, 'Region')}:${rendered(stack.account, 'AccountId')}:topic/${prefix}/*]`,
-      reason:
-        'SORACOM Funnel publishes to one topic per device under the configured prefix; the prefix is the narrowest resource that names them all.',
-    });
+    permission.acknowledge(group);
   }
+}
+
+/** The Funnel publisher's one permission, the same for the user and the role. */
+export interface FunnelPublishPermission {
+  readonly policyName: string;
+  /** `arn:aws:iot:<region>:<account>:topic/<topicPrefix>/*` */
+  readonly topicArnPattern: string;
+  readonly document: iam.PolicyDocument;
+  /** Acknowledges the topic wildcard on the construct that holds the policy. */
+  acknowledge(holder: IConstruct): void;
+}
+
+/**
+ * `iot:Publish` to `<topicPrefix>/*` in this account and region, and nothing else. The prefix follows the MQTT
+ * topic prefix rule (no wildcards, no `$`, no trailing `/`), so the pattern cannot reach `$aws/things/…/shadow`
+ * topics, and `<prefix>/*` never matches a sibling prefix that merely starts with the same characters.
+ */
+/** `what` names the construct in the error on a bad prefix. */
+export function funnelPublishPermission(
+  scope: Construct,
+  topicPrefix: string,
+  what: string,
+): FunnelPublishPermission {
+  checkName(`${what} topicPrefix`, NAME_RULES.mqttTopicPrefix, topicPrefix);
+  const stack = Stack.of(scope);
+  const topicArnPattern = Arn.format(
+    { service: 'iot', resource: 'topic', resourceName: `${topicPrefix}/*` },
+    stack,
+  );
+  const policyName = 'PublishUnderFunnelPrefix';
+  const document = new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: policyName,
+        actions: ['iot:Publish'],
+        resources: [topicArnPattern],
+      }),
+    ],
+  });
+  const rendered = (value: string, pseudo: string) =>
+    Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
+  return {
+    policyName,
+    topicArnPattern,
+    document,
+    acknowledge(holder) {
+      Validations.of(holder).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(holder, 'Partition')}:iot:${rendered(stack.region, 'Region')}:${rendered(stack.account, 'AccountId')}:topic/${topicPrefix}/*]`,
+        reason:
+          'SORACOM Funnel publishes to one topic per device under the configured prefix; the prefix is the narrowest resource that names them all.',
+      });
+    },
+  };
 }

@@ -9,7 +9,7 @@ import { CustomerManagedKey } from './customer-managed-key';
 import { EncryptedLogGroup } from './encrypted-log-group';
 
 /** The project's Lambda handlers: each is `lib/functions/<handler>/index.ts`, exporting `handler`. */
-export type FunctionHandler = 'thing-type-assigner' | 'funnel-key-rotation';
+export type FunctionHandler = 'thing-type-assigner' | 'soracom-key-rotation';
 
 /**
  * Where the project's functions get their code: `undefined` bundles `lib/functions/<handler>` with the local

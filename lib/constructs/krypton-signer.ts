@@ -2,23 +2,37 @@ import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { IAM_PATH, NAME_RULES } from '../contract';
+import { IAM_PATH } from '../contract';
 import { CustomerManagedKey } from './customer-managed-key';
-import { checkName } from './prop-checks';
+import { soracomTrust } from './soracom-trust';
 
 /**
  * How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`:
- * - `user`: with an IAM user's access key, registered in the SORACOM credential store as `aws-credentials`;
+ * - `user`: with an IAM user's access key, registered in the SORACOM credential store as `aws-credentials` and
+ *   rotated by a SoracomKeyRotation (CloudFormation makes no key);
  * - `role`: by assuming a role from SORACOM's AWS account (`aws-iam-role-credentials`), no long-term key at all.
  */
 export type KryptonSignerMode =
-  | { readonly mode: 'user' }
+  | {
+      readonly mode: 'user';
+      /**
+       * Keep the user, access key and secret that CloudFormation made before the signer key rotated (an upgrade
+       * aid: see docs/flows/krypton.md).
+       * @default false
+       */
+      readonly keepLegacyAccessKey?: boolean;
+    }
   | {
       readonly mode: 'role';
       /** The SORACOM AWS account that assumes the role. */
       readonly soracomAccountId: string;
-      /** The external id SORACOM shows for the credential (`sts:ExternalId`). */
+      /** The external id the SORACOM credential carries (`sts:ExternalId`). */
       readonly externalId: string;
+      /**
+       * Keep the user-mode user next to the role while SORACOM is switched to the role.
+       * @default false
+       */
+      readonly migratingFromUser?: boolean;
     };
 
 export interface KryptonSignerProps {
@@ -26,12 +40,17 @@ export interface KryptonSignerProps {
   readonly identityPoolArn: string;
   readonly signer: KryptonSignerMode;
   /**
-   * Name of the secret holding the user's access key (user mode only).
+   * The IAM user's name (user mode, and role mode while migrating from it).
    * @default - a name CloudFormation generates
    */
-  readonly secretName?: string;
+  readonly userName?: string;
   /**
-   * What happens to the access key's secret and its KMS key when the stack is deleted.
+   * Name of the secret that held the access key CloudFormation made (only with `keepLegacyAccessKey`).
+   * @default - a name CloudFormation generates
+   */
+  readonly legacySecretName?: string;
+  /**
+   * What happens to the legacy secret and its KMS key when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -44,20 +63,24 @@ export const KRYPTON_SIGNER_ACTIONS = [
 ];
 
 /**
- * The principal SORACOM Krypton signs with. Its only permission is to issue developer-authenticated
- * OpenID tokens in one identity pool. In `user` mode the stack creates the access key and stores it straight
- * into a Secrets Manager secret (the template holds only a GetAtt reference to it, never a value) for the
- * operator to register in the SORACOM credential store.
+ * The principal SORACOM Krypton signs with. Its only permission is to issue developer-authenticated OpenID
+ * tokens in one identity pool.
+ *
+ * The role (the `Resource` child) and the user (`User`) have logical ids of their own: CloudFormation cannot change
+ * a resource's type under one logical id, so a user and a role must never share one, or no environment could move
+ * from one to the other.
  */
 export class KryptonSigner extends Construct {
   /** What may sign: the policy with the single permission is attached here. */
   public readonly policy: iam.Policy;
-  /** `user` mode: the IAM user whose key Krypton uses. */
+  /** `user` mode (and `role` mode while migrating from it): the IAM user whose key Krypton uses. */
   public readonly user?: iam.User;
-  /** `user` mode: the secret with `{"accessKeyId","secretAccessKey"}`. */
-  public readonly credentialsSecret?: secretsmanager.Secret;
   /** `role` mode: the role SORACOM assumes. */
   public readonly role?: iam.Role;
+  /** `keepLegacyAccessKey`: the user CloudFormation gave a key, before the key rotated. */
+  public readonly legacyUser?: iam.User;
+  /** `keepLegacyAccessKey`: the secret with that key, `{"accessKeyId","secretAccessKey"}`. */
+  public readonly legacyCredentialsSecret?: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: KryptonSignerProps) {
     super(scope, id);
@@ -71,33 +94,54 @@ export class KryptonSigner extends Construct {
       ],
     });
 
-    if (props.signer.mode === 'role') {
-      const { soracomAccountId, externalId } = props.signer;
-      checkName('soracomAccountId', NAME_RULES.accountId, soracomAccountId);
-      checkName('externalId', NAME_RULES.externalId, externalId);
+    const signer = props.signer;
+    if (signer.mode === 'role') {
       this.role = new iam.Role(this, 'Resource', {
         description: 'Assumed by SORACOM Krypton to issue Cognito OpenID tokens for SIM devices',
-        assumedBy: new iam.AccountPrincipal(soracomAccountId),
-        // Without it any SORACOM customer could point their credential store at this role.
-        externalIds: [externalId],
+        ...soracomTrust(signer),
       });
       this.policy.attachToRole(this.role);
+      if (signer.migratingFromUser) this.user = this.signerUser(props.userName);
       return;
     }
+    this.user = this.signerUser(props.userName);
+    if (signer.keepLegacyAccessKey) {
+      const legacy = this.keepLegacyAccessKey(props);
+      this.legacyUser = legacy.user;
+      this.legacyCredentialsSecret = legacy.secret;
+    }
+  }
 
-    // Permissions come through a group: an IAM user with policies of its own fails Control Tower CT.IAM.PR.4.
-    // The path groups the project's IAM identities (and gives the group properties cfn-guard can read).
+  /**
+   * Permissions come through a group: an IAM user with policies of its own fails Control Tower CT.IAM.PR.4.
+   * The path groups the project's IAM identities (and gives the group properties cfn-guard can read).
+   */
+  private signerUser(userName: string | undefined): iam.User {
     const group = new iam.Group(this, 'Group', { path: IAM_PATH });
     this.policy.attachToGroup(group);
-    this.user = new iam.User(this, 'Resource', { groups: [group], path: IAM_PATH });
-    const accessKey = new iam.AccessKey(this, 'AccessKey', { user: this.user });
+    return new iam.User(this, 'User', { userName, groups: [group], path: IAM_PATH });
+  }
+
+  /**
+   * What this construct made before the signer key rotated, under the same construct ids (so the same logical
+   * ids: CloudFormation changes none of it): an unnamed user in the signer group, its access key, and the secret
+   * the key was written to. The deploy that adds the rotation keeps them; SORACOM keeps using that key until the
+   * first rotation replaces it, and removing the flag afterwards deletes them.
+   */
+  private keepLegacyAccessKey(props: KryptonSignerProps): {
+    user: iam.User;
+    secret: secretsmanager.Secret;
+  } {
+    const group = this.node.findChild('Group') as iam.Group;
+    const legacyUser = new iam.User(this, 'Resource', { groups: [group], path: IAM_PATH });
+    const accessKey = new iam.AccessKey(this, 'AccessKey', { user: legacyUser });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const key = new CustomerManagedKey(this, 'Key', {
       description: 'Encrypts the access key SORACOM Krypton signs with',
       removalPolicy,
     }).key;
-    this.credentialsSecret = new secretsmanager.Secret(this, 'Credentials', {
-      secretName: props.secretName,
+    const secret = new secretsmanager.Secret(this, 'Credentials', {
+      secretName: props.legacySecretName,
       description: 'Access key of the IAM user SORACOM Krypton signs with; register it with keyless soracom',
       encryptionKey: key,
       // A GetAtt on the access key: CloudFormation writes the value, the template never contains it.
@@ -107,10 +151,11 @@ export class KryptonSigner extends Construct {
       },
       removalPolicy,
     });
-    Validations.of(this.credentialsSecret).acknowledge({
+    Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        "SORACOM's credential store keeps its own copy of this IAM access key (user mode needs a long-term key there); a rotation Lambda changing only this secret would leave Krypton signing with a deleted key. Rotate by re-deploying a new key and re-running keyless soracom register-krypton-credentials, or use signer mode role, which has no long-term key at all.",
+        'Kept only through the upgrade to the rotated signer key (krypton.signer.keepLegacyAccessKey): the key in it is the one SORACOM holds until the signer key rotation replaces it, after which the flag is removed and this secret deleted.',
     });
+    return { user: legacyUser, secret };
   }
 }

@@ -9,3 +9,4 @@ export * from './limits';
 export * from './names';
 export * from './outputs';
 export * from './repository-layout';
+export * from './soracom-principals';

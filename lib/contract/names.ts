@@ -77,7 +77,10 @@ export interface PhysicalNames {
   readonly thingTypeAssignerFunction: string;
   /** IotAccess: the role AWS IoT assumes for `keyless fleet register --bulk`. */
   readonly bulkRegistrationRole: string;
-  /** KryptonAccess: the secret holding the access key Krypton signs with (signer mode `user`). */
+  /**
+   * KryptonAccess: the secret that held the access key CloudFormation made for the signer before the key rotated;
+   * kept only while `krypton.signer.keepLegacyAccessKey` is set (see docs/flows/krypton.md, upgrading).
+   */
   readonly kryptonSignerSecret: string;
   /** Funnel: the IAM user whose access key SORACOM Funnel holds. */
   readonly funnelPublisherUser: string;
@@ -91,6 +94,20 @@ export interface PhysicalNames {
   readonly funnelMetricNamespace: string;
   /** Network: the GatePeer VPC's flow logs. */
   readonly flowLogGroup: string;
+
+  // No long-term key anywhere (issue 15): the SORACOM principals' roles, and the rotation of each user's key.
+  /** Funnel (publisher mode `role`): the role SORACOM Funnel assumes to publish. */
+  readonly funnelPublisherRole: string;
+  /** KryptonAccess (signer mode `user`): the IAM user whose access key SORACOM Krypton holds. */
+  readonly kryptonSignerUser: string;
+  /** KryptonAccess (signer mode `user`): the secret the operator puts the signer rotation's SORACOM auth key in. */
+  readonly kryptonAuthKeySecret: string;
+  /** KryptonAccess (signer mode `user`): the signer key rotation function's log group. */
+  readonly kryptonRotationLogGroup: string;
+  /** KryptonAccess (signer mode `user`): the SSM parameter the signer key rotation keeps its state in. */
+  readonly kryptonRotationStateParameter: string;
+  /** KryptonAccess (signer mode `user`): the CloudWatch namespace of the signer rotation's staleness metric. */
+  readonly kryptonMetricNamespace: string;
 }
 
 export function physicalNames(envName: string, account: string, region: string): PhysicalNames {
@@ -110,6 +127,12 @@ export function physicalNames(envName: string, account: string, region: string):
     funnelRotationStateParameter: `/${PROJECT}/${envName}/funnel/rotation-state`,
     funnelMetricNamespace: FUNNEL_METRIC_NAMESPACE,
     flowLogGroup: `/${PROJECT}/${envName}/gatepeer-vpc-flow-logs`,
+    funnelPublisherRole: `${PROJECT}-${envName}-funnel-publisher-role`,
+    kryptonSignerUser: `${PROJECT}-${envName}-krypton-signer`,
+    kryptonAuthKeySecret: `${PROJECT}/${envName}/krypton/soracom-auth-key`,
+    kryptonRotationLogGroup: `/${PROJECT}/${envName}/krypton-signer-key-rotation`,
+    kryptonRotationStateParameter: `/${PROJECT}/${envName}/krypton/rotation-state`,
+    kryptonMetricNamespace: KRYPTON_METRIC_NAMESPACE,
   };
 }
 
@@ -118,6 +141,8 @@ export const PER_THING_SECRET_PREFIX = 'devices/';
 
 /** One namespace for every environment: the metric carries an `Environment` dimension. */
 export const FUNNEL_METRIC_NAMESPACE = 'KeylessIot/Funnel';
+/** The Krypton signer key rotation's metric namespace (also with an `Environment` dimension). */
+export const KRYPTON_METRIC_NAMESPACE = 'KeylessIot/Krypton';
 
 /** Lambda's own log group of a function: `/aws/lambda/<function name>`. */
 export function lambdaLogGroupName(functionName: string): string {

@@ -104,32 +104,70 @@ export const OUTPUTS = {
       'AuthenticatedRoleArn',
       'Role Krypton devices get credentials for',
     ),
-    signerCredentialsSecretArn: conditionalOutput(
-      'KryptonAccess',
-      'SignerCredentialsSecretArn',
-      'Secret with the access key to register in the SORACOM credential store (keyless soracom register-krypton-credentials)',
-      'krypton.signer.mode is user',
-    ),
     signerRoleArn: conditionalOutput(
       'KryptonAccess',
       'SignerRoleArn',
       'Role to register in the SORACOM credential store as aws-iam-role-credentials',
       'krypton.signer.mode is role',
     ),
+    // Signer mode user: the key SORACOM holds rotates (issue 15).
+    signerUserName: conditionalOutput(
+      'KryptonAccess',
+      'SignerUserName',
+      'IAM user whose access key SORACOM Krypton holds (rotated by the signer key rotation)',
+      'krypton.signer.mode is user, or role with migratingFromUser',
+    ),
+    signerRotationFunctionName: conditionalOutput(
+      'KryptonAccess',
+      'SignerRotationFunctionName',
+      'Signer key rotation: keyless soracom register-krypton-credentials invokes it',
+      'krypton.signer.mode is user',
+    ),
+    signerAuthKeySecretArn: conditionalOutput(
+      'KryptonAccess',
+      'SignerAuthKeySecretArn',
+      'Put {"authKeyId","authKey"} of a SORACOM SAM user here, for the signer key rotation',
+      'krypton.signer.mode is user',
+    ),
+    signerAlarmTopicArn: conditionalOutput(
+      'KryptonAccess',
+      'SignerAlarmTopicArn',
+      'Signer key rotation failure and staleness alarms',
+      'krypton.signer.mode is user',
+    ),
   },
   Funnel: {
-    funnelUserName: output('Funnel', 'FunnelUserName', 'IAM user whose access key SORACOM Funnel holds'),
-    rotationFunctionName: output(
+    funnelUserName: conditionalOutput(
+      'Funnel',
+      'FunnelUserName',
+      'IAM user whose access key SORACOM Funnel holds',
+      'funnel.publisher.mode is user, or role with migratingFromUser',
+    ),
+    rotationFunctionName: conditionalOutput(
       'Funnel',
       'RotationFunctionName',
-      'Invoke to rotate now: aws lambda invoke --function-name <this> out.json',
+      'Funnel key rotation: keyless soracom register-funnel-credentials invokes it',
+      'funnel.publisher.mode is user',
     ),
-    soracomAuthKeySecretArn: output(
+    soracomAuthKeySecretArn: conditionalOutput(
       'Funnel',
       'SoracomAuthKeySecretArn',
-      'Put {"authKeyId","authKey"} of a SORACOM SAM user here',
+      'Put {"authKeyId","authKey"} of a SORACOM SAM user here, for the Funnel key rotation',
+      'funnel.publisher.mode is user',
     ),
-    alarmTopicArn: output('Funnel', 'AlarmTopicArn', 'Rotation failure and staleness alarms'),
+    alarmTopicArn: conditionalOutput(
+      'Funnel',
+      'AlarmTopicArn',
+      'Rotation failure and staleness alarms',
+      'funnel.publisher.mode is user',
+    ),
+    // Publisher mode role (issue 15).
+    publisherRoleArn: conditionalOutput(
+      'Funnel',
+      'PublisherRoleArn',
+      'Role SORACOM Funnel assumes: keyless soracom register-funnel-credentials registers it',
+      'funnel.publisher.mode is role',
+    ),
   },
 } as const satisfies { readonly [P in StackPart]: Readonly<Record<string, StackOutput<P>>> };
 

@@ -74,7 +74,10 @@ export function createEnvironmentStacks(
   const fleet = iotAccess && fleetLayout ? createFleetStacks(app, config, iotAccess, fleetLayout) : [];
   // Names its tables and bucket from config (no references), so the dependency only orders `cdk deploy --all`.
   const kryptonAccess = config.krypton
-    ? new KryptonAccessStack(app, stackName(env, 'KryptonAccess'), { config })
+    ? new KryptonAccessStack(app, stackName(env, 'KryptonAccess'), {
+        config,
+        functionCode: options.functionCode,
+      })
     : undefined;
   kryptonAccess?.addStackDependency(data, 'devices read and write the Data stack tables and bucket');
   // Self-contained: its own user, secret, key and topic, so no dependency on the other stacks.

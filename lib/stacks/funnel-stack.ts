@@ -1,9 +1,10 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { KeylessConfig } from '../config';
 import { PROJECT } from '../contract';
 import { AlarmTopic } from '../constructs/alarm-topic';
-import { FunnelKeyRotation } from '../constructs/funnel-key-rotation';
+import { SoracomKeyRotation } from '../constructs/soracom-key-rotation';
+import { FunnelPublisherRole } from '../constructs/funnel-publisher-role';
 import { FunnelPublisherUser } from '../constructs/funnel-publisher-user';
 import type { FunctionCode } from '../constructs/keyless-function';
 import { emitOutputs } from './stack-outputs';
@@ -18,11 +19,21 @@ export interface FunnelStackProps {
   readonly functionCode?: FunctionCode;
 }
 
-/** SORACOM Funnel: a publish-only IAM user whose access key rotates into the SORACOM credential store. */
+/**
+ * SORACOM Funnel's AWS side: the principal Funnel publishes to AWS IoT as, allowed `iot:Publish` under one topic
+ * prefix only. Publisher mode `role`: a role SORACOM assumes with your external id, and nothing else. Mode
+ * `user`: an IAM user whose access key rotates into the SORACOM credential store, with the rotation's function,
+ * schedules, auth-key secret and alarms.
+ */
 export class FunnelStack extends Stack {
-  public readonly publisher: FunnelPublisherUser;
-  public readonly rotation: FunnelKeyRotation;
-  public readonly alarmTopic: AlarmTopic;
+  /** Mode user (and role while migrating from it): the IAM user whose key SORACOM holds. */
+  public readonly publisher?: FunnelPublisherUser;
+  /** Mode role: the role SORACOM assumes. */
+  public readonly publisherRole?: FunnelPublisherRole;
+  /** Mode user: the rotation of the user's key. */
+  public readonly rotation?: SoracomKeyRotation;
+  /** Mode user: where the rotation's alarms go. */
+  public readonly alarmTopic?: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: FunnelStackProps) {
     const { config } = props;
@@ -31,40 +42,68 @@ export class FunnelStack extends Stack {
     super(
       scope,
       id,
-      keylessStackProps(config, 'Funnel', 'SORACOM Funnel publisher user and its key rotation'),
+      keylessStackProps(config, 'Funnel', 'SORACOM Funnel publisher (role, or user with key rotation)'),
     );
     const removalPolicy = removalPolicyOf(config);
+    const publisher = funnel.publisher;
 
-    this.publisher = new FunnelPublisherUser(this, 'FunnelPublisher', {
-      userName: config.names.funnelPublisherUser,
-      topicPrefix: funnel.topicPrefix,
-    });
-    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
-      purpose: `${PROJECT} ${config.envName} Funnel key rotation alarms`,
-      emails: funnel.alarmEmails,
-      removalPolicy,
-    });
-    this.rotation = new FunnelKeyRotation(this, 'KeyRotation', {
-      user: this.publisher.user,
-      authKeySecretName: config.names.funnelAuthKeySecret,
-      logGroupName: config.names.funnelRotationLogGroup,
-      stateParameterName: config.names.funnelRotationStateParameter,
-      metricNamespace: config.names.funnelMetricNamespace,
-      coverage: funnel.coverage,
-      strategy: funnel.rotation.strategy,
-      periodDays: funnel.rotation.periodDays,
-      graceDays: funnel.rotation.graceDays,
-      alarmTopic: this.alarmTopic.topic,
-      environmentName: config.envName,
-      removalPolicy,
-      code: props.functionCode?.('funnel-key-rotation'),
-    });
+    // The user keeps its construct id (and logical id) in every mode, and the role has its own: moving between
+    // modes never asks CloudFormation to change a resource's type.
+    if (publisher.mode === 'user' || publisher.migratingFromUser) {
+      this.publisher = new FunnelPublisherUser(this, 'FunnelPublisher', {
+        userName: config.names.funnelPublisherUser,
+        topicPrefix: funnel.topicPrefix,
+      });
+    }
+    if (publisher.mode === 'role') {
+      this.publisherRole = new FunnelPublisherRole(this, 'PublisherRole', {
+        roleName: config.names.funnelPublisherRole,
+        topicPrefix: funnel.topicPrefix,
+        soracomAccountId: publisher.soracomAccountId,
+        externalId: publisher.externalId,
+      });
+      if (publisher.migratingFromUser) {
+        Annotations.of(this.publisher!).addWarningV2(
+          'keyless:migratingFromUser',
+          'funnel.publisher.migratingFromUser keeps the Funnel publisher user (and the key SORACOM still holds) next ' +
+            `to the role, without rotation. Register the role (npx keyless soracom register-funnel-credentials --env ${config.envName}), ` +
+            "switch the SIM groups, delete the user's access keys once they are idle, then remove the flag and deploy.",
+        );
+      }
+    } else {
+      const rotation = funnel.rotation;
+      // The schema requires it in user mode; this says so if a caller built the config by hand.
+      if (rotation === undefined)
+        throw new Error('FunnelStack needs funnel.rotation with publisher mode user');
+      this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+        purpose: `${PROJECT} ${config.envName} Funnel key rotation alarms`,
+        emails: funnel.alarmEmails,
+        removalPolicy,
+      });
+      this.rotation = new SoracomKeyRotation(this, 'KeyRotation', {
+        principal: 'funnel-publisher',
+        user: this.publisher!.user,
+        authKeySecretName: config.names.funnelAuthKeySecret,
+        logGroupName: config.names.funnelRotationLogGroup,
+        stateParameterName: config.names.funnelRotationStateParameter,
+        metricNamespace: config.names.funnelMetricNamespace,
+        coverage: funnel.coverage,
+        strategy: rotation.strategy,
+        periodDays: rotation.periodDays,
+        graceDays: rotation.graceDays,
+        alarmTopic: this.alarmTopic.topic,
+        environmentName: config.envName,
+        removalPolicy,
+        code: props.functionCode?.('soracom-key-rotation'),
+      });
+    }
 
     emitOutputs(this, 'Funnel', {
-      funnelUserName: this.publisher.user.userName,
-      rotationFunctionName: this.rotation.function.functionName,
-      soracomAuthKeySecretArn: this.rotation.authKeySecret.secretArn,
-      alarmTopicArn: this.alarmTopic.topic.topicArn,
+      funnelUserName: this.publisher?.user.userName,
+      rotationFunctionName: this.rotation?.function.functionName,
+      soracomAuthKeySecretArn: this.rotation?.authKeySecret.secretArn,
+      alarmTopicArn: this.alarmTopic?.topic.topicArn,
+      publisherRoleArn: this.publisherRole?.role.roleArn,
     });
   }
 }

@@ -1,15 +1,24 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { KeylessConfig } from '../config';
-import type { KryptonConfig } from '../config/sections/krypton';
+import { kryptonRotationDefaults, type KryptonConfig } from '../config/sections/krypton';
+import { PROJECT } from '../contract';
+import { AlarmTopic } from '../constructs/alarm-topic';
+import type { FunctionCode } from '../constructs/keyless-function';
 import { KryptonDeviceRole } from '../constructs/krypton-device-role';
 import { KryptonIdentityPool } from '../constructs/krypton-identity-pool';
 import { KryptonSigner } from '../constructs/krypton-signer';
+import { SoracomKeyRotation } from '../constructs/soracom-key-rotation';
 import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface KryptonAccessStackProps {
   readonly config: KeylessConfig;
+  /**
+   * Where the stack's functions get their code.
+   * @default - bundled from lib/functions with esbuild
+   */
+  readonly functionCode?: FunctionCode;
 }
 
 /**
@@ -21,6 +30,10 @@ export class KryptonAccessStack extends Stack {
   public readonly pool: KryptonIdentityPool;
   public readonly deviceRole: KryptonDeviceRole;
   public readonly signer: KryptonSigner;
+  /** Signer mode user: the rotation of the key SORACOM holds. */
+  public readonly signerRotation?: SoracomKeyRotation;
+  /** Signer mode user: where the rotation's alarms go. */
+  public readonly signerAlarmTopic?: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: KryptonAccessStackProps) {
     const { config } = props;
@@ -41,19 +54,67 @@ export class KryptonAccessStack extends Stack {
       // SIMs on the closed network write under the closed prefix, which the bucket policy opens only to the endpoint.
       closedNetworkPrefix: config.closedNetwork?.prefix,
     });
+    const removalPolicy = removalPolicyOf(config);
     this.signer = new KryptonSigner(this, 'Signer', {
       identityPoolArn: this.pool.identityPoolArn,
       signer: krypton.signer,
-      secretName: config.names.kryptonSignerSecret,
-      removalPolicy: removalPolicyOf(config),
+      userName: config.names.kryptonSignerUser,
+      legacySecretName: config.names.kryptonSignerSecret,
+      removalPolicy,
     });
+
+    // No long-term key anywhere (issue 15): in user mode the key SORACOM holds rotates; CloudFormation makes none.
+    const signer = krypton.signer;
+    if (signer.mode === 'user') {
+      const rotation = krypton.rotation ?? kryptonRotationDefaults();
+      this.signerAlarmTopic = new AlarmTopic(this, 'SignerAlarmTopic', {
+        purpose: `${PROJECT} ${config.envName} Krypton signer key rotation alarms`,
+        emails: krypton.alarmEmails,
+        removalPolicy,
+      });
+      this.signerRotation = new SoracomKeyRotation(this, 'SignerKeyRotation', {
+        principal: 'krypton-signer',
+        user: this.signer.user!,
+        authKeySecretName: config.names.kryptonAuthKeySecret,
+        logGroupName: config.names.kryptonRotationLogGroup,
+        stateParameterName: config.names.kryptonRotationStateParameter,
+        metricNamespace: config.names.kryptonMetricNamespace,
+        coverage: krypton.coverage,
+        // Krypton SIM groups name one credential: the new key overwrites it in place.
+        strategy: { type: 'update-in-place', credentialId: krypton.credentialId },
+        periodDays: rotation.periodDays,
+        graceDays: rotation.graceDays,
+        alarmTopic: this.signerAlarmTopic.topic,
+        environmentName: config.envName,
+        removalPolicy,
+        code: props.functionCode?.('soracom-key-rotation'),
+      });
+      if (signer.keepLegacyAccessKey) {
+        Annotations.of(this.signer).addWarningV2(
+          'keyless:legacySignerKey',
+          'krypton.signer.keepLegacyAccessKey keeps the access key CloudFormation made for the Krypton signer. ' +
+            `Once npx keyless soracom register-krypton-credentials --env ${config.envName} has run the first rotation ` +
+            'and an hour has passed, remove the flag and deploy: that deletes the old user and key.',
+        );
+      }
+    } else if (signer.migratingFromUser) {
+      Annotations.of(this.signer).addWarningV2(
+        'keyless:migratingFromUser',
+        'krypton.signer.migratingFromUser keeps the signer user (and any key of it SORACOM still holds) next to the ' +
+          `role, without rotation. Register the role (npx keyless soracom register-krypton-credentials --env ${config.envName}), ` +
+          "delete the user's access keys once they are idle, then remove the flag and deploy.",
+      );
+    }
 
     emitOutputs(this, 'KryptonAccess', {
       identityPoolId: this.pool.identityPoolId,
       developerProviderName: this.pool.developerProviderName,
       authenticatedRoleArn: this.pool.authenticatedRole.roleArn,
-      signerCredentialsSecretArn: this.signer.credentialsSecret?.secretArn,
       signerRoleArn: this.signer.role?.roleArn,
+      signerUserName: this.signer.user?.userName,
+      signerRotationFunctionName: this.signerRotation?.function.functionName,
+      signerAuthKeySecretArn: this.signerRotation?.authKeySecret.secretArn,
+      signerAlarmTopicArn: this.signerAlarmTopic?.topic.topicArn,
     });
   }
 }

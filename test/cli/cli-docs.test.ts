@@ -25,6 +25,7 @@ test('the CLI has the commands the doc describes', () => {
     'fleet plan',
     'fleet register',
     'soracom register-krypton-credentials',
+    'soracom register-funnel-credentials',
   ]);
 });
 

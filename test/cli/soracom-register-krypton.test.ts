@@ -3,7 +3,7 @@ import {
   DescribeStacksCommand,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,16 +27,18 @@ import { runProcess } from '../support/run-process';
 
 const STACK = 'KeylessIot-dev-KryptonAccess';
 const POOL_ID = 'ap-northeast-1:0b7f2c3e-1111-2222-3333-444455556666';
-const SECRET_ARN =
-  'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:keyless-iot/dev/krypton-signer-AbCdEf';
+const AUTH_SECRET_ARN =
+  'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:keyless-iot/dev/krypton/soracom-auth-key-AbCdEf';
+const ROTATION_FUNCTION = 'KeylessIot-dev-KryptonAccess-SignerKeyRotation';
 const SIGNER_ROLE_ARN = 'arn:aws:iam::111111111111:role/KeylessIot-dev-KryptonAccess-Signer';
-// Shaped like real keys; what the tests hunt for in every line the command writes.
+// Shaped like real keys; what the tests hunt for in every line the command writes (the rotation's answer never
+// carries them, and the command must not add them).
 const ACCESS_KEY_ID = 'TESTKEYKRYPTON000001';
 const SECRET_ACCESS_KEY = 'kRyPt0nS3cretAcc3ssK3y/ExampleOnly+0000001';
 const AUTH = { SORACOM_AUTH_KEY_ID: 'keyId-test-0001', SORACOM_AUTH_KEY: 'secret-test-auth-key-0001' };
 
 const cloudFormation = mockClient(CloudFormationClient);
-const secretsManager = mockClient(SecretsManagerClient);
+const lambda = mockClient(LambdaClient);
 const sts = mockClient(STSClient);
 const OPERATOR_ARN = 'arn:aws:iam::111111111111:role/operator';
 const soracom = new SoracomApiEmulator();
@@ -59,22 +61,46 @@ const USER_OUTPUTS = {
   IdentityPoolId: POOL_ID,
   DeveloperProviderName: 'keyless.dev.krypton',
   AuthenticatedRoleArn: 'arn:aws:iam::111111111111:role/auth',
-  SignerCredentialsSecretArn: SECRET_ARN,
+  SignerUserName: 'keyless-iot-dev-krypton-signer',
+  SignerRotationFunctionName: ROTATION_FUNCTION,
+  SignerAuthKeySecretArn: AUTH_SECRET_ARN,
 };
+const ROLE_OUTPUTS = {
+  IdentityPoolId: POOL_ID,
+  DeveloperProviderName: 'keyless.dev.krypton',
+  AuthenticatedRoleArn: 'arn:aws:iam::111111111111:role/auth',
+  SignerRoleArn: SIGNER_ROLE_ARN,
+};
+
+/** What the rotation function answers to {"action":"ensure"}. */
+function rotationAnswer(body: unknown, functionError?: string) {
+  return {
+    StatusCode: 200,
+    FunctionError: functionError,
+    Payload: new TextEncoder().encode(JSON.stringify(body)) as never,
+  };
+}
 
 beforeEach(() => {
   cloudFormation.reset();
-  secretsManager.reset();
+  lambda.reset();
   sts.reset();
   sts
     .on(GetCallerIdentityCommand)
     .resolves({ Account: '111111111111', Arn: OPERATOR_ARN, UserId: 'AROATEST' });
   soracom.reset();
   soracom.authKeys.set(AUTH.SORACOM_AUTH_KEY_ID, AUTH.SORACOM_AUTH_KEY);
-  deployedStack(USER_OUTPUTS);
-  secretsManager.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({
-    SecretString: JSON.stringify({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY }),
-  });
+  // Both modes' outputs: each test's config picks the ones it reads.
+  deployedStack({ ...USER_OUTPUTS, ...ROLE_OUTPUTS });
+  lambda.on(InvokeCommand).resolves(
+    rotationAnswer({
+      action: 'ensure',
+      rotated: true,
+      currentKeyId: 'TESTKEYNEW0000000001',
+      credentialId: 'keyless-dev-krypton',
+      deletedKeyIds: [],
+    }),
+  );
 });
 
 interface Run {
@@ -94,7 +120,7 @@ function io(overrides: Partial<RegisterKryptonIo> = {}): Run {
     waits,
     io: {
       cloudFormation: new CloudFormationClient({ region: 'ap-northeast-1' }),
-      secretsManager: new SecretsManagerClient({ region: 'ap-northeast-1' }),
+      lambda: new LambdaClient({ region: 'ap-northeast-1' }),
       sts: new STSClient({ region: 'ap-northeast-1' }),
       env: { ...AUTH, SORACOM_API_ENDPOINT: soracomUrl },
       out: (line) => stdout.push(line),
@@ -133,65 +159,57 @@ async function failure(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('keyless soracom register-krypton-credentials', () => {
-  describe('user mode (the dev sample)', () => {
-    it('creates the credential with the access key from the stack secret', async () => {
-      const run = io();
+  describe('user mode (the dev sample): the deployed key rotation puts the key into SORACOM', () => {
+    it('invokes the rotation function with "ensure" and needs no SORACOM auth key of its own', async () => {
+      const run = io({ env: { SORACOM_API_ENDPOINT: soracomUrl } });
       const result = await registerKryptonCredentials(devConfig(), run.io);
 
-      expect(result.action).toBe('created');
-      expect(soracom.requestsTo('POST', '/v1/credentials/keyless-dev-krypton')).toHaveLength(1);
-      expect(soracom.requestsTo('PUT', /^\/v1\/credentials\//)).toHaveLength(0);
-      expect(soracom.credentials.get('keyless-dev-krypton')).toMatchObject({
+      expect(result).toEqual({
+        action: 'rotated',
         type: 'aws-credentials',
-        credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+        endpoint: null,
+        credentialId: 'keyless-dev-krypton',
+        identityPoolId: POOL_ID,
+        developerProviderName: 'keyless.dev.krypton',
       });
-      expect(secretsManager.commandCalls(GetSecretValueCommand, { SecretId: SECRET_ARN })).toHaveLength(1);
-      expectNoSecretsIn(run);
-    });
-
-    it('updates it in place (PUT) when it exists, keeping its id and creation time', async () => {
-      soracom.now = () => 1_700_000_000;
-      soracom.seedCredential('keyless-dev-krypton', 'aws-credentials', {
-        accessKeyId: 'TESTKEYOLD0000000000',
-        secretAccessKey: 'old-secret',
+      const invoked = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+      expect(invoked).toHaveLength(1);
+      expect(invoked[0]).toMatchObject({
+        FunctionName: ROTATION_FUNCTION,
+        InvocationType: 'RequestResponse',
       });
-      soracom.now = () => 1_800_000_000;
-      const run = io();
-      const result = await registerKryptonCredentials(devConfig(), run.io);
-
-      expect(result.action).toBe('updated');
-      expect(soracom.requestsTo('PUT', '/v1/credentials/keyless-dev-krypton')).toEqual([
-        expect.objectContaining({ status: 200 }),
-      ]);
-      expect(soracom.requestsTo('POST', /^\/v1\/credentials\//)).toHaveLength(0);
-      expect(soracom.requestsTo('DELETE', /^\/v1\/credentials\//)).toHaveLength(0);
-      expect(soracom.credentials.get('keyless-dev-krypton')).toMatchObject({
-        createDateTime: 1_700_000_000,
-        updateDateTime: 1_800_000_000,
-        credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+      expect(JSON.parse(new TextDecoder().decode(invoked[0].Payload as Uint8Array))).toEqual({
+        action: 'ensure',
       });
+      // The key never passes through the operator's machine: the function writes it into SORACOM itself.
+      expect(soracom.requests).toEqual([]);
       expect(run.stdout[0]).toBe(
-        `SORACOM credential keyless-dev-krypton updated (aws-credentials) via ${soracomUrl}.`,
+        'SORACOM credential keyless-dev-krypton now holds a new Krypton signer access key (aws-credentials), put there by the key rotation.',
       );
       expectNoSecretsIn(run);
     });
 
-    it('creates, then updates in place on the second run', async () => {
-      await registerKryptonCredentials(devConfig(), io().io);
-      await registerKryptonCredentials(devConfig(), io().io);
-      expect(
-        soracom.requests
-          .filter((r) => r.path.startsWith('/v1/credentials/'))
-          .map((r) => `${r.method} ${r.status}`),
-      ).toEqual(['POST 201', 'PUT 200']);
-      expect([...soracom.credentials.keys()]).toEqual(['keyless-dev-krypton']);
+    it('says so when SORACOM already held the current key (a second run changes nothing)', async () => {
+      lambda.on(InvokeCommand).resolves(
+        rotationAnswer({
+          action: 'ensure',
+          rotated: false,
+          credentialId: 'keyless-dev-krypton',
+          deletedKeyIds: [],
+        }),
+      );
+      const run = io();
+      const result = await registerKryptonCredentials(devConfig(), run.io);
+      expect(result.action).toBe('unchanged');
+      expect(run.stdout[0]).toBe(
+        'SORACOM credential keyless-dev-krypton already holds the current Krypton signer access key (aws-credentials); the key rotation changed nothing.',
+      );
     });
 
     it('prints the remaining console step with the exact values', async () => {
       const run = io();
       await registerKryptonCredentials(devConfig(), run.io);
-      expect(run.stdout).toEqual([
-        `SORACOM credential keyless-dev-krypton created (aws-credentials) via ${soracomUrl}.`,
+      expect(run.stdout.slice(1)).toEqual([
         '',
         'Remaining step, in the SORACOM User Console, for every SIM group whose devices use Krypton:',
         '  SIM group > SORACOM Krypton settings > turn on Amazon Cognito and enter',
@@ -203,19 +221,42 @@ describe('keyless soracom register-krypton-credentials', () => {
       expect(run.stderr).toEqual([]);
     });
 
-    it('refuses a secret that is not the access key JSON, without quoting it', async () => {
-      secretsManager.on(GetSecretValueCommand).resolves({ SecretString: `not json ${SECRET_ACCESS_KEY}` });
+    it("relays the rotation's own error (its auth key secret is empty) and names the secret", async () => {
+      lambda.on(InvokeCommand).resolves(
+        rotationAnswer(
+          {
+            errorType: 'Error',
+            errorMessage:
+              'The SORACOM auth key secret has no value yet: put {"authKeyId":"keyId-…","authKey":"secret-…"} in it (see docs/flows/funnel.md or docs/flows/krypton.md)',
+          },
+          'Unhandled',
+        ),
+      );
       const message = await failure(registerKryptonCredentials(devConfig(), io().io));
       expect(message).toBe(
-        `secret ${SECRET_ARN} does not hold {"accessKeyId","secretAccessKey"} as the KryptonAccess stack writes it: redeploy the stack`,
+        `the key rotation function ${ROTATION_FUNCTION} failed: The SORACOM auth key secret has no value yet: put {"authKeyId":"keyId-…","authKey":"secret-…"} in it (see docs/flows/funnel.md or docs/flows/krypton.md). ` +
+          `Its SORACOM auth key is the secret ${AUTH_SECRET_ARN}; nothing was changed that the next run cannot finish`,
       );
-      expect(soracom.requests).toEqual([]);
+    });
+
+    it('refuses an answer that is not a rotation result, without quoting it', async () => {
+      lambda.on(InvokeCommand).resolves(rotationAnswer({ surprise: SECRET_ACCESS_KEY }));
+      const message = await failure(registerKryptonCredentials(devConfig(), io().io));
+      expect(message).toBe(
+        `the key rotation function ${ROTATION_FUNCTION} answered something other than a rotation result: redeploy the stack`,
+      );
+    });
+
+    it('asks for a redeploy when the stack has no rotation (deployed before the signer key rotated)', async () => {
+      deployedStack({ ...ROLE_OUTPUTS });
+      const message = await failure(registerKryptonCredentials(devConfig(), io().io));
+      expect(message).toContain(`stack ${STACK} has no output SignerRotationFunctionName`);
+      expect(lambda.calls()).toHaveLength(0);
     });
   });
 
   describe('role mode', () => {
-    it('registers the role with its external id and reads no secret', async () => {
-      deployedStack({ ...USER_OUTPUTS, SignerCredentialsSecretArn: '', SignerRoleArn: SIGNER_ROLE_ARN });
+    it('registers the role with its external id and invokes no rotation', async () => {
       const run = io();
       const result = await registerKryptonCredentials(devConfig(roleMode), run.io);
 
@@ -224,10 +265,12 @@ describe('keyless soracom register-krypton-credentials', () => {
         type: 'aws-iam-role-credentials',
         credentials: { roleArn: SIGNER_ROLE_ARN, externalId: 'soracom-external-id-1' },
       });
-      expect(secretsManager.calls()).toHaveLength(0);
+      expect(lambda.calls()).toHaveLength(0);
+      expectNoSecretsIn(run);
     });
 
     it('asks for a redeploy when the stack was deployed in user mode', async () => {
+      deployedStack(USER_OUTPUTS);
       const message = await failure(registerKryptonCredentials(devConfig(roleMode), io().io));
       expect(message).toBe(
         `stack ${STACK} has no output SignerRoleArn: it was deployed from another version or configuration; redeploy it with \`npx cdk deploy -c env=dev ${STACK}\``,
@@ -239,7 +282,7 @@ describe('keyless soracom register-krypton-credentials', () => {
     it('says the auth key was rejected on 401 and changes nothing', async () => {
       soracom.rejectAuth = true;
       const run = io();
-      const message = await failure(registerKryptonCredentials(devConfig(), run.io));
+      const message = await failure(registerKryptonCredentials(devConfig(roleMode), run.io));
       expect(message).toBe(
         'SORACOM auth key rejected (coverage jp): check SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY and that the key belongs to a Japan coverage account',
       );
@@ -251,7 +294,7 @@ describe('keyless soracom register-krypton-credentials', () => {
     it('backs off as X-Soracom-Ratelimit-* asks on 429, says so, and then succeeds', async () => {
       soracom.rateLimit(2, 7);
       const run = io();
-      const result = await registerKryptonCredentials(devConfig(), run.io);
+      const result = await registerKryptonCredentials(devConfig(roleMode), run.io);
 
       expect(result.action).toBe('created');
       expect(run.waits).toEqual([7000, 7000]);
@@ -266,7 +309,7 @@ describe('keyless soracom register-krypton-credentials', () => {
     it('gives up with a clear message when the rate limit does not clear', async () => {
       soracom.rateLimit(100, 1);
       const run = io({ maxRetries: 3 });
-      const message = await failure(registerKryptonCredentials(devConfig(), run.io));
+      const message = await failure(registerKryptonCredentials(devConfig(roleMode), run.io));
       expect(message).toBe(
         'SORACOM API kept answering 429 (rate limited) on POST /v1/auth after retrying: wait a minute and run the command again',
       );
@@ -281,11 +324,12 @@ describe('keyless soracom register-krypton-credentials', () => {
         return new Response(JSON.stringify({ code: 'AUM0002' }), { status: 401 });
       };
       const jp = io({ env: AUTH, fetchImpl });
-      await failure(registerKryptonCredentials(devConfig(), jp.io));
+      await failure(registerKryptonCredentials(devConfig(roleMode), jp.io));
       const global = io({ env: AUTH, fetchImpl });
       await failure(
         registerKryptonCredentials(
           devConfig((raw) => {
+            roleMode(raw);
             raw.krypton!.coverage = 'global';
           }),
           global.io,
@@ -312,7 +356,7 @@ describe('keyless soracom register-krypton-credentials', () => {
             return new Response('{}');
           },
         });
-        const message = await failure(registerKryptonCredentials(devConfig(), run.io));
+        const message = await failure(registerKryptonCredentials(devConfig(roleMode), run.io));
         const shown = new URL(endpoint);
         expect(message).toBe(
           `SORACOM_API_ENDPOINT must be https:// (it receives the SORACOM auth key and AWS credentials), got http://${shown.host}; ` +
@@ -321,26 +365,26 @@ describe('keyless soracom register-krypton-credentials', () => {
         expect({
           asked,
           sent,
-          secrets: secretsManager.calls().length,
+          secrets: lambda.calls().length,
           stacks: cloudFormation.calls().length,
         }).toEqual({ asked: [], sent: [], secrets: 0, stacks: 0 });
       },
     );
 
-    it('refuses AWS credentials of another account before reading the stack, the secret or calling SORACOM', async () => {
+    it('refuses AWS credentials of another account before reading the stack or calling SORACOM', async () => {
       sts.on(GetCallerIdentityCommand).resolves({
         Account: '999999999999',
         Arn: 'arn:aws:iam::999999999999:user/someone',
         UserId: 'AIDATEST',
       });
       const run = io();
-      const message = await failure(registerKryptonCredentials(devConfig(), run.io));
+      const message = await failure(registerKryptonCredentials(devConfig(roleMode), run.io));
       expect(message).toBe(
         'the AWS credentials in use are for account 999999999999 (arn:aws:iam::999999999999:user/someone) ' +
           'but environment dev (config/dev.json) deploys to account 111111111111: use a profile for 111111111111',
       );
       expect(cloudFormation.calls()).toHaveLength(0);
-      expect(secretsManager.calls()).toHaveLength(0);
+      expect(lambda.calls()).toHaveLength(0);
       expect(soracom.requests).toEqual([]);
     });
   });
@@ -356,7 +400,7 @@ describe('keyless soracom register-krypton-credentials', () => {
           return key;
         },
       });
-      await registerKryptonCredentials(devConfig(), run.io);
+      await registerKryptonCredentials(devConfig(roleMode), run.io);
       expect(asked).toHaveLength(1);
       expect(soracom.credentials.has('keyless-dev-krypton')).toBe(true);
       expectNoSecretsIn(run);
@@ -364,7 +408,7 @@ describe('keyless soracom register-krypton-credentials', () => {
 
     it('is required when there is no terminal to ask on', async () => {
       const message = await failure(
-        registerKryptonCredentials(devConfig(), io({ env: { SORACOM_API_ENDPOINT: soracomUrl } }).io),
+        registerKryptonCredentials(devConfig(roleMode), io({ env: { SORACOM_API_ENDPOINT: soracomUrl } }).io),
       );
       expect(message).toBe(
         'no SORACOM auth key: set SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY (a SAM user allowed to list, create and update credentials), or run in a terminal to be asked',
@@ -470,7 +514,8 @@ describe('keyless soracom register-krypton-credentials', () => {
   });
 
   describe('as a process (bin/keyless.ts), AWS endpoints from AWS_ENDPOINT_URL_*', () => {
-    // CloudFormation (query protocol, XML) and Secrets Manager (JSON 1.1) on one local HTTP server.
+    // CloudFormation and STS (query protocol, XML) and Lambda (REST JSON) on one local HTTP server.
+    let functionFails: string | undefined;
     let aws: Server;
     let awsUrl = '';
     const awsRequests: string[] = [];
@@ -480,7 +525,7 @@ describe('keyless soracom register-krypton-credentials', () => {
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8');
-          const target = String(req.headers['x-amz-target'] ?? '');
+
           if (new URLSearchParams(body).get('Action') === 'GetCallerIdentity') {
             awsRequests.push('GetCallerIdentity');
             res.writeHead(200, { 'content-type': 'text/xml' });
@@ -491,17 +536,22 @@ describe('keyless soracom register-krypton-credentials', () => {
             );
             return;
           }
-          if (target === 'secretsmanager.GetSecretValue') {
-            awsRequests.push(`GetSecretValue ${(JSON.parse(body) as { SecretId: string }).SecretId}`);
-            res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+          // Lambda Invoke (REST JSON): POST /2015-03-31/functions/<name>/invocations
+          const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
+          if (invoke) {
+            awsRequests.push(`Invoke ${decodeURIComponent(invoke[1])} ${body}`);
+            if (functionFails) {
+              res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
+              res.end(JSON.stringify({ errorType: 'Error', errorMessage: functionFails }));
+              return;
+            }
+            res.writeHead(200, { 'content-type': 'application/json' });
             res.end(
               JSON.stringify({
-                ARN: SECRET_ARN,
-                Name: 'keyless-iot/dev/krypton-signer',
-                SecretString: JSON.stringify({
-                  accessKeyId: ACCESS_KEY_ID,
-                  secretAccessKey: SECRET_ACCESS_KEY,
-                }),
+                action: 'ensure',
+                rotated: true,
+                credentialId: 'keyless-dev-krypton',
+                deletedKeyIds: [],
               }),
             );
             return;
@@ -553,7 +603,7 @@ describe('keyless soracom register-krypton-credentials', () => {
             AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
             AWS_SECRET_ACCESS_KEY: 'local-test',
             AWS_ENDPOINT_URL_CLOUDFORMATION: awsUrl,
-            AWS_ENDPOINT_URL_SECRETS_MANAGER: awsUrl,
+            AWS_ENDPOINT_URL_LAMBDA: awsUrl,
             AWS_ENDPOINT_URL_STS: awsUrl,
             AWS_EC2_METADATA_DISABLED: 'true',
             SORACOM_API_ENDPOINT: soracomUrl,
@@ -562,7 +612,8 @@ describe('keyless soracom register-krypton-credentials', () => {
         },
       );
 
-    it('creates the credential and never writes the access key to stdout or stderr', async () => {
+    it('has the key rotation put the first key into SORACOM, and never writes a secret', async () => {
+      awsRequests.length = 0;
       const result = await keyless();
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
@@ -570,25 +621,21 @@ describe('keyless soracom register-krypton-credentials', () => {
       expect(awsRequests).toEqual([
         'GetCallerIdentity',
         `DescribeStacks ${STACK}`,
-        `GetSecretValue ${SECRET_ARN}`,
+        `Invoke ${ROTATION_FUNCTION} {"action":"ensure"}`,
       ]);
-      expect(soracom.credentials.get('keyless-dev-krypton')?.credentials.secretAccessKey).toBe(
-        SECRET_ACCESS_KEY,
-      );
+      expect(soracom.requests).toEqual([]);
       expectNoSecretsIn(result);
     });
 
     it('--json: the result as JSON on stdout, the console step on stderr, no secret in either', async () => {
-      awsRequests.length = 0;
       const result = await keyless('--json');
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toEqual({
         env: 'dev',
-        // Created on a fresh SORACOM stand-in, updated in place after an earlier test created it.
-        action: expect.stringMatching(/^(created|updated)$/),
+        action: 'rotated',
         credentialId: 'keyless-dev-krypton',
         type: 'aws-credentials',
-        endpoint: soracomUrl,
+        endpoint: null,
         identityPoolId: POOL_ID,
         developerProviderName: 'keyless.dev.krypton',
       });
@@ -596,15 +643,20 @@ describe('keyless soracom register-krypton-credentials', () => {
       expectNoSecretsIn(result);
     });
 
-    it('exits 4 (AWS or SORACOM refused) with one line on a rejected auth key', async () => {
-      soracom.rejectAuth = true;
-      const result = await keyless();
-      expect(result.code).toBe(4);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toBe(
-        'keyless: SORACOM auth key rejected (coverage jp): check SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY and that the key belongs to a Japan coverage account\n',
-      );
-      expectNoSecretsIn(result);
+    it('exits 4 (AWS or SORACOM refused) with one line when the rotation fails', async () => {
+      functionFails = 'SORACOM rejected the auth key in the secret';
+      try {
+        const result = await keyless();
+        expect(result.code).toBe(4);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toBe(
+          `keyless: the key rotation function ${ROTATION_FUNCTION} failed: SORACOM rejected the auth key in the secret. ` +
+            `Its SORACOM auth key is the secret ${AUTH_SECRET_ARN}; nothing was changed that the next run cannot finish\n`,
+        );
+        expectNoSecretsIn(result);
+      } finally {
+        functionFails = undefined;
+      }
     });
   });
 });

@@ -1,5 +1,5 @@
 import type { KeylessConfigInput } from '../../lib/config';
-import { devConfig } from '../support/cdk-app';
+import { devConfig, shippedConfigs } from '../support/cdk-app';
 
 function funnel(change: (section: Record<string, unknown>) => void) {
   return (raw: KeylessConfigInput) => change(raw.funnel as unknown as Record<string, unknown>);
@@ -13,6 +13,7 @@ describe('funnel config section', () => {
     expect(devConfig().funnel).toEqual({
       topicPrefix: 'funnel/dev',
       coverage: 'jp',
+      publisher: { mode: 'user' },
       rotation: {
         periodDays: 90,
         graceDays: 7,
@@ -156,7 +157,89 @@ describe('funnel config section', () => {
           credentialPrefix: prefix,
         };
       });
-      expect(config.funnel?.rotation.strategy).toEqual({ type: 'new-credential', credentialPrefix: prefix });
+      expect(config.funnel?.rotation?.strategy).toEqual({ type: 'new-credential', credentialPrefix: prefix });
     });
+  });
+});
+
+describe('funnel.publisher (issue 15: role mode has no key, and so no rotation)', () => {
+  const role = {
+    mode: 'role',
+    soracomAccountId: '762707677580',
+    externalId: 'funnel-external-id-0001',
+    credentialId: 'keyless-dev-funnel-role',
+  };
+  const roleMode = (extra: Record<string, unknown> = {}) =>
+    funnel((f) => {
+      f.publisher = { ...role, ...extra };
+      delete f.rotation;
+      f.alarmEmails = [];
+    });
+
+  it('accepts role mode with no rotation and no alarm e-mails', () => {
+    expect(devConfig(roleMode()).funnel).toMatchObject({
+      publisher: { ...role, migratingFromUser: false },
+      alarmEmails: [],
+    });
+    expect(devConfig(roleMode()).funnel?.rotation).toBeUndefined();
+  });
+
+  it.each<[string, (raw: KeylessConfigInput) => void, string]>([
+    [
+      'rotation settings in role mode',
+      funnel((f) => (f.publisher = role)),
+      'config/dev.json: funnel.rotation: expected no rotation settings with publisher mode role: a role has no access key to rotate (remove rotation)',
+    ],
+    [
+      'alarm e-mails in role mode',
+      funnel((f) => {
+        f.publisher = role;
+        delete f.rotation;
+      }),
+      "config/dev.json: funnel.alarmEmails: expected no alarm e-mails with publisher mode role: they receive the key rotation's alarms, and a role has no key to rotate",
+    ],
+    [
+      'user mode without rotation settings',
+      funnel((f) => delete f.rotation),
+      'config/dev.json: funnel.rotation: missing; expected rotation settings ({"periodDays","graceDays","strategy"}): publisher mode user rotates the access key SORACOM holds (or use publisher mode role, which has no key)',
+    ],
+    [
+      'mode',
+      funnel((f) => (f.publisher = { mode: 'key' })),
+      'config/dev.json: funnel.publisher.mode: expected mode "user" or "role"',
+    ],
+    [
+      'SORACOM account id',
+      roleMode({ soracomAccountId: '7627076775' }),
+      'config/dev.json: funnel.publisher.soracomAccountId: expected a 12-digit AWS account id, got "7627076775"',
+    ],
+    [
+      'external id',
+      roleMode({ externalId: 'x' }),
+      'config/dev.json: funnel.publisher.externalId: expected 2-1224 characters from a-z A-Z 0-9 _ + = , . @ : / -, got "x"',
+    ],
+    [
+      'missing credential id',
+      roleMode({ credentialId: undefined }),
+      'config/dev.json: funnel.publisher.credentialId:',
+    ],
+    [
+      "Krypton's credential id (it would overwrite the credential Krypton signs with)",
+      roleMode({ credentialId: 'Keyless-Dev-Krypton' }),
+      'config/dev.json: funnel.publisher.credentialId: expected a SORACOM credential id other than krypton.credentialId (keyless-dev-krypton, in any letter case): registering the Funnel role would overwrite the credential Krypton signs with, got "Keyless-Dev-Krypton"',
+    ],
+    [
+      'field a user has no use for',
+      funnel((f) => (f.publisher = { mode: 'user', externalId: 'funnel-external-id-0001' })),
+      'config/dev.json: funnel.publisher.externalId: unknown key',
+    ],
+  ])('rejects %s', (_rule, override, message) => {
+    expect(() => devConfig(override)).toThrow(message);
+  });
+
+  it('the prod template uses role mode with its own credential set', () => {
+    const prod = shippedConfigs().find((c) => c.envName === 'prod')!;
+    expect(prod.funnel?.publisher).toMatchObject({ mode: 'role', soracomAccountId: '762707677580' });
+    expect(prod.funnel?.rotation).toBeUndefined();
   });
 });

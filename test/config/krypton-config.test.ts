@@ -1,3 +1,4 @@
+import { kryptonRotationDefaults } from '../../lib/config/sections/krypton';
 import type { KeylessConfigInput } from '../../lib/config';
 import { loadConfigFile } from '../../lib/config';
 import { CONFIG_DIR, devConfig } from '../support/cdk-app';
@@ -15,9 +16,10 @@ describe('krypton config section', () => {
       identityPoolName: 'keyless dev krypton',
       developerProviderName: 'keyless.dev.krypton',
       coverage: 'jp',
-      signer: { mode: 'user' },
+      signer: { mode: 'user', keepLegacyAccessKey: false },
       credentialId: 'keyless-dev-krypton',
       devices: [{ name: 'sim-001', mode: 'credentials' }],
+      alarmEmails: [],
     });
   });
 
@@ -30,7 +32,7 @@ describe('krypton config section', () => {
       }),
     ).krypton!;
     expect(section.coverage).toBe('jp');
-    expect(section.signer).toEqual({ mode: 'user' });
+    expect(section.signer).toEqual({ mode: 'user', keepLegacyAccessKey: false });
     expect(section.devices).toEqual([]);
   });
 
@@ -40,7 +42,10 @@ describe('krypton config section', () => {
       soracomAccountId: '762707677580',
       externalId: 'abc-DEF_123=+,.@:/',
     };
-    expect(devConfig(krypton((k) => (k.signer = signer))).krypton!.signer).toEqual(signer);
+    expect(devConfig(krypton((k) => (k.signer = signer))).krypton!.signer).toEqual({
+      ...signer,
+      migratingFromUser: false,
+    });
   });
 
   it('takes an optional Krypton endpoint override (an https URL)', () => {
@@ -145,5 +150,60 @@ describe('krypton config section', () => {
         'config/dev.json: krypton.credentialId: expected 1-100 characters from a-z A-Z 0-9 _ -, got ""',
       ].join('\n'),
     );
+  });
+});
+
+describe('krypton.rotation (issue 15: the user-mode signer key rotates; a role has none)', () => {
+  const role = { mode: 'role', soracomAccountId: '762707677580', externalId: 'krypton-external-id-01' };
+
+  it('defaults to 90 and 7 days in user mode, and takes its own timing', () => {
+    expect(devConfig().krypton!.rotation).toBeUndefined();
+    expect(kryptonRotationDefaults()).toEqual({ periodDays: 90, graceDays: 7 });
+    const section = devConfig(
+      krypton((k) => {
+        k.rotation = { periodDays: 30, graceDays: 3 };
+        k.alarmEmails = ['iot-ops@example.com'];
+      }),
+    ).krypton!;
+    expect(section).toMatchObject({
+      rotation: { periodDays: 30, graceDays: 3 },
+      alarmEmails: ['iot-ops@example.com'],
+    });
+  });
+
+  it.each<[string, (raw: KeylessConfigInput) => void, string]>([
+    [
+      'a grace period not shorter than the period',
+      krypton((k) => (k.rotation = { periodDays: 30, graceDays: 30 })),
+      'config/dev.json: krypton.rotation.graceDays: expected fewer days than rotation.periodDays (30): the old key must be gone before the next rotation, got 30',
+    ],
+    [
+      'a strategy (the signer always rotates in place into krypton.credentialId)',
+      krypton((k) => (k.rotation = { strategy: { type: 'new-credential', credentialPrefix: 'x' } })),
+      'config/dev.json: krypton.rotation.strategy: unknown key',
+    ],
+    [
+      'rotation settings in role mode',
+      krypton((k) => {
+        k.signer = role;
+        k.rotation = { periodDays: 30 };
+      }),
+      'config/dev.json: krypton.rotation: expected no rotation settings with signer mode role: a role has no access key to rotate (remove rotation)',
+    ],
+    [
+      'alarm e-mails in role mode',
+      krypton((k) => {
+        k.signer = role;
+        k.alarmEmails = ['iot-ops@example.com'];
+      }),
+      "config/dev.json: krypton.alarmEmails: expected no alarm e-mails with signer mode role: they receive the key rotation's alarms, and a role has no key to rotate",
+    ],
+    [
+      'keepLegacyAccessKey in role mode',
+      krypton((k) => (k.signer = { ...role, keepLegacyAccessKey: true })),
+      'config/dev.json: krypton.signer.keepLegacyAccessKey: unknown key',
+    ],
+  ])('rejects %s', (_rule, override, message) => {
+    expect(() => devConfig(override)).toThrow(message);
   });
 });

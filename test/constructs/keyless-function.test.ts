@@ -108,7 +108,7 @@ describe('KeylessFunction', () => {
     const key = new CustomerManagedKey(stack, 'SharedKey', { description: 'a secret and a log group' });
     const logGroup = new EncryptedLogGroup(stack, 'Logs', { logGroupName: '/keyless-iot/test/fn', key });
     const fn = new KeylessFunction(stack, 'Fn', {
-      handler: 'funnel-key-rotation',
+      handler: 'soracom-key-rotation',
       description: 'd',
       roleDescription: 'r',
       permissions: {},

@@ -34,49 +34,63 @@ describe('KryptonSigner', () => {
   describe('user mode', () => {
     const { stack, construct, template } = build({ mode: 'user' });
 
-    it('is an IAM user (the Resource child) in a group that holds the policy', () => {
-      expect(construct.user?.node.id).toBe('Resource');
+    it('is an IAM user (the User child) in a group that holds the policy', () => {
+      expect(construct.user?.node.id).toBe('User');
       template.resourceCountIs('AWS::IAM::Group', 1);
       template.hasResourceProperties('AWS::IAM::Policy', { Groups: Match.anyValue(), Users: Match.absent() });
       template.hasResourceProperties('AWS::IAM::User', { Path: '/keyless-iot/', Groups: Match.anyValue() });
       expect(construct.role).toBeUndefined();
     });
 
-    it('creates one access key and keeps it only in the secret', () => {
-      template.resourceCountIs('AWS::IAM::AccessKey', 1);
-      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-      const secretString = JSON.stringify(
-        Object.values(template.findResources('AWS::SecretsManager::Secret'))[0].Properties.SecretString,
+    it('makes no access key, secret or KMS key: the key rotation issues the keys', () => {
+      for (const type of ['AWS::IAM::AccessKey', 'AWS::SecretsManager::Secret', 'AWS::KMS::Key']) {
+        template.resourceCountIs(type, 0);
+      }
+      expect(construct.legacyCredentialsSecret).toBeUndefined();
+    });
+
+    it('passes cdk-nag with no acknowledgement', () => {
+      expect(nagViolations(stack)).toEqual([]);
+    });
+  });
+
+  describe('user mode, keepLegacyAccessKey (upgrading an environment whose key CloudFormation made)', () => {
+    const legacy = build({ mode: 'user', keepLegacyAccessKey: true });
+    const fresh = build({ mode: 'user' });
+    const logicalIds = (template: Template, type: string) => Object.keys(template.findResources(type)).sort();
+
+    it('keeps the old user, key and secret under their old logical ids, next to the new user', () => {
+      expect(legacy.construct.legacyUser?.node.id).toBe('Resource');
+      expect(logicalIds(legacy.template, 'AWS::IAM::User')).toEqual(
+        [
+          ...logicalIds(fresh.template, 'AWS::IAM::User'),
+          'Signer195B58A1' /* Signer/Resource: the user's logical id before the key rotated */,
+        ].sort(),
       );
-      expect(secretString).toMatch(/"Fn::GetAtt":\["SignerAccessKey[0-9A-F]{8}","SecretAccessKey"\]/);
+      legacy.template.resourceCountIs('AWS::IAM::AccessKey', 1);
+      expect(logicalIds(legacy.template, 'AWS::IAM::AccessKey')[0]).toMatch(/^SignerAccessKey[0-9A-F]{8}$/);
+      const secretString = JSON.stringify(
+        Object.values(legacy.template.findResources('AWS::SecretsManager::Secret'))[0].Properties
+          .SecretString,
+      );
       // Only the key id (a Ref) and the secret (a GetAtt) are inside: no literal value of any length.
       expect(secretString.replace(/\{"(Ref|Fn::GetAtt)":[^}]*\}/g, '')).toBe(
         '{"Fn::Join":["",["{\\"accessKeyId\\":\\"",,"\\",\\"secretAccessKey\\":\\"",,"\\"}"]]}',
       );
     });
 
-    it('encrypts the secret with a rotating customer managed key, retained by default', () => {
-      template.hasResource('AWS::KMS::Key', {
-        Properties: { EnableKeyRotation: true },
-        DeletionPolicy: 'Retain',
-      });
-      template.hasResource('AWS::SecretsManager::Secret', {
-        Properties: { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SignerKey'), 'Arn'] } },
-        DeletionPolicy: 'Retain',
-      });
-    });
-
     it('follows the removal policy it is given', () => {
-      build({ mode: 'user' }, RemovalPolicy.DESTROY).template.hasResource('AWS::SecretsManager::Secret', {
-        DeletionPolicy: 'Delete',
-      });
+      build({ mode: 'user', keepLegacyAccessKey: true }, RemovalPolicy.DESTROY).template.hasResource(
+        'AWS::SecretsManager::Secret',
+        { DeletionPolicy: 'Delete' },
+      );
     });
 
-    it('acknowledges the secret rotation finding and nothing else', () => {
-      expect(nagViolations(stack)).toEqual([]);
-      const reasons = JSON.stringify(construct.credentialsSecret?.node.metadata);
+    it('acknowledges the secret rotation finding, saying why it is temporary', () => {
+      expect(nagViolations(legacy.stack)).toEqual([]);
+      const reasons = JSON.stringify(legacy.construct.legacyCredentialsSecret?.node.metadata);
       expect(reasons).toContain('AwsSolutions-SMG4');
-      expect(reasons).toContain("SORACOM's credential store keeps its own copy");
+      expect(reasons).toContain('Kept only through the upgrade');
     });
   });
 
@@ -111,7 +125,7 @@ describe('KryptonSigner', () => {
       ]) {
         template.resourceCountIs(type, 0);
       }
-      expect(construct.credentialsSecret).toBeUndefined();
+      expect(construct.legacyCredentialsSecret).toBeUndefined();
     });
 
     it('rejects an account id that is not 12 digits', () => {

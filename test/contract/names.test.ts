@@ -59,6 +59,12 @@ describe('physical names', () => {
       funnelRotationStateParameter: '/keyless-iot/dev/funnel/rotation-state',
       funnelMetricNamespace: 'KeylessIot/Funnel',
       flowLogGroup: '/keyless-iot/dev/gatepeer-vpc-flow-logs',
+      funnelPublisherRole: 'keyless-iot-dev-funnel-publisher-role',
+      kryptonSignerUser: 'keyless-iot-dev-krypton-signer',
+      kryptonAuthKeySecret: 'keyless-iot/dev/krypton/soracom-auth-key',
+      kryptonRotationLogGroup: '/keyless-iot/dev/krypton-signer-key-rotation',
+      kryptonRotationStateParameter: '/keyless-iot/dev/krypton/rotation-state',
+      kryptonMetricNamespace: 'KeylessIot/Krypton',
     });
   });
 

@@ -28,8 +28,22 @@ const PRESENT_WHEN = new Map<StackOutput, (config: KeylessConfig) => boolean>([
     OUTPUTS.Network.cognitoIdentityEndpointId,
     (c) => c.closedNetwork?.interfaceEndpoints.cognitoIdentity === true,
   ],
-  [OUTPUTS.KryptonAccess.signerCredentialsSecretArn, (c) => c.krypton?.signer.mode === 'user'],
   [OUTPUTS.KryptonAccess.signerRoleArn, (c) => c.krypton?.signer.mode === 'role'],
+  [
+    OUTPUTS.KryptonAccess.signerUserName,
+    (c) => c.krypton?.signer.mode === 'user' || c.krypton?.signer.migratingFromUser === true,
+  ],
+  [OUTPUTS.KryptonAccess.signerRotationFunctionName, (c) => c.krypton?.signer.mode === 'user'],
+  [OUTPUTS.KryptonAccess.signerAuthKeySecretArn, (c) => c.krypton?.signer.mode === 'user'],
+  [OUTPUTS.KryptonAccess.signerAlarmTopicArn, (c) => c.krypton?.signer.mode === 'user'],
+  [
+    OUTPUTS.Funnel.funnelUserName,
+    (c) => c.funnel?.publisher.mode === 'user' || c.funnel?.publisher.migratingFromUser === true,
+  ],
+  [OUTPUTS.Funnel.rotationFunctionName, (c) => c.funnel?.publisher.mode === 'user'],
+  [OUTPUTS.Funnel.soracomAuthKeySecretArn, (c) => c.funnel?.publisher.mode === 'user'],
+  [OUTPUTS.Funnel.alarmTopicArn, (c) => c.funnel?.publisher.mode === 'user'],
+  [OUTPUTS.Funnel.publisherRoleArn, (c) => c.funnel?.publisher.mode === 'role'],
 ]);
 
 const shipped = shippedConfigs();
@@ -40,6 +54,39 @@ const configs: Array<[string, KeylessConfig]> = [
     devConfig((raw) => {
       raw.krypton!.signer = { mode: 'role', soracomAccountId: '762707677580', externalId: 'an-external-id' };
       raw.closedNetwork!.interfaceEndpoints = { iotCredentials: false, cognitoIdentity: false };
+    }),
+  ],
+  [
+    'dev, Funnel publisher role, Krypton signer role migrating from user',
+    devConfig((raw) => {
+      raw.krypton!.signer = {
+        mode: 'role',
+        soracomAccountId: '762707677580',
+        externalId: 'an-external-id',
+        migratingFromUser: true,
+      };
+      raw.funnel!.publisher = {
+        mode: 'role',
+        soracomAccountId: '762707677580',
+        externalId: 'an-external-id',
+        credentialId: 'keyless-dev-funnel-role',
+      };
+      delete raw.funnel!.rotation;
+      raw.funnel!.alarmEmails = [];
+    }),
+  ],
+  [
+    'dev, Funnel publisher role migrating from user',
+    devConfig((raw) => {
+      raw.funnel!.publisher = {
+        mode: 'role',
+        soracomAccountId: '762707677580',
+        externalId: 'an-external-id',
+        credentialId: 'keyless-dev-funnel-role',
+        migratingFromUser: true,
+      };
+      delete raw.funnel!.rotation;
+      raw.funnel!.alarmEmails = [];
     }),
   ],
   [

@@ -27,12 +27,12 @@ describe('FunnelStack (dev sample)', () => {
       'RotationFunctionName',
       'SoracomAuthKeySecretArn',
     ]);
-    template.hasOutput('FunnelUserName', { Value: { Ref: logicalId(stack.publisher.user) } });
-    template.hasOutput('RotationFunctionName', { Value: { Ref: logicalId(stack.rotation.function) } });
+    template.hasOutput('FunnelUserName', { Value: { Ref: logicalId(stack.publisher!.user) } });
+    template.hasOutput('RotationFunctionName', { Value: { Ref: logicalId(stack.rotation!.function) } });
     template.hasOutput('SoracomAuthKeySecretArn', {
-      Value: { Ref: logicalId(stack.rotation.authKeySecret) },
+      Value: { Ref: logicalId(stack.rotation!.authKeySecret) },
     });
-    template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.alarmTopic.topic) } });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.alarmTopic!.topic) } });
   });
 
   it('lets the Funnel user publish under funnel/dev only, with no access key from CloudFormation', () => {
@@ -59,7 +59,7 @@ describe('FunnelStack (dev sample)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          FUNNEL_USER_NAME: { Ref: logicalId(stack.publisher.user) },
+          IAM_USER_NAME: { Ref: logicalId(stack.publisher!.user) },
           ROTATION_STATE_PARAMETER: '/keyless-iot/dev/funnel/rotation-state',
           SORACOM_COVERAGE: 'jp',
           ROTATION_STRATEGY: 'update-in-place',
@@ -81,15 +81,15 @@ describe('FunnelStack (dev sample)', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'iot-ops@example.com',
-      TopicArn: { Ref: logicalId(stack.alarmTopic.topic) },
+      TopicArn: { Ref: logicalId(stack.alarmTopic!.topic) },
     });
     template.hasResourceProperties('AWS::SNS::Topic', {
-      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack.alarmTopic.key), 'Arn'] },
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack.alarmTopic!.key), 'Arn'] },
     });
     const alarms = template.findResources('AWS::CloudWatch::Alarm');
     expect(Object.values(alarms).map((a) => a.Properties.AlarmActions)).toEqual([
-      [{ Ref: logicalId(stack.alarmTopic.topic) }],
-      [{ Ref: logicalId(stack.alarmTopic.topic) }],
+      [{ Ref: logicalId(stack.alarmTopic!.topic) }],
+      [{ Ref: logicalId(stack.alarmTopic!.topic) }],
     ]);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 97 * 86_400 });
   });
@@ -103,7 +103,7 @@ describe('FunnelStack variants', () => {
   it('new-credential on the Global coverage', () => {
     const config = devConfig((raw) => {
       raw.funnel!.coverage = 'global';
-      raw.funnel!.rotation.strategy = { type: 'new-credential', credentialPrefix: 'keyless-dev-funnel' };
+      raw.funnel!.rotation!.strategy = { type: 'new-credential', credentialPrefix: 'keyless-dev-funnel' };
       raw.funnel!.alarmEmails = [];
     });
     const template = Template.fromStack(new FunnelStack(testApp(noBundling), 'F', { config }));

@@ -24,7 +24,9 @@ const Y = 'ap-northeast-1:22222222-aaaa-bbbb-cccc-000000000002';
 
 function synth(override: (raw: KeylessConfigInput) => void = () => {}) {
   const config = devConfig(override);
-  const stack = new KryptonAccessStack(testApp(), 'KryptonAccess', { config });
+  const stack = new KryptonAccessStack(testApp({ 'aws:cdk:bundling-stacks': [] }), 'KryptonAccess', {
+    config,
+  });
   return { stack, config, template: Template.fromStack(stack) };
 }
 
@@ -331,39 +333,34 @@ describe('KryptonAccessStack', () => {
       expect(ask('s3:GetObject', `${BUCKET}/krypton/${X}/a`)).toBe('implicit-deny');
     });
 
-    it('stores its access key in a KMS-encrypted secret through a GetAtt, never as a literal', () => {
-      const accessKeyId = logicalId(stack.node.findChild('Signer').node.findChild('AccessKey'));
-      const keyId = new Capture();
-      template.hasResourceProperties('AWS::SecretsManager::Secret', {
-        Name: 'keyless-iot/dev/krypton-signer',
-        KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
-        SecretString: {
-          'Fn::Join': [
-            '',
-            [
-              '{"accessKeyId":"',
-              { Ref: accessKeyId },
-              '","secretAccessKey":"',
-              { 'Fn::GetAtt': [accessKeyId, 'SecretAccessKey'] },
-              '"}',
-            ],
-          ],
+    it('makes no access key: the signer key rotation issues and rotates the key SORACOM holds', () => {
+      template.resourceCountIs('AWS::IAM::AccessKey', 0);
+      template.hasResourceProperties('AWS::IAM::User', { UserName: 'keyless-iot-dev-krypton-signer' });
+      expect(stack.signerRotation).toBeDefined();
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            IAM_USER_NAME: { Ref: logicalId(stack.signer.user!) },
+            ROTATION_STRATEGY: 'update-in-place',
+            SORACOM_CREDENTIAL_ID: 'keyless-dev-krypton',
+            ROTATION_STATE_PARAMETER: '/keyless-iot/dev/krypton/rotation-state',
+            ROTATION_PERIOD_DAYS: '90',
+            ROTATION_GRACE_DAYS: '7',
+          }),
         },
       });
-      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-      expect(template.findResources('AWS::KMS::Key')[keyId.asString()]).toBeDefined();
-      // No output and no other property carries the secret: the GetAtt appears exactly once.
-      const whole = JSON.stringify(template.toJSON());
-      expect(whole.match(/"SecretAccessKey"/g)).toHaveLength(1);
-      expect(JSON.stringify(template.toJSON().Outputs)).not.toContain('SecretAccessKey');
+      expect(JSON.stringify(template.toJSON())).not.toContain('SecretAccessKey');
     });
 
     it('outputs what the register and bundle commands read', () => {
       template.hasOutput('IdentityPoolId', { Value: { Ref: poolId } });
       template.hasOutput('DeveloperProviderName', { Value: 'keyless.dev.krypton' });
       template.hasOutput('AuthenticatedRoleArn', { Value: { 'Fn::GetAtt': [roleId, 'Arn'] } });
-      template.hasOutput('SignerCredentialsSecretArn', {
-        Value: { Ref: logicalId(stack.signer.credentialsSecret!) },
+      template.hasOutput('SignerRotationFunctionName', {
+        Value: { Ref: logicalId(stack.signerRotation!.function) },
+      });
+      template.hasOutput('SignerAuthKeySecretArn', {
+        Value: { Ref: logicalId(stack.signerRotation!.authKeySecret) },
       });
       expect(Object.keys(template.toJSON().Outputs)).not.toContain('SignerRoleArn');
     });

@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { DEVICE_TOPIC_ROOT, LIMITS, NAME_RULES } from '../../contract';
-import { email, intRange, matching, oneOf } from '../rules';
+import { DEVICE_TOPIC_ROOT, NAME_RULES } from '../../contract';
+import { matching, oneOf } from '../rules';
+import {
+  alarmEmails,
+  checkRotationTiming,
+  refuseRotationInRoleMode,
+  rotationTimingFields,
+  soracomRoleFields,
+} from './soracom-principal';
 
 const strategy = z
   .discriminatedUnion(
@@ -31,6 +38,40 @@ const strategy = z
   )
   .describe('How the new key reaches SORACOM.');
 
+// Who SORACOM Funnel publishes to AWS IoT as: an IAM user whose access key rotates into SORACOM's credential
+// store, or a role SORACOM assumes (`aws-iam-role-credentials`), with no long-term key anywhere.
+const publisher = z
+  .discriminatedUnion(
+    'mode',
+    [
+      z
+        .strictObject({
+          mode: z
+            .literal('user')
+            .describe('An IAM user whose access key SORACOM keeps and funnel.rotation rotates.'),
+        })
+        .describe(
+          'An IAM user allowed iot:Publish under the prefix; funnel.rotation makes, hands to SORACOM and retires its keys.',
+        ),
+      z
+        .strictObject({
+          ...soracomRoleFields,
+          credentialId: matching(NAME_RULES.soracomCredentialId).describe(
+            'The SORACOM credential set (aws-iam-role-credentials) that holds the role; SIM groups name it. ' +
+              'npx keyless soracom register-funnel-credentials creates or updates it. Never krypton.credentialId.',
+          ),
+        })
+        .describe(
+          'A role SORACOM assumes with your external id, allowed iot:Publish under the prefix: no long-term key anywhere.',
+        ),
+    ],
+    { error: 'expected mode "user" or "role"' },
+  )
+  .describe(
+    'Who SORACOM Funnel publishes as: {"mode":"user"} (rotated access key) or ' +
+      '{"mode":"role","soracomAccountId":…,"externalId":…,"credentialId":…}.',
+  );
+
 export const funnelSection = z
   .strictObject({
     topicPrefix: matching(NAME_RULES.mqttTopicPrefix).describe(
@@ -38,22 +79,17 @@ export const funnelSection = z
     ),
     coverage: oneOf(['jp', 'global'])
       .default('jp')
-      .describe('The SORACOM API the rotation calls: jp (api.soracom.io) or global (g.api.soracom.io).'),
+      .describe(
+        'The SORACOM API the rotation and the register command call: jp (api.soracom.io) or global (g.api.soracom.io).',
+      ),
+    publisher: publisher.default({ mode: 'user' }),
     rotation: z
-      .strictObject({
-        periodDays: intRange(LIMITS.rotationPeriodDays).default(90).describe('Days between key rotations.'),
-        graceDays: intRange(LIMITS.rotationGraceDays)
-          .default(7)
-          .describe(
-            'Days the old key stays usable after SORACOM switched to the new one; fewer than periodDays.',
-          ),
-        strategy,
-      })
-      .describe('When and how the Funnel access key rotates.'),
-    alarmEmails: z
-      .array(email)
-      .default([])
-      .describe('E-mail addresses subscribed to the rotation alarms (each confirms once).'),
+      .strictObject({ ...rotationTimingFields, strategy })
+      .optional()
+      .describe(
+        'When and how the Funnel access key rotates: required with publisher mode user, refused with role.',
+      ),
+    alarmEmails,
   })
   .superRefine((funnel, ctx) => {
     // MQTT topics and IoT policy resources are case-sensitive, so Things/… would not overlap things/…; it is
@@ -70,17 +106,25 @@ export const funnelSection = z
           `${DEVICE_TOPIC_ROOT}/<thing>/; the Funnel principal, whose key SORACOM holds, must not reach device topics)`,
       });
     }
-    if (funnel.rotation.graceDays >= funnel.rotation.periodDays) {
+    if (funnel.publisher.mode === 'role') {
+      refuseRotationInRoleMode(funnel, ctx, 'publisher');
+    } else if (funnel.rotation === undefined) {
       ctx.addIssue({
-        code: 'custom',
-        path: ['rotation', 'graceDays'],
-        input: funnel.rotation.graceDays,
-        message: `expected fewer days than rotation.periodDays (${funnel.rotation.periodDays}): the old key must be gone before the next rotation`,
+        code: 'invalid_type',
+        expected: 'object',
+        path: ['rotation'],
+        input: undefined,
+        message:
+          'expected rotation settings ({"periodDays","graceDays","strategy"}): publisher mode user rotates the ' +
+          'access key SORACOM holds (or use publisher mode role, which has no key)',
       });
+    } else {
+      checkRotationTiming(funnel.rotation, ctx, ['rotation']);
     }
   })
   .describe(
-    'The Funnel flow: a publish-only IAM user whose access key rotates into the SORACOM credential store.',
+    'The Funnel flow: SORACOM Funnel publishes to AWS IoT under one topic prefix, as a role it assumes or as an ' +
+      'IAM user whose access key rotates into the SORACOM credential store.',
   );
 
 export type FunnelConfig = z.output<typeof funnelSection>;

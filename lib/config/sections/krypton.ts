@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { NAME_RULES } from '../../contract';
-import { accountId, httpsUrl, iotName, matching, oneOf } from '../rules';
+import { flag, httpsUrl, iotName, matching, oneOf } from '../rules';
+import {
+  alarmEmails,
+  checkRotationTiming,
+  refuseRotationInRoleMode,
+  rotationTimingFields,
+  soracomRoleFields,
+} from './soracom-principal';
 
 // How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`: with an IAM user's access key
 // (credential type `aws-credentials`) or by assuming a role (`aws-iam-role-credentials`).
@@ -9,21 +16,25 @@ const signer = z
     'mode',
     [
       z
-        .strictObject({ mode: z.literal('user').describe('An IAM user whose access key SORACOM keeps.') })
+        .strictObject({
+          mode: z
+            .literal('user')
+            .describe('An IAM user whose access key SORACOM keeps and krypton.rotation rotates.'),
+          keepLegacyAccessKey: flag()
+            .default(false)
+            .describe(
+              'Only for upgrading an environment deployed when CloudFormation made the signer key: true keeps that ' +
+                'user, key and secret in the stack until the first rotation has put a new key into SORACOM ' +
+                '(npx keyless soracom register-krypton-credentials), so the upgrade cannot cut Krypton off. ' +
+                'Remove it, and deploy again, after that.',
+            ),
+        })
         .describe(
-          'An IAM user; the stack creates its access key into the Secrets Manager secret ' +
-            'named by the KryptonAccess stack output SignerCredentialsSecretArn. A long-term key that nothing rotates: prefer role mode.',
+          'An IAM user; krypton.rotation makes its keys, writes each into the SORACOM credential ' +
+            'krypton.credentialId and retires the old one. CloudFormation makes no key.',
         ),
       z
-        .strictObject({
-          mode: z.literal('role').describe("A role SORACOM's AWS account assumes."),
-          soracomAccountId: accountId.describe(
-            "The SORACOM AWS account that assumes the role (shown in the SORACOM console's credential store).",
-          ),
-          externalId: matching(NAME_RULES.externalId).describe(
-            'The external id SORACOM shows for the credential; required so no one else can assume the role.',
-          ),
-        })
+        .strictObject(soracomRoleFields)
         .describe('A role SORACOM assumes with your external id: no long-term key anywhere.'),
     ],
     { error: 'expected mode "user" or "role"' },
@@ -58,7 +69,7 @@ export const kryptonSection = z
         'The Krypton endpoint written into SIM bundles. Default for coverage jp: https://krypton.soracom.io:8036 ' +
           '(documented by SORACOM for SIMs on SORACOM Air); required for global, for which SORACOM documents none.',
       ),
-    signer: signer.default({ mode: 'user' }),
+    signer: signer.default({ mode: 'user', keepLegacyAccessKey: false }),
     credentialId: matching(NAME_RULES.soracomCredentialId).describe(
       'The SORACOM credential set id the SIM groups name (registered by npx keyless soracom register-krypton-credentials).',
     ),
@@ -66,8 +77,18 @@ export const kryptonSection = z
       .array(kryptonDevice)
       .default([])
       .describe('SIM devices that get a Krypton bundle; names unique.'),
+    rotation: z
+      .strictObject(rotationTimingFields)
+      .optional()
+      .describe(
+        'When the signer access key rotates (signer mode user; 90 and 7 days when left out). It is written ' +
+          'into krypton.credentialId in place. Refused with signer mode role.',
+      ),
+    alarmEmails,
   })
   .superRefine((krypton, ctx) => {
+    if (krypton.signer.mode === 'role') refuseRotationInRoleMode(krypton, ctx, 'signer');
+    else if (krypton.rotation !== undefined) checkRotationTiming(krypton.rotation, ctx, ['rotation']);
     // Bundles are named after the device: two entries with one name would overwrite each other's bundle.
     const seen = new Set<string>();
     krypton.devices.forEach((device, index) => {
@@ -87,3 +108,10 @@ export const kryptonSection = z
   );
 
 export type KryptonConfig = z.output<typeof kryptonSection>;
+
+const kryptonRotation = z.strictObject(rotationTimingFields);
+
+/** The signer key rotation's timing when krypton.rotation is left out (signer mode user). */
+export function kryptonRotationDefaults(): z.output<typeof kryptonRotation> {
+  return kryptonRotation.parse({});
+}

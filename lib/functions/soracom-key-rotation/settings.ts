@@ -1,9 +1,10 @@
-import { FUNNEL_METRIC_NAMESPACE } from '../../contract/names';
+import { isSoracomPrincipal, SORACOM_PRINCIPALS } from '../../contract/soracom-principals';
 import { soracomEndpoint, type SoracomCoverage } from '../../soracom/api-client';
 import type { RotationSettings, RotationStrategy } from './rotation';
 
-/** Everything the function is told by its environment (set by the FunnelKeyRotation construct). */
+/** Everything the function is told by its environment (set by the SoracomKeyRotation construct). */
 export interface FunctionSettings {
+  /** The IAM user whose keys rotate. */
   readonly userName: string;
   readonly authKeySecretId: string;
   readonly stateParameterName: string;
@@ -16,7 +17,8 @@ export interface FunctionSettings {
 
 /** Environment variable names, shared with the construct that sets them. */
 export const ENV = {
-  userName: 'FUNNEL_USER_NAME',
+  principal: 'ROTATED_PRINCIPAL',
+  userName: 'IAM_USER_NAME',
   authKeySecretId: 'SORACOM_AUTH_KEY_SECRET_ID',
   stateParameterName: 'ROTATION_STATE_PARAMETER',
   coverage: 'SORACOM_COVERAGE',
@@ -47,6 +49,12 @@ export function readSettings(env: NodeJS.ProcessEnv): FunctionSettings {
     }
     return value;
   };
+  const principal = required(ENV.principal);
+  if (!isSoracomPrincipal(principal)) {
+    throw new Error(
+      `Environment variable ${ENV.principal} must be one of ${Object.keys(SORACOM_PRINCIPALS).join(', ')}, got ${principal}`,
+    );
+  }
   const coverage = required(ENV.coverage);
   if (coverage !== 'jp' && coverage !== 'global') {
     throw new Error(`Environment variable ${ENV.coverage} must be jp or global, got ${coverage}`);
@@ -69,12 +77,13 @@ export function readSettings(env: NodeJS.ProcessEnv): FunctionSettings {
     stateParameterName: required(ENV.stateParameterName),
     soracomEndpoint: env[ENV.endpoint] || soracomEndpoint(coverage as SoracomCoverage),
     rotation: {
+      principal,
       strategy,
       periodDays: days(ENV.periodDays),
       graceDays: days(ENV.graceDays),
       keyPropagationSeconds: Number.isFinite(propagation) && propagation >= 0 ? propagation : 15,
     },
-    metricNamespace: env[ENV.metricNamespace] || FUNNEL_METRIC_NAMESPACE,
+    metricNamespace: required(ENV.metricNamespace),
     environmentName: env[ENV.environmentName] || 'unknown',
   };
 }

@@ -4,10 +4,15 @@ import type {
   SoracomCredentialInfo,
   SoracomGroup,
 } from '../../soracom/api-client';
+import {
+  SORACOM_FUNNEL_NAMESPACE,
+  SORACOM_PRINCIPALS,
+  type SoracomPrincipal,
+} from '../../contract/soracom-principals';
 import { FunnelCredentialIds } from '../../soracom/funnel-credential-ids';
 import { phaseOf, type RotationState } from './state';
 
-/** One access key of the Funnel user, as `ListAccessKeys` answers it. */
+/** One access key of the rotated IAM user, as `ListAccessKeys` answers it. */
 export interface AccessKey {
   readonly accessKeyId: string;
   readonly status: 'Active' | 'Inactive';
@@ -20,7 +25,7 @@ export interface NewAccessKey {
   readonly secretAccessKey: string;
 }
 
-/** The Funnel user's access keys (IAM, scoped to that one user). */
+/** The rotated user's access keys (IAM, scoped to that one user). */
 export interface AccessKeyStore {
   list(): Promise<AccessKey[]>;
   create(): Promise<NewAccessKey>;
@@ -73,6 +78,9 @@ export type RotationStrategy =
   | { readonly type: 'new-credential'; readonly credentialPrefix: string };
 
 export interface RotationSettings {
+  /** Whose key rotates: names it in messages and in the marker written on the SORACOM credential. */
+  readonly principal: SoracomPrincipal;
+  /** `new-credential` switches SIM groups' SORACOM Funnel setting: the Funnel publisher's only. */
   readonly strategy: RotationStrategy;
   readonly periodDays: number;
   readonly graceDays: number;
@@ -83,14 +91,23 @@ export interface RotationSettings {
 /**
  * - `rotate`: finish what is pending, then rotate (the periodic schedule and on-demand runs);
  * - `upkeep`: finish what is pending (grace deletion, a crashed rotation), and rotate only when the key is
- *   overdue because a periodic run failed (the daily schedule).
+ *   overdue because a periodic run failed (the daily schedule);
+ * - `ensure`: finish what is pending, and rotate only when SORACOM does not hold the key the state records as
+ *   current (the first run, or a credential changed by hand): what `keyless soracom register-*-credentials`
+ *   invokes, so running it again never rotates a key that works.
  */
-export type RotationAction = 'rotate' | 'upkeep';
+export type RotationAction = 'rotate' | 'upkeep' | 'ensure';
+
+export const ROTATION_ACTIONS: readonly RotationAction[] = ['rotate', 'upkeep', 'ensure'];
 
 export interface RotationResult {
   readonly action: RotationAction;
   readonly rotated: boolean;
   readonly currentKeyId?: string;
+  /** The SORACOM credential that holds {@link currentKeyId}. */
+  readonly credentialId?: string;
+  /** When SORACOM was seen holding {@link currentKeyId} (ISO-8601). */
+  readonly switchedAt?: string;
   readonly deletedKeyIds: readonly string[];
   /** Why the previous key is still there, when it is. */
   readonly waiting?: string;
@@ -118,15 +135,12 @@ export class SoracomStateMismatchError extends Error {
 
 /** The metric the staleness alarm watches. */
 export const SECONDS_SINCE_ROTATION_METRIC = 'SecondsSinceLastRotation';
-/** The SIM group configuration namespace holding Funnel's `credentialsId`. */
-export const FUNNEL_NAMESPACE = 'SoracomFunnel';
 
 const DAY_MS = 86_400_000;
 /** Clock skew allowed between this function and IAM's CreateDate when spotting a key a crashed run created. */
 const CLOCK_SKEW_MS = 5 * 60_000;
-const MARKER_PREFIX = 'keyless-iot Funnel access key ';
 /**
- * Uses of the old key this soon after the switch still count as before it: requests Funnel had in flight, and
+ * Uses of the old key this soon after the switch still count as before it: requests SORACOM had in flight, and
  * IAM records last use with some delay. Any later use means something still holds the old key.
  */
 export const SWITCH_SETTLE_MS = 60 * 60_000;
@@ -135,7 +149,7 @@ export const SWITCH_SETTLE_MS = 60 * 60_000;
 interface SoracomView {
   readonly credentials: ReadonlyMap<string, SoracomCredentialInfo>;
   readonly groups: readonly SoracomGroup[];
-  /** Access keys held by a credential Funnel uses (or may use). Never deleted or deactivated. */
+  /** Access keys held by a credential SORACOM uses (or may use). Never deleted or deactivated. */
   readonly held: ReadonlySet<string>;
   /** False when a credential in use does not say which key it holds (written by hand, not by this function). */
   readonly complete: boolean;
@@ -163,14 +177,28 @@ class RotationRun {
   private readonly deleted: string[] = [];
   /** new-credential: the ids this rotation creates and the only ones whose groups it switches. */
   private readonly ids: FunnelCredentialIds | undefined;
+  /** How messages name the user whose key rotates. */
+  private readonly label: string;
+  /** The description prefix that says which key a credential holds. */
+  private readonly marker: string;
 
   constructor(
     private readonly deps: RotationDeps,
     private readonly settings: RotationSettings,
   ) {
     const strategy = settings.strategy;
+    const principal = SORACOM_PRINCIPALS[settings.principal];
+    // Only Funnel's SIM group setting names a credential the rotation may switch; Krypton's groups keep one id.
+    if (strategy.type === 'new-credential' && settings.principal !== 'funnel-publisher') {
+      throw new Error(
+        `The ${principal.label} key rotates with update-in-place only: new-credential switches SIM groups' ` +
+          'SORACOM Funnel setting',
+      );
+    }
     this.ids =
       strategy.type === 'new-credential' ? new FunnelCredentialIds(strategy.credentialPrefix) : undefined;
+    this.label = principal.label;
+    this.marker = principal.credentialMarker;
   }
 
   async run(action: RotationAction): Promise<RotationResult> {
@@ -209,11 +237,14 @@ class RotationRun {
     const overdue =
       this.state.switchedAt !== undefined &&
       this.now() - Date.parse(this.state.switchedAt) >= (this.settings.periodDays + 1) * DAY_MS;
-    const due = action === 'rotate' || redo || overdue;
+    const current = this.state.currentKeyId;
+    // The first run, or a credential someone changed: SORACOM does not hold the key the state calls current.
+    const unheld = action === 'ensure' && (current === undefined || !view.held.has(current));
+    const due = action === 'rotate' || redo || overdue || unheld;
     let rotated = false;
     if (due && waiting !== undefined) {
       const message = `Rotation postponed: the previous access key ${this.state.previousKeyId} ${waiting}`;
-      if (action === 'rotate' || overdue) throw new RotationBlockedError(message);
+      if (action === 'rotate' || overdue || unheld) throw new RotationBlockedError(message);
       log.warn(message);
     } else if (due) {
       await this.rotate(soracom, keys, view);
@@ -230,6 +261,8 @@ class RotationRun {
       action,
       rotated,
       currentKeyId: this.state.currentKeyId,
+      credentialId: this.state.soracomCredentialId,
+      switchedAt: this.state.switchedAt,
       deletedKeyIds: [...this.deleted],
       waiting,
     };
@@ -281,7 +314,7 @@ class RotationRun {
     const credentialId = this.state.pendingSoracomCredentialId;
     const credential = credentialId === undefined ? undefined : view.credentials.get(credentialId);
     if (credential === undefined) return false;
-    const held = keyHeldBy(credential);
+    const held = keyHeldBy(credential, this.marker);
     if (held !== undefined) return held === this.state.pendingKeyId;
     // A new-credential id is dated and created by this function only: its existence means the POST landed.
     if (this.settings.strategy.type === 'new-credential') return true;
@@ -303,7 +336,7 @@ class RotationRun {
       );
       const toSwitch = groups.filter((g) => funnelCredentialsId(g) !== credentialId);
       for (const group of toSwitch) {
-        await soracom.putGroupConfiguration(group.groupId, FUNNEL_NAMESPACE, [
+        await soracom.putGroupConfiguration(group.groupId, SORACOM_FUNNEL_NAMESPACE, [
           { key: 'credentialsId', value: credentialId },
         ]);
         this.deps.log.info('SIM group switched to the new credential', {
@@ -396,17 +429,17 @@ class RotationRun {
     const { log } = this.deps;
     if (keys.length >= 2) {
       // Any key that SORACOM does not hold is spare; an inactive one goes first. When SORACOM cannot say which
-      // key it holds and there is no state, only an inactive key is certainly not what keeps Funnel working.
+      // key it holds and there is no state, only an inactive key is certainly not what keeps SORACOM working.
       const unknown = !view.complete && this.state.currentKeyId === undefined;
       const spare = keys
         .filter((k) => !this.isProtected(k.accessKeyId, view) && (!unknown || k.status === 'Inactive'))
         .sort((a, b) => Number(a.status === 'Active') - Number(b.status === 'Active'));
       if (spare.length === 0) {
         throw new RotationBlockedError(
-          'The Funnel user has 2 access keys and SORACOM may use either: delete the one Funnel does not use, then rotate again',
+          `The ${this.label} user has 2 access keys and SORACOM may use either: delete the one SORACOM does not use, then rotate again`,
         );
       }
-      log.info('The Funnel user has 2 access keys; deleting the one Funnel does not use', {
+      log.info(`The ${this.label} user has 2 access keys; deleting the one SORACOM does not use`, {
         accessKeyId: spare[0].accessKeyId,
         status: spare[0].status,
       });
@@ -432,7 +465,7 @@ class RotationRun {
     await this.deps.sleep(this.settings.keyPropagationSeconds * 1000);
     const credential: SoracomCredential = {
       type: 'aws-credentials',
-      description: `${MARKER_PREFIX}${created.accessKeyId}`,
+      description: `${this.marker}${created.accessKeyId}`,
       credentials: { accessKeyId: created.accessKeyId, secretAccessKey: created.secretAccessKey },
     };
     if (this.settings.strategy.type === 'new-credential' || !view.credentials.has(credentialId)) {
@@ -485,7 +518,7 @@ class RotationRun {
     for (const id of inUse) {
       const credential = credentials.get(id);
       if (credential === undefined) continue;
-      const key = keyHeldBy(credential);
+      const key = keyHeldBy(credential, this.marker);
       if (key === undefined) complete = false;
       else held.add(key);
     }
@@ -562,7 +595,7 @@ class RotationRun {
   /** Deactivate (if active) then delete; refuses a key SORACOM holds whatever the caller thought. */
   private async deleteKey(key: AccessKey, view: SoracomView): Promise<void> {
     if (this.isProtected(key.accessKeyId, view)) {
-      throw new Error(`Refusing to delete access key ${key.accessKeyId}: SORACOM Funnel uses it`);
+      throw new Error(`Refusing to delete access key ${key.accessKeyId}: SORACOM uses it`);
     }
     if (key.status === 'Active') await this.deps.keys.deactivate(key.accessKeyId);
     await this.deps.keys.delete(key.accessKeyId);
@@ -589,14 +622,17 @@ class RotationRun {
 }
 
 function funnelCredentialsId(group: SoracomGroup): string | undefined {
-  const id = group.configuration?.[FUNNEL_NAMESPACE]?.credentialsId;
+  const id = group.configuration?.[SORACOM_FUNNEL_NAMESPACE]?.credentialsId;
   return typeof id === 'string' ? id : undefined;
 }
 
-/** The access key id a credential holds: from the store's answer, or from the description this function writes. */
-export function keyHeldBy(credential: SoracomCredentialInfo): string | undefined {
+/**
+ * The access key id a credential holds: from the store's answer, or from the description this function writes
+ * (`marker` followed by the key id).
+ */
+export function keyHeldBy(credential: SoracomCredentialInfo, marker: string): string | undefined {
   const answered = credential.credentials?.accessKeyId;
   if (typeof answered === 'string' && answered !== '') return answered;
   const description = credential.description ?? '';
-  return description.startsWith(MARKER_PREFIX) ? description.slice(MARKER_PREFIX.length).trim() : undefined;
+  return description.startsWith(marker) ? description.slice(marker.length).trim() : undefined;
 }

@@ -64,7 +64,7 @@ export function iamAccessKeys(iam: IAMClient, userName: string): AccessKeyStore 
 }
 
 /** The rotation state in one String parameter (key ids only, so not a SecureString). */
-export function ssmStateStore(ssm: SSMClient, parameterName: string): StateStore {
+export function ssmStateStore(ssm: SSMClient, parameterName: string, label: string): StateStore {
   return {
     async load() {
       try {
@@ -83,7 +83,7 @@ export function ssmStateStore(ssm: SSMClient, parameterName: string): StateStore
           Value: serializeState(state),
           Type: 'String',
           Overwrite: true,
-          Description: 'keyless-iot Funnel access key rotation state (key ids only, no secrets)',
+          Description: `keyless-iot ${label} access key rotation state (key ids only, no secrets)`,
         }),
       );
     },
@@ -103,7 +103,8 @@ export async function readSoracomAuthKey(
     if ((error as { name?: string }).name === 'ResourceNotFoundException') value = undefined;
     else throw error;
   }
-  const usage = 'put {"authKeyId":"keyId-…","authKey":"secret-…"} in it (see the README, Funnel)';
+  const usage =
+    'put {"authKeyId":"keyId-…","authKey":"secret-…"} in it (see docs/flows/funnel.md or docs/flows/krypton.md)';
   if (value === undefined || value.trim() === '') {
     throw new Error(`The SORACOM auth key secret has no value yet: ${usage}`);
   }

@@ -1,11 +1,11 @@
-import { handler } from '../../../lib/functions/funnel-key-rotation';
-import { parseState, serializeState } from '../../../lib/functions/funnel-key-rotation/state';
-import { embeddedMetricLine, readSettings, ENV } from '../../../lib/functions/funnel-key-rotation/settings';
-import { CREDENTIAL_ID, FunnelWorld, UPDATE_IN_PLACE } from './funnel-world';
+import { handler } from '../../../lib/functions/soracom-key-rotation';
+import { parseState, serializeState } from '../../../lib/functions/soracom-key-rotation/state';
+import { embeddedMetricLine, readSettings, ENV } from '../../../lib/functions/soracom-key-rotation/settings';
+import { CREDENTIAL_ID, RotationWorld, UPDATE_IN_PLACE } from './rotation-world';
 
 // The deployed entry point: module-scope SDK clients (mocked by aws-sdk-client-mock), settings from the
 // environment, the SORACOM stand-in over real HTTP through SORACOM_API_ENDPOINT.
-const world = new FunnelWorld();
+const world = new RotationWorld();
 const savedEnv = { ...process.env };
 
 beforeAll(() => world.start());
@@ -30,7 +30,7 @@ test('an on-demand invocation without a payload rotates, logs JSON and publishes
   const result = await handler({});
   expect(result).toMatchObject({ action: 'rotate', rotated: true, deletedKeyIds: [] });
   expect(world.soracomHeldKeys()).toEqual([result.currentKeyId]);
-  world.expectFunnelWorks();
+  world.expectSoracomWorks();
 
   const records = logRecords();
   expect(records).toEqual(
@@ -72,7 +72,7 @@ test('the scheduled upkeep with nothing due changes nothing', async () => {
 test('an empty auth key secret fails with what to put in it, and the failure is logged without secrets', async () => {
   world.secretValue = undefined;
   await expect(handler({})).rejects.toThrow(
-    'The SORACOM auth key secret has no value yet: put {"authKeyId":"keyId-…","authKey":"secret-…"} in it (see the README, Funnel)',
+    'The SORACOM auth key secret has no value yet: put {"authKeyId":"keyId-…","authKey":"secret-…"} in it (see docs/flows/funnel.md or docs/flows/krypton.md)',
   );
   expect(logRecords()).toEqual(
     expect.arrayContaining([
@@ -103,7 +103,7 @@ test('a rejected auth key is reported as "SORACOM auth key rejected"', async () 
 
 test('an unknown action is refused before anything runs', async () => {
   await expect(handler({ action: 'delete-everything' as never })).rejects.toThrow(
-    'Unknown action delete-everything: expected "rotate" or "upkeep"',
+    'Unknown action delete-everything: expected "rotate", "upkeep", "ensure"',
   );
   expect(world.iamMock.calls()).toHaveLength(0);
 });
@@ -121,7 +121,10 @@ describe('settings', () => {
   test('a missing or bad variable names itself', () => {
     const env = world.env();
     delete env[ENV.userName];
-    expect(() => readSettings(env)).toThrow('Environment variable FUNNEL_USER_NAME is not set');
+    expect(() => readSettings(env)).toThrow('Environment variable IAM_USER_NAME is not set');
+    expect(() => readSettings({ ...world.env(), [ENV.principal]: 'beam-proxy' })).toThrow(
+      'Environment variable ROTATED_PRINCIPAL must be one of funnel-publisher, krypton-signer, got beam-proxy',
+    );
     expect(() => readSettings({ ...world.env(), [ENV.strategy]: 'swap' })).toThrow(
       'Environment variable ROTATION_STRATEGY must be update-in-place or new-credential, got swap',
     );

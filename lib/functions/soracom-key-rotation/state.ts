@@ -4,7 +4,7 @@
  * credential store, nowhere else.
  */
 export interface RotationState {
-  /** The key SORACOM Funnel uses, confirmed by reading SORACOM back. */
+  /** The key SORACOM uses, confirmed by reading SORACOM back. */
   readonly currentKeyId?: string;
   /** The SORACOM credential that holds {@link currentKeyId}. */
   readonly soracomCredentialId?: string;

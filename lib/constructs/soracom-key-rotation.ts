@@ -9,21 +9,26 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { FUNNEL_METRIC_NAMESPACE, LIMITS, NAME_RULES } from '../contract';
-import { SECONDS_SINCE_ROTATION_METRIC } from '../functions/funnel-key-rotation/rotation';
-import { ENV } from '../functions/funnel-key-rotation/settings';
+import { LIMITS, NAME_RULES, SORACOM_PRINCIPALS, type SoracomPrincipal } from '../contract';
+import { SECONDS_SINCE_ROTATION_METRIC } from '../functions/soracom-key-rotation/rotation';
+import { ENV } from '../functions/soracom-key-rotation/settings';
 import { CustomerManagedKey } from './customer-managed-key';
 import { EncryptedLogGroup } from './encrypted-log-group';
 import { KeylessFunction } from './keyless-function';
 import { checkName, checkRange } from './prop-checks';
 
-/** How SORACOM gets the new key: overwrite one credential, or a new dated credential that groups switch to. */
-export type FunnelRotationStrategy =
+/**
+ * How SORACOM gets the new key: overwrite one credential, or (the Funnel publisher only) a new dated credential
+ * that SIM groups' SORACOM Funnel setting is switched to.
+ */
+export type SoracomRotationStrategy =
   | { readonly type: 'update-in-place'; readonly credentialId: string }
   | { readonly type: 'new-credential'; readonly credentialPrefix: string };
 
-export interface FunnelKeyRotationProps {
-  /** The Funnel IAM user whose keys rotate; the function may touch no other user. */
+export interface SoracomKeyRotationProps {
+  /** Whose key this is: it names the function's messages and the marker it writes on the SORACOM credential. */
+  readonly principal: SoracomPrincipal;
+  /** The IAM user whose keys rotate; the function may touch no other user. */
   readonly user: iam.IUser;
   /** Name of the secret the operator puts the SORACOM auth key in (`{"authKeyId","authKey"}`). */
   readonly authKeySecretName: string;
@@ -33,7 +38,7 @@ export interface FunnelKeyRotationProps {
   readonly stateParameterName: string;
   /** Which SORACOM API the operator account lives on. */
   readonly coverage: 'jp' | 'global';
-  readonly strategy: FunnelRotationStrategy;
+  readonly strategy: SoracomRotationStrategy;
   /**
    * Days between rotations.
    * @default 90
@@ -48,27 +53,25 @@ export interface FunnelKeyRotationProps {
   readonly alarmTopic: sns.ITopic;
   /** The environment name, a dimension of the staleness metric. */
   readonly environmentName: string;
-  /**
-   * CloudWatch namespace of the staleness metric.
-   * @default FUNNEL_METRIC_NAMESPACE
-   */
-  readonly metricNamespace?: string;
+  /** CloudWatch namespace of the staleness metric (one per principal, so each alarm reads its own). */
+  readonly metricNamespace: string;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
   /**
    * The function code.
-   * @default - lib/functions/funnel-key-rotation bundled with esbuild
+   * @default - lib/functions/soracom-key-rotation bundled with esbuild
    */
   readonly code?: lambda.Code;
 }
 
 /**
- * Rotates the Funnel user's access key into the SORACOM credential store: the function, its two schedules
- * (the rotation every `periodDays`, a daily upkeep run that deletes the old key after the grace period and
- * retries a failed rotation), the secret holding the SORACOM auth key (created empty), and two alarms
- * (a failed run; no successful rotation for longer than period + grace).
+ * Rotates the access key of one IAM user whose key a SORACOM credential holds (the Funnel publisher, the Krypton
+ * signer) into the SORACOM credential store: the function, its two schedules (the rotation every `periodDays`, a
+ * daily upkeep run that deletes the old key after the grace period and retries a failed rotation), the secret
+ * holding the SORACOM auth key (created empty), and two alarms (a failed run; no successful rotation for longer
+ * than period + grace). Used once per user: each has its own function role, secret, state and alarms.
  */
-export class FunnelKeyRotation extends Construct {
+export class SoracomKeyRotation extends Construct {
   public readonly function: lambda.Function;
   public readonly logGroup: EncryptedLogGroup;
   public readonly authKeySecret: secretsmanager.Secret;
@@ -79,20 +82,27 @@ export class FunnelKeyRotation extends Construct {
   public readonly rotationSchedule: scheduler.Schedule;
   public readonly upkeepSchedule: scheduler.Schedule;
 
-  constructor(scope: Construct, id: string, props: FunnelKeyRotationProps) {
+  constructor(scope: Construct, id: string, props: SoracomKeyRotationProps) {
     super(scope, id);
     const periodDays = props.periodDays ?? 90;
     const graceDays = props.graceDays ?? 7;
-    checkRange('FunnelKeyRotation periodDays', LIMITS.rotationPeriodDays, periodDays);
+    checkRange('SoracomKeyRotation periodDays', LIMITS.rotationPeriodDays, periodDays);
     checkRange(
-      'FunnelKeyRotation graceDays',
+      'SoracomKeyRotation graceDays',
       { ...LIMITS.rotationGraceDays, max: periodDays - 1 },
       graceDays,
     );
-    checkName('FunnelKeyRotation stateParameterName', NAME_RULES.parameterPath, props.stateParameterName);
+    checkName('SoracomKeyRotation stateParameterName', NAME_RULES.parameterPath, props.stateParameterName);
+    if (props.strategy.type === 'new-credential' && props.principal !== 'funnel-publisher') {
+      throw new Error(
+        `SoracomKeyRotation strategy new-credential switches SIM groups' SORACOM Funnel setting: it is for the ` +
+          `funnel-publisher only, got: ${props.principal}`,
+      );
+    }
+    const { label, logService } = SORACOM_PRINCIPALS[props.principal];
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const metricNamespace = props.metricNamespace ?? FUNNEL_METRIC_NAMESPACE;
+    const metricNamespace = props.metricNamespace;
 
     const key = new CustomerManagedKey(this, 'Key', {
       description: `Encrypts ${props.authKeySecretName} and the log group ${props.logGroupName}`,
@@ -101,8 +111,7 @@ export class FunnelKeyRotation extends Construct {
     this.key = key.key;
     this.authKeySecret = new secretsmanager.Secret(this, 'AuthKeySecret', {
       secretName: props.authKeySecretName,
-      description:
-        'SORACOM API auth key for the Funnel key rotation: {"authKeyId":"keyId-…","authKey":"secret-…"}',
+      description: `SORACOM API auth key for the ${label} key rotation: {"authKeyId":"keyId-…","authKey":"secret-…"}`,
       encryptionKey: this.key,
       removalPolicy,
     });
@@ -127,15 +136,14 @@ export class FunnelKeyRotation extends Construct {
     );
     // "Default" is left out of logical ids: the function and its role keep the ids they were deployed with.
     const rotation = new KeylessFunction(this, 'Default', {
-      handler: 'funnel-key-rotation',
-      description: 'Rotates the SORACOM Funnel access key (idempotent; safe to invoke at any time)',
-      roleDescription:
-        'Funnel key rotation: the Funnel user keys, the SORACOM auth key secret, the state parameter',
+      handler: 'soracom-key-rotation',
+      description: `Rotates the ${label} access key SORACOM holds (idempotent; safe to invoke at any time)`,
+      roleDescription: `${label} key rotation: that one user's keys, its SORACOM auth key secret, its state parameter`,
       permissions: {
-        RotateFunnelKey: new iam.PolicyDocument({
+        RotateAccessKey: new iam.PolicyDocument({
           statements: [
             new iam.PolicyStatement({
-              sid: 'RotateFunnelUserKeys',
+              sid: 'RotateOneUsersKeys',
               actions: [
                 'iam:CreateAccessKey',
                 'iam:UpdateAccessKey',
@@ -176,6 +184,7 @@ export class FunnelKeyRotation extends Construct {
       retryAttempts: 1,
       maxEventAge: Duration.hours(1),
       environment: {
+        [ENV.principal]: props.principal,
         [ENV.userName]: props.user.userName,
         [ENV.authKeySecretId]: this.authKeySecret.secretArn,
         [ENV.stateParameterName]: props.stateParameterName,
@@ -188,7 +197,7 @@ export class FunnelKeyRotation extends Construct {
         [ENV.graceDays]: String(graceDays),
         [ENV.metricNamespace]: metricNamespace,
         [ENV.environmentName]: props.environmentName,
-        POWERTOOLS_SERVICE_NAME: 'funnel-key-rotation',
+        POWERTOOLS_SERVICE_NAME: logService,
       },
       code: props.code,
     });
@@ -198,9 +207,9 @@ export class FunnelKeyRotation extends Construct {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
-      description: 'Lets EventBridge Scheduler invoke the Funnel key rotation function',
+      description: `Lets EventBridge Scheduler invoke the ${label} key rotation function`,
     });
-    const invoke = (action: 'rotate' | 'upkeep') =>
+    const invoke = (action: 'rotate' | 'ensure') =>
       new targets.LambdaInvoke(this.function, {
         role: schedulerRole,
         input: scheduler.ScheduleTargetInput.fromObject({ action }),
@@ -208,15 +217,18 @@ export class FunnelKeyRotation extends Construct {
         maxEventAge: Duration.hours(1),
       });
     this.rotationSchedule = new scheduler.Schedule(this, 'RotationSchedule', {
-      description: `Rotate the SORACOM Funnel access key every ${periodDays} days`,
+      description: `Rotate the ${label} access key SORACOM holds every ${periodDays} days`,
       schedule: scheduler.ScheduleExpression.rate(Duration.days(periodDays)),
       target: invoke('rotate'),
     });
     // A 90-day schedule alone could neither delete the old key after the grace period nor retry a failed run.
+    // 'ensure' does what 'upkeep' does and also issues a key when SORACOM holds none of this user's: so a fresh
+    // environment gets its first key within a day of its SORACOM auth key being put in the secret (or at once,
+    // with keyless soracom register-*-credentials), and until then the failure alarm says what is missing.
     this.upkeepSchedule = new scheduler.Schedule(this, 'UpkeepSchedule', {
-      description: 'Daily: delete the old Funnel key after the grace period, retry an overdue rotation',
+      description: `Daily: issue the first ${label} key, delete the old one after the grace period, retry an overdue rotation`,
       schedule: scheduler.ScheduleExpression.rate(Duration.days(1)),
-      target: invoke('upkeep'),
+      target: invoke('ensure'),
     });
 
     Validations.of(schedulerRole).acknowledge({
@@ -227,8 +239,7 @@ export class FunnelKeyRotation extends Construct {
 
     const alarmAction = new actions.SnsAction(props.alarmTopic);
     this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
-      alarmDescription:
-        'A Funnel key rotation run failed; SORACOM still uses the previous key. See the function log for the cause.',
+      alarmDescription: `A ${label} key rotation run failed; SORACOM still uses the previous key. See the function log for the cause.`,
       metric: this.function.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -237,7 +248,7 @@ export class FunnelKeyRotation extends Construct {
     });
     const staleAfterSeconds = (periodDays + graceDays) * 86_400;
     this.stalenessAlarm = new cloudwatch.Alarm(this, 'StalenessAlarm', {
-      alarmDescription: `No successful Funnel key rotation for more than ${periodDays + graceDays} days (period + grace), or the daily run stopped reporting.`,
+      alarmDescription: `No successful ${label} key rotation for more than ${periodDays + graceDays} days (period + grace), or the daily run stopped reporting.`,
       metric: new cloudwatch.Metric({
         namespace: metricNamespace,
         metricName: SECONDS_SINCE_ROTATION_METRIC,

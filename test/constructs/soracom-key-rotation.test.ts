@@ -5,23 +5,25 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { FunnelKeyRotation, type FunnelKeyRotationProps } from '../../lib/constructs/funnel-key-rotation';
+import { SoracomKeyRotation, type SoracomKeyRotationProps } from '../../lib/constructs/soracom-key-rotation';
 import { nagViolations, testApp } from '../support/cdk-app';
 
 // Bundling is proved by the validators test (a full synth); here it is skipped to keep the assertions fast.
-function setup(overrides: Partial<FunnelKeyRotationProps> = {}) {
+function setup(overrides: Partial<SoracomKeyRotationProps> = {}) {
   const stack = new Stack(testApp({ 'aws:cdk:bundling-stacks': [] }), 'Test', {
     env: { account: '111111111111', region: 'ap-northeast-1' },
   });
   const user = new iam.User(stack, 'FunnelUser', { userName: 'funnel' });
   const topic = new sns.Topic(stack, 'Alarms');
-  const rotation = new FunnelKeyRotation(stack, 'KeyRotation', {
+  const rotation = new SoracomKeyRotation(stack, 'KeyRotation', {
     user,
     authKeySecretName: 'keyless-iot/test/funnel/soracom-auth-key',
     logGroupName: '/keyless-iot/test/funnel-key-rotation',
     stateParameterName: '/keyless-iot/test/funnel/rotation-state',
+    principal: 'funnel-publisher',
     coverage: 'jp',
     strategy: { type: 'update-in-place', credentialId: 'keyless-test-funnel' },
+    metricNamespace: 'KeylessIot/Funnel',
     alarmTopic: topic,
     environmentName: 'test',
     ...overrides,
@@ -64,11 +66,11 @@ test('the function may only rotate that one user, read that one secret and keep 
       },
     ],
   });
-  expect(policies.RotateFunnelKey).toEqual({
+  expect(policies.RotateAccessKey).toEqual({
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'RotateFunnelUserKeys',
+        Sid: 'RotateOneUsersKeys',
         Effect: 'Allow',
         Action: [
           'iam:CreateAccessKey',
@@ -100,7 +102,7 @@ test('the function may only rotate that one user, read that one secret and keep 
       },
     ],
   });
-  expect(Object.keys(policies).sort()).toEqual(['RotateFunnelKey', 'WriteOwnLogs']);
+  expect(Object.keys(policies).sort()).toEqual(['RotateAccessKey', 'WriteOwnLogs']);
   // The test's own topic is not under review here, only what the construct creates.
   expect(nagViolations(stack).filter((v) => v.includes(' at Test/KeyRotation/'))).toEqual([]);
 });
@@ -118,7 +120,8 @@ test('the function: Node 20+, one run at a time, its log group, settings in the 
     },
     Environment: {
       Variables: {
-        FUNNEL_USER_NAME: { Ref: Match.anyValue() },
+        ROTATED_PRINCIPAL: 'funnel-publisher',
+        IAM_USER_NAME: { Ref: Match.anyValue() },
         SORACOM_AUTH_KEY_SECRET_ID: { Ref: id(rotation.authKeySecret) },
         ROTATION_STATE_PARAMETER: '/keyless-iot/test/funnel/rotation-state',
         SORACOM_COVERAGE: 'jp',
@@ -187,7 +190,7 @@ test('the auth key secret is created empty and encrypted with the customer manag
   expect((rotation.key.node.defaultChild as kms.CfnKey).enableKeyRotation).toBe(true);
 });
 
-test('a rotation schedule every periodDays and a daily upkeep schedule invoke the function', () => {
+test('a rotation schedule every periodDays and a daily ensure schedule (first key, grace deletion, retries) invoke the function', () => {
   const { rotation, template, id } = setup({ periodDays: 30, graceDays: 5 });
   const fn = {
     'Fn::GetAtt': [id(rotation.function as unknown as { node: { defaultChild: lambda.CfnFunction } }), 'Arn'],
@@ -200,7 +203,7 @@ test('a rotation schedule every periodDays and a daily upkeep schedule invoke th
   });
   template.hasResourceProperties('AWS::Scheduler::Schedule', {
     ScheduleExpression: 'rate(1 day)',
-    Target: Match.objectLike({ Arn: fn, Input: '{"action":"upkeep"}' }),
+    Target: Match.objectLike({ Arn: fn, Input: '{"action":"ensure"}' }),
   });
   // The scheduler's role may invoke this function (and its versions) only.
   const invoke = new Capture();
@@ -246,16 +249,54 @@ test('alarms: any failed run, and no rotation for longer than period + grace (or
   });
 });
 
-test.each<[Partial<FunnelKeyRotationProps>, string]>([
-  [{ periodDays: 0 }, 'FunnelKeyRotation periodDays must be an integer from 1 to 365 days, got: 0'],
+test.each<[Partial<SoracomKeyRotationProps>, string]>([
+  [{ periodDays: 0 }, 'SoracomKeyRotation periodDays must be an integer from 1 to 365 days, got: 0'],
   [
     { periodDays: 30, graceDays: 30 },
-    'FunnelKeyRotation graceDays must be an integer from 1 to 29 days, got: 30',
+    'SoracomKeyRotation graceDays must be an integer from 1 to 29 days, got: 30',
   ],
   [
     { stateParameterName: 'rotation-state' },
-    'FunnelKeyRotation stateParameterName must be a parameter path such as /keyless-iot/dev/funnel/rotation-state, got: rotation-state',
+    'SoracomKeyRotation stateParameterName must be a parameter path such as /keyless-iot/dev/funnel/rotation-state, got: rotation-state',
   ],
 ])('bad input %j is refused', (overrides, message) => {
   expect(() => setup(overrides)).toThrow(message);
+});
+
+test('for the Krypton signer: its principal, its log service, its metric namespace, its words', () => {
+  const { template } = setup({
+    principal: 'krypton-signer',
+    strategy: { type: 'update-in-place', credentialId: 'keyless-test-krypton' },
+    metricNamespace: 'KeylessIot/Krypton',
+  });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Description:
+      'Rotates the Krypton signer access key SORACOM holds (idempotent; safe to invoke at any time)',
+    Environment: {
+      Variables: Match.objectLike({
+        ROTATED_PRINCIPAL: 'krypton-signer',
+        SORACOM_CREDENTIAL_ID: 'keyless-test-krypton',
+        METRIC_NAMESPACE: 'KeylessIot/Krypton',
+        POWERTOOLS_SERVICE_NAME: 'krypton-signer-key-rotation',
+      }),
+    },
+  });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: 'SecondsSinceLastRotation',
+    Namespace: 'KeylessIot/Krypton',
+  });
+  template.hasResourceProperties('AWS::Scheduler::Schedule', {
+    Description: 'Rotate the Krypton signer access key SORACOM holds every 90 days',
+  });
+});
+
+test('new-credential is the Funnel publisher’s only: Krypton SIM groups name one credential', () => {
+  expect(() =>
+    setup({
+      principal: 'krypton-signer',
+      strategy: { type: 'new-credential', credentialPrefix: 'keyless-krypton' },
+    }),
+  ).toThrow(
+    "SoracomKeyRotation strategy new-credential switches SIM groups' SORACOM Funnel setting: it is for the funnel-publisher only, got: krypton-signer",
+  );
 });

@@ -2,16 +2,24 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SORACOM_PRINCIPALS } from '../../contract/soracom-principals';
 import { SoracomClient } from '../../soracom/api-client';
 import { iamAccessKeys, readSoracomAuthKey, ssmStateStore } from './aws-stores';
-import { runRotation, type RotationAction, type RotationDeps, type RotationResult } from './rotation';
+import {
+  ROTATION_ACTIONS,
+  runRotation,
+  type RotationAction,
+  type RotationDeps,
+  type RotationResult,
+} from './rotation';
 import { embeddedMetricLine, readSettings, type FunctionSettings } from './settings';
 
 // Module scope: reused across warm invocations. Endpoints come from AWS_ENDPOINT_URL_<SERVICE> when set.
 const iam = new IAMClient({});
 const ssm = new SSMClient({});
 const secrets = new SecretsManagerClient({});
-const logger = new Logger({ serviceName: 'funnel-key-rotation' });
+// Made at the first invocation: its service name (POWERTOOLS_SERVICE_NAME) says whose key this function rotates.
+let logger: Logger | undefined;
 
 /** What the schedules send; an on-demand `aws lambda invoke` without a payload rotates. */
 export interface RotationEvent {
@@ -36,7 +44,11 @@ export function rotationDeps(settings: FunctionSettings, context: HandlerContext
   const writeMetric = context.writeMetric ?? ((line: string) => void process.stdout.write(`${line}\n`));
   return {
     keys: iamAccessKeys(context.iam, settings.userName),
-    state: ssmStateStore(context.ssm, settings.stateParameterName),
+    state: ssmStateStore(
+      context.ssm,
+      settings.stateParameterName,
+      SORACOM_PRINCIPALS[settings.rotation.principal].label,
+    ),
     soracom: async () => {
       const authKey = await readSoracomAuthKey(context.secrets, settings.authKeySecretId);
       return SoracomClient.login({ endpoint: settings.soracomEndpoint, ...authKey, sleep });
@@ -67,8 +79,10 @@ export async function rotate(
   context: HandlerContext,
 ): Promise<RotationResult> {
   const action = event?.action ?? 'rotate';
-  if (action !== 'rotate' && action !== 'upkeep') {
-    throw new Error(`Unknown action ${String(action)}: expected "rotate" or "upkeep"`);
+  if (!ROTATION_ACTIONS.includes(action)) {
+    throw new Error(
+      `Unknown action ${String(action)}: expected ${ROTATION_ACTIONS.map((a) => `"${a}"`).join(', ')}`,
+    );
   }
   try {
     const settings = readSettings(process.env);
@@ -86,4 +100,4 @@ export async function rotate(
 }
 
 export const handler = (event: RotationEvent | null | undefined): Promise<RotationResult> =>
-  rotate(event, { iam, ssm, secrets, logger });
+  rotate(event, { iam, ssm, secrets, logger: (logger ??= new Logger()) });

@@ -13,17 +13,52 @@ import {
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { rotationDeps, type HandlerContext } from '../../../lib/functions/funnel-key-rotation';
-import type { RotationDeps, RotationStrategy } from '../../../lib/functions/funnel-key-rotation/rotation';
-import { ENV, readSettings } from '../../../lib/functions/funnel-key-rotation/settings';
+import { SORACOM_PRINCIPALS, type SoracomPrincipal } from '../../../lib/contract';
+import { rotationDeps, type HandlerContext } from '../../../lib/functions/soracom-key-rotation';
+import type { RotationDeps, RotationStrategy } from '../../../lib/functions/soracom-key-rotation/rotation';
+import { ENV, readSettings } from '../../../lib/functions/soracom-key-rotation/settings';
 import { SoracomApiEmulator } from '../../emulators/soracom-api';
 
-export const USER_NAME = 'KeylessIot-dev-FunnelPublisher';
-export const PARAMETER_NAME = '/keyless-iot/dev/funnel/rotation-state';
-export const SECRET_ID =
-  'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:keyless-iot/dev/soracom-auth-key';
-export const AUTH_KEY_ID = 'keyId-funnel-rotation';
-export const CREDENTIAL_ID = 'keyless-dev-funnel';
+/** What one rotated principal's function is configured with, as the stacks configure it for dev. */
+export interface PrincipalFixture {
+  readonly principal: SoracomPrincipal;
+  readonly userName: string;
+  readonly parameterName: string;
+  readonly secretId: string;
+  /** The credential update-in-place overwrites. */
+  readonly credentialId: string;
+  readonly metricNamespace: string;
+  /** Shaped like an access key id (20 characters) without looking like a real one (AKIA…). */
+  readonly keyIdPrefix: string;
+}
+
+export const FIXTURES: Readonly<Record<SoracomPrincipal, PrincipalFixture>> = {
+  'funnel-publisher': {
+    principal: 'funnel-publisher',
+    userName: 'keyless-iot-dev-funnel-publisher',
+    parameterName: '/keyless-iot/dev/funnel/rotation-state',
+    secretId:
+      'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:keyless-iot/dev/funnel/soracom-auth-key',
+    credentialId: 'keyless-dev-funnel',
+    metricNamespace: 'KeylessIot/Funnel',
+    keyIdPrefix: 'TESTFUNNELKEY',
+  },
+  'krypton-signer': {
+    principal: 'krypton-signer',
+    userName: 'keyless-iot-dev-krypton-signer',
+    parameterName: '/keyless-iot/dev/krypton/rotation-state',
+    secretId:
+      'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:keyless-iot/dev/krypton/soracom-auth-key',
+    credentialId: 'keyless-dev-krypton',
+    metricNamespace: 'KeylessIot/Krypton',
+    keyIdPrefix: 'TESTKRYPTONKEY',
+  },
+};
+export const PRINCIPALS = Object.keys(FIXTURES) as SoracomPrincipal[];
+
+export const AUTH_KEY_ID = 'keyId-key-rotation';
+/** The Funnel publisher's credential (the default principal's). */
+export const CREDENTIAL_ID = FIXTURES['funnel-publisher'].credentialId;
 export const CREDENTIAL_PREFIX = 'keyless-funnel';
 export const DAY_MS = 86_400_000;
 
@@ -32,6 +67,11 @@ export const NEW_CREDENTIAL: RotationStrategy = {
   type: 'new-credential',
   credentialPrefix: CREDENTIAL_PREFIX,
 };
+
+/** update-in-place on the principal's own credential. */
+export function updateInPlace(principal: SoracomPrincipal): RotationStrategy {
+  return { type: 'update-in-place', credentialId: FIXTURES[principal].credentialId };
+}
 
 interface FakeKey {
   status: 'Active' | 'Inactive';
@@ -45,10 +85,11 @@ export class Crash extends Error {}
 
 /**
  * IAM, SSM and Secrets Manager as `aws-sdk-client-mock` fakes with state, the SORACOM stand-in over real HTTP,
- * a clock, a captured log, and a watch on the one rule that must never break: no key SORACOM holds is ever
- * deactivated or deleted.
+ * a clock, a captured log, and a watch on the rules that must never break: no key SORACOM holds is ever
+ * deactivated or deleted, and the function never touches an IAM user other than the one it rotates (the other
+ * SORACOM principal's user exists in this IAM, with a key of its own).
  */
-export class FunnelWorld {
+export class RotationWorld {
   readonly iamMock = mockClient(IAMClient);
   readonly ssmMock = mockClient(SSMClient);
   readonly secretsMock = mockClient(SecretsManagerClient);
@@ -59,9 +100,11 @@ export class FunnelWorld {
   readonly parameterHistory: string[] = [];
   /** Every secret this world ever handed out: none may appear in a log line, a parameter or an error. */
   readonly secrets: string[] = [];
-  /** Every access key id this world's IAM ever issued to the Funnel user. */
+  /** Every access key id this world's IAM ever issued to the rotated user. */
   readonly issuedKeyIds = new Set<string>();
-  /** Rule breaks seen by the fakes (deactivating or deleting a key SORACOM holds). */
+  /** The other principal's user: its one key must never be listed, changed or deleted by this function. */
+  readonly otherUserKeys = new Map<string, FakeKey>();
+  /** Rule breaks seen by the fakes (deactivating or deleting a key SORACOM holds, touching the other user). */
   readonly violations: string[] = [];
   readonly logLines: string[] = [];
   readonly metricLines: string[] = [];
@@ -70,6 +113,7 @@ export class FunnelWorld {
   secretValue: string | undefined;
   clock = new Date('2026-03-01T03:00:00Z');
   strategy: RotationStrategy = UPDATE_IN_PLACE;
+  fixture: PrincipalFixture = FIXTURES['funnel-publisher'];
   endpoint = '';
   private seq = 0;
   private readonly spies: jest.SpyInstance[] = [];
@@ -95,10 +139,17 @@ export class FunnelWorld {
     this.secretsMock.restore();
   }
 
-  /** A fresh world: no keys, no state, the auth key in the secret, the given strategy. */
-  reset(strategy: RotationStrategy): void {
+  /** A fresh world: no keys, no state, the auth key in the secret, the given strategy and principal. */
+  reset(strategy: RotationStrategy, principal: SoracomPrincipal = 'funnel-publisher'): void {
     this.strategy = strategy;
+    this.fixture = FIXTURES[principal];
     this.keys.clear();
+    this.otherUserKeys.clear();
+    this.otherUserKeys.set(`${this.otherFixture().keyIdPrefix}OTHER1`.padEnd(20, '0'), {
+      status: 'Active',
+      createDate: new Date('2026-01-01T00:00:00Z'),
+      secret: this.secret(40),
+    });
     this.parameters.clear();
     this.parameterHistory.length = 0;
     this.violations.length = 0;
@@ -138,12 +189,12 @@ export class FunnelWorld {
       lastUsed: new Date(this.clock.getTime() - 3_600_000),
     });
     const credentialId =
-      this.strategy.type === 'update-in-place' ? CREDENTIAL_ID : `${CREDENTIAL_PREFIX}-251120`;
+      this.strategy.type === 'update-in-place' ? this.strategy.credentialId : `${CREDENTIAL_PREFIX}-251120`;
     this.soracom.seedCredential(
       credentialId,
       'aws-credentials',
       { accessKeyId, secretAccessKey: secret },
-      `keyless-iot Funnel access key ${accessKeyId}`,
+      `${SORACOM_PRINCIPALS[this.fixture.principal].credentialMarker}${accessKeyId}`,
     );
     for (const group of groups) this.soracom.seedGroup(group.id, group.credentialId ?? credentialId);
     this.writeParameter(
@@ -164,9 +215,10 @@ export class FunnelWorld {
   /** Environment for the function, as the construct sets it. */
   env(): NodeJS.ProcessEnv {
     return {
-      [ENV.userName]: USER_NAME,
-      [ENV.authKeySecretId]: SECRET_ID,
-      [ENV.stateParameterName]: PARAMETER_NAME,
+      [ENV.principal]: this.fixture.principal,
+      [ENV.userName]: this.fixture.userName,
+      [ENV.authKeySecretId]: this.fixture.secretId,
+      [ENV.stateParameterName]: this.fixture.parameterName,
       [ENV.coverage]: 'jp',
       [ENV.endpoint]: this.endpoint,
       [ENV.strategy]: this.strategy.type,
@@ -176,8 +228,9 @@ export class FunnelWorld {
       [ENV.periodDays]: '90',
       [ENV.graceDays]: '7',
       [ENV.keyPropagationSeconds]: '10',
-      [ENV.metricNamespace]: 'KeylessIot/Funnel',
+      [ENV.metricNamespace]: this.fixture.metricNamespace,
       [ENV.environmentName]: 'dev',
+      POWERTOOLS_SERVICE_NAME: SORACOM_PRINCIPALS[this.fixture.principal].logService,
     };
   }
 
@@ -187,7 +240,7 @@ export class FunnelWorld {
       iam: new IAMClient({ region: 'ap-northeast-1' }),
       ssm: new SSMClient({ region: 'ap-northeast-1' }),
       secrets: new SecretsManagerClient({ region: 'ap-northeast-1' }),
-      logger: new Logger({ serviceName: 'funnel-key-rotation' }),
+      logger: new Logger({ serviceName: SORACOM_PRINCIPALS[this.fixture.principal].logService }),
       now: () => this.clock,
       sleep: async (ms) => {
         this.sleeps.push(ms);
@@ -233,12 +286,12 @@ export class FunnelWorld {
   }
 
   state(): Record<string, unknown> {
-    const value = this.parameters.get(PARAMETER_NAME);
+    const value = this.parameters.get(this.fixture.parameterName);
     return value === undefined ? {} : (JSON.parse(value) as Record<string, unknown>);
   }
 
   /**
-   * The Funnel user's access keys SORACOM Funnel can use right now: held by the configured credential
+   * The rotated user's access keys SORACOM can use right now: held by the configured credential
    * (update-in-place), or by the credential of any SIM group (new-credential), whatever its id looks like.
    */
   soracomHeldKeys(): string[] {
@@ -258,7 +311,7 @@ export class FunnelWorld {
   }
 
   /** Every key SORACOM holds exists, is active, and SORACOM has its real secret. */
-  expectFunnelWorks(): void {
+  expectSoracomWorks(): void {
     const held = this.soracomHeldKeys();
     for (const accessKeyId of held) {
       const key = this.keys.get(accessKeyId);
@@ -273,6 +326,7 @@ export class FunnelWorld {
       if (key) expect(credential.credentials.secretAccessKey === key.secret).toBe(true);
     }
     expect(this.violations).toEqual([]);
+    expect([...this.otherUserKeys.values()].map((k) => k.status)).toEqual(['Active']);
   }
 
   /** No secret in any log line, metric, state value or SORACOM request log. */
@@ -296,17 +350,33 @@ export class FunnelWorld {
     this.iamMock.reset();
     this.ssmMock.reset();
     this.secretsMock.reset();
+    const userName = this.fixture.userName;
+    const parameterName = this.fixture.parameterName;
     const held = (id: string) => this.soracomHeldKeys().includes(id);
-    this.iamMock.on(ListAccessKeysCommand, { UserName: USER_NAME }).callsFake(() => ({
-      AccessKeyMetadata: [...this.keys.entries()].map(([AccessKeyId, k]) => ({
-        UserName: USER_NAME,
-        AccessKeyId,
-        Status: k.status,
-        CreateDate: k.createDate,
-      })),
-      IsTruncated: false,
-    }));
-    this.iamMock.on(CreateAccessKeyCommand, { UserName: USER_NAME }).callsFake(() => {
+    // The function's role may touch its own user only (the template tests prove the policy): any call that
+    // names another user, or the other user's key, is a rule break here, answered as IAM would deny it.
+    const ownUser = (command: string, input: { UserName?: string; AccessKeyId?: string }): void => {
+      if (input.UserName !== userName || this.otherUserKeys.has(input.AccessKeyId ?? '')) {
+        this.violations.push(
+          `${command} on user ${input.UserName ?? '(none)'} key ${input.AccessKeyId ?? '-'}`,
+        );
+        throw new NoSuchEntityException({ message: 'no such entity', $metadata: {} });
+      }
+    };
+    this.iamMock.on(ListAccessKeysCommand).callsFake((input: { UserName?: string }) => {
+      ownUser('ListAccessKeys', input);
+      return {
+        AccessKeyMetadata: [...this.keys.entries()].map(([AccessKeyId, k]) => ({
+          UserName: userName,
+          AccessKeyId,
+          Status: k.status,
+          CreateDate: k.createDate,
+        })),
+        IsTruncated: false,
+      };
+    });
+    this.iamMock.on(CreateAccessKeyCommand).callsFake((input: { UserName?: string }) => {
+      ownUser('CreateAccessKey', input);
       if (this.keys.size >= 2) {
         throw new LimitExceededException({
           message: 'Cannot exceed quota for AccessKeysPerUser: 2',
@@ -316,7 +386,7 @@ export class FunnelWorld {
       const { accessKeyId, secret } = this.addKey({ createdDaysAgo: 0 });
       return {
         AccessKey: {
-          UserName: USER_NAME,
+          UserName: userName,
           AccessKeyId: accessKeyId,
           SecretAccessKey: secret,
           Status: 'Active',
@@ -327,9 +397,9 @@ export class FunnelWorld {
     this.iamMock
       .on(UpdateAccessKeyCommand)
       .callsFake((input: { UserName?: string; AccessKeyId: string; Status: string }) => {
+        ownUser('UpdateAccessKey', input);
         const key = this.keys.get(input.AccessKeyId);
-        if (input.UserName !== USER_NAME || !key)
-          throw new NoSuchEntityException({ message: 'no such key', $metadata: {} });
+        if (!key) throw new NoSuchEntityException({ message: 'no such key', $metadata: {} });
         if (input.Status === 'Inactive' && held(input.AccessKeyId)) {
           this.violations.push(`deactivated ${input.AccessKeyId} while SORACOM holds it`);
         }
@@ -337,7 +407,8 @@ export class FunnelWorld {
         return {};
       });
     this.iamMock.on(DeleteAccessKeyCommand).callsFake((input: { UserName?: string; AccessKeyId: string }) => {
-      if (input.UserName !== USER_NAME || !this.keys.has(input.AccessKeyId)) {
+      ownUser('DeleteAccessKey', input);
+      if (!this.keys.has(input.AccessKeyId)) {
         throw new NoSuchEntityException({ message: 'no such key', $metadata: {} });
       }
       if (held(input.AccessKeyId))
@@ -346,28 +417,29 @@ export class FunnelWorld {
       return {};
     });
     this.iamMock.on(GetAccessKeyLastUsedCommand).callsFake((input: { AccessKeyId: string }) => {
+      ownUser('GetAccessKeyLastUsed', { UserName: userName, AccessKeyId: input.AccessKeyId });
       const key = this.keys.get(input.AccessKeyId);
       if (!key) throw new NoSuchEntityException({ message: 'no such key', $metadata: {} });
       return {
-        UserName: USER_NAME,
+        UserName: userName,
         AccessKeyLastUsed: key.lastUsed
           ? { LastUsedDate: key.lastUsed, ServiceName: 'iot', Region: 'ap-northeast-1' }
           : { ServiceName: 'N/A', Region: 'N/A' },
       };
     });
-    this.ssmMock.on(GetParameterCommand, { Name: PARAMETER_NAME }).callsFake(() => {
-      const value = this.parameters.get(PARAMETER_NAME);
+    this.ssmMock.on(GetParameterCommand, { Name: parameterName }).callsFake(() => {
+      const value = this.parameters.get(parameterName);
       if (value === undefined) throw new ParameterNotFound({ message: 'not found', $metadata: {} });
-      return { Parameter: { Name: PARAMETER_NAME, Value: value, Type: 'String' } };
+      return { Parameter: { Name: parameterName, Value: value, Type: 'String' } };
     });
     this.ssmMock
-      .on(PutParameterCommand, { Name: PARAMETER_NAME })
+      .on(PutParameterCommand, { Name: parameterName })
       .callsFake((input: { Value: string; Type: string }) => {
         if (input.Type !== 'String') throw new Error(`unexpected parameter type ${input.Type}`);
         this.writeParameter(input.Value);
         return { Version: this.parameterHistory.length };
       });
-    this.secretsMock.on(GetSecretValueCommand, { SecretId: SECRET_ID }).callsFake(() => {
+    this.secretsMock.on(GetSecretValueCommand, { SecretId: this.fixture.secretId }).callsFake(() => {
       if (this.secretValue === undefined) {
         const error = new Error(
           "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
@@ -380,14 +452,19 @@ export class FunnelWorld {
   }
 
   private writeParameter(value: string): void {
-    this.parameters.set(PARAMETER_NAME, value);
+    this.parameters.set(this.fixture.parameterName, value);
     this.parameterHistory.push(value);
+  }
+
+  private otherFixture(): PrincipalFixture {
+    return Object.values(FIXTURES).find((f) => f.principal !== this.fixture.principal) as PrincipalFixture;
   }
 
   private newKeyId(): string {
     this.seq += 1;
     // Shaped like an access key id (20 characters) without looking like a real one (AKIA…).
-    return `TESTFUNNELKEY${String(this.seq).padStart(7, '0')}`;
+    const prefix = this.fixture.keyIdPrefix;
+    return `${prefix}${String(this.seq).padStart(20 - prefix.length, '0')}`;
   }
 
   private secret(length: number): string {

@@ -6,19 +6,21 @@ import {
   SoracomStateMismatchError,
   type RotationAction,
   type RotationStrategy,
-} from '../../../lib/functions/funnel-key-rotation/rotation';
-import { readSettings } from '../../../lib/functions/funnel-key-rotation/settings';
+} from '../../../lib/functions/soracom-key-rotation/rotation';
+import { readSettings } from '../../../lib/functions/soracom-key-rotation/settings';
+import { SORACOM_PRINCIPALS, type SoracomPrincipal } from '../../../lib/contract';
 import {
   Crash,
-  CREDENTIAL_ID,
   CREDENTIAL_PREFIX,
   DAY_MS,
-  FunnelWorld,
+  FIXTURES,
   NEW_CREDENTIAL,
-  UPDATE_IN_PLACE,
-} from './funnel-world';
+  PRINCIPALS,
+  RotationWorld,
+  updateInPlace,
+} from './rotation-world';
 
-const world = new FunnelWorld();
+const world = new RotationWorld();
 
 beforeAll(() => world.start());
 afterAll(() => world.stop());
@@ -43,8 +45,11 @@ function seedNewCredentialWorld(): string {
   return k1;
 }
 
-describe('update-in-place', () => {
-  beforeEach(() => world.reset(UPDATE_IN_PLACE));
+// Both users a SORACOM credential holds rotate the same way: each test runs for the Funnel publisher and the
+// Krypton signer.
+describe.each(PRINCIPALS)('update-in-place (%s)', (principal) => {
+  const CREDENTIAL_ID = FIXTURES[principal].credentialId;
+  beforeEach(() => world.reset(updateInPlace(principal), principal));
 
   test('a full rotation: new key PUT into the credential, old key deleted after the grace period', async () => {
     const k1 = world.settled(100);
@@ -54,6 +59,11 @@ describe('update-in-place', () => {
     expect(k2).not.toBe(k1);
     expect(world.soracom.requestsTo('PUT', `/v1/credentials/${CREDENTIAL_ID}`)).toHaveLength(1);
     expect(world.soracom.requestsTo('POST', /^\/v1\/credentials\//)).toHaveLength(0);
+    // One credential, overwritten in place: no SIM group is read or changed.
+    expect(world.soracom.requests.filter((r) => r.path.startsWith('/v1/groups'))).toEqual([]);
+    expect(world.soracom.credentials.get(CREDENTIAL_ID)?.description).toBe(
+      `${SORACOM_PRINCIPALS[principal].credentialMarker}${k2}`,
+    );
     // The new key is given time to work in every region of IAM before SORACOM gets it.
     expect(world.sleeps).toEqual([10_000]);
     expect(world.state()).toEqual({
@@ -64,7 +74,7 @@ describe('update-in-place', () => {
       previousKeyId: k1,
     });
     expect(world.keys.get(k1)?.status).toBe('Active');
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
 
     world.advanceDays(8);
     const upkeep = await run('upkeep').result;
@@ -72,7 +82,7 @@ describe('update-in-place', () => {
     expect([...world.keys.keys()]).toEqual([k2]);
     expect(world.state()).toMatchObject({ phase: 'idle', currentKeyId: k2 });
     expect(world.state()).not.toHaveProperty('previousKeyId');
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
     expect(JSON.parse(world.metricLines[world.metricLines.length - 1])).toMatchObject({
       Environment: 'dev',
       SecondsSinceLastRotation: 8 * 86_400,
@@ -89,7 +99,70 @@ describe('update-in-place', () => {
       soracomCredentialId: CREDENTIAL_ID,
       switchedAt: world.clock.toISOString(),
     });
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
+  });
+
+  test('ensure: the first run rotates; a later one leaves the key SORACOM holds alone', async () => {
+    const first = await run('ensure').result;
+    expect(first).toMatchObject({
+      action: 'ensure',
+      rotated: true,
+      credentialId: CREDENTIAL_ID,
+      switchedAt: world.clock.toISOString(),
+    });
+    expect(world.soracomHeldKeys()).toEqual([first.currentKeyId]);
+    world.advanceDays(30);
+    const again = await run('ensure').result;
+    expect(again).toMatchObject({ rotated: false, currentKeyId: first.currentKeyId, deletedKeyIds: [] });
+    expect(world.soracom.requestsTo('PUT', /^\/v1\/credentials\//)).toHaveLength(0);
+    world.expectSoracomWorks();
+  });
+
+  test('ensure: a credential overwritten by hand gets a key of the user again', async () => {
+    const k1 = world.settled(10);
+    world.soracom.seedCredential(
+      CREDENTIAL_ID,
+      'aws-credentials',
+      { accessKeyId: 'TESTKEYTYPEDBYHAND01', secretAccessKey: 'typed-in-the-console' },
+      'typed in the console',
+    );
+    const result = await run('ensure').result;
+    expect(result.rotated).toBe(true);
+    expect(world.soracomHeldKeys()).toEqual([result.currentKeyId]);
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: k1 });
+    world.expectSoracomWorks();
+  });
+
+  test('ensure in the grace period of a key SORACOM holds: nothing to do, and no error', async () => {
+    world.settled(100);
+    const rotation = await run('rotate').result;
+    world.advanceDays(1);
+    const result = await run('ensure').result;
+    expect(result).toMatchObject({
+      rotated: false,
+      currentKeyId: rotation.currentKeyId,
+      waiting: 'is in its grace period until 2026-03-08T03:00:00.000Z',
+    });
+  });
+
+  test('ensure takes over a key made outside the rotation (as CloudFormation made the Krypton signer key) and retires it', async () => {
+    // What keyless soracom register-krypton-credentials wrote before the key rotated: no marker, fields hidden.
+    const legacy = world.addKey({ lastUsed: new Date(world.clock.getTime() - DAY_MS) });
+    world.soracom.seedCredential(
+      CREDENTIAL_ID,
+      'aws-credentials',
+      { accessKeyId: legacy.accessKeyId, secretAccessKey: legacy.secret },
+      'keyless-iot dev: Krypton signs Cognito GetOpenIdTokenForDeveloperIdentity with this',
+    );
+    world.soracom.hideCredentialFields = true;
+    const result = await run('ensure').result;
+    expect(result.rotated).toBe(true);
+    expect(world.soracomHeldKeys()).toEqual([result.currentKeyId]);
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: legacy.accessKeyId });
+    expect(world.keys.get(legacy.accessKeyId)?.status).toBe('Active');
+    world.advanceDays(7);
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([legacy.accessKeyId]);
+    world.expectSoracomWorks();
   });
 
   test('the first rotation adopts a key made by hand and retires it like any previous key', async () => {
@@ -103,7 +176,7 @@ describe('update-in-place', () => {
     expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: manual.accessKeyId });
     world.advanceDays(7);
     expect((await run('upkeep').result).deletedKeyIds).toEqual([manual.accessKeyId]);
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
 
   test('2 keys: the inactive one that SORACOM does not hold is deleted first', async () => {
@@ -113,7 +186,7 @@ describe('update-in-place', () => {
     expect(rotation.deletedKeyIds).toEqual([stray.accessKeyId]);
     expect(world.iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(0);
     expect([...world.keys.keys()]).toEqual([k1, rotation.currentKeyId]);
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
 
   test('2 active keys: the one SORACOM does not hold is deactivated, then deleted', async () => {
@@ -125,7 +198,7 @@ describe('update-in-place', () => {
       AccessKeyId: stray.accessKeyId,
       Status: 'Inactive',
     });
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
 
   test('2 active keys and nothing says which one SORACOM uses: nothing is touched', async () => {
@@ -137,7 +210,7 @@ describe('update-in-place', () => {
     });
     world.soracom.hideCredentialFields = true;
     await expect(run('rotate').result).rejects.toThrow(
-      'The Funnel user has 2 access keys and SORACOM may use either: delete the one Funnel does not use, then rotate again',
+      `The ${SORACOM_PRINCIPALS[principal].label} user has 2 access keys and SORACOM may use either: delete the one SORACOM does not use, then rotate again`,
     );
     expect(world.keys.size).toBe(2);
     expect(world.parameterHistory).toEqual([]);
@@ -168,7 +241,7 @@ describe('update-in-place', () => {
     await expect(run('rotate').result).rejects.toThrow(
       `Rotation postponed: the previous access key ${k1} was used at 2026-03-02T00:00:00.000Z`,
     );
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
 
   test('uses of the old key within the settle time after the switch do not keep it', async () => {
@@ -178,7 +251,7 @@ describe('update-in-place', () => {
     world.keys.get(k1)!.lastUsed = new Date(world.clock.getTime() + 10 * 60_000);
     world.advanceDays(7);
     expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
 
   test('upkeep rotates only when the key is overdue (a periodic run failed)', async () => {
@@ -206,7 +279,7 @@ describe('update-in-place', () => {
     expect(world.soracomHeldKeys()).toEqual([k1]);
     const orphan = world.state().pendingKeyId as string;
     expect(world.keys.has(orphan)).toBe(true);
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
 
     world.advanceDays(1);
     const redo = await run('upkeep').result;
@@ -214,7 +287,7 @@ describe('update-in-place', () => {
     expect(redo.deletedKeyIds).toEqual([orphan]);
     expect(world.soracomHeldKeys()).toEqual([redo.currentKeyId]);
     expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: k1 });
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
 
   test('429 answers are waited out as the rate-limit headers say', async () => {
@@ -222,8 +295,17 @@ describe('update-in-place', () => {
     world.soracom.rateLimit(2, 3);
     await run('rotate').result;
     expect(world.sleeps).toEqual([3000, 3000, 10_000]);
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
+});
+
+test('the Krypton signer never rotates with new-credential: its SIM groups name one credential', async () => {
+  world.reset(NEW_CREDENTIAL, 'krypton-signer');
+  await expect(run('rotate').result).rejects.toThrow(
+    "The Krypton signer key rotates with update-in-place only: new-credential switches SIM groups' SORACOM Funnel setting",
+  );
+  expect(world.soracom.requests).toEqual([]);
+  expect(world.iamMock.calls()).toEqual([]);
 });
 
 describe('new-credential', () => {
@@ -251,13 +333,13 @@ describe('new-credential', () => {
       previousKeyId: k1,
       previousSoracomCredentialIds: [oldCredential],
     });
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
 
     world.advanceDays(7);
     expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
     expect(world.soracom.requestsTo('DELETE', `/v1/credentials/${oldCredential}`)).toHaveLength(1);
     expect([...world.soracom.credentials.keys()].sort()).toEqual([newCredential, 'other-cred']);
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
 
   test('a second rotation on the same day gets a credential id with the time', async () => {
@@ -268,21 +350,39 @@ describe('new-credential', () => {
     });
     await run('rotate').result;
     expect(world.state()).toMatchObject({ soracomCredentialId: `${CREDENTIAL_PREFIX}-260301-030000` });
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
 });
 
-// Crash after every single step of a run, then let the next scheduled (daily) run take over.
-const crashCases: [string, RotationStrategy, boolean][] = [
-  ['update-in-place', UPDATE_IN_PLACE, false],
-  ['update-in-place, credential fields not answered', UPDATE_IN_PLACE, true],
-  ['new-credential', NEW_CREDENTIAL, false],
-  ['new-credential, credential fields not answered', NEW_CREDENTIAL, true],
+// Crash after every single step of a run, then let the next scheduled (daily) run take over: for both users a
+// SORACOM credential holds (the Krypton signer rotates in place only).
+const crashCases: [string, SoracomPrincipal, RotationStrategy, boolean][] = [
+  ['Funnel publisher, update-in-place', 'funnel-publisher', updateInPlace('funnel-publisher'), false],
+  [
+    'Funnel publisher, update-in-place, credential fields not answered',
+    'funnel-publisher',
+    updateInPlace('funnel-publisher'),
+    true,
+  ],
+  ['Funnel publisher, new-credential', 'funnel-publisher', NEW_CREDENTIAL, false],
+  [
+    'Funnel publisher, new-credential, credential fields not answered',
+    'funnel-publisher',
+    NEW_CREDENTIAL,
+    true,
+  ],
+  ['Krypton signer, update-in-place', 'krypton-signer', updateInPlace('krypton-signer'), false],
+  [
+    'Krypton signer, update-in-place, credential fields not answered',
+    'krypton-signer',
+    updateInPlace('krypton-signer'),
+    true,
+  ],
 ];
 
-describe.each(crashCases)('crash after every step (%s)', (_name, strategy, hideFields) => {
+describe.each(crashCases)('crash after every step (%s)', (_name, principal, strategy, hideFields) => {
   function seed(): string {
-    world.reset(strategy);
+    world.reset(strategy, principal);
     world.soracom.hideCredentialFields = hideFields;
     const k1 = strategy.type === 'new-credential' ? seedNewCredentialWorld() : world.settled(100);
     // A spare inactive key, so the 2-key step is part of every rotation too.
@@ -301,7 +401,7 @@ describe.each(crashCases)('crash after every step (%s)', (_name, strategy, hideF
       const k1 = seed();
       const crashed = run('rotate', crashAfter);
       await expect(crashed.result).rejects.toThrow(Crash);
-      world.expectFunnelWorks();
+      world.expectSoracomWorks();
 
       world.advanceDays(1);
       await run('upkeep').result;
@@ -310,13 +410,13 @@ describe.each(crashCases)('crash after every step (%s)', (_name, strategy, hideF
       expect(held).not.toContain(k1);
       expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: k1 });
       expect(world.keys.size).toBe(2);
-      world.expectFunnelWorks();
+      world.expectSoracomWorks();
 
       world.advanceDays(7);
       await run('upkeep').result;
       expect([...world.keys.keys()]).toEqual(held);
       expect(world.state()).toMatchObject({ phase: 'idle' });
-      world.expectFunnelWorks();
+      world.expectSoracomWorks();
       world.expectNoSecretsLeaked();
     }
   });
@@ -334,7 +434,7 @@ describe.each(crashCases)('crash after every step (%s)', (_name, strategy, hideF
       const rotation = await run('rotate').result;
       world.advanceDays(8);
       await expect(run('upkeep', crashAfter).result).rejects.toThrow(Crash);
-      world.expectFunnelWorks();
+      world.expectSoracomWorks();
       world.advanceDays(1);
       await run('upkeep').result;
       expect({ crashAfter, keys: [...world.keys.keys()] }).toEqual({
@@ -346,10 +446,45 @@ describe.each(crashCases)('crash after every step (%s)', (_name, strategy, hideF
       if (strategy.type === 'new-credential') {
         expect(world.soracom.credentials.has(`${CREDENTIAL_PREFIX}-251120`)).toBe(false);
       }
-      world.expectFunnelWorks();
+      world.expectSoracomWorks();
     }
   });
 });
+
+// A fresh environment: CloudFormation made no key, so the first key comes from 'ensure' (keyless soracom
+// register-*-credentials, or the daily schedule). It dies after every step; the next daily run must leave exactly
+// one key, the one SORACOM holds.
+describe.each(crashCases.filter(([, , strategy]) => strategy.type === 'update-in-place'))(
+  'the first key, with a crash after every step (%s)',
+  (_name, principal, strategy, hideFields) => {
+    function fresh(): void {
+      world.reset(strategy, principal);
+      world.soracom.hideCredentialFields = hideFields;
+    }
+
+    test('the next daily ensure issues exactly one key, and SORACOM holds it', async () => {
+      fresh();
+      const clean = run('ensure');
+      expect(await clean.result).toMatchObject({ rotated: true });
+      const stepCount = clean.steps.length;
+      expect(clean.steps).toEqual(expect.arrayContaining(['iam.create', 'ssm.save']));
+
+      for (let crashAfter = 1; crashAfter <= stepCount; crashAfter += 1) {
+        fresh();
+        await expect(run('ensure', crashAfter).result).rejects.toThrow(Crash);
+        world.expectSoracomWorks();
+
+        world.advanceDays(1);
+        await run('ensure').result;
+        const held = world.soracomHeldKeys();
+        expect({ crashAfter, held }).toEqual({ crashAfter, held: [world.state().currentKeyId] });
+        expect({ crashAfter, keys: [...world.keys.keys()] }).toEqual({ crashAfter, keys: held });
+        world.expectSoracomWorks();
+        world.expectNoSecretsLeaked();
+      }
+    });
+  },
+);
 
 /** IAM writes so far: a run that stops on SORACOM's answer must add none. */
 function iamWrites(): number {
@@ -421,97 +556,108 @@ const brokenGroupLists: BrokenAnswer[] = [
 
 // A run dies after any step; the next run meets a broken SORACOM answer and must stop without touching a key
 // or SORACOM; the run after that (SORACOM answering normally again) converges.
-describe.each(crashCases)('a broken list answer after a crash (%s)', (_name, strategy, hideFields) => {
-  const broken =
-    strategy.type === 'new-credential'
-      ? [...brokenCredentialLists, ...brokenGroupLists]
-      : brokenCredentialLists;
+describe.each(crashCases)(
+  'a broken list answer after a crash (%s)',
+  (_name, principal, strategy, hideFields) => {
+    const broken =
+      strategy.type === 'new-credential'
+        ? [...brokenCredentialLists, ...brokenGroupLists]
+        : brokenCredentialLists;
 
-  function seed(): string {
-    world.reset(strategy);
-    world.soracom.hideCredentialFields = hideFields;
-    const k1 = strategy.type === 'new-credential' ? seedNewCredentialWorld() : world.settled(100);
-    world.addKey({ status: 'Inactive' });
-    return k1;
-  }
+    function seed(): string {
+      world.reset(strategy, principal);
+      world.soracom.hideCredentialFields = hideFields;
+      const k1 = strategy.type === 'new-credential' ? seedNewCredentialWorld() : world.settled(100);
+      world.addKey({ status: 'Inactive' });
+      return k1;
+    }
 
-  test.each(broken.map((b) => [b.name, b] as const))(
-    '%s: the run stops before any change, the next one converges',
-    async (_answer, answer) => {
-      seed();
-      const clean = run('rotate');
-      await clean.result;
-      const stepCount = clean.steps.length;
+    test.each(broken.map((b) => [b.name, b] as const))(
+      '%s: the run stops before any change, the next one converges',
+      async (_answer, answer) => {
+        seed();
+        const clean = run('rotate');
+        await clean.result;
+        const stepCount = clean.steps.length;
 
-      for (let crashAfter = 0; crashAfter <= stepCount; crashAfter += 1) {
-        const k1 = seed();
-        // crashAfter 0: no crash at all, a settled world meets the broken answer.
-        if (crashAfter > 0) await expect(run('rotate', crashAfter).result).rejects.toThrow(Crash);
-        world.advanceDays(1);
+        for (let crashAfter = 0; crashAfter <= stepCount; crashAfter += 1) {
+          const k1 = seed();
+          // crashAfter 0: no crash at all, a settled world meets the broken answer.
+          if (crashAfter > 0) await expect(run('rotate', crashAfter).result).rejects.toThrow(Crash);
+          world.advanceDays(1);
 
-        const before = { iam: iamWrites(), soracom: soracomWrites(), state: world.parameterHistory.length };
-        world.soracom.answerOn('GET', answer.path, answer.body);
-        await expect(run('upkeep').result).rejects.toThrow(answer.error);
-        world.soracom.clearFailures();
-        expect({
-          crashAfter,
-          iam: iamWrites(),
-          soracom: soracomWrites(),
-          state: world.parameterHistory.length,
-        }).toEqual({ crashAfter, ...before });
-        world.expectFunnelWorks();
+          const before = { iam: iamWrites(), soracom: soracomWrites(), state: world.parameterHistory.length };
+          world.soracom.answerOn('GET', answer.path, answer.body);
+          await expect(run('upkeep').result).rejects.toThrow(answer.error);
+          world.soracom.clearFailures();
+          expect({
+            crashAfter,
+            iam: iamWrites(),
+            soracom: soracomWrites(),
+            state: world.parameterHistory.length,
+          }).toEqual({ crashAfter, ...before });
+          world.expectSoracomWorks();
 
-        await run(crashAfter === 0 ? 'rotate' : 'upkeep').result;
-        const held = world.soracomHeldKeys();
-        expect({ crashAfter, held }).toEqual({ crashAfter, held: [world.state().currentKeyId] });
-        expect(held).not.toContain(k1);
-        expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: k1 });
-        world.expectFunnelWorks();
+          await run(crashAfter === 0 ? 'rotate' : 'upkeep').result;
+          const held = world.soracomHeldKeys();
+          expect({ crashAfter, held }).toEqual({ crashAfter, held: [world.state().currentKeyId] });
+          expect(held).not.toContain(k1);
+          expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: k1 });
+          world.expectSoracomWorks();
 
-        world.advanceDays(7);
-        await run('upkeep').result;
-        expect([...world.keys.keys()]).toEqual(held);
-        expect(world.state()).toMatchObject({ phase: 'idle' });
-        world.expectFunnelWorks();
-      }
-    },
-  );
-});
-
-describe('what SORACOM lists must account for what the state says exists', () => {
-  test('update-in-place: a crash after SORACOM got the key, then an empty list: the key SORACOM holds survives', async () => {
-    world.reset(UPDATE_IN_PLACE);
-    world.settled(100);
-    const putAt = (await (async () => {
-      const clean = run('rotate');
-      await clean.result;
-      return clean.steps.indexOf('soracom.updateCredential') + 1;
-    })()) as number;
-    world.reset(UPDATE_IN_PLACE);
-    world.settled(100);
-    await expect(run('rotate', putAt).result).rejects.toThrow(Crash);
-    const [pending] = world.soracomHeldKeys();
-    expect(world.state()).toMatchObject({ phase: 'switching', pendingKeyId: pending });
-
-    world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
-    await expect(run('upkeep').result).rejects.toThrow(
-      `SORACOM lists no credential ${CREDENTIAL_ID}, but the rotation state records it as the current credential: stopping before any change`,
+          world.advanceDays(7);
+          await run('upkeep').result;
+          expect([...world.keys.keys()]).toEqual(held);
+          expect(world.state()).toMatchObject({ phase: 'idle' });
+          world.expectSoracomWorks();
+        }
+      },
     );
-    expect(world.keys.get(pending)?.status).toBe('Active');
-    world.expectFunnelWorks();
-  });
+  },
+);
 
-  test('the first update-in-place rotation records the credential it writes, so a later empty list stops', async () => {
-    world.reset(UPDATE_IN_PLACE);
-    await run('rotate').result;
-    expect(world.state()).toMatchObject({ soracomCredentialId: CREDENTIAL_ID });
-    world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
-    world.advanceDays(100);
-    await expect(run('upkeep').result).rejects.toThrow(SoracomStateMismatchError);
-    expect(world.keys.size).toBe(1);
-    world.expectFunnelWorks();
-  });
+describe.each(PRINCIPALS)(
+  'what SORACOM lists must account for what the state says exists (%s)',
+  (principal) => {
+    const CREDENTIAL_ID = FIXTURES[principal].credentialId;
+    const UPDATE_IN_PLACE = updateInPlace(principal);
 
+    test('update-in-place: a crash after SORACOM got the key, then an empty list: the key SORACOM holds survives', async () => {
+      world.reset(UPDATE_IN_PLACE, principal);
+      world.settled(100);
+      const putAt = (await (async () => {
+        const clean = run('rotate');
+        await clean.result;
+        return clean.steps.indexOf('soracom.updateCredential') + 1;
+      })()) as number;
+      world.reset(UPDATE_IN_PLACE, principal);
+      world.settled(100);
+      await expect(run('rotate', putAt).result).rejects.toThrow(Crash);
+      const [pending] = world.soracomHeldKeys();
+      expect(world.state()).toMatchObject({ phase: 'switching', pendingKeyId: pending });
+
+      world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
+      await expect(run('upkeep').result).rejects.toThrow(
+        `SORACOM lists no credential ${CREDENTIAL_ID}, but the rotation state records it as the current credential: stopping before any change`,
+      );
+      expect(world.keys.get(pending)?.status).toBe('Active');
+      world.expectSoracomWorks();
+    });
+
+    test('the first update-in-place rotation records the credential it writes, so a later empty list stops', async () => {
+      world.reset(UPDATE_IN_PLACE, principal);
+      await run('rotate').result;
+      expect(world.state()).toMatchObject({ soracomCredentialId: CREDENTIAL_ID });
+      world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
+      world.advanceDays(100);
+      await expect(run('upkeep').result).rejects.toThrow(SoracomStateMismatchError);
+      expect(world.keys.size).toBe(1);
+      world.expectSoracomWorks();
+    });
+  },
+);
+
+describe('what SORACOM lists must account for what the state says exists (new-credential)', () => {
   test('new-credential: a list that lacks the previous credential while the previous key exists stops the run', async () => {
     world.reset(NEW_CREDENTIAL);
     const k1 = seedNewCredentialWorld();
@@ -527,7 +673,7 @@ describe('what SORACOM lists must account for what the state says exists', () =>
     expect(world.keys.has(k1)).toBe(true);
     world.soracom.clearFailures();
     expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
 
   test('new-credential: a SIM group using a credential SORACOM does not list stops the run', async () => {
@@ -579,7 +725,7 @@ describe('new-credential switches only groups whose credential has exactly the r
     expect(world.soracom.requestsTo('PUT', '/v1/groups/look-alike/configuration/SoracomFunnel')).toEqual([]);
     expect(world.soracom.credentials.has(id)).toBe(true);
     expect(world.soracom.requestsTo('DELETE', `/v1/credentials/${id}`)).toEqual([]);
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
 
   test('a credential with the time suffix (second rotation on one day) is switched away from and deleted later', async () => {
@@ -610,6 +756,6 @@ describe('new-credential switches only groups whose credential has exactly the r
     world.advanceDays(8);
     await run('upkeep').result;
     expect(world.soracom.credentials.has(timed)).toBe(false);
-    world.expectFunnelWorks();
+    world.expectSoracomWorks();
   });
 });

@@ -1,0 +1,530 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Command } from 'commander';
+import type { KeylessConfigInput } from '../../lib/config';
+import {
+  registerFunnelCredentials,
+  registerSoracomFunnelCommand,
+  type RegisterFunnelIo,
+} from '../../lib/cli/soracom-register-funnel';
+import { registerSoracomKryptonCommand } from '../../lib/cli/soracom-register-krypton';
+import { SoracomApiEmulator } from '../emulators/soracom-api';
+import { devConfig, REPO_ROOT } from '../support/cdk-app';
+import { deployedStackAnswer } from '../support/stack-answers';
+import { runProcess } from '../support/run-process';
+
+const STACK = 'KeylessIot-dev-Funnel';
+const ROLE_ARN = 'arn:aws:iam::111111111111:role/keyless-iot-dev-funnel-publisher-role';
+const ROTATION_FUNCTION = 'KeylessIot-dev-Funnel-KeyRotation';
+const AUTH_SECRET_ARN =
+  'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:keyless-iot/dev/funnel/soracom-auth-key-AbCdEf';
+const EXTERNAL_ID = 'funnel-external-id-0123456789abcdef';
+const CREDENTIAL_ID = 'keyless-dev-funnel-role';
+const AUTH = { SORACOM_AUTH_KEY_ID: 'keyId-test-0001', SORACOM_AUTH_KEY: 'secret-test-auth-key-0001' };
+const OPERATOR_ARN = 'arn:aws:iam::111111111111:role/operator';
+
+const cloudFormation = mockClient(CloudFormationClient);
+const lambda = mockClient(LambdaClient);
+const sts = mockClient(STSClient);
+const soracom = new SoracomApiEmulator();
+let soracomUrl = '';
+
+beforeAll(async () => {
+  soracomUrl = await soracom.start();
+});
+afterAll(async () => {
+  await soracom.stop();
+});
+
+/** The dev sample with the Funnel publisher in role mode (what the prod template uses). */
+const roleMode = (raw: KeylessConfigInput) => {
+  raw.funnel!.publisher = {
+    mode: 'role',
+    soracomAccountId: '762707677580',
+    externalId: EXTERNAL_ID,
+    credentialId: CREDENTIAL_ID,
+  };
+  delete raw.funnel!.rotation;
+  raw.funnel!.alarmEmails = [];
+};
+
+function rotationAnswer(body: unknown, functionError?: string) {
+  return {
+    StatusCode: 200,
+    FunctionError: functionError,
+    Payload: new TextEncoder().encode(JSON.stringify(body)) as never,
+  };
+}
+
+beforeEach(() => {
+  cloudFormation.reset();
+  lambda.reset();
+  sts.reset();
+  sts
+    .on(GetCallerIdentityCommand)
+    .resolves({ Account: '111111111111', Arn: OPERATOR_ARN, UserId: 'AROATEST' });
+  soracom.reset();
+  soracom.authKeys.set(AUTH.SORACOM_AUTH_KEY_ID, AUTH.SORACOM_AUTH_KEY);
+  cloudFormation.on(DescribeStacksCommand, { StackName: STACK }).resolves(
+    deployedStackAnswer(STACK, {
+      PublisherRoleArn: ROLE_ARN,
+      RotationFunctionName: ROTATION_FUNCTION,
+      SoracomAuthKeySecretArn: AUTH_SECRET_ARN,
+    }),
+  );
+  lambda.on(InvokeCommand).resolves(
+    rotationAnswer({
+      action: 'ensure',
+      rotated: true,
+      credentialId: 'keyless-dev-funnel',
+      deletedKeyIds: [],
+    }),
+  );
+});
+
+interface Run {
+  readonly stdout: string[];
+  readonly stderr: string[];
+  readonly waits: number[];
+  readonly io: RegisterFunnelIo;
+}
+
+function io(overrides: Partial<RegisterFunnelIo> = {}): Run {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waits: number[] = [];
+  return {
+    stdout,
+    stderr,
+    waits,
+    io: {
+      cloudFormation: new CloudFormationClient({ region: 'ap-northeast-1' }),
+      lambda: new LambdaClient({ region: 'ap-northeast-1' }),
+      sts: new STSClient({ region: 'ap-northeast-1' }),
+      env: { ...AUTH, SORACOM_API_ENDPOINT: soracomUrl },
+      out: (line) => stdout.push(line),
+      note: (line) => stderr.push(line),
+      // Records the back-off instead of waiting it: no timed assertions.
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      ...overrides,
+    },
+  };
+}
+
+/** The auth key and the external id (what makes the role this customer's) appear in no output line. */
+function expectNoSecretsIn(
+  run: { stdout: string[] | string; stderr: string[] | string },
+  ...more: string[]
+): void {
+  const all = [run.stdout, run.stderr, more].flat().join('\n');
+  for (const secret of [AUTH.SORACOM_AUTH_KEY, EXTERNAL_ID]) expect(all).not.toContain(secret);
+}
+
+async function failure(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected the command to fail');
+}
+
+describe('keyless soracom register-funnel-credentials', () => {
+  describe('publisher mode role', () => {
+    it('creates the role credential (role ARN from the stack, external id from the config)', async () => {
+      const run = io();
+      const result = await registerFunnelCredentials(devConfig(roleMode), run.io);
+
+      expect(result).toEqual({
+        mode: 'role',
+        action: 'created',
+        credentialId: CREDENTIAL_ID,
+        type: 'aws-iam-role-credentials',
+        endpoint: soracomUrl,
+        roleArn: ROLE_ARN,
+        topicPrefix: 'funnel/dev',
+        region: 'ap-northeast-1',
+      });
+      expect(soracom.requestsTo('POST', `/v1/credentials/${CREDENTIAL_ID}`)).toHaveLength(1);
+      expect(soracom.credentials.get(CREDENTIAL_ID)).toMatchObject({
+        type: 'aws-iam-role-credentials',
+        credentials: { roleArn: ROLE_ARN, externalId: EXTERNAL_ID },
+      });
+      // No rotation in role mode: nothing to invoke.
+      expect(lambda.calls()).toHaveLength(0);
+      expectNoSecretsIn(run);
+    });
+
+    it('replaces it in place (PUT) when it exists, keeping its id and creation time', async () => {
+      soracom.now = () => 1_700_000_000;
+      soracom.seedCredential(CREDENTIAL_ID, 'aws-iam-role-credentials', {
+        roleArn: 'arn:aws:iam::111111111111:role/old',
+        externalId: 'old-external-id',
+      });
+      soracom.now = () => 1_800_000_000;
+      const run = io();
+      const result = await registerFunnelCredentials(devConfig(roleMode), run.io);
+
+      expect(result.action).toBe('updated');
+      expect(soracom.requestsTo('PUT', `/v1/credentials/${CREDENTIAL_ID}`)).toEqual([
+        expect.objectContaining({ status: 200 }),
+      ]);
+      expect(soracom.requestsTo('POST', /^\/v1\/credentials\//)).toHaveLength(0);
+      expect(soracom.requestsTo('DELETE', /^\/v1\/credentials\//)).toHaveLength(0);
+      expect(soracom.credentials.get(CREDENTIAL_ID)).toMatchObject({
+        createDateTime: 1_700_000_000,
+        updateDateTime: 1_800_000_000,
+        credentials: { roleArn: ROLE_ARN, externalId: EXTERNAL_ID },
+      });
+      expectNoSecretsIn(run);
+    });
+
+    it('creates, then updates in place on the second run, and touches no other credential', async () => {
+      soracom.seedCredential('keyless-dev-krypton', 'aws-credentials', {
+        accessKeyId: 'TESTKEYKRYPTON000001',
+        secretAccessKey: 'krypton-secret',
+      });
+      await registerFunnelCredentials(devConfig(roleMode), io().io);
+      await registerFunnelCredentials(devConfig(roleMode), io().io);
+      expect(
+        soracom.requests
+          .filter((r) => r.path.startsWith('/v1/credentials/'))
+          .map((r) => `${r.method} ${r.path} ${r.status}`),
+      ).toEqual([`POST /v1/credentials/${CREDENTIAL_ID} 201`, `PUT /v1/credentials/${CREDENTIAL_ID} 200`]);
+      expect(soracom.credentials.get('keyless-dev-krypton')?.credentials.secretAccessKey).toBe(
+        'krypton-secret',
+      );
+    });
+
+    it('prints what to set in the SIM groups, with the exact values', async () => {
+      const run = io();
+      await registerFunnelCredentials(devConfig(roleMode), run.io);
+      expect(run.stdout).toEqual([
+        `SORACOM credential ${CREDENTIAL_ID} created (aws-iam-role-credentials: role ${ROLE_ARN}) via ${soracomUrl}.`,
+        '',
+        'Remaining step, in the SORACOM User Console, for every SIM group whose devices send through Funnel:',
+        '  SIM group > SORACOM Funnel settings > turn on, service AWS IoT, and enter',
+        '    Destination:  your AWS IoT data endpoint in ap-northeast-1 (aws iot describe-endpoint --endpoint-type iot:Data-ATS),',
+        '                  with a topic under funnel/dev/ (anything else is refused by AWS IoT)',
+        `    Credentials (credential set): ${CREDENTIAL_ID}`,
+        'then save.',
+        'Groups that already name this credential set follow the update without a change.',
+      ]);
+      expect(run.stderr).toEqual([]);
+    });
+
+    it('backs off as X-Soracom-Ratelimit-* asks on 429, says so, and then succeeds', async () => {
+      soracom.rateLimit(2, 7);
+      const run = io();
+      const result = await registerFunnelCredentials(devConfig(roleMode), run.io);
+      expect(result.action).toBe('created');
+      expect(run.waits).toEqual([7000, 7000]);
+      expect(run.stderr).toEqual([
+        'SORACOM API rate limit reached: waiting 7 s before retrying',
+        'SORACOM API rate limit reached: waiting 7 s before retrying',
+      ]);
+      expect(soracom.requests.map((r) => r.status)).toEqual([429, 429, 200, 200, 201]);
+      expectNoSecretsIn(run);
+    });
+
+    it('gives up with a clear message when the rate limit does not clear, and changes nothing', async () => {
+      soracom.rateLimit(100, 1);
+      const run = io({ maxRetries: 3 });
+      const message = await failure(registerFunnelCredentials(devConfig(roleMode), run.io));
+      expect(message).toBe(
+        'SORACOM API kept answering 429 (rate limited) on POST /v1/auth after retrying: wait a minute and run the command again',
+      );
+      expect(run.waits).toEqual([1000, 1000, 1000]);
+      expect(soracom.credentials.size).toBe(0);
+      expectNoSecretsIn(run, message);
+    });
+
+    it('says the auth key was rejected (bad auth key) and changes nothing', async () => {
+      soracom.rejectAuth = true;
+      const run = io();
+      const message = await failure(registerFunnelCredentials(devConfig(roleMode), run.io));
+      expect(message).toBe(
+        'SORACOM auth key rejected (coverage jp): check SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY and that the key belongs to a Japan coverage account',
+      );
+      expect(soracom.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /v1/auth 401']);
+      expect(soracom.credentials.size).toBe(0);
+      expectNoSecretsIn(run, message);
+    });
+
+    it('talks to the Global coverage endpoint when funnel.coverage is global', async () => {
+      const urls: string[] = [];
+      const fetchImpl: typeof fetch = async (input) => {
+        urls.push(String(input));
+        return new Response(JSON.stringify({ code: 'AUM0002' }), { status: 401 });
+      };
+      const config = devConfig((raw) => {
+        roleMode(raw);
+        raw.funnel!.coverage = 'global';
+      });
+      const message = await failure(registerFunnelCredentials(config, io({ env: AUTH, fetchImpl }).io));
+      expect(urls).toEqual(['https://g.api.soracom.io/v1/auth']);
+      expect(message).toContain('belongs to a Global coverage account');
+    });
+
+    it.each(['http://api.soracom.io', 'http://127.0.0.2:8080'])(
+      'refuses SORACOM_API_ENDPOINT=%s before the stack is read or anything is sent',
+      async (endpoint) => {
+        const sent: string[] = [];
+        const run = io({
+          env: { ...AUTH, SORACOM_API_ENDPOINT: endpoint },
+          fetchImpl: async (input) => {
+            sent.push(String(input));
+            return new Response('{}');
+          },
+        });
+        const message = await failure(registerFunnelCredentials(devConfig(roleMode), run.io));
+        expect(message).toContain('SORACOM_API_ENDPOINT must be https://');
+        expect({ sent, stacks: cloudFormation.calls().length }).toEqual({ sent: [], stacks: 0 });
+      },
+    );
+
+    it('refuses AWS credentials of another account before reading the stack or calling SORACOM', async () => {
+      sts.on(GetCallerIdentityCommand).resolves({
+        Account: '999999999999',
+        Arn: 'arn:aws:iam::999999999999:user/someone',
+        UserId: 'AIDATEST',
+      });
+      const message = await failure(registerFunnelCredentials(devConfig(roleMode), io().io));
+      expect(message).toContain('the AWS credentials in use are for account 999999999999');
+      expect(cloudFormation.calls()).toHaveLength(0);
+      expect(soracom.requests).toEqual([]);
+    });
+
+    it('asks for a redeploy when the stack was deployed in user mode (no role yet)', async () => {
+      cloudFormation
+        .on(DescribeStacksCommand, { StackName: STACK })
+        .resolves(deployedStackAnswer(STACK, { RotationFunctionName: ROTATION_FUNCTION }));
+      const message = await failure(registerFunnelCredentials(devConfig(roleMode), io().io));
+      expect(message).toBe(
+        `stack ${STACK} has no output PublisherRoleArn: it was deployed from another version or configuration; redeploy it with \`npx cdk deploy -c env=dev ${STACK}\``,
+      );
+      expect(soracom.requests).toEqual([]);
+    });
+  });
+
+  describe('publisher mode user (the dev sample): the deployed key rotation puts the key into SORACOM', () => {
+    it('invokes the rotation with "ensure", needs no SORACOM auth key of its own and calls SORACOM not at all', async () => {
+      const run = io({ env: { SORACOM_API_ENDPOINT: soracomUrl } });
+      const result = await registerFunnelCredentials(devConfig(), run.io);
+      expect(result).toMatchObject({ mode: 'user', action: 'rotated', credentialId: 'keyless-dev-funnel' });
+      const invoked = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+      expect(invoked.map((i) => i.FunctionName)).toEqual([ROTATION_FUNCTION]);
+      expect(JSON.parse(new TextDecoder().decode(invoked[0].Payload as Uint8Array))).toEqual({
+        action: 'ensure',
+      });
+      expect(soracom.requests).toEqual([]);
+      expect(run.stdout[0]).toBe(
+        'SORACOM credential keyless-dev-funnel now holds a new Funnel publisher access key (aws-credentials), put there by the key rotation.',
+      );
+    });
+
+    it('with new-credential, says the rotation switches the groups itself', async () => {
+      lambda.on(InvokeCommand).resolves(
+        rotationAnswer({
+          action: 'ensure',
+          rotated: false,
+          credentialId: 'keyless-dev-funnel-261129',
+          deletedKeyIds: [],
+        }),
+      );
+      const config = devConfig((raw) => {
+        raw.funnel!.rotation!.strategy = { type: 'new-credential', credentialPrefix: 'keyless-dev-funnel' };
+      });
+      const run = io();
+      const result = await registerFunnelCredentials(config, run.io);
+      expect(result.action).toBe('unchanged');
+      expect(run.stdout.at(-1)).toBe(
+        'With new-credential, the rotation itself switches every SIM group that names a credential of this prefix; set keyless-dev-funnel-261129 once in groups that name none yet.',
+      );
+    });
+
+    it("relays the rotation's own error and names the auth key secret", async () => {
+      lambda
+        .on(InvokeCommand)
+        .resolves(
+          rotationAnswer(
+            { errorType: 'Error', errorMessage: 'The SORACOM auth key secret has no value yet: put it in' },
+            'Unhandled',
+          ),
+        );
+      const message = await failure(registerFunnelCredentials(devConfig(), io().io));
+      expect(message).toBe(
+        `the key rotation function ${ROTATION_FUNCTION} failed: The SORACOM auth key secret has no value yet: put it in. ` +
+          `Its SORACOM auth key is the secret ${AUTH_SECRET_ARN}; nothing was changed that the next run cannot finish`,
+      );
+    });
+  });
+
+  it('needs a funnel section in the config', async () => {
+    const config = devConfig((raw) => {
+      delete raw.funnel;
+    });
+    expect(await failure(registerFunnelCredentials(config, io().io))).toBe(
+      'environment dev has no funnel section in config/dev.json',
+    );
+  });
+
+  it('sits under `keyless soracom` next to the Krypton command', () => {
+    const program = new Command('keyless');
+    registerSoracomKryptonCommand(program);
+    registerSoracomFunnelCommand(program);
+    expect(program.commands.map((c) => c.name())).toEqual(['soracom']);
+    const group = program.commands[0];
+    expect(group.commands.map((c) => c.name())).toEqual([
+      'register-krypton-credentials',
+      'register-funnel-credentials',
+    ]);
+    expect(group.commands[1].options.map((o) => o.long)).toEqual(['--env', '--json']);
+  });
+
+  describe('as a process (bin/keyless.ts), AWS endpoints from AWS_ENDPOINT_URL_*', () => {
+    // CloudFormation and STS (query protocol, XML) and Lambda (REST JSON) on one local HTTP server.
+    let aws: Server;
+    let awsUrl = '';
+    let functionFails: string | undefined;
+    const awsRequests: string[] = [];
+    beforeAll(async () => {
+      aws = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          const form = new URLSearchParams(body);
+          const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
+          if (invoke) {
+            awsRequests.push(`Invoke ${decodeURIComponent(invoke[1])} ${body}`);
+            const headers = { 'content-type': 'application/json' };
+            res.writeHead(200, functionFails ? { ...headers, 'x-amz-function-error': 'Unhandled' } : headers);
+            res.end(
+              JSON.stringify(
+                functionFails
+                  ? { errorType: 'Error', errorMessage: functionFails }
+                  : {
+                      action: 'ensure',
+                      rotated: true,
+                      credentialId: 'keyless-dev-funnel',
+                      deletedKeyIds: [],
+                    },
+              ),
+            );
+            return;
+          }
+          if (form.get('Action') === 'GetCallerIdentity') {
+            awsRequests.push('GetCallerIdentity');
+            res.writeHead(200, { 'content-type': 'text/xml' });
+            res.end(
+              '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
+                `<Arn>${OPERATOR_ARN}</Arn><UserId>AROATEST:operator</UserId><Account>111111111111</Account>` +
+                '</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
+            );
+            return;
+          }
+          awsRequests.push(`${form.get('Action')} ${form.get('StackName')}`);
+          const outputs = Object.entries({
+            FunnelUserName: 'keyless-iot-dev-funnel-publisher',
+            RotationFunctionName: ROTATION_FUNCTION,
+            SoracomAuthKeySecretArn: AUTH_SECRET_ARN,
+            AlarmTopicArn: 'arn:aws:sns:ap-northeast-1:111111111111:alarms',
+          })
+            .map(([k, v]) => `<member><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`)
+            .join('');
+          res.writeHead(200, { 'content-type': 'text/xml' });
+          res.end(
+            '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>' +
+              `<StackName>${STACK}</StackName><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-01-01T00:00:00Z</CreationTime>` +
+              `<Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult>` +
+              '<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeStacksResponse>',
+          );
+        });
+      });
+      await new Promise<void>((resolve) => aws.listen(0, '127.0.0.1', () => resolve()));
+      awsUrl = `http://127.0.0.1:${(aws.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      aws.closeAllConnections();
+      await new Promise<void>((resolve) => aws.close(() => resolve()));
+    });
+
+    const keyless = (...extra: string[]) =>
+      runProcess(
+        path.join(REPO_ROOT, 'node_modules', '.bin', 'ts-node'),
+        [
+          '--swc',
+          path.join(REPO_ROOT, 'bin', 'keyless.ts'),
+          'soracom',
+          'register-funnel-credentials',
+          '--env',
+          'dev',
+          ...extra,
+        ],
+        {
+          cwd: REPO_ROOT,
+          timeoutMs: 120_000,
+          env: {
+            PATH: process.env.PATH,
+            HOME: process.env.HOME,
+            NODE_NO_WARNINGS: '1',
+            AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+            AWS_SECRET_ACCESS_KEY: 'local-test',
+            AWS_ENDPOINT_URL_CLOUDFORMATION: awsUrl,
+            AWS_ENDPOINT_URL_LAMBDA: awsUrl,
+            AWS_ENDPOINT_URL_STS: awsUrl,
+            AWS_EC2_METADATA_DISABLED: 'true',
+            SORACOM_API_ENDPOINT: soracomUrl,
+            ...AUTH,
+          },
+        },
+      );
+
+    it('--json: the result on stdout, the SIM group step on stderr, no secret in either', async () => {
+      awsRequests.length = 0;
+      const result = await keyless('--json');
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({
+        env: 'dev',
+        mode: 'user',
+        action: 'rotated',
+        credentialId: 'keyless-dev-funnel',
+        type: 'aws-credentials',
+        endpoint: null,
+        roleArn: null,
+        topicPrefix: 'funnel/dev',
+        region: 'ap-northeast-1',
+      });
+      expect(result.stderr).toContain('Credentials (credential set): keyless-dev-funnel');
+      expect(awsRequests).toEqual([
+        'GetCallerIdentity',
+        `DescribeStacks ${STACK}`,
+        `Invoke ${ROTATION_FUNCTION} {"action":"ensure"}`,
+      ]);
+      expectNoSecretsIn(result);
+    });
+
+    it('exits 4 with one line when the rotation fails', async () => {
+      functionFails = 'SORACOM rejected the auth key in the secret';
+      try {
+        const result = await keyless();
+        expect(result.code).toBe(4);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toBe(
+          `keyless: the key rotation function ${ROTATION_FUNCTION} failed: SORACOM rejected the auth key in the secret. ` +
+            `Its SORACOM auth key is the secret ${AUTH_SECRET_ARN}; nothing was changed that the next run cannot finish\n`,
+        );
+      } finally {
+        functionFails = undefined;
+      }
+    });
+  });
+});
