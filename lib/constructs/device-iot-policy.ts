@@ -2,11 +2,16 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
-import { DEVICE_TOPIC_ROOT, NAME_RULES } from '../contract';
+import { DEVICE_TOPIC_ROOT, NAME_RULES, QUARANTINE_ATTRIBUTE } from '../contract';
 import { checkName } from './prop-checks';
 
 /** The name of the thing attached to the connecting certificate, as AWS IoT policies see it. */
 export const IOT_THING_NAME_VARIABLE = '${iot:Connection.Thing.ThingName}';
+
+/** The condition key of a thing attribute of the connecting thing. */
+export function thingAttributeKey(name: string): string {
+  return `iot:Connection.Thing.Attributes[${name}]`;
+}
 
 export interface DeviceIotPolicyProps {
   readonly policyName: string;
@@ -29,6 +34,12 @@ export interface DeviceIotPolicyProps {
  * The AWS IoT policy attached to every device certificate. One policy serves the whole fleet through the
  * `${iot:Connection.Thing.ThingName}` variable: a certificate may get credentials, connect with its thing's
  * name as client id and use the topics under `things/<thing>/` — only while it is attached to that thing.
+ *
+ * A quarantined thing (attribute `keylessQuarantine` = `true`, set from config by its Fleet stack) is denied
+ * all of it. An explicit Deny overrides every Allow in AWS IoT policy evaluation, so the quarantine holds
+ * whatever else a certificate is given. The thing attribute is known to the credentials provider only when the
+ * device names its thing (`x-amzn-iot-thingname`); without that header the Allows below do not match either
+ * (they all need `iot:Connection.Thing.*`), so leaving the header out gets nothing.
  */
 export class DeviceIotPolicy extends Construct {
   public readonly policy: iot.CfnPolicy;
@@ -48,11 +59,27 @@ export class DeviceIotPolicy extends Construct {
       narrowing['iot:Connection.Thing.ThingTypeName'] = props.requiredThingTypeName;
     }
     for (const [name, value] of Object.entries(props.requiredAttributes ?? {})) {
-      narrowing[`iot:Connection.Thing.Attributes[${name}]`] = value;
+      narrowing[thingAttributeKey(name)] = value;
     }
 
     const document = new iam.PolicyDocument({
       statements: [
+        new iam.PolicyStatement({
+          sid: 'DenyQuarantinedThings',
+          effect: iam.Effect.DENY,
+          actions: [
+            'iot:AssumeRoleWithCertificate',
+            'iot:Connect',
+            'iot:Publish',
+            'iot:Receive',
+            'iot:Subscribe',
+          ],
+          // Every resource of each action, not only the ones allowed below: a quarantine must outlast any Allow.
+          resources: [iotArn('rolealias/*'), iotArn('client/*'), iotArn('topic/*'), iotArn('topicfilter/*')],
+          conditions: {
+            StringEquals: { [thingAttributeKey(QUARANTINE_ATTRIBUTE.name)]: QUARANTINE_ATTRIBUTE.value },
+          },
+        }),
         new iam.PolicyStatement({
           sid: 'ExchangeCertificateForCredentials',
           actions: ['iot:AssumeRoleWithCertificate'],
