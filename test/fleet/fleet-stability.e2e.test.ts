@@ -212,11 +212,11 @@ test('revoking, deactivating or quarantining a thing changes that one property, 
     expect(Object.keys(b.resources)).toEqual(Object.keys(a.resources));
     expect(b.output).toEqual(a.output);
     return Object.keys(a.resources).flatMap((id) => {
-      const before = a.resources[id] as { Properties: Record<string, unknown> };
-      const now = b.resources[id] as { Properties: Record<string, unknown> };
+      const before = a.resources[id] as { Type: string; Properties: Record<string, unknown> };
+      const now = b.resources[id] as { Type: string; Properties: Record<string, unknown> };
       return Object.keys({ ...before.Properties, ...now.Properties })
         .filter((key) => JSON.stringify(before.Properties[key]) !== JSON.stringify(now.Properties[key]))
-        .map((key) => `${(now as { Type: string }).Type}.${key}=${JSON.stringify(now.Properties[key])}`);
+        .map((key) => `${now.Type}.${key}=${JSON.stringify(now.Properties[key])}`);
     });
   };
   expect(paths('sensor-00005')).toEqual(['AWS::IoT::Certificate.Status="REVOKED"']);
