@@ -177,13 +177,18 @@ async function signerCredential(
   };
 }
 
-async function soracomAuthKey(io: RegisterKryptonIo): Promise<SoracomAuthKey> {
+/** The auth key from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY, or asked for on the terminal. */
+export async function soracomAuthKey(
+  io: Pick<RegisterKryptonIo, 'env' | 'askAuthKey'>,
+  /** What the SAM user must be allowed, for the message when there is no key. */
+  allowed = 'list, create and update credentials',
+): Promise<SoracomAuthKey> {
   const authKeyId = io.env.SORACOM_AUTH_KEY_ID;
   const authKey = io.env.SORACOM_AUTH_KEY;
   if (authKeyId && authKey) return { authKeyId, authKey };
   if (!io.askAuthKey) {
     throw new UsageError(
-      'no SORACOM auth key: set SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY (a SAM user allowed to list, create and update credentials), or run in a terminal to be asked',
+      `no SORACOM auth key: set SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY (a SAM user allowed to ${allowed}), or run in a terminal to be asked`,
     );
   }
   const asked = await io.askAuthKey();
@@ -192,7 +197,7 @@ async function soracomAuthKey(io: RegisterKryptonIo): Promise<SoracomAuthKey> {
 }
 
 /** Turns the SORACOM outcomes an operator can act on into one plain sentence each. */
-async function withSoracomOutcomes<T>(krypton: KryptonConfig, call: () => Promise<T>): Promise<T> {
+export async function withSoracomOutcomes<T>(krypton: KryptonConfig, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
