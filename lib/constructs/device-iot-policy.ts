@@ -40,6 +40,20 @@ export interface DeviceIotPolicyProps {
  * whatever else a certificate is given. The thing attribute is known to the credentials provider only when the
  * device names its thing (`x-amzn-iot-thingname`); without that header the Allows below do not match either
  * (they all need `iot:Connection.Thing.*`), so leaving the header out gets nothing.
+ *
+ * What AWS documents, and what it leaves open: "Authorizing direct calls to AWS services using AWS IoT Core
+ * credential provider" says a request naming its thing in `x-amzn-iot-thingname` is checked against the
+ * certificate's attached thing and that thing variables are then usable ("You cannot use thing variables in
+ * policies unless a thing name is passed in the request header"); "Thing policy variables" lists
+ * `iot:Connection.Thing.Attributes[attributeName]`, `.ThingTypeName` and `.IsAttached`, but says ThingName and
+ * ThingTypeName are "only available when a device connects over MQTT or MQTT over the WebSocket protocol", and
+ * documents no `iot:Connection.Thing.ThingGroupArn`-style key at all (so a thing group could not be denied
+ * here). Which of the two pages governs the credentials provider's evaluation of this policy could not be
+ * confirmed offline. Either way the quarantine fails closed: the only Allow for iot:AssumeRoleWithCertificate
+ * needs `iot:Connection.Thing.IsAttached` (and the required attributes), resolved by the same mechanism as the
+ * quarantine attribute — if the attribute were not resolved, the Allow would not match either. The certificate
+ * status (`keyless device revoke`) is the cut AWS documents without any such question; the stolen-device runbook
+ * uses both.
  */
 export class DeviceIotPolicy extends Construct {
   public readonly policy: iot.CfnPolicy;
