@@ -30,6 +30,8 @@ export interface ConfigEditOptions {
    * ConfigError, say, when the edit would make the config invalid).
    */
   readonly validate?: (raw: unknown) => void;
+  /** Edit and validate, but write nothing: whether the file would change. */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -55,6 +57,7 @@ function editConfigFile(
   }
   if (!edit(raw)) return false;
   options.validate?.(raw);
+  if (options.dryRun) return true;
   const output = formatLikeTheRepository(`${JSON.stringify(raw, null, 2)}\n`, file);
   const partial = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(partial, output);

@@ -4,6 +4,7 @@ import { assertCallerMatches, describeAwsError } from '../bundle/aws';
 import { setThingLifecycle } from '../config-file-edits';
 import { RemoteServiceError } from '../exit-codes';
 import { placedThing, shown, type DeviceClients, type EditableConfig } from './context';
+import { recordAfterAws } from './revoke';
 
 export interface QuarantineResult {
   readonly env: string;
@@ -24,9 +25,10 @@ export interface QuarantineResult {
  * handler calls UpdateThing without merge), so an attribute set only in AWS would be erased by the next update of
  * the thing: a release nobody asked for.
  *
- * The config is written first (and validated: a quarantined thing must have room for the attribute), then AWS is
- * called with `merge: true`, which changes this one attribute and keeps the others; an empty value removes it
- * (UpdateThing API reference).
+ * The config edit is validated first (a quarantined thing must have room for the attribute), then AWS is called
+ * with `merge: true`, which changes this one attribute and keeps the others; an empty value removes it
+ * (UpdateThing API reference). The config is written only once AWS IoT accepted the change (or has no such
+ * thing yet, when the config is what its first deploy applies): a failed call leaves the file as it was.
  */
 export async function setQuarantine(
   editable: EditableConfig,
@@ -37,12 +39,7 @@ export async function setQuarantine(
   const { config } = editable;
   const placed = placedThing(config, thingName);
   await assertCallerMatches(clients, config);
-  const configChanged = setThingLifecycle(
-    editable.file,
-    thingName,
-    { quarantined },
-    { validate: editable.validate },
-  );
+  setThingLifecycle(editable.file, thingName, { quarantined }, { validate: editable.validate, dryRun: true });
 
   let applied = true;
   try {
@@ -62,12 +59,18 @@ export async function setQuarantine(
     } else {
       const cause = describeAwsError(error, config);
       throw new RemoteServiceError(
-        `${shown(editable.file)} now records ${thingName} as ${quarantined ? 'quarantined' : 'released'}, but AWS IoT did not update the thing: ` +
-          `${cause.message}. Run the command again, or deploy \`${placed.deployCommand}\``,
+        `AWS IoT did not ${quarantined ? 'quarantine' : 'release'} thing ${thingName}: ${cause.message}. ` +
+          `Nothing changed (${shown(editable.file)} untouched); fix the cause and run the command again`,
         { cause },
       );
     }
   }
+  const configChanged = recordAfterAws(
+    editable,
+    thingName,
+    { quarantined },
+    `thing ${thingName} is ${quarantined ? 'quarantined' : 'released'}`,
+  );
   return {
     env: config.envName,
     thing: thingName,

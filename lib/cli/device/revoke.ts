@@ -1,7 +1,7 @@
 import { DescribeCertificateCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
 import { CERTIFICATE_STATUS, certificateIdOutput, type CertificateStatus } from '../../contract';
 import { assertCallerMatches, describeAwsError } from '../bundle/aws';
-import { setThingLifecycle } from '../config-file-edits';
+import { setThingLifecycle, type ThingLifecycle } from '../config-file-edits';
 import { DeployedOutputs } from '../deployed-outputs';
 import { ConfigurationError, RemoteServiceError, UsageError } from '../exit-codes';
 import { placedThing, shown, type DeviceClients, type EditableConfig } from './context';
@@ -28,11 +28,11 @@ export interface RevokeResult {
  * the next deploy of its Fleet stack agrees. The certificate is the one the thing's Fleet stack output names (as
  * `keyless bundle` finds it), checked with the caller's account and region first.
  *
- * The config is written before AWS is called: if the call then fails, the config already asks for the status and
- * a deploy (or running the command again) applies it; the opposite order could leave a revoked certificate that
- * config still calls active. AWS IoT disconnects devices that used the certificate within minutes of it leaving
- * ACTIVE (UpdateCertificate API reference); credentials the credentials provider issued earlier stay valid until
- * they expire.
+ * The config edit is validated before AWS is called and written only after AWS IoT accepted the change: a failed
+ * call leaves the config as it was (the operator's file never claims what AWS did not do), and an edit the
+ * loader would refuse stops the command before anything changes. AWS IoT disconnects devices that used the
+ * certificate within minutes of it leaving ACTIVE (UpdateCertificate API reference); credentials the
+ * credentials provider issued earlier stay valid until they expire.
  */
 export async function revokeCertificate(
   editable: EditableConfig,
@@ -74,11 +74,12 @@ export async function revokeCertificate(
     );
   }
 
-  const configChanged = setThingLifecycle(
+  // The edit must be one the loader accepts before AWS is touched.
+  setThingLifecycle(
     editable.file,
     thingName,
     { status: target },
-    { validate: editable.validate },
+    { validate: editable.validate, dryRun: true },
   );
   const updated = previousStatus !== status;
   if (updated) {
@@ -87,12 +88,18 @@ export async function revokeCertificate(
     } catch (error) {
       const cause = describeAwsError(error, config);
       throw new RemoteServiceError(
-        `${shown(editable.file)} now records "${target}" for ${thingName}, but AWS IoT did not set certificate ${certificateId} ${status}: ` +
-          `${cause.message}. Run the command again, or deploy \`${placed.deployCommand}\``,
+        `AWS IoT did not set certificate ${certificateId} of thing ${thingName} ${status}: ${cause.message}. ` +
+          `Nothing changed (${shown(editable.file)} untouched); fix the cause and run the command again`,
         { cause },
       );
     }
   }
+  const configChanged = recordAfterAws(
+    editable,
+    thingName,
+    { status: target },
+    `certificate ${certificateId} is ${status}`,
+  );
   return {
     env: config.envName,
     thing: thingName,
@@ -149,4 +156,29 @@ export function describeRevocation(result: RevokeResult, credentialDurationSecon
     `${result.configFile} ${result.configChanged ? 'now records' : 'already recorded'} "status": "${result.status.toLowerCase()}" for ${result.thing}.`,
     `Deploy so CloudFormation agrees: ${result.deployCommand}`,
   ];
+}
+
+/**
+ * Writes what AWS now holds into the config. AWS has already changed, so a failure here is reported with what
+ * to put in the file by hand (`keyless device status` shows the difference until then).
+ */
+export function recordAfterAws(
+  editable: EditableConfig,
+  thingName: string,
+  lifecycle: ThingLifecycle,
+  done: string,
+): boolean {
+  try {
+    return setThingLifecycle(editable.file, thingName, lifecycle, { validate: editable.validate });
+  } catch (error) {
+    const fields = [
+      ...(lifecycle.status !== undefined ? [`"status": "${lifecycle.status}"`] : []),
+      ...(lifecycle.quarantined !== undefined ? [`"quarantined": ${lifecycle.quarantined}`] : []),
+    ].join(', ');
+    throw new ConfigurationError(
+      `${done} in AWS IoT, but ${shown(editable.file)} could not be written (${error instanceof Error ? error.message : String(error)}): ` +
+        `set ${fields} on ${thingName} by hand before the next deploy, or the deploy undoes it`,
+      { cause: error },
+    );
+  }
 }
