@@ -257,15 +257,16 @@ describe('keyless device quarantine / release', () => {
   });
 
   it('refuses a quarantine the config could not hold, before AWS IoT is called', async () => {
-    // A thing already at the 50-attribute limit has no room for the quarantine attribute.
+    // A thing already at the limit of attributes (3: CloudFormation creates the thing untyped) has no room for
+    // the quarantine attribute. The file is valid as it is; only the edit is not.
     const config = repo.config();
-    const attributes = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`a${i}`, 'x']));
-    config.iot.things[0].attributes = { ...attributes, Owner: 'keyless' };
-    delete (config.iot.things[0].attributes as Record<string, string>).a0;
+    config.iot.things[0].attributes = { Owner: 'keyless', Site: 'tokyo', Rack: 'r1' };
     writeFileSync(repo.configFile, JSON.stringify(config, null, 2));
     const before = repo.configText();
     const run = await runDevice(repo, ['quarantine', '--env', 'dev', '--thing', 'sensor-001']);
     expect(run.code).toBe(EXIT_CODES.configuration);
+    expect(run.error?.message).toMatch(/iot\.things\[0\]\.quarantined/);
+    expect(run.error?.message).toMatch(/the quarantine attribute is one more/);
     expect(iot.commandCalls(UpdateThingCommand)).toHaveLength(0);
     expect(repo.configText()).toBe(before);
   });
