@@ -5,7 +5,7 @@ import type { FleetThingConfig } from '../../config';
 import { CERTIFICATE_STATUS, QUARANTINE_ATTRIBUTE, thingStatusOf, type ThingStatus } from '../../contract';
 import { x509 } from '../../fleet/x509';
 import { assertCallerMatches, describeAwsError } from '../bundle/aws';
-import { DeployedOutputs } from '../deployed-outputs';
+import { DeployedOutputs, StackNotDeployedError } from '../deployed-outputs';
 import { placedThing, type DeviceClients, type EditableConfig } from './context';
 
 /**
@@ -76,7 +76,9 @@ async function stateOf(
   try {
     certificateId = await outputs.certificateId(thing.name, shard);
   } catch (error) {
-    // A Fleet stack that is not deployed (yet) concerns its things only.
+    // A Fleet stack that is not deployed (yet) concerns its things only. Anything else (throttling, access
+    // denied) is AWS not answering, which says nothing about what is deployed: it stops the command.
+    if (!(error instanceof StackNotDeployedError)) throw error;
     return {
       thing: thing.name,
       stackName,
