@@ -72,6 +72,7 @@ describe('keyless device decommission', () => {
       status: 'active',
       quarantined: false,
       stackName: fleetStackName('dev', 1),
+      stackEmptied: false,
       shardLock: { released: ['sensor-002'] },
     });
     expect(result.deleted.map((f: string) => path.basename(f)).sort()).toEqual(
@@ -130,6 +131,22 @@ describe('keyless device decommission', () => {
     expect((await decommission('--thing', 'sensor-001')).code).toBe(0);
     expect(fs.existsSync(target)).toBe(true);
     expect(fs.existsSync(bundle('sensor-001'))).toBe(false);
+  });
+
+  it('the last thing of a Fleet stack: the stack leaves the app, so the command names its deletion, not a deploy', async () => {
+    expect((await decommission('--thing', 'sensor-001')).code).toBe(0);
+    const run = await decommission('--thing', 'sensor-002', '--json');
+    expect(run.code).toBe(0);
+    expect(repo.config().iot.things).toEqual([]);
+    expect(repo.lock().assignments).toEqual({});
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({
+      stackEmptied: true,
+      deployCommand: `aws cloudformation delete-stack --region ap-northeast-1 --stack-name ${fleetStackName('dev', 1)}`,
+    });
+    expect(run.stderr).toMatch(
+      /sensor-002 was the last thing of .*: the app no longer has that stack, so `cdk deploy` leaves it deployed\. Delete the stack/,
+    );
   });
 
   it('an unknown thing is a usage error; nothing changes', async () => {

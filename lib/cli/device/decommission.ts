@@ -26,6 +26,12 @@ export interface DecommissionResult {
   readonly stackName: string;
   /** What deploying the thing's Fleet stack deletes. */
   readonly nextDeployDeletes: readonly string[];
+  /**
+   * Whether it was the last thing of its Fleet stack. The app then has no such stack any more, so `cdk deploy`
+   * cannot select it and would leave it (and the certificate) deployed: the stack is deleted instead.
+   */
+  readonly stackEmptied: boolean;
+  /** What applies the retirement in AWS: the stack's deploy, or its deletion when {@link stackEmptied}. */
   readonly deployCommand: string;
 }
 
@@ -96,6 +102,7 @@ export function decommission(
       }
     : null;
 
+  const stackEmptied = !after.things.some((t) => t.shard === placed.shard);
   const nextDeployDeletes = [
     `thing ${thingName} (AWS::IoT::Thing)`,
     ...(thing.csrPem !== undefined
@@ -129,7 +136,10 @@ export function decommission(
     kept,
     stackName: placed.stackName,
     nextDeployDeletes,
-    deployCommand: placed.deployCommand,
+    stackEmptied,
+    deployCommand: stackEmptied
+      ? `aws cloudformation delete-stack --region ${config.region} --stack-name ${placed.stackName}`
+      : placed.deployCommand,
   };
 }
 
@@ -161,7 +171,10 @@ export function describeDecommission(result: DecommissionResult): string[] {
   );
   for (const kept of result.kept) lines.push(`Kept: ${kept}`);
   lines.push(
-    `Deploying ${result.stackName} deletes ${result.nextDeployDeletes.join('; ')}: ${result.deployCommand}`,
+    result.stackEmptied
+      ? `${result.thing} was the last thing of ${result.stackName}: the app no longer has that stack, so \`cdk deploy\` leaves it deployed. ` +
+          `Delete the stack, which deletes ${result.nextDeployDeletes.join('; ')}: ${result.deployCommand}`
+      : `Deploying ${result.stackName} deletes ${result.nextDeployDeletes.join('; ')}: ${result.deployCommand}`,
   );
   if (result.status !== 'revoked') {
     lines.push(
