@@ -198,9 +198,9 @@ describe('keyless device status', () => {
     setThing(0, { status: 'inactive' });
     const run = await runDevice(repo, ['status', '--env', 'dev']);
     expect(run.stdout.split('\n').slice(0, 3)).toEqual([
-      'thing       config    AWS IoT  verdict',
-      'sensor-001  inactive  active   deploy-pending',
-      'sensor-002  active    active   in-sync',
+      'thing       in config  AWS IoT  verdict',
+      'sensor-001  inactive   active   deploy-pending',
+      'sensor-002  active     active   in-sync',
     ]);
     expect(run.stdout).toMatch(/sensor-001: certificate .* is ACTIVE but config says "inactive"/);
   });

@@ -226,7 +226,7 @@ export function renderStatus(states: readonly ThingState[]): string[] {
     shownStatus(s.deployed.certificateStatus) + (s.deployed.quarantined ? ' quarantined' : ''),
     s.verdict,
   ]);
-  const header = ['thing', 'config', 'AWS IoT', 'verdict'];
+  const header = ['thing', 'in config', 'AWS IoT', 'verdict'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string =>
     cells
