@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { loadEnvironmentConfig, type KeylessConfig } from '../config';
-import { DEVICE_SCRIPTS_DIR, inRepository, privateKeyFile, REPO_ROOT } from '../contract';
+import { DEFAULT_BUNDLE_DIR, DEVICE_SCRIPTS_DIR, inRepository, privateKeyFile, REPO_ROOT } from '../contract';
 import { createBundleClients } from './bundle/aws';
 import {
   buildBundles,
@@ -138,7 +138,7 @@ export function registerBundleCommand(program: Command): void {
   program
     .command('bundle')
     .description(
-      'Build one installable archive per device from the deployed stacks (dist/bundles/<env>/<name>.tar.gz)',
+      `Build one installable archive per device from the deployed stacks (${DEFAULT_BUNDLE_DIR}/<env>/<name>.tar.gz)`,
     )
     .addOption(envOption())
     .option('--thing <name>', 'device to bundle (repeatable)', (value: string, previous: string[] = []) => [
@@ -157,7 +157,7 @@ export function registerBundleCommand(program: Command): void {
       '--key-on-device',
       `things without ${privateKeyFile('<env>', '<thing>')} made their own CSR: bundle them without a key`,
     )
-    .option('--out <dir>', 'output directory', 'dist/bundles')
+    .option('--out <dir>', 'output directory', DEFAULT_BUNDLE_DIR)
     .addOption(jsonOption())
     .action(
       async (options: {

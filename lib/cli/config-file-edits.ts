@@ -1,48 +1,171 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { exampleConfigFile } from '../contract';
-import { ConfigurationError } from './exit-codes';
+import { exampleConfigFile, type ThingStatus } from '../contract';
+import { ConfigurationError, UsageError } from './exit-codes';
 
 /**
- * Adds things (by name, with the attributes `iot.policy.requiredAttributes` asks for) to `iot.things` of a config
- * file that does not list them yet, keeping everything else. Written with 2-space indent, then through the
- * repository's prettier settings when prettier is installed, so `npm run lint` stays green. Returns the names it
- * added. The config layer only reads: edits like this one are the CLI's.
+ * The CLI's edits of a config file. The config layer only reads; these are the only writers. Each edit keeps
+ * everything it does not change: key order (so `"$schema"` stays first and editors keep validating), every
+ * other section and value. The result is written with 2-space indent, then through the repository's prettier
+ * settings when prettier is installed (so `npm run lint` stays green), to a temporary file renamed into place:
+ * a reader sees the old file or the new one, never half of one.
  */
-export function addThingsToConfigFile(file: string, thingNames: readonly string[]): string[] {
+
+/** A config file as JSON, with the parts the edits touch. */
+interface RawConfig {
+  iot?: { things?: RawThing[]; policy?: { requiredAttributes?: Record<string, string> } };
+  [key: string]: unknown;
+}
+
+interface RawThing {
+  name?: unknown;
+  status?: unknown;
+  quarantined?: unknown;
+  [key: string]: unknown;
+}
+
+export interface ConfigEditOptions {
+  /**
+   * Called with the edited document before anything is written; throw to leave the file as it was (the loader's
+   * ConfigError, say, when the edit would make the config invalid).
+   */
+  readonly validate?: (raw: unknown) => void;
+  /** Edit and validate, but write nothing: whether the file would change. */
+  readonly dryRun?: boolean;
+}
+
+/**
+ * Applies `edit` to the parsed file and writes the result, unless `edit` answers false (nothing to change).
+ * Returns whether the file was written.
+ */
+function editConfigFile(
+  file: string,
+  edit: (raw: RawConfig) => boolean,
+  options: ConfigEditOptions = {},
+): boolean {
   const text = fs.readFileSync(file, 'utf8');
-  let raw: { iot?: { things?: { name?: unknown }[] } };
+  let raw: RawConfig;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(text) as RawConfig;
   } catch (error) {
     throw new ConfigurationError(
       `${file}: cannot read JSON: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigurationError(`${file}: expected a JSON object`);
+  }
+  if (!edit(raw)) return false;
+  options.validate?.(raw);
+  if (options.dryRun) return true;
+  const output = formatLikeTheRepository(`${JSON.stringify(raw, null, 2)}\n`, file);
+  const partial = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(partial, output);
+  fs.renameSync(partial, file);
+  return true;
+}
+
+function thingsOf(raw: RawConfig, file: string): RawThing[] {
   if (typeof raw.iot !== 'object' || raw.iot === null) {
     throw new ConfigurationError(
       `${file}: iot: missing; add the iot section (see ${exampleConfigFile('prod')}) before enrolling things`,
     );
   }
-  const things = (raw.iot.things ??= []);
-  const known = new Set(things.map((thing) => thing.name));
-  const added = thingNames.filter((name) => !known.has(name));
-  if (added.length === 0) return [];
-  // A new thing carries the attributes the IoT policy requires, or it could never get credentials.
-  const required =
-    (raw.iot as { policy?: { requiredAttributes?: Record<string, string> } }).policy?.requiredAttributes ??
-    {};
-  things.push(
-    ...added.map((name) =>
-      Object.keys(required).length > 0 ? { name, attributes: { ...required } } : { name },
-    ),
-  );
-  let output = `${JSON.stringify(raw, null, 2)}\n`;
-  output = formatLikeTheRepository(output, file);
-  const partial = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(partial, output);
-  fs.renameSync(partial, file);
+  const things = raw.iot.things ?? [];
+  if (!Array.isArray(things)) throw new ConfigurationError(`${file}: iot.things: expected a list of things`);
+  return things;
+}
+
+/** The one entry of `iot.things` named `thingName`; a name that is not there is the command line's mistake. */
+function thingNamed(raw: RawConfig, file: string, thingName: string): RawThing {
+  const things = thingsOf(raw, file);
+  const matches = things.filter((thing) => thing.name === thingName);
+  if (matches.length === 0) {
+    const known = things.map((thing) => String(thing.name));
+    throw new UsageError(`${thingName}: not in iot.things of ${file} (known: ${known.join(', ') || 'none'})`);
+  }
+  // The loader refuses duplicates; a file edited by hand since it was loaded could still hold two.
+  if (matches.length > 1) {
+    throw new ConfigurationError(`${file}: iot.things: ${thingName} is listed ${matches.length} times`);
+  }
+  return matches[0];
+}
+
+/**
+ * Adds things (by name, with the attributes `iot.policy.requiredAttributes` asks for) to `iot.things` of a config
+ * file that does not list them yet. Returns the names it added.
+ */
+export function addThingsToConfigFile(file: string, thingNames: readonly string[]): string[] {
+  let added: string[] = [];
+  editConfigFile(file, (raw) => {
+    const things = thingsOf(raw, file);
+    raw.iot!.things = things;
+    const known = new Set(things.map((thing) => thing.name));
+    added = thingNames.filter((name) => !known.has(name));
+    if (added.length === 0) return false;
+    // A new thing carries the attributes the IoT policy requires, or it could never get credentials.
+    const required = raw.iot!.policy?.requiredAttributes ?? {};
+    things.push(
+      ...added.map((name) =>
+        Object.keys(required).length > 0 ? { name, attributes: { ...required } } : { name },
+      ),
+    );
+    return true;
+  });
   return added;
+}
+
+/** The lifecycle fields of one thing; a field left out is not changed. */
+export interface ThingLifecycle {
+  readonly status?: ThingStatus;
+  readonly quarantined?: boolean;
+}
+
+/**
+ * Sets the lifecycle fields of one thing in `iot.things`. A field at its default (`"status": "active"`,
+ * `"quarantined": false`) is removed rather than written, so the file says only what differs from a healthy
+ * thing. Returns whether the file changed.
+ */
+export function setThingLifecycle(
+  file: string,
+  thingName: string,
+  lifecycle: ThingLifecycle,
+  options: ConfigEditOptions = {},
+): boolean {
+  return editConfigFile(
+    file,
+    (raw) => {
+      const thing = thingNamed(raw, file, thingName);
+      const before = JSON.stringify(thing);
+      if (lifecycle.status !== undefined) {
+        if (lifecycle.status === 'active') delete thing.status;
+        else thing.status = lifecycle.status;
+      }
+      if (lifecycle.quarantined !== undefined) {
+        if (lifecycle.quarantined) thing.quarantined = true;
+        else delete thing.quarantined;
+      }
+      return JSON.stringify(thing) !== before;
+    },
+    options,
+  );
+}
+
+/** Removes one thing from `iot.things`, keeping every other entry in its order. */
+export function removeThingFromConfigFile(
+  file: string,
+  thingName: string,
+  options: ConfigEditOptions = {},
+): void {
+  editConfigFile(
+    file,
+    (raw) => {
+      const thing = thingNamed(raw, file, thingName);
+      raw.iot!.things = thingsOf(raw, file).filter((entry) => entry !== thing);
+      return true;
+    },
+    options,
+  );
 }
 
 /** Through the repository's own prettier (a child process: prettier 3 loads ESM), when it is installed. */

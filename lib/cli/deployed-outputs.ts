@@ -91,13 +91,13 @@ export class DeployedOutputs {
       if (!/does not exist/.test(message)) throw describeAwsError(error, config);
     }
     if (!stack) {
-      throw new RemoteServiceError(
+      throw new StackNotDeployedError(
         `stack ${name} is not deployed in account ${config.account} region ${config.region}: deploy it with \`${deployCommand(config, name)}\``,
       );
     }
     const status = stack.StackStatus ?? 'UNKNOWN';
     if (!USABLE_STATUSES.has(status)) {
-      throw new RemoteServiceError(
+      throw new StackNotDeployedError(
         `stack ${name} is ${status}, not deployed successfully: ` +
           (status.endsWith('_IN_PROGRESS')
             ? 'wait for the deployment to finish and try again'
@@ -112,3 +112,9 @@ export class DeployedOutputs {
     return outputs;
   }
 }
+
+/**
+ * A stack that is not deployed, or not in a state whose outputs can be trusted (exit 4 like every remote
+ * failure). Its own class so a command that reports per stack can tell it from AWS failing to answer.
+ */
+export class StackNotDeployedError extends RemoteServiceError {}

@@ -17,7 +17,7 @@ import {
 } from '../contract';
 import { layoutFleet } from '../fleet/placement';
 import { x509 } from '../fleet/x509';
-import { addThingsToConfigFile } from './config-file-edits';
+import { addThingsToConfigFile, setThingLifecycle } from './config-file-edits';
 import { ConfigurationError, UsageError } from './exit-codes';
 import { commandOutput, envOption, jsonOption } from './options';
 import { describeLockChange, recordPlacements, type ShardLockChange } from './shard-lock-file';
@@ -141,6 +141,16 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
       );
     }
     options.onProgress?.(index + 1, things.length, thing);
+  }
+
+  // A new key means a new certificate: the status the config gave the old one (inactive, or revoked for good)
+  // is not the new one's. A quarantine is about the device, not the key: it stays until released.
+  for (const thing of result.replaced) {
+    if (setThingLifecycle(configFile, thing, { status: 'active' })) {
+      log(
+        `${thing}: its new certificate will be ACTIVE; ${configFileOf(options.envName)} no longer records the old certificate's status.`,
+      );
+    }
   }
 
   // Validates the whole config with the new CSRs and records the new things' shards, where synth would place them.

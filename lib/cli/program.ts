@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { version } from '../../package.json';
 import { registerBundleCommand } from './bundle';
+import { registerDeviceCommands } from './device-commands';
 import { registerEnrollCommand } from './enroll';
 import { registerFleetCommands } from './fleet-commands';
 import { registerSoracomFunnelCommand } from './soracom-register-funnel';
@@ -14,7 +15,7 @@ import { registerSoracomKryptonCommand } from './soracom-register-krypton';
 export function buildProgram(): Command {
   const program = new Command('keyless')
     .description(
-      'Operator CLI for keyless-iot: enroll devices, register SORACOM credentials, build device bundles',
+      'Operator CLI for keyless-iot: enroll devices, build their bundles, revoke, quarantine and retire them, register SORACOM credentials',
     )
     .version(version, '-V, --version', 'print the keyless-iot version')
     .exitOverride()
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerEnrollCommand(program);
   registerBundleCommand(program);
   registerFleetCommands(program);
+  registerDeviceCommands(program);
   registerSoracomKryptonCommand(program);
   registerSoracomFunnelCommand(program);
   return program;

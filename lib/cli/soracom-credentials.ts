@@ -54,13 +54,18 @@ export function soracomEndpointFor(coverage: Coverage, env: NodeJS.ProcessEnv): 
   }
 }
 
-export async function soracomAuthKey(io: SoracomSessionIo): Promise<SoracomAuthKey> {
+/** The auth key from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY, or asked for on the terminal. */
+export async function soracomAuthKey(
+  io: Pick<SoracomSessionIo, 'env' | 'askAuthKey'>,
+  /** What the SAM user must be allowed, for the message when there is no key. */
+  allowed = 'list, create and update credentials',
+): Promise<SoracomAuthKey> {
   const authKeyId = io.env.SORACOM_AUTH_KEY_ID;
   const authKey = io.env.SORACOM_AUTH_KEY;
   if (authKeyId && authKey) return { authKeyId, authKey };
   if (!io.askAuthKey) {
     throw new UsageError(
-      'no SORACOM auth key: set SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY (a SAM user allowed to list, create and update credentials), or run in a terminal to be asked',
+      `no SORACOM auth key: set SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY (a SAM user allowed to ${allowed}), or run in a terminal to be asked`,
     );
   }
   const asked = await io.askAuthKey();

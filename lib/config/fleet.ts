@@ -1,5 +1,11 @@
 import * as fs from 'node:fs';
-import { csrFile as defaultCsrFile, inRepository, REPO_ROOT, shardLockFile } from '../contract';
+import {
+  csrFile as defaultCsrFile,
+  inRepository,
+  REPO_ROOT,
+  shardLockFile,
+  type ThingStatus,
+} from '../contract';
 import { EMPTY_SHARD_LOCK, parseShardLock, type ShardLock } from '../fleet/shard-lock';
 import { csrProblems } from './csr';
 import type { IotConfig } from './sections/iot';
@@ -12,6 +18,10 @@ export interface FleetThingConfig {
   readonly csrFile: string;
   /** The CSR in PEM, or undefined while the thing has none yet (it then gets no certificate). */
   readonly csrPem?: string;
+  /** The status its certificate deploys with. */
+  readonly status: ThingStatus;
+  /** Whether the thing carries the quarantine attribute the IoT policy denies. */
+  readonly quarantined: boolean;
 }
 
 /**
@@ -85,6 +95,8 @@ export function readFleet(
   const things = iot.things.map((thing, index) => ({
     name: thing.name,
     attributes: thing.attributes,
+    status: thing.status,
+    quarantined: thing.quarantined,
     ...csrs[index],
   }));
   return { problems, fleet: { things, shardLock: lock, lockFile, lockFileShown } };

@@ -5,6 +5,7 @@
  */
 export * from './bucket-layout';
 export * from './device-helper';
+export * from './device-lifecycle';
 export * from './limits';
 export * from './names';
 export * from './outputs';

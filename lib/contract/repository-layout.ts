@@ -40,6 +40,11 @@ export function shardLockFile(envName: string): string {
   return path.posix.join(fleetDir(envName), 'shards.json');
 }
 
+/** `fleet/<env>/<thing>`: one thing's CSR and key, and nothing else (`keyless device decommission` deletes it). */
+export function thingDir(envName: string, thingName: string): string {
+  return path.posix.join(fleetDir(envName), thingName);
+}
+
 /** `fleet/<env>/<thing>/csr.pem`: a thing's CSR (public), where config files find it by default. */
 export function csrFile(envName: string, thingName: string): string {
   return path.posix.join(fleetDir(envName), thingName, 'csr.pem');
@@ -49,6 +54,9 @@ export function csrFile(envName: string, thingName: string): string {
 export function privateKeyFile(envName: string, thingName: string): string {
   return path.posix.join(fleetDir(envName), thingName, 'private.key');
 }
+
+/** Where `keyless bundle` writes archives by default: `<dir>/<env>/<name>.tar.gz`. */
+export const DEFAULT_BUNDLE_DIR = 'dist/bundles';
 
 /** A repository-relative path as an absolute one under `repoRoot`. */
 export function inRepository(repoRoot: string, relative: string): string {

@@ -57,6 +57,14 @@ export interface SoracomGroup {
   readonly configuration?: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>>;
 }
 
+/** A SIM as `POST /v1/sims/{sim_id}/suspend` answers it: the fields keyless reads. */
+export interface SoracomSim {
+  readonly simId: string;
+  /** `ready`, `active`, `inactive`, `standby`, `suspended` or `terminated` (the Sim schema's enum). */
+  readonly status: string;
+  readonly groupId?: string;
+}
+
 /** One `{key, value}` pair of a group configuration namespace. */
 export interface SoracomConfigurationParameter {
   readonly key: string;
@@ -287,6 +295,27 @@ export class SoracomClient {
     const answer = new Answer(response, 'PUT', path, 'putConfigurationParameters');
     const group = parseGroup(answer, await answer.json(), '(answer)');
     if (group.groupId !== groupId) answer.fail('groupId is not the group the call changed');
+  }
+
+  /**
+   * `POST /v1/sims/{sim_id}/suspend` (operationId suspendSim, SAM permission `Sim:suspendSim`): changes the SIM's
+   * status to "suspended" and answers the Sim. The answer must be that SIM, suspended: anything else throws
+   * {@link SoracomAnswerError}, so a caller never reports a SIM suspended that SORACOM did not suspend.
+   */
+  async suspendSim(simId: string): Promise<SoracomSim> {
+    const path = `/v1/sims/${encodeURIComponent(simId)}/suspend`;
+    const response = await this.call('POST', path, [200]);
+    const answer = new Answer(response, 'POST', path, 'suspendSim');
+    const body = answer.object(await answer.json(), '(answer)');
+    const sim: SoracomSim = {
+      simId: answer.nonEmptyString(body.simId, 'simId'),
+      status: answer.nonEmptyString(body.status, 'status'),
+      // A SIM in no group may answer null: that is no group, not a broken answer.
+      groupId: body.groupId === null ? undefined : answer.optionalString(body.groupId, 'groupId'),
+    };
+    if (sim.simId !== simId) answer.fail('simId is not the SIM the call suspended');
+    if (sim.status !== 'suspended') answer.fail(`status is ${JSON.stringify(sim.status)}, not "suspended"`);
+    return sim;
   }
 
   private call(

@@ -24,6 +24,12 @@ test('the CLI has the commands the doc describes', () => {
     'bundle',
     'fleet plan',
     'fleet register',
+    'device status',
+    'device revoke',
+    'device quarantine',
+    'device release',
+    'device decommission',
+    'device offboard-sim',
     'soracom register-krypton-credentials',
     'soracom register-funnel-credentials',
   ]);

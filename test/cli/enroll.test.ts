@@ -145,6 +145,28 @@ describe('keyless enroll', () => {
     ]);
   });
 
+  it('--force on a revoked thing records it active again: the new key gets a new certificate; a quarantine stays', async () => {
+    await enroll({ envName: 'dev', things: ['sensor-001'], ...dirs() });
+    const file = path.join(configDir, 'dev.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    config.iot.things[0] = { ...config.iot.things[0], status: 'revoked', quarantined: true };
+    fs.writeFileSync(file, JSON.stringify(config, null, 2));
+    const lines: string[] = [];
+    await enroll({
+      envName: 'dev',
+      things: ['sensor-001'],
+      force: true,
+      log: (l) => lines.push(l),
+      ...dirs(),
+    });
+    const { status, quarantined, ...rest } = configThings()[0] as Record<string, unknown>;
+    expect({ status, quarantined }).toEqual({ status: undefined, quarantined: true });
+    expect(rest).toEqual({ name: 'sensor-001', attributes: { Owner: 'keyless', Site: 'tokyo' } });
+    expect(lines).toContainEqual(
+      "sensor-001: its new certificate will be ACTIVE; config/dev.json no longer records the old certificate's status.",
+    );
+  });
+
   it('takes a CSR made on the device with --csr: no private key off the device', async () => {
     const deviceCsr = opensslCsr(root, 'device', 'sensor-dev', EC_P256);
     const result = await enroll({ envName: 'dev', things: ['sensor-dev'], csrFile: deviceCsr, ...dirs() });

@@ -114,10 +114,64 @@ describe('iot section rules', () => {
       (raw) => (iotOf(raw).policy.name = 'device policy'),
       'config/dev.json: iot.policy.name: expected 1-128 characters from a-z A-Z 0-9 _ + = , . @ -, got "device policy"',
     ],
+    [
+      'certificate status',
+      (raw) => (thingsOf(raw)[0].status = 'ACTIVE' as never),
+      'config/dev.json: iot.things[0].status: expected one of: active, inactive, revoked, got "ACTIVE"',
+    ],
+    [
+      'quarantine flag',
+      (raw) => (thingsOf(raw)[0].quarantined = 'yes' as never),
+      'config/dev.json: iot.things[0].quarantined: expected true or false, got "yes"',
+    ],
+    [
+      'thing attribute named like the quarantine attribute',
+      (raw) => (thingsOf(raw)[0].attributes = { Owner: 'keyless', KEYLESSquarantine: 'true' }),
+      'config/dev.json: iot.things[0].attributes.KEYLESSquarantine: expected another attribute name: keylessQuarantine (in any letter case) is reserved for quarantine; set "quarantined": true instead, got "true"',
+    ],
+    [
+      'required attribute named like the quarantine attribute',
+      (raw) => (iotOf(raw).policy.requiredAttributes = { keylessQuarantine: 'false' }),
+      'config/dev.json: iot.policy.requiredAttributes.keylessQuarantine: expected another attribute name: keylessQuarantine (in any letter case) is reserved for quarantine (iot.things[].quarantined), got "false"',
+    ],
+    [
+      'quarantined thing with no room for the quarantine attribute',
+      (raw) => {
+        thingsOf(raw)[0].attributes = { Owner: 'keyless', Site: 'tokyo', Rack: '7' };
+        thingsOf(raw)[0].quarantined = true;
+      },
+      'config/dev.json: iot.things[0].quarantined: expected a thing with at most 2 attributes of its own (it has 3): the quarantine attribute is one more, and CloudFormation creates a thing untyped, with at most 3; drop an attribute, or deactivate the certificate instead ("status": "inactive"), got true',
+    ],
   ])('rejects a bad %s', (_rule, override, message) => {
     expect(() => devConfig(override)).toThrow(message);
     // Some values break two rules (a too-short MaxSessionDuration is also shorter than the alias duration).
     expect(problems(override)).toContain(message);
+  });
+});
+
+describe('device lifecycle fields', () => {
+  it('default to an active, unquarantined certificate', () => {
+    const things = devConfig().fleet!.things;
+    expect(things.map(({ name, status, quarantined }) => ({ name, status, quarantined }))).toEqual([
+      { name: 'sensor-001', status: 'active', quarantined: false },
+      { name: 'sensor-002', status: 'active', quarantined: false },
+    ]);
+  });
+
+  it('pass a status and the quarantine on to the fleet', () => {
+    const config = devConfig((raw) => {
+      thingsOf(raw)[0].status = 'revoked';
+      thingsOf(raw)[1].status = 'inactive';
+      thingsOf(raw)[1].quarantined = true;
+    });
+    expect(config.fleet!.things.map((t) => [t.name, t.status, t.quarantined])).toEqual([
+      ['sensor-001', 'revoked', false],
+      ['sensor-002', 'inactive', true],
+    ]);
+  });
+
+  it('quarantine a thing with two attributes of its own (three with the quarantine attribute)', () => {
+    expect(problems((raw) => (thingsOf(raw)[0].quarantined = true))).toEqual([]);
   });
 });
 

@@ -35,6 +35,19 @@ describe('DeviceIotPolicy', () => {
     const { document } = build();
     expect(document.Statement).toEqual([
       {
+        Sid: 'DenyQuarantinedThings',
+        Effect: 'Deny',
+        Action: [
+          'iot:AssumeRoleWithCertificate',
+          'iot:Connect',
+          'iot:Publish',
+          'iot:Receive',
+          'iot:Subscribe',
+        ],
+        Resource: [`${IOT}:rolealias/*`, `${IOT}:client/*`, `${IOT}:topic/*`, `${IOT}:topicfilter/*`],
+        Condition: { StringEquals: { 'iot:Connection.Thing.Attributes[keylessQuarantine]': 'true' } },
+      },
+      {
         Sid: 'ExchangeCertificateForCredentials',
         Effect: 'Allow',
         Action: 'iot:AssumeRoleWithCertificate',
@@ -71,7 +84,7 @@ describe('DeviceIotPolicy', () => {
 
   it('drops the narrowing conditions that are not configured', () => {
     const { document } = build({ requiredThingTypeName: undefined, requiredAttributes: {} });
-    const [exchange] = document.Statement as PolicyDocumentJson['Statement'][];
+    const [, exchange] = document.Statement as PolicyDocumentJson['Statement'][];
     expect(exchange).toEqual(
       expect.objectContaining({ Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } } }),
     );
@@ -100,6 +113,28 @@ describe('DeviceIotPolicy', () => {
           'implicit-deny',
         );
       }
+    });
+
+    it('is denied credentials, the connection and every topic while quarantined, and allowed again once released', () => {
+      const quarantined = { ...attachedA, 'iot:Connection.Thing.Attributes[keylessQuarantine]': 'true' };
+      const requests: Array<[string, string]> = [
+        ['iot:AssumeRoleWithCertificate', ALIAS],
+        ['iot:Connect', `${IOT}:client/A`],
+        ['iot:Publish', `${IOT}:topic/things/A/telemetry`],
+        ['iot:Receive', `${IOT}:topic/things/A/commands`],
+        ['iot:Subscribe', `${IOT}:topicfilter/things/A/#`],
+      ];
+      for (const [action, resource] of requests) {
+        expect({ action, quarantined: decide(action, resource, quarantined) }).toEqual({
+          action,
+          quarantined: 'deny',
+        });
+        // Released: the attribute is gone (never quarantined looks the same).
+        expect({ action, released: decide(action, resource) }).toEqual({ action, released: 'allow' });
+      }
+      // Only the exact value quarantines; release removes the attribute, it never writes another value.
+      const other = { ...attachedA, 'iot:Connection.Thing.Attributes[keylessQuarantine]': 'false' };
+      expect(decide('iot:AssumeRoleWithCertificate', ALIAS, other)).toBe('allow');
     });
 
     it('connects with its own thing name as client id and uses only its own topics', () => {

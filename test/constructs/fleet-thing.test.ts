@@ -53,6 +53,25 @@ describe('FleetThing', () => {
     template.resourceCountIs('AWS::IoT::PolicyPrincipalAttachment', 1);
   });
 
+  it.each(['INACTIVE', 'REVOKED'] as const)('deploys the certificate %s, still attached', (status) => {
+    const { template } = build({ certificateStatus: status });
+    template.hasResourceProperties('AWS::IoT::Certificate', { Status: status });
+    template.resourceCountIs('AWS::IoT::ThingPrincipalAttachment', 1);
+    template.resourceCountIs('AWS::IoT::PolicyPrincipalAttachment', 1);
+  });
+
+  it('quarantines with the reserved attribute, after its own attributes', () => {
+    build({ quarantined: true }).template.hasResourceProperties('AWS::IoT::Thing', {
+      AttributePayload: { Attributes: { Owner: 'keyless', Site: 'tokyo', keylessQuarantine: 'true' } },
+    });
+    build({ attributes: undefined, quarantined: true }).template.hasResourceProperties('AWS::IoT::Thing', {
+      AttributePayload: { Attributes: { keylessQuarantine: 'true' } },
+    });
+    build({ attributes: undefined }).template.hasResourceProperties('AWS::IoT::Thing', {
+      AttributePayload: Match.absent(),
+    });
+  });
+
   it('without a CSR, creates the thing only', () => {
     const { thing, template } = build({ csrPem: undefined });
     template.resourceCountIs('AWS::IoT::Thing', 1);
@@ -75,6 +94,18 @@ describe('FleetThing', () => {
       'a thing created by CloudFormation holds at most 3 attributes, got: a, b, c, d',
     ],
     [{ csrPem: 'not a csr' }, 'csrPem must be a PEM certificate signing request, got: not a csr'],
+    [
+      { attributes: { Owner: 'keyless', KeylessQuarantine: 'true' } },
+      'attributes must not name keylessQuarantine (in any letter case), reserved for quarantine: pass quarantined: true, got: KeylessQuarantine',
+    ],
+    [
+      { attributes: { a: '1', b: '2', c: '3' }, quarantined: true },
+      'a thing created by CloudFormation holds at most 3 attributes, got: a, b, c, keylessQuarantine',
+    ],
+    [
+      { certificateStatus: 'PENDING_TRANSFER' as never },
+      'certificateStatus must be one of ACTIVE, INACTIVE, REVOKED, got: PENDING_TRANSFER',
+    ],
   ])('rejects %j', (props, message) => {
     expect(() => build(props)).toThrow(message);
   });

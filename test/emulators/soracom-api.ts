@@ -19,6 +19,13 @@ export interface StoredGroup {
   configuration: Record<string, Record<string, unknown>>;
 }
 
+/** A SIM as the emulator keeps it (the Sim fields callers read). */
+export interface StoredSim {
+  simId: string;
+  status: 'ready' | 'active' | 'inactive' | 'standby' | 'suspended' | 'terminated';
+  groupId: string | null;
+}
+
 /** One request the emulator received. Bodies are kept only when `recordBodies` is on. */
 export interface LoggedRequest {
   readonly method: string;
@@ -60,6 +67,7 @@ export class SoracomApiEmulator {
   readonly authKeys = new Map<string, string>();
   readonly credentials = new Map<string, StoredCredential>();
   readonly groups = new Map<string, StoredGroup>();
+  readonly sims = new Map<string, StoredSim>();
   /** Every request, in order (method, path, query and answer status). */
   readonly requests: LoggedRequest[] = [];
   /** Keep request bodies in {@link requests}; off by default because they carry secrets. */
@@ -103,6 +111,7 @@ export class SoracomApiEmulator {
   reset(): void {
     this.credentials.clear();
     this.groups.clear();
+    this.sims.clear();
     this.requests.length = 0;
     this.sessions.clear();
     this.failures.length = 0;
@@ -143,6 +152,11 @@ export class SoracomApiEmulator {
       };
     }
     this.groups.set(groupId, { groupId, tags: { name: groupId }, configuration });
+  }
+
+  /** Seeds a SIM, active in `groupId` unless said otherwise. */
+  seedSim(simId: string, groupId: string | null = null, status: StoredSim['status'] = 'active'): void {
+    this.sims.set(simId, { simId, status, groupId });
   }
 
   /** The next `times` authenticated-or-not requests answer 429 with the rate-limit headers. */
@@ -268,6 +282,8 @@ export class SoracomApiEmulator {
     const configuration = /^\/v1\/groups\/([^/]+)\/configuration\/([^/]+)$/.exec(path);
     if (configuration && method === 'PUT')
       return this.putConfiguration(configuration[1], configuration[2], body);
+    const suspend = /^\/v1\/sims\/([^/]+)\/suspend$/.exec(path);
+    if (suspend && method === 'POST') return this.suspendSim(suspend[1]);
     return error(404, 'COM0002', 'Not Found');
   }
 
@@ -328,6 +344,15 @@ export class SoracomApiEmulator {
       body: page,
       headers: more ? { 'x-soracom-next-key': page[page.length - 1].groupId } : {},
     };
+  }
+
+  /** `POST /v1/sims/{sim_id}/suspend`: 404 for an unknown SIM, 400 for a terminated one (it cannot change). */
+  private suspendSim(simId: string): Answer {
+    const sim = this.sims.get(simId);
+    if (!sim) return error(404, 'SEM0001', 'No such SIM found');
+    if (sim.status === 'terminated') return error(400, 'SEM0028', 'The SIM is terminated');
+    sim.status = 'suspended';
+    return { status: 200, body: { ...sim, operatorId: 'OP0000000001', tags: {} } };
   }
 
   private putConfiguration(groupId: string, namespace: string, body: unknown): Answer {

@@ -41,7 +41,14 @@ interface Synthesized {
   readonly fleetTemplates: Array<{ stackName: string; resources: number; outputs: number; bytes: number }>;
 }
 
-function configFor(thingNames: readonly string[], lock?: Record<string, number>): KeylessConfig {
+/** Per-thing lifecycle fields (`status`, `quarantined`) to set in the config. */
+type Lifecycle = Readonly<Record<string, { status?: 'active' | 'inactive' | 'revoked'; quarantined?: boolean }>>;
+
+function configFor(
+  thingNames: readonly string[],
+  lock?: Record<string, number>,
+  lifecycle: Lifecycle = {},
+): KeylessConfig {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-stability-'));
   if (lock) {
     fs.mkdirSync(path.join(root, 'fleet', 'dev'), { recursive: true });
@@ -59,12 +66,17 @@ function configFor(thingNames: readonly string[], lock?: Record<string, number>)
     name,
     attributes: { Owner: 'keyless', Site: 'tokyo' },
     csrFile: cachedCsrFile(name),
+    ...lifecycle[name],
   }));
   return parseConfig(raw, 'dev', 'config/dev.json', root);
 }
 
-function synthesize(thingNames: readonly string[], lock?: Record<string, number>): Synthesized {
-  const config = configFor(thingNames, lock);
+function synthesize(
+  thingNames: readonly string[],
+  lock?: Record<string, number>,
+  lifecycle: Lifecycle = {},
+): Synthesized {
+  const config = configFor(thingNames, lock, lifecycle);
   const app = new App({
     context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
     outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-stability-out-')),
@@ -177,4 +189,39 @@ test('reordering the config changes nothing', () => {
   const shuffled = [...base].reverse();
   shuffled.push(...shuffled.splice(0, 600));
   expectUnchanged(first, synthesize(shuffled, first.lock), base);
+});
+
+test('revoking, deactivating or quarantining a thing changes that one property, and no other thing', () => {
+  const lifecycle: Lifecycle = {
+    'sensor-00005': { status: 'revoked' },
+    'sensor-00555': { status: 'inactive' },
+    'sensor-01111': { quarantined: true },
+  };
+  const after = synthesize(base, first.lock, lifecycle);
+  const changed = new Set(Object.keys(lifecycle));
+  expectUnchanged(
+    first,
+    after,
+    base.filter((name) => !changed.has(name)),
+  );
+  // For each changed thing: the same stack and logical ids, and exactly one property differs.
+  const paths = (name: string): string[] => {
+    const a = first.things.get(name)!;
+    const b = after.things.get(name)!;
+    expect(b.stackName).toBe(a.stackName);
+    expect(Object.keys(b.resources)).toEqual(Object.keys(a.resources));
+    expect(b.output).toEqual(a.output);
+    return Object.keys(a.resources).flatMap((id) => {
+      const before = a.resources[id] as { Type: string; Properties: Record<string, unknown> };
+      const now = b.resources[id] as { Type: string; Properties: Record<string, unknown> };
+      return Object.keys({ ...before.Properties, ...now.Properties })
+        .filter((key) => JSON.stringify(before.Properties[key]) !== JSON.stringify(now.Properties[key]))
+        .map((key) => `${now.Type}.${key}=${JSON.stringify(now.Properties[key])}`);
+    });
+  };
+  expect(paths('sensor-00005')).toEqual(['AWS::IoT::Certificate.Status="REVOKED"']);
+  expect(paths('sensor-00555')).toEqual(['AWS::IoT::Certificate.Status="INACTIVE"']);
+  expect(paths('sensor-01111')).toEqual([
+    'AWS::IoT::Thing.AttributePayload={"Attributes":{"Owner":"keyless","Site":"tokyo","keylessQuarantine":"true"}}',
+  ]);
 });

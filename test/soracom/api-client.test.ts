@@ -400,3 +400,54 @@ describe('rateLimitWaitMs', () => {
     expect(rateLimitWaitMs(new Headers(headers), now)).toBe(expected);
   });
 });
+
+describe('suspendSim', () => {
+  const SIM = '8981100000000000042';
+  const path = `/v1/sims/${SIM}/suspend`;
+
+  test('suspends the SIM and answers it', async () => {
+    emulator.seedSim(SIM, 'group-a');
+    const client = await login();
+    await expect(client.suspendSim(SIM)).resolves.toEqual({
+      simId: SIM,
+      status: 'suspended',
+      groupId: 'group-a',
+    });
+    expect(emulator.sims.get(SIM)?.status).toBe('suspended');
+  });
+
+  test('an unknown or terminated SIM is an API error naming the SORACOM code', async () => {
+    emulator.seedSim('8981100000000000043', null, 'terminated');
+    const client = await login();
+    await expect(client.suspendSim('8981100000000000099')).rejects.toBeInstanceOf(SoracomApiError);
+    await expect(client.suspendSim('8981100000000000043')).rejects.toThrow(/SEM0028/);
+  });
+
+  test.each<[string, (normal: unknown) => string, RegExp]>([
+    ['another SIM', (n) => JSON.stringify({ ...(n as object), simId: 'other' }), /simId is not the SIM/],
+    [
+      'a status other than suspended',
+      (n) => JSON.stringify({ ...(n as object), status: 'active' }),
+      /"active", not "suspended"/,
+    ],
+    ['no status', (n) => JSON.stringify({ ...(n as object), status: undefined }), /status is missing/],
+    ['a list', () => '[]', /is a list, not an object/],
+  ])('never reports a SIM suspended when SORACOM answers %s', async (_case, body, problem) => {
+    emulator.seedSim(SIM);
+    const client = await login();
+    emulator.answerOn('POST', path, body);
+    const failure = client.suspendSim(SIM);
+    await expect(failure).rejects.toBeInstanceOf(SoracomAnswerError);
+    await expect(failure).rejects.toThrow(problem);
+  });
+
+  test('a SIM in no group (groupId null) is a SIM, not a broken answer', async () => {
+    emulator.seedSim(SIM, null);
+    const client = await login();
+    await expect(client.suspendSim(SIM)).resolves.toEqual({
+      simId: SIM,
+      status: 'suspended',
+      groupId: undefined,
+    });
+  });
+});

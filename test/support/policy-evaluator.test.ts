@@ -1,4 +1,9 @@
-import { evaluatePolicy, flattenIntrinsics, type PolicyDocumentJson } from './policy-evaluator';
+import {
+  evaluatePolicy,
+  flattenIntrinsics,
+  thingConnectionContext,
+  type PolicyDocumentJson,
+} from './policy-evaluator';
 
 const SUB = '${cognito-identity.amazonaws.com:sub}';
 
@@ -126,6 +131,57 @@ describe('policy evaluator (the oracle the isolation tests rely on)', () => {
     expect(ask('1.2')).toBe('allow');
     expect(ask('1.3')).toBe('allow');
     expect(ask(undefined)).toBe('allow');
+  });
+
+  it('gives a connecting thing its AWS IoT condition keys, and none without a thing', () => {
+    expect(
+      thingConnectionContext({
+        thingName: 'A',
+        thingTypeName: 'Sensor',
+        attributes: { Owner: 'keyless', keylessQuarantine: 'true' },
+      }),
+    ).toEqual({
+      'iot:Connection.Thing.ThingName': 'A',
+      'iot:Connection.Thing.IsAttached': 'true',
+      'iot:Connection.Thing.ThingTypeName': 'Sensor',
+      'iot:Connection.Thing.Attributes[Owner]': 'keyless',
+      'iot:Connection.Thing.Attributes[keylessQuarantine]': 'true',
+    });
+    expect(thingConnectionContext({ thingName: 'B', attached: false })).toEqual({
+      'iot:Connection.Thing.ThingName': 'B',
+      'iot:Connection.Thing.IsAttached': 'false',
+    });
+    expect(thingConnectionContext()).toEqual({});
+  });
+
+  it('applies a Deny on a thing attribute only to things that carry it, and an Allow needing the thing to none without one', () => {
+    const policy: PolicyDocumentJson = {
+      Statement: [
+        {
+          Effect: 'Deny',
+          Action: 'iot:Connect',
+          Resource: '*',
+          Condition: { StringEquals: { 'iot:Connection.Thing.Attributes[Q]': 'true' } },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'iot:Connect',
+          Resource: 'arn:aws:iot:r:1:client/${iot:Connection.Thing.ThingName}',
+          Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+        },
+      ],
+    };
+    const connect = (context: ReturnType<typeof thingConnectionContext>, client = 'A') =>
+      evaluatePolicy(policy, {
+        action: 'iot:Connect',
+        resource: `arn:aws:iot:r:1:client/${client}`,
+        context,
+      });
+    expect(connect(thingConnectionContext({ thingName: 'A', attributes: { Q: 'true' } }))).toBe('deny');
+    expect(connect(thingConnectionContext({ thingName: 'A', attributes: { Q: 'no' } }))).toBe('allow');
+    expect(connect(thingConnectionContext({ thingName: 'A' }))).toBe('allow');
+    expect(connect(thingConnectionContext({ thingName: 'A', attached: false }))).toBe('implicit-deny');
+    expect(connect(thingConnectionContext())).toBe('implicit-deny');
   });
 
   it('flattens Fn::Join, Ref and Fn::GetAtt', () => {

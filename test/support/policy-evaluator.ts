@@ -44,6 +44,36 @@ export interface PolicyDocumentJson {
   readonly Statement: PolicyStatementJson | readonly PolicyStatementJson[];
 }
 
+/** The thing AWS IoT associates with a connection or a credentials request, as the registry holds it. */
+export interface ConnectingThing {
+  readonly thingName: string;
+  /** Absent for an untyped thing. */
+  readonly thingTypeName?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** Whether the thing is attached to the certificate that connects. @default true */
+  readonly attached?: boolean;
+}
+
+/**
+ * The `iot:Connection.Thing.*` condition keys AWS IoT evaluates an IoT policy with (AWS IoT Developer Guide,
+ * "Thing policy variables"): the thing's name, whether it is attached to the connecting certificate, its type
+ * when it has one, and one `Attributes[<name>]` key per attribute. They exist only when AWS IoT knows the thing
+ * (MQTT client id = thing name; `x-amzn-iot-thingname` sent to the credentials provider): with no thing, the
+ * context has none of them, which is what a device that leaves the header out gets.
+ */
+export function thingConnectionContext(thing?: ConnectingThing): RequestContext {
+  if (!thing) return {};
+  const context: Record<string, string> = {
+    'iot:Connection.Thing.ThingName': thing.thingName,
+    'iot:Connection.Thing.IsAttached': String(thing.attached ?? true),
+  };
+  if (thing.thingTypeName !== undefined) context['iot:Connection.Thing.ThingTypeName'] = thing.thingTypeName;
+  for (const [name, value] of Object.entries(thing.attributes ?? {})) {
+    context[`iot:Connection.Thing.Attributes[${name}]`] = value;
+  }
+  return context;
+}
+
 /** The decision of several policies together (say, every policy attached to one role). */
 export function evaluatePolicies(documents: readonly PolicyDocumentJson[], request: PolicyRequest): Decision {
   const statements = documents.flatMap((d) => toArray(d.Statement));

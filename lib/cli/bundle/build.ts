@@ -76,6 +76,11 @@ export function bundleDir(outDir: string, envName: string): string {
   return path.join(outDir, envName);
 }
 
+/** The archive of one device: `<outDir>/<env>/<name>.tar.gz`. */
+export function bundleFile(outDir: string, envName: string, name: string): string {
+  return path.join(bundleDir(outDir, envName), `${name}.tar.gz`);
+}
+
 /**
  * Builds one deterministic archive per target from the deployed stacks. Problems that concern every device
  * (credentials, account, region, the Data stack, the IoT endpoints, missing device scripts) throw; problems of
@@ -236,7 +241,7 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
   );
 
   const archive = buildDeterministicTarGz(target.name, files);
-  const file = path.join(context.outDir, `${target.name}.tar.gz`);
+  const file = bundleFile(context.options.outDir, config.envName, target.name);
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, archive, { mode: 0o600 });
   fs.renameSync(temporary, file);

@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { LIMITS, NAME_RULES } from '../../contract';
-import { flag, intRange, iotName, matching, roleAliasName, text } from '../rules';
+import {
+  isQuarantineAttributeName,
+  LIMITS,
+  NAME_RULES,
+  QUARANTINE_ATTRIBUTE,
+  THING_STATUSES,
+} from '../../contract';
+import { flag, intRange, iotName, matching, oneOf, roleAliasName, text } from '../rules';
 
 const attributeName = matching(NAME_RULES.thingAttributeName);
 const attributeValue = matching(NAME_RULES.thingAttributeValue);
@@ -26,6 +32,23 @@ const thing = z
         "The thing's CSR, relative to the repository root (default fleet/<env>/<name>/csr.pem). The loader " +
           'checks it: PEM, subject CN = the thing name, RSA >= 2048 or EC P-256/P-384/P-521, valid self-signature. ' +
           'Without a CSR the thing gets no certificate yet.',
+      ),
+    status: oneOf(THING_STATUSES)
+      .default('active')
+      .describe(
+        "The status of the thing's certificate, deployed as its AWS::IoT::Certificate Status: `active`, " +
+          '`inactive` (refused by AWS IoT; can be made active again) or `revoked` (refused for good: AWS IoT ' +
+          'cannot make a revoked certificate active again, so the deploy that tries fails; `npx keyless enroll ' +
+          '--force` makes a new key and certificate instead). `npx keyless device revoke` sets it in AWS at once ' +
+          'and writes it here.',
+      ),
+    quarantined: flag()
+      .default(false)
+      .describe(
+        `Cut the thing off without touching its certificate: the thing carries the attribute ` +
+          `${QUARANTINE_ATTRIBUTE.name}=${QUARANTINE_ATTRIBUTE.value}, which the IoT policy denies credentials, ` +
+          'MQTT connections and topics. It counts towards the 3 attributes. Set and cleared at once with ' +
+          '`npx keyless device quarantine` / `release`, which write it here so a deploy keeps it.',
       ),
   })
   .describe('One AWS IoT thing with its certificate, placed on a Fleet stack (fleet/<env>/shards.json).');
@@ -97,8 +120,37 @@ export const iotSection = z
         message: `expected at most iot.role.maxSessionDurationSeconds (${iot.role.maxSessionDurationSeconds}): the credentials provider cannot issue credentials that outlive the role's maximum session`,
       });
     }
+    // The quarantine attribute means one thing only: no thing and no policy rule may use its name.
+    for (const name of Object.keys(iot.policy.requiredAttributes).filter(isQuarantineAttributeName)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'requiredAttributes', name],
+        input: iot.policy.requiredAttributes[name],
+        message: `expected another attribute name: ${QUARANTINE_ATTRIBUTE.name} (in any letter case) is reserved for quarantine (iot.things[].quarantined)`,
+      });
+    }
     const seen = new Map<string, number>();
     iot.things.forEach((t, index) => {
+      for (const name of Object.keys(t.attributes).filter(isQuarantineAttributeName)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['things', index, 'attributes', name],
+          input: t.attributes[name],
+          message: `expected another attribute name: ${QUARANTINE_ATTRIBUTE.name} (in any letter case) is reserved for quarantine; set "quarantined": true instead`,
+        });
+      }
+      const own = Object.keys(t.attributes).length;
+      if (t.quarantined && own >= LIMITS.thingAttributes) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['things', index, 'quarantined'],
+          input: t.quarantined,
+          message:
+            `expected a thing with at most ${LIMITS.thingAttributes - 1} attributes of its own (it has ${own}): ` +
+            `the quarantine attribute is one more, and CloudFormation creates a thing untyped, with at most ` +
+            `${LIMITS.thingAttributes}; drop an attribute, or deactivate the certificate instead ("status": "inactive")`,
+        });
+      }
       const first = seen.get(t.name);
       if (first !== undefined) {
         ctx.addIssue({

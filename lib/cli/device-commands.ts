@@ -1,0 +1,167 @@
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_BUNDLE_DIR } from '../contract';
+import { ConfigurationError } from './exit-codes';
+import { commandOutput, envOption, jsonOption } from './options';
+import { terminalAuthKeyPrompt } from './soracom-register-krypton';
+import { createDeviceClients, loadEditableConfig, type DeviceCommandDeps } from './device/context';
+import { decommission, describeDecommission } from './device/decommission';
+import { describeOffboarding, offboardSim } from './device/offboard-sim';
+import { describeQuarantine, setQuarantine } from './device/quarantine';
+import { describeRevocation, revokeCertificate } from './device/revoke';
+import { deviceStatus, renderStatus } from './device/status';
+
+/**
+ * `keyless device …`: the day-2 life of a device. X.509 things: see how config and AWS compare (`status`), cut a
+ * thing off at once (`revoke`, `quarantine`), let it back (`release`), retire it (`decommission`). SORACOM SIMs:
+ * end a SIM's access and remove its data (`offboard-sim`). Commands that change AWS also write the config, so the
+ * next deploy keeps what they did; docs/runbooks/device-stolen.md puts them in order.
+ */
+export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps = {}): Command {
+  const device = program
+    .command('device')
+    .description('Device lifecycle: status, revoke, quarantine and release, decommission, SIM off-boarding');
+  const clientsFor = deps.clients ?? ((config) => createDeviceClients(config, deps.env ?? process.env));
+
+  device
+    .command('status')
+    .description(
+      'Compare each thing in the config with AWS IoT: certificate status, quarantine, what a deploy changes',
+    )
+    .addOption(envOption())
+    .option('--thing <name>', 'only this thing (repeatable; default: every thing)', collect)
+    .addOption(jsonOption())
+    .action(async (flags: { env: string; thing?: string[]; json?: boolean }) => {
+      const output = commandOutput(Boolean(flags.json), deps.streams);
+      const editable = loadEditableConfig(flags.env, deps);
+      const states = await deviceStatus(editable, clientsFor(editable.config), flags.thing);
+      output.result({ env: flags.env, things: states });
+      renderStatus(states).forEach((line) => output.say(line));
+      const conflicts = states.filter((s) => s.verdict === 'conflict').map((s) => s.thing);
+      if (conflicts.length > 0) {
+        throw new ConfigurationError(
+          `${editable.config.configFile} asks for what AWS IoT cannot do for ${conflicts.join(', ')} (above): fix it before deploying`,
+        );
+      }
+    });
+
+  device
+    .command('revoke')
+    .description(
+      "Revoke a thing's certificate in AWS IoT now (--inactive: deactivate), record it in the config, and name the deploy that makes CloudFormation agree",
+    )
+    .addOption(envOption())
+    .requiredOption('--thing <name>', 'the thing whose certificate to revoke')
+    .option('--inactive', 'set the certificate INACTIVE instead (it can be made active again; REVOKED never)')
+    .addOption(jsonOption())
+    .action(async (flags: { env: string; thing: string; inactive?: boolean; json?: boolean }) => {
+      const output = commandOutput(Boolean(flags.json), deps.streams);
+      const editable = loadEditableConfig(flags.env, deps);
+      const result = await revokeCertificate(
+        editable,
+        clientsFor(editable.config),
+        flags.thing,
+        flags.inactive ? 'inactive' : 'revoked',
+      );
+      output.result(result);
+      describeRevocation(result, editable.config.iot!.roleAlias.credentialDurationSeconds).forEach((line) =>
+        output.say(line),
+      );
+    });
+
+  for (const [name, quarantined] of [
+    ['quarantine', true],
+    ['release', false],
+  ] as const) {
+    device
+      .command(name)
+      .description(
+        quarantined
+          ? 'Cut a thing off without touching its certificate: AWS IoT denies it credentials and MQTT now, and the config keeps it so'
+          : 'End a quarantine: the thing gets credentials and MQTT again, and the config records it',
+      )
+      .addOption(envOption())
+      .requiredOption('--thing <name>', `the thing to ${name}`)
+      .addOption(jsonOption())
+      .action(async (flags: { env: string; thing: string; json?: boolean }) => {
+        const output = commandOutput(Boolean(flags.json), deps.streams);
+        const editable = loadEditableConfig(flags.env, deps);
+        const result = await setQuarantine(editable, clientsFor(editable.config), flags.thing, quarantined);
+        output.result(result);
+        describeQuarantine(result, editable.config.iot!.roleAlias.credentialDurationSeconds).forEach((line) =>
+          output.say(line),
+        );
+      });
+  }
+
+  device
+    .command('decommission')
+    .description(
+      'Retire a thing: remove it from the config (its Fleet slot is freed, nothing moves), delete its local key, CSR and bundle, and say what the next deploy deletes',
+    )
+    .addOption(envOption())
+    .requiredOption('--thing <name>', 'the thing to retire')
+    .option('--out <dir>', 'where `keyless bundle` wrote its archives', DEFAULT_BUNDLE_DIR)
+    .option('--dry-run', 'say what would be changed and deleted, change nothing')
+    .addOption(jsonOption())
+    .action((flags: { env: string; thing: string; out: string; dryRun?: boolean; json?: boolean }) => {
+      const output = commandOutput(Boolean(flags.json), deps.streams);
+      const editable = loadEditableConfig(flags.env, deps);
+      const result = decommission(editable, flags.thing, {
+        outDir: path.resolve(flags.out),
+        dryRun: flags.dryRun,
+      });
+      output.result(result);
+      describeDecommission(result).forEach((line) => output.say(line));
+    });
+
+  device
+    .command('offboard-sim')
+    .description(
+      "End a Krypton SIM's access: suspend it at SORACOM (--sim-id), unlink and delete its Cognito identity, delete its device-table partition",
+    )
+    .addOption(envOption())
+    .requiredOption(
+      '--identity-id <id>',
+      'its Cognito identity id (its krypton/<id>/ prefix and partition key)',
+    )
+    .option(
+      '--sim-id <id>',
+      'suspend this SIM at SORACOM first (SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY, or asked)',
+    )
+    .option('--keep-data', 'keep its device-table partition')
+    .addOption(jsonOption())
+    .action(
+      async (flags: {
+        env: string;
+        identityId: string;
+        simId?: string;
+        keepData?: boolean;
+        json?: boolean;
+      }) => {
+        const output = commandOutput(Boolean(flags.json), deps.streams);
+        const { config } = loadEditableConfig(flags.env, deps);
+        const result = await offboardSim(
+          config,
+          clientsFor(config),
+          { identityId: flags.identityId, simId: flags.simId, keepData: flags.keepData },
+          {
+            env: deps.env ?? process.env,
+            askAuthKey: terminalAuthKeyPrompt(),
+            note: output.note,
+            fetchImpl: deps.fetchImpl,
+            sleep: deps.sleep,
+          },
+        );
+        output.result(result);
+        describeOffboarding(result, config.krypton!, config.names.deviceBucket).forEach((line) =>
+          output.say(line),
+        );
+      },
+    );
+  return device;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

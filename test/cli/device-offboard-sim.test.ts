@@ -1,0 +1,256 @@
+import {
+  DeleteIdentitiesCommand,
+  LookupDeveloperIdentityCommand,
+  ResourceNotFoundException,
+  UnlinkDeveloperIdentityCommand,
+} from '@aws-sdk/client-cognito-identity';
+import { BatchWriteItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { EXIT_CODES } from '../../lib/cli/exit-codes';
+import { devConfig } from '../support/cdk-app';
+import { SoracomApiEmulator } from '../emulators/soracom-api';
+import {
+  answerAsDeployed,
+  cognito,
+  deviceRepo,
+  dynamoDb,
+  runDevice,
+  sts,
+  type DeviceRepo,
+} from './device-fixture';
+
+const IDENTITY = 'ap-northeast-1:7c1d9e2a-0000-4000-8000-00000000c0de';
+const POOL = 'ap-northeast-1:0b7f2c3e-1111-2222-3333-444455556666';
+const SIM = '8981100000000000001';
+const AUTH = {
+  SORACOM_AUTH_KEY_ID: 'keyId-test-offboard',
+  SORACOM_AUTH_KEY: 'secret-test-auth-key-offboard',
+};
+const TABLE = devConfig().names.deviceTable;
+
+const soracom = new SoracomApiEmulator();
+let soracomUrl = '';
+beforeAll(async () => {
+  soracomUrl = await soracom.start();
+});
+afterAll(() => soracom.stop());
+
+let repo: DeviceRepo;
+/** The partition as the table holds it: sort keys still there. */
+let partition: string[];
+beforeEach(() => {
+  repo = deviceRepo();
+  answerAsDeployed();
+  soracom.reset();
+  soracom.authKeys.set(AUTH.SORACOM_AUTH_KEY_ID, AUTH.SORACOM_AUTH_KEY);
+  soracom.seedSim(SIM, 'group-krypton');
+  cognito
+    .on(LookupDeveloperIdentityCommand)
+    .resolves({ IdentityId: IDENTITY, DeveloperUserIdentifierList: ['imsi-440100000000001'] });
+  cognito.on(UnlinkDeveloperIdentityCommand).resolves({});
+  cognito.on(DeleteIdentitiesCommand).resolves({ UnprocessedIdentityIds: [] });
+  // 30 items, answered in pages of 20 as Query would with a limit: the command must follow LastEvaluatedKey.
+  partition = Array.from({ length: 30 }, (_, i) => `reading#${String(i).padStart(3, '0')}`);
+  dynamoDb.on(QueryCommand).callsFake((input: { ExclusiveStartKey?: Record<string, AttributeValue> }) => {
+    const start = input.ExclusiveStartKey ? partition.indexOf(input.ExclusiveStartKey.sk.S!) + 1 : 0;
+    const page = partition.slice(start, start + 20);
+    const last = page.at(-1);
+    return {
+      Items: page.map((sk) => ({ deviceId: { S: IDENTITY }, sk: { S: sk } })),
+      LastEvaluatedKey:
+        start + 20 < partition.length && last ? { deviceId: { S: IDENTITY }, sk: { S: last } } : undefined,
+    };
+  });
+  dynamoDb.on(BatchWriteItemCommand).resolves({ UnprocessedItems: {} });
+});
+afterEach(() => repo.remove());
+
+const offboard = (...args: string[]) =>
+  runDevice(repo, ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, ...args], {
+    env: { ...AUTH, SORACOM_API_ENDPOINT: soracomUrl },
+    sleep: async () => {},
+  });
+
+/** Everything a run wrote, where a secret must never appear. */
+const everything = (run: { stdout: string; stderr: string; error?: Error }) =>
+  `${run.stdout}${run.stderr}${run.error?.message ?? ''}`;
+
+describe('keyless device offboard-sim', () => {
+  it('suspends the SIM, unlinks and deletes its identity, and deletes its partition, in that order', async () => {
+    // What SORACOM had done when Cognito was first asked, and what Cognito had done when DynamoDB was.
+    const seen: string[] = [];
+    cognito.on(LookupDeveloperIdentityCommand).callsFake(() => {
+      seen.push(`cognito: SIM ${soracom.sims.get(SIM)?.status}`);
+      return { IdentityId: IDENTITY, DeveloperUserIdentifierList: ['imsi-440100000000001'] };
+    });
+    dynamoDb.on(BatchWriteItemCommand).callsFake(() => {
+      seen.push(`dynamodb: identity deleted ${cognito.commandCalls(DeleteIdentitiesCommand).length}`);
+      return { UnprocessedItems: {} };
+    });
+    const run = await offboard('--sim-id', SIM, '--json');
+    expect([...new Set(seen)]).toEqual(['cognito: SIM suspended', 'dynamodb: identity deleted 1']);
+
+    expect(run.code).toBe(0);
+    expect(soracom.sims.get(SIM)?.status).toBe('suspended');
+    expect(cognito.commandCalls(UnlinkDeveloperIdentityCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        IdentityId: IDENTITY,
+        IdentityPoolId: POOL,
+        DeveloperProviderName: 'keyless.dev.krypton',
+        DeveloperUserIdentifier: 'imsi-440100000000001',
+      },
+    ]);
+    expect(cognito.commandCalls(DeleteIdentitiesCommand)[0].args[0].input).toEqual({
+      IdentityIdsToDelete: [IDENTITY],
+    });
+    // Keys only, strongly consistent, every page; deletes in batches of at most 25.
+    const queries = dynamoDb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queries).toHaveLength(2);
+    expect(queries[0]).toMatchObject({
+      TableName: TABLE,
+      ConsistentRead: true,
+      ProjectionExpression: '#pk, #sk',
+    });
+    const deleted = dynamoDb
+      .commandCalls(BatchWriteItemCommand)
+      .flatMap((c) => c.args[0].input.RequestItems![TABLE].map((r) => r.DeleteRequest!.Key!.sk.S));
+    expect(deleted).toEqual(partition);
+    expect(
+      dynamoDb
+        .commandCalls(BatchWriteItemCommand)
+        .every((c) => c.args[0].input.RequestItems![TABLE].length <= 25),
+    ).toBe(true);
+
+    expect(JSON.parse(run.stdout)).toEqual({
+      env: 'dev',
+      identityId: IDENTITY,
+      identityPoolId: POOL,
+      sim: { simId: SIM, status: 'suspended' },
+      unlinked: ['imsi-440100000000001'],
+      identityDeleted: true,
+      table: TABLE,
+      itemsDeleted: 30,
+      bucketPrefixes: [`krypton/${IDENTITY}/`, `closed/${IDENTITY}/`],
+    });
+    expect(everything(run)).not.toContain(AUTH.SORACOM_AUTH_KEY);
+  });
+
+  it('without --sim-id: says plainly that the SIM gets a new identity until SORACOM suspends it', async () => {
+    const run = await offboard();
+    expect(run.code).toBe(0);
+    expect(soracom.requests).toHaveLength(0);
+    expect(run.stdout).toMatch(
+      /SORACOM was not asked \(no --sim-id\)\. .*Krypton gets it a NEW Cognito identity/,
+    );
+  });
+
+  it('retries items DynamoDB leaves unprocessed, with backoff, until none are left', async () => {
+    let first = true;
+    dynamoDb.on(BatchWriteItemCommand).callsFake((input: { RequestItems: Record<string, unknown[]> }) => {
+      if (first) {
+        first = false;
+        return { UnprocessedItems: { [TABLE]: input.RequestItems[TABLE].slice(0, 3) } };
+      }
+      return { UnprocessedItems: {} };
+    });
+    const run = await offboard('--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).itemsDeleted).toBe(30);
+    expect(dynamoDb.commandCalls(BatchWriteItemCommand)[1].args[0].input.RequestItems![TABLE]).toHaveLength(
+      3,
+    );
+  });
+
+  it('--keep-data keeps the partition; an identity already gone is reported and the rest goes on', async () => {
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no identity', $metadata: {} }));
+    const run = await offboard('--keep-data');
+    expect(run.code).toBe(0);
+    expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(0);
+    expect(dynamoDb.calls()).toHaveLength(0);
+    expect(run.stdout).toContain(`Identity ${IDENTITY} was already gone`);
+    expect(run.stdout).toContain('was kept (--keep-data)');
+  });
+
+  it('stops before Cognito when SORACOM cannot suspend the SIM', async () => {
+    const run = await offboard('--sim-id', '8981100000000000999');
+    expect(run.code).toBe(EXIT_CODES.remote);
+    expect(cognito.calls()).toHaveLength(0);
+    expect(dynamoDb.calls()).toHaveLength(0);
+    expect(everything(run)).not.toContain(AUTH.SORACOM_AUTH_KEY);
+  });
+
+  it('a bad SORACOM auth key is a clear error that does not print the key', async () => {
+    const run = await runDevice(
+      repo,
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--sim-id', SIM],
+      {
+        env: { ...AUTH, SORACOM_AUTH_KEY: 'wrong-secret-key-value', SORACOM_API_ENDPOINT: soracomUrl },
+      },
+    );
+    expect(run.code).toBe(EXIT_CODES.remote);
+    expect(everything(run)).not.toContain('wrong-secret-key-value');
+    expect(soracom.sims.get(SIM)?.status).toBe('active');
+    expect(cognito.calls()).toHaveLength(0);
+  });
+
+  it('refuses what it cannot read before any call: bad ids, another region, plain http, another account', async () => {
+    const refused = async (args: string[], env: NodeJS.ProcessEnv, message: RegExp, code: number) => {
+      const run = await runDevice(repo, ['offboard-sim', '--env', 'dev', ...args], { env });
+      expect({ code: run.code, message: run.error?.message }).toEqual({
+        code,
+        message: expect.stringMatching(message),
+      });
+    };
+    await refused(
+      ['--identity-id', 'ap-northeast-1:../../x'],
+      {},
+      /--identity-id must be a Cognito identity id/,
+      2,
+    );
+    await refused(
+      ['--identity-id', 'us-east-1:7c1d9e2a-0000-4000-8000-00000000c0de'],
+      {},
+      /is an identity of us-east-1, but environment dev is in ap-northeast-1/,
+      2,
+    );
+    await refused(
+      ['--identity-id', IDENTITY, '--sim-id', '89/../groups'],
+      AUTH,
+      /--sim-id must be a SORACOM SIM ID/,
+      2,
+    );
+    await refused(
+      ['--identity-id', IDENTITY, '--sim-id', SIM],
+      { ...AUTH, SORACOM_API_ENDPOINT: 'http://soracom.example' },
+      /must be https:\/\//,
+      2,
+    );
+    expect(soracom.requests).toHaveLength(0);
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222' });
+    await refused(['--identity-id', IDENTITY], {}, /account 222222222222/, 4);
+    expect(cognito.calls()).toHaveLength(0);
+    expect(dynamoDb.calls()).toHaveLength(0);
+  });
+
+  it('a DynamoDB answer without the keys stops the deletion: a key it cannot read is an item it cannot delete', async () => {
+    dynamoDb.on(QueryCommand).resolves({ Items: [{ deviceId: { S: IDENTITY } }] });
+    const run = await offboard();
+    expect(run.code).toBe(EXIT_CODES.remote);
+    expect(run.error?.message).toMatch(/without its key .*stopped after deleting 0/);
+    expect(dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+  });
+
+  it('Cognito answering another identity stops everything', async () => {
+    cognito.on(LookupDeveloperIdentityCommand).resolves({
+      IdentityId: 'ap-northeast-1:00000000-0000-0000-0000-000000000000',
+      DeveloperUserIdentifierList: ['x'],
+    });
+    const run = await offboard();
+    expect(run.code).toBe(EXIT_CODES.remote);
+    expect(cognito.commandCalls(UnlinkDeveloperIdentityCommand)).toHaveLength(0);
+    expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(0);
+    expect(dynamoDb.calls()).toHaveLength(0);
+  });
+});
