@@ -1,7 +1,7 @@
 /**
  * What keyless-credentials saves an AWS CLI user, measured offline against the loopback emulators.
  *
- *   npm run bench:credentials [-- --calls N] [-- --hit-samples N]
+ *   npm run bench:credentials [-- --calls N] [--hit-samples N] [--hit-only] [--compare-helper FILE] [--readme]
  *
  * Every AWS CLI start runs its credential_process (the CLI never caches it). Three ways to feed it, each for
  * N sequential `aws s3 ls` calls against s3rver (default 200; about 0.5 s per CLI start on a small machine,
@@ -10,11 +10,16 @@
  *   (b) keyless-credentials cold: the cache is removed before every call, so each call fetches;
  *   (c) keyless-credentials warm: one cache from the first call on.
  * The three run interleaved, each against its own emulators, so machine load drifts onto all of them alike.
- * Then the helper's cache hit alone against the floor `sh -c 'jq -c . cachefile'` (interleaved samples).
- * Timing lives here, never in tests.
+ * Then the helper's cache hit alone against the floor `sh -c 'jq -c . cachefile'`, pairwise in one run: each
+ * pair runs both back to back (the order alternating), the ratio is taken per pair and the median of those
+ * ratios reported, so load that drifts during the run weighs on both sides of every ratio. Target: ≤ 0.5×.
+ * `--compare-helper FILE` adds another helper (an older version, say) to every pair, with its own cache.
+ * `--hit-only` skips the AWS CLI scenarios; `--readme` writes the dated tables into bench/README.md between
+ * the `<!-- bench:credentials -->` markers. Timing lives here, never in tests.
  */
-import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
 import { DeviceFixture, HELPER, helperEnv } from '../test/device-scripts/device-fixture';
 import { LocalS3 } from '../test/support/local-aws';
 import { runProcess } from '../test/support/run-process';
@@ -27,6 +32,18 @@ function flag(name: string, fallback: number): number {
   if (index < 0) return fallback;
   const value = Number(process.argv[index + 1]);
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} needs a positive whole number`);
+  return value;
+}
+
+function has(name: string): boolean {
+  return process.argv.includes(`--${name}`);
+}
+
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  if (index < 0) return undefined;
+  const value = process.argv[index + 1];
+  if (!value || value.startsWith('--')) throw new Error(`--${name} needs a value`);
   return value;
 }
 
@@ -87,12 +104,9 @@ interface Scenario {
   readonly samples: number[];
 }
 
-async function main(): Promise<void> {
-  const calls = flag('calls', 200);
-  const hitSamples = flag('hit-samples', 200);
+/** The AWS CLI scenarios: N `aws s3 ls` per scenario, interleaved. */
+async function cliTable(calls: number): Promise<string[]> {
   const aws = requireTool(TOOLS.aws);
-  for (const tool of ['dash', 'jq', 'curl', 'flock', 'openssl']) requireTool(tool);
-
   // One set of emulators per scenario, so each scenario's upstream requests are counted on their own while
   // the calls are interleaved (a, b, c, a, b, c, …): load on a shared machine then weighs on all three alike.
   const fixtures = [new DeviceFixture(), new DeviceFixture(), new DeviceFixture()];
@@ -141,21 +155,8 @@ async function main(): Promise<void> {
       if ((i + 1) % 50 === 0) process.stderr.write(`${i + 1}/${calls} rounds\n`);
     }
 
-    const cacheDir = warm.cacheDirOf(warmConfig);
-    const cacheFile = join(
-      cacheDir,
-      readdirSync(cacheDir).find((name) => name.endsWith('.json'))!,
-    );
-    const hit: number[] = [];
-    const floor: number[] = [];
-    const env = helperEnv();
-    for (let i = 0; i < hitSamples; i += 1) {
-      hit.push(await timed(HELPER, ['--config', warmConfig], env));
-      floor.push(await timed('sh', ['-c', `jq -c . '${cacheFile}'`], env));
-    }
-
     const reference = percentile(scenarios[0].samples, 50);
-    const lines = [
+    return [
       `AWS CLI calls per scenario: ${calls}, interleaved (aws s3 ls against s3rver; Krypton open-id-token mode: two hops)`,
       '',
       '| scenario | Krypton requests | Cognito requests | median ms/call | p95 ms/call | median vs (a) |',
@@ -169,22 +170,132 @@ async function main(): Promise<void> {
         );
       }),
       '',
-      `Cache hit alone (${hitSamples} interleaved samples):`,
-      '',
-      '| command | median ms | p95 ms | median vs floor |',
-      '|---|---:|---:|---:|',
-      `| floor: sh -c 'jq -c . cachefile' | ${percentile(floor, 50).toFixed(1)} | ${percentile(floor, 95).toFixed(1)} | 1.00× |`,
-      `| keyless-credentials (cache hit) | ${percentile(hit, 50).toFixed(1)} | ${percentile(hit, 95).toFixed(1)} | ` +
-        `${(percentile(hit, 50) / percentile(floor, 50)).toFixed(2)}× |`,
-      '',
-      'Targets: (c) one upstream request per service; cache hit at most 2× the floor.',
-      'On loopback an upstream round trip costs little; over cellular each one adds its RTT to every (a)/(b) call.',
+      'Target: (c) one upstream request per service. On loopback an upstream round trip costs little; over',
+      'cellular each one adds its RTT to every (a)/(b) call.',
     ];
-    process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await s3.stop();
     for (const fixture of fixtures) await fixture.stop();
   }
+}
+
+/** A config whose settings the helper will keep: written, then one full second left to pass (see the helper). */
+async function settledConfig(fixture: DeviceFixture): Promise<string> {
+  const config = fixture.writeConfig('krypton-open-id-token');
+  const second = Math.floor(statSync(config).ctimeMs / 1000);
+  while (Math.floor(Date.now() / 1000) <= second) await new Promise((r) => setTimeout(r, 50));
+  return config;
+}
+
+/** The cache hit against the sh + jq floor, pairwise in one run. */
+async function hitTable(pairs: number, compareHelper: string | undefined): Promise<string[]> {
+  const fixture = new DeviceFixture();
+  await fixture.start();
+  try {
+    const env = helperEnv();
+    const config = await settledConfig(fixture);
+    await timed(HELPER, ['--config', config], env);
+    const cacheDir = fixture.cacheDirOf(config);
+    const names = readdirSync(cacheDir);
+    if (!names.some((name) => name.startsWith('settings-'))) {
+      throw new Error('the helper kept no settings file: the bench would measure the config pass, not a hit');
+    }
+    // The floor reads the cached credentials as one JSON document: line 2 of the cache (line 1 is its header).
+    const cacheFile = join(fixture.dir, 'cached-credentials.json');
+    const cached = readFileSync(
+      join(
+        cacheDir,
+        names.find((name) => name.endsWith('.json'))!,
+      ),
+      'utf8',
+    );
+    writeFileSync(cacheFile, `${cached.split('\n')[1]}\n`);
+
+    const sides: { name: string; command: string; args: string[]; samples: number[] }[] = [
+      {
+        name: "floor: sh -c 'jq -c . cachefile'",
+        command: 'sh',
+        args: ['-c', `jq -c . '${cacheFile}'`],
+        samples: [],
+      },
+      { name: 'keyless-credentials, cache hit', command: HELPER, args: ['--config', config], samples: [] },
+    ];
+    if (compareHelper) {
+      const other = await settledConfig(fixture);
+      await timed(compareHelper, ['--config', other], env);
+      sides.push({
+        name: `${compareHelper.split('/').pop()} (--compare-helper), cache hit`,
+        command: resolve(compareHelper),
+        args: ['--config', other],
+        samples: [],
+      });
+    }
+    for (const side of sides) await timed(side.command, side.args, env); // warm the page cache
+
+    const requestsBefore = fixture.krypton.requests;
+    for (let i = 0; i < pairs; i += 1) {
+      const order = i % 2 === 0 ? sides : [...sides].reverse();
+      for (const side of order) side.samples.push(await timed(side.command, side.args, env));
+    }
+    if (fixture.krypton.requests !== requestsBefore) {
+      throw new Error('a measured call fetched: the bench must measure cache hits only');
+    }
+
+    const ratios = sides.map((side) => side.samples.map((ms, i) => ms / sides[0].samples[i]));
+    const ratioCell = (i: number) =>
+      i === 0
+        ? '1.00×'
+        : `${percentile(ratios[i], 50).toFixed(2)}× (${percentile(ratios[i], 25).toFixed(2)}–${percentile(ratios[i], 75).toFixed(2)})`;
+    return [
+      `Cache hit alone, ${pairs} pairs in one run (each pair runs every command back to back, order alternating; the ratio is taken per pair):`,
+      '',
+      '| command | median ms | p95 ms | ratio to the floor, median of pairs (p25–p75) |',
+      '|---|---:|---:|---:|',
+      ...sides.map(
+        (side, i) =>
+          `| ${side.name} | ${percentile(side.samples, 50).toFixed(1)} | ${percentile(side.samples, 95).toFixed(1)} | ${ratioCell(i)} |`,
+      ),
+      '',
+      'Target: a cache hit ≤ 0.5× the floor (one shell and one stat; the floor is one shell and one jq).',
+    ];
+  } finally {
+    await fixture.stop();
+  }
+}
+
+/** Replaces the dated section between the markers in bench/README.md, creating the file or section. */
+function writeReadme(table: string[]): void {
+  const file = join(__dirname, 'README.md');
+  const start = '<!-- bench:credentials -->';
+  const end = '<!-- /bench:credentials -->';
+  const section = [start, ...table, end].join('\n');
+  const current = existsSync(file)
+    ? readFileSync(file, 'utf8')
+    : '# Benchmarks\n\nMeasured offline against the loopback emulators; timing lives here, never in tests.\n\n';
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  const next =
+    from >= 0 && to > from
+      ? `${current.slice(0, from)}${section}${current.slice(to + end.length)}`
+      : `${current.trimEnd()}\n\n## keyless-credentials (\`npm run bench:credentials\`)\n\n${section}\n`;
+  writeFileSync(file, next);
+}
+
+async function main(): Promise<void> {
+  const calls = flag('calls', 200);
+  const pairs = flag('hit-samples', 200);
+  const compareHelper = option('compare-helper');
+  for (const tool of ['dash', 'jq', 'curl', 'flock', 'openssl', 'stat']) requireTool(tool);
+
+  const cpu = cpus();
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, /bin/sh → dash; a machine shared with other work, which is why every table is interleaved or pairwise.`,
+    '',
+    ...(await hitTable(pairs, compareHelper)),
+  ];
+  if (!has('hit-only')) lines.push('', ...(await cliTable(calls)));
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (has('readme')) writeReadme(lines);
 }
 
 main().catch((error: unknown) => {

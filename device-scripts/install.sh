@@ -293,4 +293,10 @@ case $status in
   7) kind='a local problem (tools, cache directory)' ;;
   *) kind="the helper failed with exit code $status" ;;
 esac
+# --check goes through every step the fetch depends on and names the first that fails.
+if [ "$manage_owner" = 1 ]; then
+  say "every step, one by one: runuser -u $user -- $helper --config $etc/device.json --check"
+else
+  say "every step, one by one: $helper --config $etc/device.json --check"
+fi
 fail "installed, but no credentials yet: $kind: ${cause#keyless-credentials: } (fix it and run install.sh again)"

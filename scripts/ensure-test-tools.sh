@@ -14,6 +14,8 @@ flock|util-linux
 runuser|util-linux
 unshare|util-linux
 openssl|openssl
+faketime|faketime
+strace|strace
 py:boto3|python3-boto3'
 
 present() {

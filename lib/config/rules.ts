@@ -7,7 +7,8 @@ import { describeRange, NAME_RULES, type IntegerRange, type NameRule } from '../
  * the file, the field path and the bad value.
  *
  * The device helper (device-scripts/bin/keyless-credentials) checks device.json with copies of `region`,
- * `iotName` and `roleAliasName`; test/device-scripts/keyless-credentials-config.test.ts keeps them in step.
+ * `iotName`, `roleAliasName` and `httpsUrl`; test/device-scripts/keyless-credentials-config.test.ts keeps them
+ * in step.
  */
 
 export function intRange(integers: IntegerRange): z.ZodInt {
@@ -41,6 +42,8 @@ export const region = matching(NAME_RULES.region);
 export const iotName = matching(NAME_RULES.thingName);
 export const roleAliasName = matching(NAME_RULES.roleAliasName);
 export const cidr = matching(NAME_RULES.cidr);
+/** The endpoints a device calls (the device helper checks device.json with the same rule, `URL_RE`). */
+export const httpsUrl = matching(NAME_RULES.httpsUrl);
 export const email = z.email({ error: 'expected an e-mail address' });
 
 /** Parses an IPv4 CIDR into its first and last address, for overlap checks. */

@@ -96,6 +96,15 @@ export const NAME_RULES = {
     'an MQTT topic prefix such as funnel/devices (no wildcards, no trailing /)',
   ),
 
+  /**
+   * An https URL a device calls: a host name, IPv4 or [IPv6] address, an optional port 1-65535 and an optional
+   * path; no user info, query, fragment, space or control character.
+   */
+  httpsUrl: rule(
+    /^https:\/\/([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(\/[A-Za-z0-9._~!$&()*+,;=:@%/-]*)?$/,
+    'an https:// URL with a host, an optional port and path, and no spaces or control characters',
+  ),
+
   // IAM and STS.
   roleArn: rule(
     // A `*` may stand for a generated suffix, as in AWSReservedSSO_Admin_*.

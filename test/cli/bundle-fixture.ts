@@ -69,6 +69,9 @@ const absolutePath = z.string().regex(/^\//);
 export const deviceConfigContract = z
   .strictObject({
     source: z.enum(['x509', 'krypton']),
+    /** The helper version the bundle ships (its KEYLESS_VERSION line). */
+    helperVersion: z.string().regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/),
+    proxy: z.string().optional(),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/),
     cacheDir: absolutePath.optional(),
     refreshMarginSeconds: z.int().min(900).max(43200).optional(),

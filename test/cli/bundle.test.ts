@@ -7,7 +7,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { ARCHIVE_MTIME } from '../../lib/cli/bundle/archive';
 import { buildBundles, type BuildBundlesOptions, type BundleTarget } from '../../lib/cli/bundle/build';
 import { certificateIdOutput, fleetStackName } from '../../lib/contract';
-import { devConfig, fleetLayoutOf } from '../support/cdk-app';
+import { devConfig, fleetLayoutOf, REPO_ROOT } from '../support/cdk-app';
 import {
   BundleFixture,
   certificateIdOf,
@@ -20,6 +20,9 @@ import {
 } from './bundle-fixture';
 
 const fixture = new BundleFixture();
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 const ALL: BundleTarget[] = [
   { name: 'sensor-001', source: 'x509' },
   { name: 'sensor-002', source: 'x509' },
@@ -145,6 +148,7 @@ describe('keyless bundle: archive contents', () => {
     expect(deviceConfigContract.safeParse(x509).error?.issues ?? []).toEqual([]);
     expect(x509).toEqual({
       source: 'x509',
+      helperVersion: PACKAGE_VERSION,
       region: REGION,
       cacheDir: '/var/cache/keyless',
       refreshMarginSeconds: 1200,
@@ -165,26 +169,76 @@ describe('keyless bundle: archive contents', () => {
     expect(deviceConfigContract.safeParse(krypton).error?.issues ?? []).toEqual([]);
     expect(krypton).toMatchObject({
       source: 'krypton',
+      helperVersion: PACKAGE_VERSION,
       region: REGION,
       krypton: { endpoint: 'https://krypton.soracom.io:8036', mode: 'credentials', coverage: 'jp' },
     });
     expect(krypton.x509).toBeUndefined();
   });
 
-  test('global coverage points the SIM at the global Krypton endpoint', async () => {
+  test('global coverage without krypton.endpoint: refused before any AWS call, naming the field', async () => {
+    // SORACOM documents no Krypton endpoint for Global coverage: the bundle does not invent a host.
     const config = {
       ...fixture.config,
       krypton: { ...fixture.config.krypton!, coverage: 'global' as const },
     };
-    await buildBundles(
-      options({ config, targets: [{ name: 'sim-g', source: 'krypton', mode: 'open-id-token' }] }),
-    );
+    const clients = fixture.clients();
 
-    expect(JSON.parse((await fileIn('sim-g', 'device.json')).toString()).krypton).toEqual({
-      endpoint: 'https://krypton.g.soracom.io:8036',
-      mode: 'open-id-token',
-      coverage: 'global',
-    });
+    await expect(
+      buildBundles(
+        options({ config, clients, targets: [{ name: 'sim-g', source: 'krypton', mode: 'open-id-token' }] }),
+      ),
+    ).rejects.toThrow(
+      `${config.configFile}: krypton.endpoint is required for coverage global: SORACOM documents no Krypton endpoint for global coverage SIMs and keyless bundle does not guess one; set it to the endpoint SORACOM gives for your SIMs (docs/device-helper.md#krypton-endpoint)`,
+    );
+    expect(fixture.sts.calls()).toHaveLength(0);
+  });
+
+  test.each(['jp', 'global'] as const)(
+    'coverage %s with krypton.endpoint in the config: the bundle writes that endpoint',
+    async (coverage) => {
+      const config = {
+        ...fixture.config,
+        krypton: { ...fixture.config.krypton!, coverage, endpoint: 'https://krypton.example.net:8036' },
+      };
+      await buildBundles(
+        options({ config, targets: [{ name: 'sim-o', source: 'krypton', mode: 'credentials' }] }),
+      );
+
+      expect(JSON.parse((await fileIn('sim-o', 'device.json')).toString()).krypton).toEqual({
+        endpoint: 'https://krypton.example.net:8036',
+        mode: 'credentials',
+        coverage,
+      });
+    },
+  );
+
+  test('every endpoint a bundle writes is one AWS or SORACOM documents, or the one the config names', async () => {
+    await buildBundles(options());
+    const endpoints = await Promise.all(
+      ['sensor-001', 'sim-001'].map(async (name) => {
+        const device = JSON.parse((await fileIn(name, 'device.json')).toString());
+        return (device.x509 ?? device.krypton).endpoint as string;
+      }),
+    );
+    // The IoT credentials provider endpoint comes from DescribeEndpoint (iot:CredentialProvider) in the account;
+    // the Krypton one is SORACOM's documented endpoint for SIMs on SORACOM Air (Japan coverage).
+    expect(endpoints).toEqual([`https://${CREDENTIALS_ENDPOINT}`, 'https://krypton.soracom.io:8036']);
+  });
+
+  test('the bundle records the helper version it ships, and that helper prints it', async () => {
+    await buildBundles(options({ targets: [ALL[0]] }));
+
+    const device = JSON.parse((await fileIn('sensor-001', 'device.json')).toString());
+    expect(device.helperVersion).toBe(PACKAGE_VERSION);
+    expect((await fileIn('sensor-001', 'README.md')).toString()).toContain(
+      `The helper in this bundle is keyless-credentials ${PACKAGE_VERSION} (`,
+    );
+    const helper = join(outDir, 'bundled-helper');
+    writeFileSync(helper, await fileIn('sensor-001', 'bin/keyless-credentials'), { mode: 0o755 });
+    expect(execFileSync('sh', [helper, '--version']).toString()).toBe(
+      `keyless-credentials ${PACKAGE_VERSION}\n`,
+    );
   });
 
   test('SHA256SUMS lists every file with its digest and sha256sum -c accepts it', async () => {

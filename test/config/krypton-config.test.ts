@@ -43,6 +43,12 @@ describe('krypton config section', () => {
     expect(devConfig(krypton((k) => (k.signer = signer))).krypton!.signer).toEqual(signer);
   });
 
+  it('takes an optional Krypton endpoint override (an https URL)', () => {
+    expect(devConfig().krypton!.endpoint).toBeUndefined();
+    const section = devConfig(krypton((k) => (k.endpoint = 'https://krypton.example.net:8036'))).krypton!;
+    expect(section.endpoint).toBe('https://krypton.example.net:8036');
+  });
+
   it('the prod template uses role mode', () => {
     const prod = loadConfigFile(`${CONFIG_DIR}/prod.example.json`, 'prod');
     expect(prod.krypton?.signer.mode).toBe('role');
@@ -68,6 +74,16 @@ describe('krypton config section', () => {
       'an unknown coverage',
       krypton((k) => (k.coverage = 'us')),
       'config/dev.json: krypton.coverage: expected one of: jp, global, got "us"',
+    ],
+    [
+      'a Krypton endpoint over plain http',
+      krypton((k) => (k.endpoint = 'http://krypton.soracom.io:8036')),
+      'config/dev.json: krypton.endpoint: expected an https:// URL with a host, an optional port and path, and no spaces or control characters, got "http://krypton.soracom.io:8036"',
+    ],
+    [
+      'a Krypton endpoint with a line break',
+      krypton((k) => (k.endpoint = 'https://krypton.soracom.io:8036\nX-Evil: 1')),
+      'config/dev.json: krypton.endpoint: expected an https:// URL with a host, an optional port and path, and no spaces or control characters, got "https://krypton.soracom.io:8036\\nX-Evil: 1"',
     ],
     [
       'an unknown signer mode',

@@ -26,7 +26,8 @@ export interface CredentialProcessOutput {
  * a device certificate attached to THING, and a scratch directory for configs and caches.
  */
 export class DeviceFixture {
-  readonly pki = new TestPki();
+  /** Backdated, so the clock tests can set the device clock hours back and still see valid certificates. */
+  readonly pki = new TestPki('keyless-test', { backdated: true });
   readonly device: IssuedCertificate = this.pki.issueClient(THING);
   readonly credentialsProvider = new CredentialsProviderEmulator({
     certPem: this.pki.server.certPem,

@@ -215,6 +215,9 @@ describe('install.sh from a bundle, then the installed helper and AWS CLI', () =
     expect(refused.stderr).toMatch(
       /^keyless install: installed, but no credentials yet: the request was refused: the certificate is not registered and active .* \(fix it and run install.sh again\)\n$/,
     );
+    expect(refused.stdout).toContain(
+      `keyless install: every step, one by one: ${join(root, 'opt/keyless/bin/keyless-credentials')} --config ${join(root, 'etc/keyless/device.json')} --check\n`,
+    );
     expect(mode(join(root, 'opt/keyless/certs/private.pem.key'))).toBe(0o600);
     expect(readFileSync(join(root, 'opt/keyless/certs/private.pem.key'), 'utf8')).toBe(
       fixture.certificates['sensor-002'].keyPem,

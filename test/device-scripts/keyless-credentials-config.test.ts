@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { iotName, region, roleAliasName } from '../../lib/config/rules';
+import { httpsUrl, iotName, region, roleAliasName } from '../../lib/config/rules';
 import { requireTool } from '../support/test-tools';
-import { ProcessResult } from '../support/run-process';
-import { DeviceFixture, helperEnv, runHelper } from './device-fixture';
+import { ProcessResult, runProcess } from '../support/run-process';
+import { DeviceFixture, HELPER, helperEnv, runHelper } from './device-fixture';
 
 /**
  * The helper's config pass checks every value with the backend's own rules (docs/device-helper.md#config):
@@ -99,6 +99,34 @@ describe('the helper and lib/config/rules.ts agree on names', () => {
   });
 });
 
+describe('the helper and lib/config/rules.ts agree on endpoint URLs', () => {
+  // The helper's URL_RE, assembled by the helper's own lines and run by jq as the config pass runs it, against
+  // httpsUrl: the bundle never writes an endpoint (krypton.endpoint from the config) the device refuses.
+  const values = [
+    'https://krypton.soracom.io:8036', 'https://abc-ats.credentials.iot.ap-northeast-1.amazonaws.com',
+    'https://127.0.0.1:1', 'https://[::1]:443', 'https://h', 'https://h:65535', 'https://h/a/b_c~d;e=f@g',
+    'https://h:1/', 'https://a.b.c/path%20x',
+    'http://krypton.soracom.io:8036', 'https://', 'https://h:0', 'https://h:65536', 'https://h:080',
+    'https://user:pw@h', 'https://h?x=1', 'https://h#f', 'https://h/ a', 'https://h\n', 'https://h\r\nX: 1',
+    'https://-h', 'https://h-', 'https://h_h', 'https://hé', 'https://[::1', 'HTTPS://h', ' https://h', '',
+  ]; // prettier-ignore
+
+  test('on every value of the table', async () => {
+    const helper = readFileSync(HELPER, 'utf8');
+    const lines = helper.split('\n').filter((line) => /^(HOST_RE|PORT_RE|URL_RE)=/.test(line));
+    expect(lines).toHaveLength(3);
+    const script = `${lines.join('\n')}\nexec jq -c --arg re "$URL_RE" 'map(test($re))'`;
+    const result = await runProcess('dash', ['-c', script], { input: JSON.stringify(values) });
+    expect(result.stderr).toBe('');
+    const helperVerdicts = JSON.parse(result.stdout) as boolean[];
+
+    expect(values.map((value, i) => [value, helperVerdicts[i]])).toEqual(
+      values.map((value) => [value, httpsUrl.safeParse(value).success]),
+    );
+    expect(helperVerdicts.filter(Boolean)).toHaveLength(9);
+  });
+});
+
 describe('a CR or LF in any config value is exit 3, and nothing is sent', () => {
   test('a thing name carrying a second header line never reaches the endpoint', async () => {
     const config = fixture.writeConfig('x509', { x509: { thingName: 'sensor-0001\r\nx-evil: 1' } });
@@ -177,8 +205,10 @@ describe('other config values', () => {
       expect(result.code).toBe(5);
     } else {
       expect(result.code).toBe(3);
+      // What precedes an @ in the authority (a user name, a password) is never shown.
+      const shown = endpoint.replace(/\/\/[^/]*@/, '//...@');
       expect(printableLine(result)).toContain(
-        `x509.endpoint must be an https:// URL with a host, an optional port and path, and no spaces or control characters, got ${JSON.stringify(endpoint)}`,
+        `x509.endpoint must be an https:// URL with a host, an optional port and path, and no spaces or control characters, got ${JSON.stringify(shown)}`,
       );
     }
   });

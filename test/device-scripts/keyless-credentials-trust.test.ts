@@ -274,34 +274,39 @@ describe('another local user cannot get credentials served', () => {
     cacheName = await x509CacheName();
   });
 
+  // The directory's mode is checked on every call (it also holds the settings the helper sources), so the
+  // planted file is never even opened: the refusal names the directory.
   test.each([
-    ['writable by others (0777)', 0o777],
-    ['writable by its group (0775, group nogroup)', 0o775],
-    ['sticky and writable by others (1777)', 0o1777],
-  ])('a cache directory %s: a cache file planted there is refused, never served', async (_case, mode) => {
-    const dir = directory(0o700);
-    chownSync(dir, 0, gidOf(OTHER_USER));
-    chmodSync(dir, mode);
-    const config = fixture.writeConfig('x509', { cacheDir: dir });
-    const { content } = plantedCache();
-    const planted = await runAs(
-      OTHER_USER,
-      'sh',
-      ['-c', 'printf "%s" "$2" > "$1"', 'sh', join(dir, cacheName), content],
-      {},
-    );
-    expect(planted.code).toBe(0);
-
-    for (const [, shell] of SHELLS) {
-      const result = await runIn(shell, HELPER, ['--config', config]);
-      expect(result.stdout).toBe('');
-      expect(result.code).toBe(7);
-      expect(oneLine(result)).toBe(
-        `keyless-credentials: cache file ${join(dir, cacheName)} belongs to ${OTHER_USER}, not to root: the helper never uses another user's files; remove it (rm ${join(dir, cacheName)})`,
+    ['writable by others (0777)', 0o777, 'drwxrwxrwx'],
+    ['writable by its group (0775, group nogroup)', 0o775, 'drwxrwxr-x'],
+    ['sticky and writable by others (1777)', 0o1777, 'drwxrwxrwt'],
+  ])(
+    'a cache directory %s: a cache file planted there is refused, never served',
+    async (_case, mode, shown) => {
+      const dir = directory(0o700);
+      chownSync(dir, 0, gidOf(OTHER_USER));
+      chmodSync(dir, mode);
+      const config = fixture.writeConfig('x509', { cacheDir: dir });
+      const { content } = plantedCache();
+      const planted = await runAs(
+        OTHER_USER,
+        'sh',
+        ['-c', 'printf "%s" "$2" > "$1"', 'sh', join(dir, cacheName), content],
+        {},
       );
-      expect(result.stdout + result.stderr).not.toContain('PLANTED');
-    }
-  });
+      expect(planted.code).toBe(0);
+
+      for (const [, shell] of SHELLS) {
+        const result = await runIn(shell, HELPER, ['--config', config]);
+        expect(result.stdout).toBe('');
+        expect(result.code).toBe(7);
+        expect(oneLine(result)).toBe(
+          `keyless-credentials: cache directory ${dir} is writable by group or others (${shown}): another user could plant credentials there; make it private (chmod 0700 ${dir})`,
+        );
+        expect(result.stdout + result.stderr).not.toContain('PLANTED');
+      }
+    },
+  );
 });
 
 describe.each(SHELLS)(

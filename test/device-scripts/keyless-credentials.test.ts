@@ -101,7 +101,7 @@ describe.each([
 
     const results = await concurrently(config, 50, shell);
 
-    expect(results.map((r) => r.code)).toEqual(Array(50).fill(0));
+    expect(results.map((r) => [r.code, r.stderr])).toEqual(Array(50).fill([0, '']));
     expect(new Set(results.map((r) => r.stdout)).size).toBe(1);
     expect(fixture.credentialsProvider.requests - before).toBe(1);
   });

@@ -58,6 +58,11 @@ export abstract class EmulatorServer {
   lastRequest: EmulatorRequest | undefined;
   /** The last `flood` fault served. */
   lastFlood: FloodRecord | undefined;
+  /**
+   * How far this endpoint's clock is from the machine's, in seconds: its `Date` header says so (the credentials
+   * it issues are unaffected). `undefined` sends no `Date` header at all. @default 0
+   */
+  dateOffsetSeconds: number | undefined = 0;
   private server: Server | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -143,11 +148,21 @@ export abstract class EmulatorServer {
     const body = Buffer.isBuffer(answer.body)
       ? answer.body
       : Buffer.from(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+    this.dateHeader(res);
     res.writeHead(answer.status, {
       'content-type': 'application/json',
       ...(answer.chunked ? {} : { 'content-length': body.length }),
     });
     res.end(body);
+  }
+
+  /** Node sends the machine's time as `Date` unless told otherwise. */
+  private dateHeader(res: ServerResponse): void {
+    if (this.dateOffsetSeconds === undefined) {
+      res.sendDate = false;
+    } else if (this.dateOffsetSeconds !== 0) {
+      res.setHeader('date', new Date(Date.now() + this.dateOffsetSeconds * 1000).toUTCString());
+    }
   }
 
   /** `bytes` of a JSON-looking body in 16 KiB chunks, as fast as the client reads them. */
@@ -158,6 +173,7 @@ export abstract class EmulatorServer {
     res.on('close', () => {
       record.closed = true;
     });
+    this.dateHeader(res);
     res.writeHead(status, {
       'content-type': 'application/json',
       ...(chunked ? {} : { 'content-length': bytes }),

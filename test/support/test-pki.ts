@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTool } from './test-tools';
 
 /** A certificate and its private key, as files and as PEM text. */
 export interface IssuedCertificate {
@@ -23,8 +24,14 @@ export class TestPki {
   readonly ca: IssuedCertificate;
   readonly server: IssuedCertificate;
   private serial = 1;
+  private readonly backdated: boolean;
 
-  constructor(name = 'keyless-test') {
+  /**
+   * @param options.backdated sign with a start date a day back (needs Debian `faketime`): certificates then
+   *   stay valid for a device clock set hours back, as AWS's long-lived ones do. @default false
+   */
+  constructor(name = 'keyless-test', options: { backdated?: boolean } = {}) {
+    this.backdated = options.backdated ?? false;
     this.dir = mkdtempSync(join(tmpdir(), `${name}-pki-`));
     this.ca = this.selfSigned('ca', `/CN=${name} test CA`);
     this.server = this.issue('server', '/CN=127.0.0.1', {
@@ -55,8 +62,8 @@ export class TestPki {
     const keyFile = join(this.dir, `${base}.key`);
     const certFile = join(this.dir, `${base}.pem`);
     this.openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', keyFile]);
-    this.openssl([
-      'req', '-x509', '-new', '-key', keyFile, '-subj', subject, '-days', '2',
+    this.sign([
+      'req', '-x509', '-new', '-key', keyFile, '-subj', subject, '-days', '3',
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
       '-out', certFile,
     ]); // prettier-ignore
@@ -71,9 +78,9 @@ export class TestPki {
     writeFileSync(extFile, `${options.extensions}\n`);
     this.openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', keyFile]);
     this.openssl(['req', '-new', '-key', keyFile, '-subj', subject, '-out', csrFile]);
-    this.openssl([
+    this.sign([
       'x509', '-req', '-in', csrFile, '-CA', this.ca.certFile, '-CAkey', this.ca.keyFile,
-      '-set_serial', String(++this.serial), '-days', '2', '-extfile', extFile, '-out', certFile,
+      '-set_serial', String(++this.serial), '-days', '3', '-extfile', extFile, '-out', certFile,
     ]); // prettier-ignore
     return this.describe(certFile, keyFile);
   }
@@ -99,5 +106,19 @@ export class TestPki {
 
   private openssl(args: string[]): void {
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+
+  /**
+   * Signs for three days; backdated, from yesterday. OpenSSL 3.0's `x509 -req` has no start-date option, so
+   * libfaketime (Debian `faketime`) moves the clock of that one openssl run.
+   */
+  private sign(args: string[]): void {
+    if (!this.backdated) {
+      this.openssl(args);
+      return;
+    }
+    execFileSync(requireTool('faketime'), ['-f', '-1d', 'openssl', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   }
 }

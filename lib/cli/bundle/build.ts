@@ -8,7 +8,14 @@ import { layoutFleet } from '../../fleet/placement';
 import { deployCommand, DeployedOutputs } from '../deployed-outputs';
 import { buildDeterministicTarGz, type ArchiveFile } from './archive';
 import { assertCallerMatches, certificatePem, iotEndpoint, type BundleClients } from './aws';
-import { awsProfile, kryptonDeviceConfig, x509DeviceConfig, type DataOutputs } from './device-config';
+import {
+  awsProfile,
+  helperVersion,
+  kryptonDeviceConfig,
+  kryptonEndpoint,
+  x509DeviceConfig,
+  type DataOutputs,
+} from './device-config';
 import { bundleReadme } from './readme';
 
 /** One device to bundle. */
@@ -78,6 +85,8 @@ export async function buildBundles(options: BuildBundlesOptions): Promise<Bundle
   const { config, clients } = options;
   if (options.targets.length === 0) throw new Error('no devices to bundle');
   const scripts = readDeviceScripts(options.deviceScriptsDir);
+  // Before any AWS call: a SIM's bundle needs an endpoint SORACOM documents, or one the config names.
+  if (options.targets.some((target) => target.source === 'krypton')) kryptonEndpoint(config);
 
   await assertCallerMatches(clients, config);
   const stacks = new DeployedOutputs(clients.cloudFormation, config);
@@ -147,6 +156,7 @@ export async function buildBundles(options: BuildBundlesOptions): Promise<Bundle
 
 interface DeviceScripts {
   readonly helper: Buffer;
+  readonly helperVersion: string;
   readonly rootCa: Buffer;
   readonly installer: Buffer;
   readonly examples: readonly ArchiveFile[];
@@ -172,6 +182,7 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
     const material = await x509Material(context, target.name);
     deviceConfig = x509DeviceConfig({
       config,
+      helperVersion: context.scripts.helperVersion,
       thingName: target.name,
       credentialsEndpoint: context.endpoints!.credentials,
       // As deployed: the config may name another alias that is not deployed yet.
@@ -193,8 +204,8 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
     await context.stacks.require(OUTPUTS.KryptonAccess.identityPoolId);
     deviceConfig = kryptonDeviceConfig({
       config,
+      helperVersion: context.scripts.helperVersion,
       mode: target.mode,
-      coverage: config.krypton?.coverage ?? 'jp',
       data: context.data,
     });
   }
@@ -213,6 +224,7 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
           envName: config.envName,
           name: target.name,
           source: target.source,
+          helperVersion: context.scripts.helperVersion,
           region: config.region,
           deviceBucket: context.data.deviceBucket,
           deviceScriptsPrefix: context.deviceScriptsPrefix,
@@ -311,8 +323,10 @@ function readDeviceScripts(dir: string): DeviceScripts {
           };
         })
     : [];
+  const helper = read('bin/keyless-credentials');
   return {
-    helper: read('bin/keyless-credentials'),
+    helper,
+    helperVersion: helperVersion(helper),
     rootCa: read('AmazonRootCA1.pem'),
     installer: read('install.sh'),
     examples,

@@ -23,11 +23,46 @@ export const SERVICE_USER = 'keyless';
 /** The AWS CLI / SDK profile name install.sh writes. */
 export const PROFILE_NAME = 'keyless';
 
-/** Krypton's endpoint per SORACOM coverage type. */
-export const KRYPTON_ENDPOINTS: Readonly<Record<'jp' | 'global', string>> = {
+/**
+ * The Krypton endpoints SORACOM documents, by coverage. Japan: `https://krypton.soracom.io:8036`, the endpoint
+ * of the Krypton provisioning API for SIMs authenticated by their SORACOM Air cellular session (SORACOM's
+ * Krypton API reference; docs/device-helper.md#krypton-endpoint cites it). Global: none that SORACOM documents,
+ * so none here — a bundle for a global-coverage SIM takes `krypton.endpoint` from the config instead.
+ */
+export const KRYPTON_DOCUMENTED_ENDPOINTS: Readonly<Partial<Record<'jp' | 'global', string>>> = {
   jp: 'https://krypton.soracom.io:8036',
-  global: 'https://krypton.g.soracom.io:8036',
 };
+
+/**
+ * The Krypton endpoint a bundle writes: `krypton.endpoint` from the config, else the one SORACOM documents for
+ * the coverage. Throws, naming the field, when there is neither: an invented host would only fail on the device.
+ */
+export function kryptonEndpoint(config: KeylessConfig): string {
+  const coverage = config.krypton?.coverage ?? 'jp';
+  const endpoint = config.krypton?.endpoint ?? KRYPTON_DOCUMENTED_ENDPOINTS[coverage];
+  if (!endpoint) {
+    throw new Error(
+      `${config.configFile}: krypton.endpoint is required for coverage ${coverage}: SORACOM documents no Krypton ` +
+        `endpoint for ${coverage} coverage SIMs and keyless bundle does not guess one; set it to the endpoint ` +
+        'SORACOM gives for your SIMs (docs/device-helper.md#krypton-endpoint)',
+    );
+  }
+  return endpoint;
+}
+
+/**
+ * The helper's version (its `KEYLESS_VERSION=` line, kept equal to package.json's by a test): what a bundle
+ * ships, recorded in its device.json and README.
+ */
+export function helperVersion(helper: Buffer | string): string {
+  const match = /^KEYLESS_VERSION=([0-9A-Za-z.+-]{1,64})$/m.exec(helper.toString());
+  if (!match) {
+    throw new Error(
+      'device-scripts/bin/keyless-credentials has no KEYLESS_VERSION=<version> line: a bundle records the helper version it ships',
+    );
+  }
+  return match[1];
+}
 
 /** What the data stack tells every device, in the sections the Python examples read. */
 export interface DataOutputs {
@@ -38,6 +73,8 @@ export interface DataOutputs {
 
 export interface X509DeviceConfigInput {
   readonly config: KeylessConfig;
+  /** The version of the helper the bundle ships ({@link helperVersion}). */
+  readonly helperVersion: string;
   readonly thingName: string;
   readonly credentialsEndpoint: string;
   readonly roleAlias: string;
@@ -51,6 +88,7 @@ export interface X509DeviceConfigInput {
 export function x509DeviceConfig(input: X509DeviceConfigInput): object {
   return {
     source: 'x509',
+    helperVersion: input.helperVersion,
     region: input.config.region,
     cacheDir: DEVICE_PATHS.cacheDir,
     refreshMarginSeconds: DEVICE_REFRESH_MARGIN_SECONDS,
@@ -70,8 +108,9 @@ export function x509DeviceConfig(input: X509DeviceConfigInput): object {
 
 export interface KryptonDeviceConfigInput {
   readonly config: KeylessConfig;
+  /** The version of the helper the bundle ships ({@link helperVersion}). */
+  readonly helperVersion: string;
   readonly mode: 'credentials' | 'open-id-token';
-  readonly coverage: 'jp' | 'global';
   readonly data: DataOutputs;
 }
 
@@ -83,13 +122,14 @@ export interface KryptonDeviceConfigInput {
 export function kryptonDeviceConfig(input: KryptonDeviceConfigInput): object {
   return {
     source: 'krypton',
+    helperVersion: input.helperVersion,
     region: input.config.region,
     cacheDir: DEVICE_PATHS.cacheDir,
     refreshMarginSeconds: DEVICE_REFRESH_MARGIN_SECONDS,
     krypton: {
-      endpoint: KRYPTON_ENDPOINTS[input.coverage],
+      endpoint: kryptonEndpoint(input.config),
       mode: input.mode,
-      coverage: input.coverage,
+      coverage: input.config.krypton?.coverage ?? 'jp',
     },
     s3: { bucket: input.data.deviceBucket },
     dynamodb: { tableName: input.data.referenceTable },

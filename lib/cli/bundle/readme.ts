@@ -6,6 +6,8 @@ export interface BundleReadmeInput {
   readonly envName: string;
   readonly name: string;
   readonly source: 'x509' | 'krypton';
+  /** The version of the helper in the bundle (also in device.json as `helperVersion`). */
+  readonly helperVersion: string;
   readonly region: string;
   readonly deviceBucket: string;
   /** `device-scripts/<version>/` in the device bucket, when the Data stack publishes it. */
@@ -24,6 +26,8 @@ export function bundleReadme(input: BundleReadmeInput): string {
     input.source === 'x509'
       ? `This device proves it holds the private key of its AWS IoT certificate and gets short-lived AWS credentials from the AWS IoT credentials provider in ${input.region}. No long-term AWS key is stored anywhere.`
       : `This device is a SORACOM SIM: SORACOM Krypton recognises it from its cellular session and hands it short-lived AWS credentials from Amazon Cognito in ${input.region}. There is no certificate and no key in this bundle.`,
+    '',
+    `The helper in this bundle is keyless-credentials ${input.helperVersion} (\`${DEVICE_PATHS.helper} --version\` on the device says which one it runs). If the device gets no credentials, \`runuser -u ${SERVICE_USER} -- ${DEVICE_PATHS.helper} --check\` goes through every step they depend on and names the first that fails.`,
     '',
     '## Install (as root, on the device)',
     '',

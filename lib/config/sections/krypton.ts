@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NAME_RULES } from '../../contract';
-import { accountId, iotName, matching, oneOf } from '../rules';
+import { accountId, httpsUrl, iotName, matching, oneOf } from '../rules';
 
 // How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`: with an IAM user's access key
 // (credential type `aws-credentials`) or by assuming a role (`aws-iam-role-credentials`).
@@ -52,6 +52,12 @@ export const kryptonSection = z
     coverage: oneOf(['jp', 'global'])
       .default('jp')
       .describe('SORACOM coverage: jp (api.soracom.io) or global (g.api.soracom.io).'),
+    endpoint: httpsUrl
+      .optional()
+      .describe(
+        'The Krypton endpoint written into SIM bundles. Default for coverage jp: https://krypton.soracom.io:8036 ' +
+          '(documented by SORACOM for SIMs on SORACOM Air); required for global, for which SORACOM documents none.',
+      ),
     signer: signer.default({ mode: 'user' }),
     credentialId: matching(NAME_RULES.soracomCredentialId).describe(
       'The SORACOM credential set id the SIM groups name (registered by npx keyless soracom register-krypton-credentials).',
