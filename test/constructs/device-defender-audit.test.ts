@@ -187,6 +187,26 @@ describe('DeviceDefenderAudit roles', () => {
     expect(can('kms:Decrypt', key, { 'kms:ViaService': `s3.${REGION}.amazonaws.com` })).toBe('implicit-deny');
     expect(can('kms:Decrypt', `arn:aws:kms:${REGION}:${ACCOUNT}:key/other`, viaSns)).toBe('implicit-deny');
   });
+  it("the topic's key lets the notification role use it through SNS, as its own IAM policy says", () => {
+    // A KMS key honours IAM policies only when its key policy delegates to the account; the notification role
+    // is in this account, so the key policy must say so (the topic's key, not a service grant).
+    const { template, topic, logicalId } = build();
+    const keyId = logicalId(topic.key.node.defaultChild as unknown as { logicalId: string });
+    const keyPolicy = flattenIntrinsics<PolicyDocumentJson>(
+      template.toJSON().Resources[keyId].Properties.KeyPolicy,
+    );
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/audit-notifications`;
+    const use = (action: string, principal: string) =>
+      evaluatePolicy(keyPolicy, {
+        action,
+        resource: '*',
+        principal: { AWS: principal },
+        context: { 'kms:ViaService': `sns.${REGION}.amazonaws.com` },
+      });
+    expect(use('kms:GenerateDataKey', roleArn)).toBe('allow');
+    expect(use('kms:Decrypt', roleArn)).toBe('allow');
+    expect(use('kms:Decrypt', 'arn:aws:iam::999999999999:role/audit-notifications')).toBe('implicit-deny');
+  });
 });
 
 describe('DeviceDefenderAudit schedules', () => {
