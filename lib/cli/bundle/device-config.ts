@@ -1,5 +1,5 @@
 import type { KeylessConfig } from '../../config';
-import { DEVICE_REFRESH_MARGIN_SECONDS, thingPrefix } from '../../contract';
+import { DEVICE_REFRESH_MARGIN_SECONDS, DEVICE_SCRIPTS_DIR, thingPrefix } from '../../contract';
 
 /**
  * Where `install.sh` puts things on the device. device.json and the AWS CLI profile in a bundle name these
@@ -58,7 +58,7 @@ export function helperVersion(helper: Buffer | string): string {
   const match = /^KEYLESS_VERSION=([0-9A-Za-z.+-]{1,64})$/m.exec(helper.toString());
   if (!match) {
     throw new Error(
-      'device-scripts/bin/keyless-credentials has no KEYLESS_VERSION=<version> line: a bundle records the helper version it ships',
+      `${DEVICE_SCRIPTS_DIR}/bin/keyless-credentials has no KEYLESS_VERSION=<version> line: a bundle records the helper version it ships`,
     );
   }
   return match[1];
