@@ -32,7 +32,7 @@ export function auditOwnershipProblems(
     return [
       `${config.configFile}: audit: ${show(file)} enables the Device Defender audit in account ${config.account} ` +
         `and region ${config.region} too; AWS IoT keeps one audit configuration per account and region, so ` +
-        'remove the audit section from all but one of them (docs/audit.md)',
+        'remove the audit section from all but one of them (docs/security.md)',
     ];
   });
 }

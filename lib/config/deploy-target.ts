@@ -20,7 +20,7 @@ export function deployTarget(config: KeylessConfig, githubEnvironment: string): 
   if (deployment === undefined) {
     throw new Error(
       `${config.configFile}: deployment: missing; add the deployment section (see config/prod.example.json and ` +
-        'docs/deploy-from-github.md) and deploy its Deployment stack once before deploying from GitHub',
+        'docs/operations.md) and deploy its Deployment stack once before deploying from GitHub',
     );
   }
   const trusted = deployment.github.environments;

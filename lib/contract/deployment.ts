@@ -2,7 +2,7 @@ import { PROJECT } from './names';
 
 /**
  * Keyless deploys: what GitHub's OpenID Connect tokens carry, and the CDK bootstrap roles a deploy from GitHub
- * Actions may assume. The Deployment stack builds the trust from these; docs/deploy-from-github.md explains them.
+ * Actions may assume. The Deployment stack builds the trust from these; docs/operations.md explains them.
  */
 
 /** The issuer of GitHub Actions' OIDC tokens: the IAM OIDC provider's URL, and the prefix of its condition keys. */

@@ -2,7 +2,7 @@ import { PROJECT } from './names';
 
 /**
  * AWS IoT Device Defender audit: the check names the account's audit configuration and its schedule use, and
- * which of them keyless-iot turns on. The configuration is one per account and region (see docs/audit.md).
+ * which of them keyless-iot turns on. The configuration is one per account and region (see docs/security.md).
  *
  * API names and CloudFormation property names are AWS's ("Audit checks" in the Device Defender developer guide;
  * `AWS::IoT::AccountAuditConfiguration` `AuditCheckConfigurations`). One name differs from aws-cdk's experimental

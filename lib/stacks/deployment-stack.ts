@@ -14,7 +14,7 @@ export interface DeploymentStackProps {
 /**
  * Keyless deploys from GitHub Actions: the account's OIDC provider (created or imported) and the role a job in
  * one of the configured GitHub environments assumes to run `cdk deploy`. Deployed once by a person with
- * administrator credentials (docs/deploy-from-github.md); afterwards the workflow keeps it in step with config.
+ * administrator credentials (docs/operations.md); afterwards the workflow keeps it in step with config.
  */
 export class DeploymentStack extends Stack {
   public readonly oidcProvider: GitHubOidcProvider;

@@ -110,7 +110,7 @@ describe('audit config section', () => {
         expect(() => load(env)).toThrow(
           `${path.join(dir, `${env}.json`)}: audit: ${path.join(dir, `${other}.json`)} enables the Device Defender ` +
             'audit in account 111111111111 and region ap-northeast-1 too; AWS IoT keeps one audit configuration per ' +
-            'account and region, so remove the audit section from all but one of them (docs/audit.md)',
+            'account and region, so remove the audit section from all but one of them (docs/security.md)',
         );
       }
     });

@@ -144,7 +144,7 @@ describe('deploy target (what the deploy workflow assumes, from config)', () => 
       'config/prod.json: deployment.github.environments: "Prod" is not listed (prod), so the deploy role would refuse this job\'s token',
     );
     expect(() => deployTarget(devConfig(), 'dev')).toThrow(
-      'config/dev.json: deployment: missing; add the deployment section (see config/prod.example.json and docs/deploy-from-github.md) and deploy its Deployment stack once before deploying from GitHub',
+      'config/dev.json: deployment: missing; add the deployment section (see config/prod.example.json and docs/operations.md) and deploy its Deployment stack once before deploying from GitHub',
     );
   });
 

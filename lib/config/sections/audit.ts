@@ -46,7 +46,7 @@ export const auditSection = z
   })
   .describe(
     'AWS IoT Device Defender audit of the account: the role alias, certificate and policy checks keyless-iot ' +
-      'enables (docs/audit.md), notifications to an encrypted SNS topic, and a schedule. The audit configuration ' +
+      'enables (docs/security.md), notifications to an encrypted SNS topic, and a schedule. The audit configuration ' +
       'is ONE PER ACCOUNT AND REGION: enable it in one environment of each account and region only.',
   );
 

@@ -77,7 +77,7 @@ export const deploymentSection = z
     });
   })
   .describe(
-    'Keyless deploys from GitHub Actions (docs/deploy-from-github.md): the OIDC provider and a role whose trust ' +
+    'Keyless deploys from GitHub Actions (docs/operations.md): the OIDC provider and a role whose trust ' +
       'is pinned to the repository and its GitHub environments, allowed only to assume the CDK bootstrap roles.',
   );
 
