@@ -164,11 +164,22 @@ describe('the test workflow', () => {
   it('runs npm ci, npm run synth and npm test in that order, in one job, on Node from .nvmrc with an npm cache', () => {
     const job = w.jobs.test;
     const runs = job.steps.flatMap((s) => (s.run ? [s.run.trim()] : []));
-    const order = ['npm ci', 'npm run synth', 'npm test'].map((command) => runs.indexOf(command));
+    const order = ['npm ci', 'npm run synth', 'npm test'].map((command) =>
+      runs.findIndex((run) => run === command || run.startsWith(`${command} `)),
+    );
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const setupNode = job.steps.find((s) => actionOf(s) === 'actions/setup-node');
     expect(setupNode?.with).toEqual({ 'node-version-file': '.nvmrc', cache: 'npm' });
+  });
+
+  it('refuses the synth log lines .ci/run refuses, and fails when synth fails (pipefail)', () => {
+    const ciRun = fs.readFileSync(path.join(REPO_ROOT, '.ci', 'run'), 'utf8');
+    const refused = (text: string) => /grep -E '([^']+)'/.exec(text)?.[1];
+    const synth = w.jobs.test.steps.find((s) => s.run?.trim().startsWith('npm run synth'));
+    expect(refused(synth?.run ?? '')).toBe(refused(ciRun));
+    expect(refused(ciRun)).toEqual(expect.stringContaining('feature flags are not configured'));
+    expect((synth as Step & { shell?: string }).shell).toBe('bash');
   });
 
   it('runs as root on Debian, where npm test can install its tools and run the root-only device tests', () => {
