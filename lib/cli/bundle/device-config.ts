@@ -58,7 +58,8 @@ export function helperVersion(helper: Buffer | string): string {
   const match = /^KEYLESS_VERSION=([0-9A-Za-z.+-]{1,64})$/m.exec(helper.toString());
   if (!match) {
     throw new Error(
-      `${DEVICE_SCRIPTS_DIR}/bin/keyless-credentials has no KEYLESS_VERSION=<version> line: a bundle records the helper version it ships`,
+      `${DEVICE_SCRIPTS_DIR}/bin/keyless-credentials has no KEYLESS_VERSION=<version> line: a bundle records the ` +
+        'helper version it ships',
     );
   }
   return match[1];
