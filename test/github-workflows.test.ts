@@ -173,13 +173,19 @@ describe('the test workflow', () => {
     expect(setupNode?.with).toEqual({ 'node-version-file': '.nvmrc', cache: 'npm' });
   });
 
-  it('refuses the synth log lines .ci/run refuses, and fails when synth fails (pipefail)', () => {
+  it('refuses the log lines .ci/run refuses after synth and the unit tests, and fails when they fail (pipefail)', () => {
     const ciRun = fs.readFileSync(path.join(REPO_ROOT, '.ci', 'run'), 'utf8');
     const refused = (text: string) => /grep -E '([^']+)'/.exec(text)?.[1];
-    const synth = w.jobs.test.steps.find((s) => s.run?.trim().startsWith('npm run synth'));
-    expect(refused(synth?.run ?? '')).toBe(refused(ciRun));
     expect(refused(ciRun)).toEqual(expect.stringContaining('feature flags are not configured'));
-    expect((synth as Step & { shell?: string }).shell).toBe('bash');
+    const checked = [
+      w.jobs.test.steps.find((s) => s.run?.trim().startsWith('npm run synth')),
+      ...w.jobs['node-lines'].steps.filter((s) => /^npm run (synth|test:unit)\b/.test(s.run?.trim() ?? '')),
+    ];
+    expect(checked).toHaveLength(3);
+    for (const step of checked) {
+      expect(refused(step?.run ?? '')).toBe(refused(ciRun));
+      expect((step as Step & { shell?: string }).shell).toBe('bash');
+    }
   });
 
   it('runs as root on Debian, where npm test can install its tools and run the root-only device tests', () => {
@@ -196,7 +202,7 @@ describe('the test workflow', () => {
     expect(lines).toContain(nvmrc);
     const matrix = (w.jobs['node-lines'].strategy?.matrix?.node ?? []) as string[];
     expect([nvmrc, ...matrix].sort()).toEqual([...lines].sort());
-    const runs = w.jobs['node-lines'].steps.flatMap((s) => (s.run ? [s.run.trim()] : []));
+    const runs = w.jobs['node-lines'].steps.flatMap((s) => (s.run ? [s.run.trim().split(' 2>&1')[0]] : []));
     expect(runs).toEqual(['npm ci', 'npm run synth', 'npm run test:unit']);
   });
 });
