@@ -14,6 +14,7 @@ import {
   REPO_ROOT,
   type PhysicalNames,
 } from '../contract';
+import { auditOwnershipProblems } from './audit-ownership';
 import { readFleet, type FleetConfig } from './fleet';
 import { configSchema, type KeylessConfigBody } from './schema';
 
@@ -73,7 +74,13 @@ export function loadEnvironmentConfig(
         ` (copy ${exampleConfigFile('prod')} to ${configFile('<env>')} to add one)`,
     ]);
   }
-  return loadConfigFile(file, envName);
+  const config = loadConfigFile(file, envName);
+  const others = listEnvironments(configDir)
+    .filter((other) => other !== envName)
+    .map((other) => path.join(configDir, path.basename(configFile(other))));
+  const problems = auditOwnershipProblems(config, others, displayPath);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }
 
 /** Reads and validates one config file; throws ConfigError listing every problem at once. */
@@ -120,7 +127,8 @@ function describeIssue(issue: z.core.$ZodIssue, file: string): string[] {
   // A bad record key carries the key rule's own message inside.
   const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
   const message = (inner ?? issue.message).replace(/^Invalid input: /, '');
-  if (issue.input === undefined && issue.code === 'invalid_type') {
+  // A key that is absent fails as a wrong type, or as a value outside an enum.
+  if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
     return [`${file}: ${where}: missing; ${message}`];
   }
   return [`${file}: ${where}: ${message}, got ${showValue(issue.input)}`];

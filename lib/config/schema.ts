@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { FunnelCredentialIds } from '../soracom/funnel-credential-ids';
 import { LIMITS, NAME_RULES } from '../contract';
 import { accountId, flag, intRange, matching, oneOf, region, text } from './rules';
+import { auditSection } from './sections/audit';
 import { closedNetworkSection } from './sections/closed-network';
+import { checkDeploymentAccount, deploymentSection } from './sections/deployment';
 import { funnelSection } from './sections/funnel';
 import { iotSection } from './sections/iot';
 import { kryptonSection } from './sections/krypton';
@@ -75,6 +77,8 @@ export const configSchema = z
     krypton: kryptonSection.optional(),
     closedNetwork: closedNetworkSection.optional(),
     funnel: funnelSection.optional(),
+    audit: auditSection.optional(),
+    deployment: deploymentSection.optional(),
     description: text(LIMITS.configDescriptionLength)
       .optional()
       .describe('What the file is for; unused by synth.'),
@@ -142,6 +146,7 @@ export const configSchema = z
       });
     }
   })
+  .superRefine(checkDeploymentAccount)
   .describe(
     'The configuration of one keyless-iot environment: config/<env>.json, selected with -c env=<env>.',
   );

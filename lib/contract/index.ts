@@ -4,6 +4,8 @@
  * environment or AWS: it only names things.
  */
 export * from './bucket-layout';
+export * from './deployment';
+export * from './device-defender';
 export * from './device-helper';
 export * from './device-lifecycle';
 export * from './limits';

@@ -150,6 +150,30 @@ export const NAME_RULES = {
   soracomCredentialId: rule(/^[\w-]{1,100}$/, '1-100 characters from a-z A-Z 0-9 _ -'),
   /** A prefix the rotation appends `-<yyMMdd>` to: 90 + 7 stays within the 100 of a credential id. */
   soracomCredentialPrefix: rule(/^[\w-]{1,90}$/, '1-90 characters from a-z A-Z 0-9 _ -'),
+
+  // GitHub (keyless deploys).
+  /** `owner/name`: GitHub's user and organization names (single inner hyphens, at most 39) and repository names. */
+  githubRepository: rule(
+    /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/(?!\.\.?$)[\w.-]{1,100}$/,
+    'a GitHub repository as owner/name, such as octo-org/keyless-iot',
+  ),
+  /**
+   * GitHub environment names, narrowed by the project: no `:` (it separates the fields of the `sub` claim the
+   * deploy role's trust compares) and no spaces.
+   */
+  githubEnvironment: rule(/^[\w.-]{1,255}$/, '1-255 characters from a-z A-Z 0-9 _ . -'),
+  /** An existing IAM OIDC provider for GitHub Actions (one per account). */
+  githubOidcProviderArn: rule(
+    /^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+    'the ARN of the GitHub Actions OIDC provider, such as arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com',
+  ),
+
+  // AWS CDK.
+  /** The bootstrap template's `Qualifier` parameter (AllowedPattern). */
+  cdkBootstrapQualifier: rule(/^[A-Za-z0-9_-]{1,10}$/, '1-10 characters from a-z A-Z 0-9 _ -'),
+
+  // AWS IoT Device Defender.
+  scheduledAuditName: rule(/^[\w-]{1,128}$/, '1-128 characters from a-z A-Z 0-9 _ -'),
 } as const satisfies Record<string, NameRule>;
 
 export const LIMITS = {
@@ -212,6 +236,10 @@ export const LIMITS = {
   // Funnel key rotation (the project's bounds).
   rotationPeriodDays: range(1, 365, 'days'),
   rotationGraceDays: range(1, 90, 'days'),
+
+  // AWS IoT Device Defender.
+  /** `AWS::IoT::ScheduledAudit` `DayOfMonth` (or LAST); 29-31 run on the last day of shorter months. */
+  auditDayOfMonth: range(1, 31),
 
   // Config files (the project's).
   configDescriptionLength: 1024,

@@ -27,7 +27,16 @@ const STACK_NAME_PREFIX = 'KeylessIot';
  * The stacks of one environment, in the order they build on each other. Fleet stacks are numbered: `Fleet-<n>`.
  * A new kind of stack is a new part here; its outputs go in outputs.ts under the same part.
  */
-export const STACK_PARTS = ['Network', 'Data', 'IotAccess', 'KryptonAccess', 'Funnel'] as const;
+export const STACK_PARTS = [
+  'Network',
+  'Data',
+  'IotAccess',
+  'KryptonAccess',
+  'Funnel',
+  // The account's Device Defender audit (one environment per account and region) and the GitHub deploy role.
+  'Audit',
+  'Deployment',
+] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
 
 /** One shard of the fleet: `Fleet-1`, `Fleet-2`, … */

@@ -169,6 +169,30 @@ export const OUTPUTS = {
       'funnel.publisher.mode is role',
     ),
   },
+  Audit: {
+    scheduledAuditName: output(
+      'Audit',
+      'ScheduledAuditName',
+      'Device Defender scheduled audit: aws iot list-audit-tasks --task-type SCHEDULED_AUDIT_TASK …',
+    ),
+    auditAlarmTopicArn: output(
+      'Audit',
+      'AuditAlarmTopicArn',
+      'Device Defender audit notifications (a message when an audit completes)',
+    ),
+  },
+  Deployment: {
+    deployRoleArn: output(
+      'Deployment',
+      'DeployRoleArn',
+      'Role GitHub Actions assumes (role-to-assume) to deploy this environment',
+    ),
+    oidcProviderArn: output(
+      'Deployment',
+      'GitHubOidcProviderArn',
+      'GitHub Actions OIDC provider of the account (another environment in it imports this ARN)',
+    ),
+  },
 } as const satisfies { readonly [P in StackPart]: Readonly<Record<string, StackOutput<P>>> };
 
 /** The outputs of one stack part, as a list. */

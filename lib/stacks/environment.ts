@@ -9,7 +9,9 @@ import {
   type FleetLayout,
 } from '../fleet/placement';
 import { shardsOf } from '../fleet/shard-plan';
+import { AuditStack } from './audit-stack';
 import { DataStack } from './data-stack';
+import { DeploymentStack } from './deployment-stack';
 import { FleetStack } from './fleet-stack';
 import { FunnelStack } from './funnel-stack';
 import { IotAccessStack } from './iot-access-stack';
@@ -42,6 +44,8 @@ export interface EnvironmentStacks {
   readonly fleetLayout?: FleetLayout<FleetThingConfig>;
   readonly kryptonAccess?: KryptonAccessStack;
   readonly funnel?: FunnelStack;
+  readonly audit?: AuditStack;
+  readonly deployment?: DeploymentStack;
 }
 
 export function createEnvironmentStacks(
@@ -84,7 +88,12 @@ export function createEnvironmentStacks(
   const funnel = config.funnel
     ? new FunnelStack(app, stackName(env, 'Funnel'), { config, functionCode: options.functionCode })
     : undefined;
-  return { data, network, iotAccess, fleet, fleetLayout, kryptonAccess, funnel };
+  // Account-level and self-contained: no references to the other stacks, and none to them.
+  const audit = config.audit ? new AuditStack(app, stackName(env, 'Audit'), { config }) : undefined;
+  const deployment = config.deployment
+    ? new DeploymentStack(app, stackName(env, 'Deployment'), { config })
+    : undefined;
+  return { data, network, iotAccess, fleet, fleetLayout, kryptonAccess, funnel, audit, deployment };
 }
 
 /** The things, one stack per shard of the layout: a recorded thing never changes stacks. */

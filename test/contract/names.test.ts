@@ -17,6 +17,8 @@ describe('stack names', () => {
       'KeylessIot-dev-IotAccess',
       'KeylessIot-dev-KryptonAccess',
       'KeylessIot-dev-Funnel',
+      'KeylessIot-dev-Audit',
+      'KeylessIot-dev-Deployment',
     ]);
   });
 

@@ -1,0 +1,70 @@
+import { PROJECT } from './names';
+
+/**
+ * Keyless deploys: what GitHub's OpenID Connect tokens carry, and the CDK bootstrap roles a deploy from GitHub
+ * Actions may assume. The Deployment stack builds the trust from these; docs/operations.md explains them.
+ */
+
+/** The issuer of GitHub Actions' OIDC tokens: the IAM OIDC provider's URL, and the prefix of its condition keys. */
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+export const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;
+
+/** The audience aws-actions/configure-aws-credentials asks GitHub for (its `audience` input's default). */
+export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
+
+/** The condition keys IAM derives from the token's `sub` and `aud` claims. */
+export const GITHUB_OIDC_SUB_KEY = `${GITHUB_OIDC_HOST}:sub`;
+export const GITHUB_OIDC_AUD_KEY = `${GITHUB_OIDC_HOST}:aud`;
+
+/**
+ * GitHub's numeric ids of a repository and its owner. Repositories created on github.com on or after 15 July 2026,
+ * and older ones that opted in, put them in the `sub` claim (`repo:<owner>@<ownerId>/<name>@<repositoryId>:…`), so
+ * a deleted and re-registered name cannot mint tokens that match (aws-actions/configure-aws-credentials v6.2.3
+ * README, "Immutable subject claims").
+ */
+export interface GitHubRepositoryIds {
+  readonly owner: number;
+  readonly repository: number;
+}
+
+/**
+ * The `sub` claim of a job that runs in a GitHub environment: `repo:<owner>/<name>:environment:<environment>`, or
+ * with the numeric ids when the repository sends the immutable form. Jobs outside an environment send
+ * `…:ref:refs/heads/<branch>`, `…:pull_request` and so on, which never equal it.
+ */
+export function githubEnvironmentSubject(
+  repository: string,
+  environment: string,
+  ids?: GitHubRepositoryIds,
+): string {
+  const [owner, name] = repository.split('/');
+  const path = ids ? `${owner}@${ids.owner}/${name}@${ids.repository}` : `${owner}/${name}`;
+  return `repo:${path}:environment:${environment}`;
+}
+
+/** The qualifier `cdk bootstrap` uses unless told otherwise (aws-cdk-lib's DefaultStackSynthesizer). */
+export const DEFAULT_CDK_BOOTSTRAP_QUALIFIER = 'hnb659fds';
+
+/**
+ * The CDK bootstrap roles `cdk deploy` assumes for this app: `deploy` (changesets, through the CloudFormation
+ * execution role), `file-publishing` (Lambda code and device scripts to the assets bucket) and `lookup`
+ * (read-only; `cdk diff` and context lookups). Not `image-publishing`: the app builds no container image
+ * (esbuild bundles locally, decision 4), and that role can push to the account's shared asset repository.
+ */
+export const CDK_BOOTSTRAP_ROLE_KINDS = ['deploy', 'file-publishing', 'lookup'] as const;
+export type CdkBootstrapRoleKind = (typeof CDK_BOOTSTRAP_ROLE_KINDS)[number] | 'image-publishing';
+
+/** `cdk-<qualifier>-<kind>-role-<account>-<region>`, as the bootstrap template names its roles. */
+export function cdkBootstrapRoleName(
+  qualifier: string,
+  kind: CdkBootstrapRoleKind,
+  account: string,
+  region: string,
+): string {
+  return `cdk-${qualifier}-${kind}-role-${account}-${region}`;
+}
+
+/** The role GitHub Actions assumes to deploy one environment (the Deployment stack's). */
+export function githubDeployRoleName(envName: string): string {
+  return `${PROJECT}-${envName}-github-deploy`;
+}

@@ -1,0 +1,56 @@
+import { Stack } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { AuditConfig, KeylessConfig } from '../config';
+import { AlarmTopic } from '../constructs/alarm-topic';
+import { DeviceDefenderAudit } from '../constructs/device-defender-audit';
+import { PROJECT, scheduledAuditName } from '../contract';
+import { emitOutputs } from './stack-outputs';
+import { keylessStackProps, removalPolicyOf } from './stack-props';
+
+export interface AuditStackProps {
+  readonly config: KeylessConfig;
+}
+
+/**
+ * The account's AWS IoT Device Defender audit, with its schedule and an encrypted notification topic. One per
+ * account and region: only one environment there may have the audit section (the config loader checks the
+ * environments it can see; CloudFormation refuses a second, different configuration).
+ */
+export class AuditStack extends Stack {
+  public readonly audit: DeviceDefenderAudit;
+  public readonly alarmTopic: AlarmTopic;
+
+  constructor(scope: Construct, id: string, props: AuditStackProps) {
+    const { config } = props;
+    const audit: AuditConfig | undefined = config.audit;
+    if (audit === undefined) throw new Error('AuditStack needs the audit section of the config');
+    super(
+      scope,
+      id,
+      keylessStackProps(
+        config,
+        'Audit',
+        'AWS IoT Device Defender audit of the account, its schedule and notifications',
+      ),
+    );
+    const removalPolicy = removalPolicyOf(config);
+
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+      purpose: `${PROJECT} ${config.envName} Device Defender audit notifications`,
+      emails: audit.alarmEmails,
+      removalPolicy,
+    });
+    this.audit = new DeviceDefenderAudit(this, 'DeviceDefenderAudit', {
+      scheduledAuditName: scheduledAuditName(config.envName),
+      schedule: audit.schedule,
+      topic: this.alarmTopic.topic,
+      topicKey: this.alarmTopic.key,
+      removalPolicy,
+    });
+
+    emitOutputs(this, 'Audit', {
+      scheduledAuditName: this.audit.scheduledAudit.ref,
+      auditAlarmTopicArn: this.alarmTopic.topic.topicArn,
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { deployTarget } from '../../lib/config/deploy-target';
+import { outputsOf } from '../../lib/contract';
+import { DeploymentStack } from '../../lib/stacks/deployment-stack';
+import { createEnvironmentStacks } from '../../lib/stacks/environment';
+import { devConfig, nagViolations, testApp } from '../support/cdk-app';
+import { prodExampleConfig } from '../support/prod-example';
+import {
+  evaluatePolicies,
+  evaluatePolicy,
+  flattenIntrinsics,
+  type PolicyDocumentJson,
+} from '../support/policy-evaluator';
+
+const noBundling = { 'aws:cdk:bundling-stacks': [] };
+const SUB = 'token.actions.githubusercontent.com:sub';
+const AUD = 'token.actions.githubusercontent.com:aud';
+
+function synth(config = prodExampleConfig()) {
+  const { deployment } = createEnvironmentStacks(testApp(noBundling), config);
+  const stack = deployment!;
+  const template = Template.fromStack(stack);
+  const providers = template.findResources('AWS::IAM::OIDCProvider');
+  const [providerId] = Object.keys(providers);
+  const providerArn = `arn:aws:iam::${config.account}:oidc-provider/token.actions.githubusercontent.com`;
+  const refs = providerId ? { [providerId]: providerArn } : {};
+  const [role] = Object.values(template.findResources('AWS::IAM::Role'));
+  const trust = flattenIntrinsics<PolicyDocumentJson>(role.Properties.AssumeRolePolicyDocument, refs);
+  const policies = (role.Properties.Policies as { PolicyDocument: unknown }[]).map((p) =>
+    flattenIntrinsics<PolicyDocumentJson>(p.PolicyDocument, refs),
+  );
+  return { config, stack, template, providers, providerArn, role, trust, policies };
+}
+
+describe('DeploymentStack (production template)', () => {
+  const { config, stack, template, providers, providerArn, role, trust, policies } = synth();
+  const assume = (sub: string, provider = providerArn) =>
+    evaluatePolicy(trust, {
+      action: 'sts:AssumeRoleWithWebIdentity',
+      principal: { Federated: provider },
+      context: { [SUB]: sub, [AUD]: 'sts.amazonaws.com' },
+    });
+
+  it("creates GitHub Actions' OIDC provider for the sts.amazonaws.com audience", () => {
+    expect(Object.values(providers)).toHaveLength(1);
+    template.hasResourceProperties('AWS::IAM::OIDCProvider', {
+      Url: 'https://token.actions.githubusercontent.com',
+      ClientIdList: ['sts.amazonaws.com'],
+    });
+  });
+
+  it('lets jobs in the prod environment of octo-org/keyless-iot assume the deploy role, and nothing else', () => {
+    expect(assume('repo:octo-org/keyless-iot:environment:prod')).toBe('allow');
+    for (const sub of [
+      'repo:octo-org/other-repo:environment:prod',
+      'repo:someone/keyless-iot:environment:prod',
+      'repo:octo-org/keyless-iot:environment:staging',
+      'repo:octo-org/keyless-iot:ref:refs/heads/main',
+      'repo:octo-org/keyless-iot:ref:refs/heads/feature',
+      'repo:octo-org/keyless-iot:pull_request',
+    ]) {
+      expect({ sub, decision: assume(sub) }).toEqual({ sub, decision: 'implicit-deny' });
+    }
+  });
+
+  it("may assume the prod account's and region's CDK bootstrap roles only", () => {
+    const bootstrap = (kind: string, account = config.account, region = config.region) =>
+      `arn:aws:iam::${account}:role/cdk-hnb659fds-${kind}-role-${account}-${region}`;
+    const can = (action: string, resource: string) => evaluatePolicies(policies, { action, resource });
+    for (const kind of ['deploy', 'file-publishing', 'lookup']) {
+      expect(can('sts:AssumeRole', bootstrap(kind))).toBe('allow');
+    }
+    expect(can('sts:AssumeRole', bootstrap('deploy', '999999999999'))).toBe('implicit-deny');
+    expect(can('sts:AssumeRole', bootstrap('deploy', config.account, 'us-east-1'))).toBe('implicit-deny');
+    expect(can('iam:CreateRole', '*')).toBe('implicit-deny');
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('is the role the deploy workflow is told to assume (scripts/deploy-target.js)', () => {
+    expect(role.Properties.RoleName).toBe('keyless-iot-prod-github-deploy');
+    const target = deployTarget(config, 'prod');
+    expect(target).toEqual({
+      account: config.account,
+      region: config.region,
+      roleArn: `arn:aws:iam::${config.account}:role/${role.Properties.RoleName}`,
+    });
+  });
+
+  it("emits the contract's outputs, references no other stack and passes cdk-nag", () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
+      outputsOf('Deployment')
+        .map((o) => o.key)
+        .sort(),
+    );
+    expect(stack.stackName).toBe('KeylessIot-prod-Deployment');
+    expect(JSON.stringify(template.toJSON())).not.toContain('Fn::ImportValue');
+    expect(nagViolations(stack)).toEqual([]);
+  });
+});
+
+describe('DeploymentStack with the account provider another environment created', () => {
+  it('creates no provider and trusts the existing one only', () => {
+    const existing = 'arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com';
+    const { template, trust } = synth(
+      prodExampleConfig((raw) => {
+        raw.deployment!.github.oidcProvider = { arn: existing };
+      }),
+    );
+    template.resourceCountIs('AWS::IAM::OIDCProvider', 0);
+    const context = { [SUB]: 'repo:octo-org/keyless-iot:environment:prod', [AUD]: 'sts.amazonaws.com' };
+    const via = (provider: string) =>
+      evaluatePolicy(trust, {
+        action: 'sts:AssumeRoleWithWebIdentity',
+        principal: { Federated: provider },
+        context,
+      });
+    expect(via(existing)).toBe('allow');
+    expect(via('arn:aws:iam::999999999999:oidc-provider/token.actions.githubusercontent.com')).toBe(
+      'implicit-deny',
+    );
+    template.hasOutput('GitHubOidcProviderArn', { Value: existing });
+  });
+});
+
+describe('DeploymentStack is optional', () => {
+  it('is absent from the dev sample (deployed by hand)', () => {
+    expect(createEnvironmentStacks(testApp(noBundling), devConfig()).deployment).toBeUndefined();
+  });
+
+  it('refuses a config without the deployment section', () => {
+    expect(
+      () => new DeploymentStack(testApp(), 'KeylessIot-dev-Deployment', { config: devConfig() }),
+    ).toThrow('DeploymentStack needs the deployment section of the config');
+  });
+});
