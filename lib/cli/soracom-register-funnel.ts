@@ -2,20 +2,19 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
-import { loadEnvironmentConfig, type KeylessConfig } from '../config';
+import type { KeylessConfig } from '../config';
 import { OUTPUTS, PROJECT } from '../contract';
 import type { SoracomCredential } from '../soracom/api-client';
 import { assertCallerMatches } from './bundle/aws';
 import { DeployedOutputs } from './deployed-outputs';
 import { ConfigurationError } from './exit-codes';
-import { commandOutput, envOption, jsonOption } from './options';
 import {
   ensureRotatedKey,
   putSoracomCredential,
   soracomEndpointFor,
   type SoracomSessionIo,
 } from './soracom-credentials';
-import { soracomCommand, terminalAuthKeyPrompt } from './soracom-register-krypton';
+import { addSoracomRegisterCommand } from './soracom-register-krypton';
 
 /** What the command talks to; tests pass mocked AWS clients, a fake prompt and a fast sleep. */
 export interface RegisterFunnelIo extends SoracomSessionIo {
@@ -152,28 +151,10 @@ export function describeFunnelResult(
 
 /** `keyless soracom register-funnel-credentials --env <env> [--json]` */
 export function registerSoracomFunnelCommand(program: Command): void {
-  soracomCommand(program)
-    .command('register-funnel-credentials')
-    .description(
-      'Put the principal SORACOM Funnel publishes to AWS IoT as into SORACOM: role mode creates or updates (in place) the role credential (auth key from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt); user mode has the deployed key rotation make sure SORACOM holds the current key',
-    )
-    .addOption(envOption())
-    .addOption(jsonOption())
-    .action(async (options: { env: string; json?: boolean }) => {
-      const output = commandOutput(Boolean(options.json));
-      const config = loadEnvironmentConfig(options.env);
-      // Endpoints follow AWS_ENDPOINT_URL_CLOUDFORMATION / _LAMBDA / _STS (the SDK reads them).
-      const clientConfig = { region: config.region };
-      const result = await registerFunnelCredentials(config, {
-        cloudFormation: new CloudFormationClient(clientConfig),
-        lambda: new LambdaClient(clientConfig),
-        sts: new STSClient(clientConfig),
-        env: process.env,
-        askAuthKey: terminalAuthKeyPrompt(),
-        out: output.say,
-        note: output.note,
-      });
-      // Names and ids only: no access key, auth key or external id ever reaches this process's output.
-      output.result({ env: config.envName, ...result });
-    });
+  addSoracomRegisterCommand(
+    program,
+    'register-funnel-credentials',
+    'Put the principal SORACOM Funnel publishes to AWS IoT as into SORACOM: role mode creates or updates (in place) the role credential (auth key from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt); user mode has the deployed key rotation make sure SORACOM holds the current key',
+    registerFunnelCredentials,
+  );
 }

@@ -201,21 +201,27 @@ export function soracomCommand(program: Command): Command {
   );
 }
 
-/** `keyless soracom register-krypton-credentials --env <env> [--json]` */
-export function registerSoracomKryptonCommand(program: Command): void {
+/**
+ * Adds one `keyless soracom register-*-credentials --env <env> [--json]` command: the SDK clients (endpoints
+ * follow AWS_ENDPOINT_URL_CLOUDFORMATION / _LAMBDA / _STS, which the SDK reads), the auth key prompt, and the
+ * result. Names and ids only: no access key, auth key or external id ever reaches this process's output.
+ */
+export function addSoracomRegisterCommand<R extends object>(
+  program: Command,
+  name: string,
+  description: string,
+  register: (config: KeylessConfig, io: RegisterKryptonIo) => Promise<R>,
+): void {
   soracomCommand(program)
-    .command('register-krypton-credentials')
-    .description(
-      'Put the principal Krypton signs Cognito calls with into SORACOM: role mode creates or updates (in place) the role credential (auth key from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt); user mode has the deployed key rotation make sure SORACOM holds the current key',
-    )
+    .command(name)
+    .description(description)
     .addOption(envOption())
     .addOption(jsonOption())
     .action(async (options: { env: string; json?: boolean }) => {
       const output = commandOutput(Boolean(options.json));
       const config = loadEnvironmentConfig(options.env);
-      // Endpoints follow AWS_ENDPOINT_URL_CLOUDFORMATION / _LAMBDA / _STS (the SDK reads them).
       const clientConfig = { region: config.region };
-      const result = await registerKryptonCredentials(config, {
+      const result = await register(config, {
         cloudFormation: new CloudFormationClient(clientConfig),
         lambda: new LambdaClient(clientConfig),
         sts: new STSClient(clientConfig),
@@ -224,7 +230,16 @@ export function registerSoracomKryptonCommand(program: Command): void {
         out: output.say,
         note: output.note,
       });
-      // Names and ids only: no access key or external id ever reaches this process's output.
       output.result({ env: config.envName, ...result });
     });
+}
+
+/** `keyless soracom register-krypton-credentials --env <env> [--json]` */
+export function registerSoracomKryptonCommand(program: Command): void {
+  addSoracomRegisterCommand(
+    program,
+    'register-krypton-credentials',
+    'Put the principal Krypton signs Cognito calls with into SORACOM: role mode creates or updates (in place) the role credential (auth key from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt); user mode has the deployed key rotation make sure SORACOM holds the current key',
+    registerKryptonCredentials,
+  );
 }

@@ -12,6 +12,17 @@ export interface BundleClients {
 }
 
 /**
+ * The SDK client settings of every CLI command that acts with the operator's credentials: adaptive retry (the
+ * client slows itself down on throttling instead of failing), and the operator's region (AWS_REGION,
+ * AWS_DEFAULT_REGION) when set, so a shell pointed at the wrong region is reported by the account check instead
+ * of silently corrected; otherwise the environment's. Endpoints follow the SDK's `AWS_ENDPOINT_URL_<SERVICE>`.
+ */
+export function operatorClientConfig(config: KeylessConfig, env: NodeJS.ProcessEnv) {
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || config.region;
+  return { region, retryMode: 'adaptive', maxAttempts: 8 } as const;
+}
+
+/**
  * Clients for the operator's credentials. Adaptive retry: with many devices, DescribeCertificate calls run
  * in parallel and the client slows itself down on throttling instead of failing devices. Endpoints follow the
  * SDK's standard `AWS_ENDPOINT_URL_<SERVICE>` variables (CLOUDFORMATION, IOT, STS), so the command can be
@@ -22,8 +33,7 @@ export function createBundleClients(
   config: KeylessConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): BundleClients {
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || config.region;
-  const common = { region, retryMode: 'adaptive', maxAttempts: 8 } as const;
+  const common = operatorClientConfig(config, env);
   return {
     cloudFormation: new CloudFormationClient(common),
     iot: new IoTClient(common),

@@ -14,6 +14,7 @@ import {
 } from '../../config';
 import { configFile as configFileOf, fleetStackName, REPO_ROOT } from '../../contract';
 import { layoutFleet } from '../../fleet/placement';
+import { operatorClientConfig } from '../bundle/aws';
 import { deployCommand } from '../deployed-outputs';
 import { ConfigurationError, UsageError } from '../exit-codes';
 
@@ -32,17 +33,14 @@ export interface DeviceClients {
 }
 
 /**
- * Clients for the operator's credentials, as `keyless bundle` makes them: adaptive retry, endpoints from the
- * SDK's standard `AWS_ENDPOINT_URL_<SERVICE>` variables (CLOUDFORMATION, IOT, STS, COGNITO_IDENTITY, DYNAMODB),
- * and the operator's region when one is set, so a shell pointed at the wrong region is reported by the account
- * check instead of silently corrected.
+ * Clients for the operator's credentials, as `keyless bundle` makes them ({@link operatorClientConfig});
+ * endpoints from AWS_ENDPOINT_URL_ CLOUDFORMATION, IOT, STS, COGNITO_IDENTITY and DYNAMODB.
  */
 export function createDeviceClients(
   config: KeylessConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): DeviceClients {
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || config.region;
-  const common = { region, retryMode: 'adaptive', maxAttempts: 8 } as const;
+  const common = operatorClientConfig(config, env);
   return {
     cloudFormation: new CloudFormationClient(common),
     iot: new IoTClient(common),
