@@ -8,6 +8,7 @@ import { certificateIdOutput } from '../../lib/contract';
 import { REPO_ROOT } from '../support/cdk-app';
 import { runProcess } from '../support/run-process';
 import { readArchive } from './bundle-fixture';
+import { callerIdentityXml, describeStacksXml, stackMissingXml } from '../emulators/operator-aws';
 
 /**
  * The real command (bin/keyless.ts → commander → SDK clients) against one local server standing in for STS,
@@ -59,32 +60,17 @@ function answer(req: IncomingMessage, body: string, res: ServerResponse): void {
   const action = form.get('Action');
   seen.push(`query:${action}`);
   if (action === 'GetCallerIdentity') {
-    xml(
-      res,
-      200,
-      `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${ACCOUNT}:user/operator</Arn><UserId>AIDA</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
-    );
+    xml(res, 200, callerIdentityXml(`arn:aws:iam::${ACCOUNT}:user/operator`, ACCOUNT));
     return;
   }
   if (action === 'DescribeStacks') {
     const name = form.get('StackName') ?? '';
     const outputs = stacks[name];
     if (!outputs) {
-      xml(
-        res,
-        400,
-        `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${name} does not exist</Message></Error><RequestId>2</RequestId></ErrorResponse>`,
-      );
+      xml(res, 400, stackMissingXml(name));
       return;
     }
-    const members = Object.entries(outputs)
-      .map(([k, v]) => `<member><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`)
-      .join('');
-    xml(
-      res,
-      200,
-      `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${name}</StackName><StackId>id</StackId><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-01-01T00:00:00Z</CreationTime><Outputs>${members}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>3</RequestId></ResponseMetadata></DescribeStacksResponse>`,
-    );
+    xml(res, 200, describeStacksXml(name, outputs));
     return;
   }
   xml(

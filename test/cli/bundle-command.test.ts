@@ -5,6 +5,7 @@ import { assertCallerMatches, createBundleClients } from '../../lib/cli/bundle/a
 import { archiveChecksums, progressFor, selectTargets, summaryLine } from '../../lib/cli/bundle';
 import { buildProgram } from '../../lib/cli/program';
 import { devConfig } from '../support/cdk-app';
+import { callerIdentityXml } from '../emulators/operator-aws';
 
 const config = devConfig();
 
@@ -145,11 +146,7 @@ describe('keyless bundle: AWS clients', () => {
       req.on('end', () => {
         requests.push({ host: req.headers.host, body: Buffer.concat(chunks).toString() });
         res.writeHead(200, { 'Content-Type': 'text/xml' });
-        res.end(
-          '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
-            '<Arn>arn:aws:iam::111111111111:user/operator</Arn><UserId>AIDAEXAMPLE</UserId><Account>111111111111</Account>' +
-            '</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
-        );
+        res.end(callerIdentityXml('arn:aws:iam::111111111111:user/operator', '111111111111'));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,8 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
@@ -17,6 +15,7 @@ import { SoracomApiEmulator } from '../emulators/soracom-api';
 import { devConfig, REPO_ROOT } from '../support/cdk-app';
 import { deployedStackAnswer } from '../support/stack-answers';
 import { runProcess } from '../support/run-process';
+import { OperatorAws } from '../emulators/operator-aws';
 
 const STACK = 'KeylessIot-dev-Funnel';
 const ROLE_ARN = 'arn:aws:iam::111111111111:role/keyless-iot-dev-funnel-publisher-role';
@@ -391,71 +390,32 @@ describe('keyless soracom register-funnel-credentials', () => {
 
   describe('as a process (bin/keyless.ts), AWS endpoints from AWS_ENDPOINT_URL_*', () => {
     // CloudFormation and STS (query protocol, XML) and Lambda (REST JSON) on one local HTTP server.
-    let aws: Server;
+    const aws = new OperatorAws({
+      callerArn: OPERATOR_ARN,
+      account: '111111111111',
+      stacks: {
+        [STACK]: {
+          FunnelUserName: 'keyless-iot-dev-funnel-publisher',
+          RotationFunctionName: ROTATION_FUNCTION,
+          SoracomAuthKeySecretArn: AUTH_SECRET_ARN,
+          AlarmTopicArn: 'arn:aws:sns:ap-northeast-1:111111111111:alarms',
+        },
+      },
+      functions: {
+        [ROTATION_FUNCTION]: {
+          action: 'ensure',
+          rotated: true,
+          credentialId: 'keyless-dev-funnel',
+          deletedKeyIds: [],
+        },
+      },
+    });
+    const awsRequests = aws.requests;
     let awsUrl = '';
-    let functionFails: string | undefined;
-    const awsRequests: string[] = [];
     beforeAll(async () => {
-      aws = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          const form = new URLSearchParams(body);
-          const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
-          if (invoke) {
-            awsRequests.push(`Invoke ${decodeURIComponent(invoke[1])} ${body}`);
-            const headers = { 'content-type': 'application/json' };
-            res.writeHead(200, functionFails ? { ...headers, 'x-amz-function-error': 'Unhandled' } : headers);
-            res.end(
-              JSON.stringify(
-                functionFails
-                  ? { errorType: 'Error', errorMessage: functionFails }
-                  : {
-                      action: 'ensure',
-                      rotated: true,
-                      credentialId: 'keyless-dev-funnel',
-                      deletedKeyIds: [],
-                    },
-              ),
-            );
-            return;
-          }
-          if (form.get('Action') === 'GetCallerIdentity') {
-            awsRequests.push('GetCallerIdentity');
-            res.writeHead(200, { 'content-type': 'text/xml' });
-            res.end(
-              '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
-                `<Arn>${OPERATOR_ARN}</Arn><UserId>AROATEST:operator</UserId><Account>111111111111</Account>` +
-                '</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
-            );
-            return;
-          }
-          awsRequests.push(`${form.get('Action')} ${form.get('StackName')}`);
-          const outputs = Object.entries({
-            FunnelUserName: 'keyless-iot-dev-funnel-publisher',
-            RotationFunctionName: ROTATION_FUNCTION,
-            SoracomAuthKeySecretArn: AUTH_SECRET_ARN,
-            AlarmTopicArn: 'arn:aws:sns:ap-northeast-1:111111111111:alarms',
-          })
-            .map(([k, v]) => `<member><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`)
-            .join('');
-          res.writeHead(200, { 'content-type': 'text/xml' });
-          res.end(
-            '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>' +
-              `<StackName>${STACK}</StackName><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-01-01T00:00:00Z</CreationTime>` +
-              `<Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult>` +
-              '<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeStacksResponse>',
-          );
-        });
-      });
-      await new Promise<void>((resolve) => aws.listen(0, '127.0.0.1', () => resolve()));
-      awsUrl = `http://127.0.0.1:${(aws.address() as AddressInfo).port}`;
+      awsUrl = await aws.start();
     });
-    afterAll(async () => {
-      aws.closeAllConnections();
-      await new Promise<void>((resolve) => aws.close(() => resolve()));
-    });
+    afterAll(() => aws.stop());
 
     const keyless = (...extra: string[]) =>
       runProcess(
@@ -513,7 +473,7 @@ describe('keyless soracom register-funnel-credentials', () => {
     });
 
     it('exits 4 with one line when the rotation fails', async () => {
-      functionFails = 'SORACOM rejected the auth key in the secret';
+      aws.functionFails = 'SORACOM rejected the auth key in the secret';
       try {
         const result = await keyless();
         expect(result.code).toBe(4);
@@ -523,7 +483,7 @@ describe('keyless soracom register-funnel-credentials', () => {
             `Its SORACOM auth key is the secret ${AUTH_SECRET_ARN}; nothing was changed that the next run cannot finish\n`,
         );
       } finally {
-        functionFails = undefined;
+        aws.functionFails = undefined;
       }
     });
   });

@@ -5,8 +5,6 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { KeylessConfigInput } from '../../lib/config';
@@ -24,6 +22,7 @@ import { SoracomApiEmulator } from '../emulators/soracom-api';
 import { devConfig, REPO_ROOT } from '../support/cdk-app';
 import { deployedStackAnswer } from '../support/stack-answers';
 import { runProcess } from '../support/run-process';
+import { OperatorAws } from '../emulators/operator-aws';
 
 const STACK = 'KeylessIot-dev-KryptonAccess';
 const POOL_ID = 'ap-northeast-1:0b7f2c3e-1111-2222-3333-444455556666';
@@ -515,69 +514,25 @@ describe('keyless soracom register-krypton-credentials', () => {
 
   describe('as a process (bin/keyless.ts), AWS endpoints from AWS_ENDPOINT_URL_*', () => {
     // CloudFormation and STS (query protocol, XML) and Lambda (REST JSON) on one local HTTP server.
-    let functionFails: string | undefined;
-    let aws: Server;
+    const aws = new OperatorAws({
+      callerArn: OPERATOR_ARN,
+      account: '111111111111',
+      stacks: { [STACK]: USER_OUTPUTS },
+      functions: {
+        [ROTATION_FUNCTION]: {
+          action: 'ensure',
+          rotated: true,
+          credentialId: 'keyless-dev-krypton',
+          deletedKeyIds: [],
+        },
+      },
+    });
+    const awsRequests = aws.requests;
     let awsUrl = '';
-    const awsRequests: string[] = [];
     beforeAll(async () => {
-      aws = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-
-          if (new URLSearchParams(body).get('Action') === 'GetCallerIdentity') {
-            awsRequests.push('GetCallerIdentity');
-            res.writeHead(200, { 'content-type': 'text/xml' });
-            res.end(
-              '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
-                `<Arn>${OPERATOR_ARN}</Arn><UserId>AROATEST:operator</UserId><Account>111111111111</Account>` +
-                '</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
-            );
-            return;
-          }
-          // Lambda Invoke (REST JSON): POST /2015-03-31/functions/<name>/invocations
-          const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
-          if (invoke) {
-            awsRequests.push(`Invoke ${decodeURIComponent(invoke[1])} ${body}`);
-            if (functionFails) {
-              res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
-              res.end(JSON.stringify({ errorType: 'Error', errorMessage: functionFails }));
-              return;
-            }
-            res.writeHead(200, { 'content-type': 'application/json' });
-            res.end(
-              JSON.stringify({
-                action: 'ensure',
-                rotated: true,
-                credentialId: 'keyless-dev-krypton',
-                deletedKeyIds: [],
-              }),
-            );
-            return;
-          }
-          awsRequests.push(
-            `${new URLSearchParams(body).get('Action')} ${new URLSearchParams(body).get('StackName')}`,
-          );
-          const outputs = Object.entries(USER_OUTPUTS)
-            .map(([k, v]) => `<member><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`)
-            .join('');
-          res.writeHead(200, { 'content-type': 'text/xml' });
-          res.end(
-            '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>' +
-              `<StackName>${STACK}</StackName><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-01-01T00:00:00Z</CreationTime>` +
-              `<Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult>` +
-              '<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeStacksResponse>',
-          );
-        });
-      });
-      await new Promise<void>((resolve) => aws.listen(0, '127.0.0.1', () => resolve()));
-      awsUrl = `http://127.0.0.1:${(aws.address() as AddressInfo).port}`;
+      awsUrl = await aws.start();
     });
-    afterAll(async () => {
-      aws.closeAllConnections();
-      await new Promise<void>((resolve) => aws.close(() => resolve()));
-    });
+    afterAll(() => aws.stop());
 
     /** The CLI as an operator runs it: no TTY, AWS and SORACOM endpoints from the environment. */
     const keyless = (...extra: string[]) =>
@@ -644,7 +599,7 @@ describe('keyless soracom register-krypton-credentials', () => {
     });
 
     it('exits 4 (AWS or SORACOM refused) with one line when the rotation fails', async () => {
-      functionFails = 'SORACOM rejected the auth key in the secret';
+      aws.functionFails = 'SORACOM rejected the auth key in the secret';
       try {
         const result = await keyless();
         expect(result.code).toBe(4);
@@ -655,7 +610,7 @@ describe('keyless soracom register-krypton-credentials', () => {
         );
         expectNoSecretsIn(result);
       } finally {
-        functionFails = undefined;
+        aws.functionFails = undefined;
       }
     });
   });
