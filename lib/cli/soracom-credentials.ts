@@ -8,7 +8,9 @@ import {
   soracomEndpoint,
   type SoracomCredential,
 } from '../soracom/api-client';
+import { roleArn, stackName, type StackOutput } from '../contract';
 import { describeAwsError } from './bundle/aws';
+import { deployCommand, type DeployedOutputs } from './deployed-outputs';
 import { RemoteServiceError, UsageError } from './exit-codes';
 
 /**
@@ -183,4 +185,35 @@ export async function ensureRotatedKey(
     );
   }
   return { rotated: record.rotated, credentialId: record.credentialId };
+}
+
+/**
+ * A role ARN from a stack output, checked before it goes to SORACOM: SORACOM assumes whatever role the credential
+ * names, with this environment's external id, and sends it device data or signs with it. So the ARN must be a
+ * role of the environment's own account and partition, and exactly the role when the stack gives it a fixed name
+ * (`roleName`); a changed or broken output stops the command instead of pointing SORACOM elsewhere.
+ */
+export async function environmentRoleArn(
+  config: KeylessConfig,
+  outputs: DeployedOutputs,
+  output: StackOutput,
+  roleName?: string,
+): Promise<string> {
+  const value = await outputs.require(output);
+  const stack = stackName(config.envName, output.part);
+  const prefix = roleArn(config.account, config.region, '');
+  const expected = roleName === undefined ? undefined : roleArn(config.account, config.region, roleName);
+  const ok =
+    expected === undefined
+      ? value.startsWith(prefix) && /^[\w+=,.@/-]{1,512}$/.test(value.slice(prefix.length))
+      : value === expected;
+  if (ok) return value;
+  const wanted =
+    expected === undefined
+      ? `a role of this environment's account (${prefix}…)`
+      : `the role ${expected} this environment creates`;
+  throw new RemoteServiceError(
+    `stack ${stack} output ${output.key} is ${value}, not ${wanted}: SORACOM would assume whatever role it names; ` +
+      `redeploy the stack with \`${deployCommand(config, stack)}\` and check who changed it`,
+  );
 }

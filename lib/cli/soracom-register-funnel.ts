@@ -10,6 +10,7 @@ import { DeployedOutputs } from './deployed-outputs';
 import { ConfigurationError } from './exit-codes';
 import {
   ensureRotatedKey,
+  environmentRoleArn,
   putSoracomCredential,
   soracomEndpointFor,
   type SoracomSessionIo,
@@ -77,7 +78,12 @@ export async function registerFunnelCredentials(
 
   let result: RegisterFunnelResult;
   if (publisher.mode === 'role' && endpoint !== undefined) {
-    const roleArn = await outputs.require(OUTPUTS.Funnel.publisherRoleArn);
+    const roleArn = await environmentRoleArn(
+      config,
+      outputs,
+      OUTPUTS.Funnel.publisherRoleArn,
+      config.names.funnelPublisherRole,
+    );
     const credential: SoracomCredential = {
       type: 'aws-iam-role-credentials',
       credentials: { roleArn, externalId: publisher.externalId },

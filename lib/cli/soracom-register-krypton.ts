@@ -11,6 +11,7 @@ import { DeployedOutputs } from './deployed-outputs';
 import { ConfigurationError } from './exit-codes';
 import {
   ensureRotatedKey,
+  environmentRoleArn,
   putSoracomCredential,
   soracomEndpointFor,
   type SoracomAuthKey,
@@ -88,7 +89,7 @@ export async function registerKryptonCredentials(
     const credential: SoracomCredential = {
       type: 'aws-iam-role-credentials',
       credentials: {
-        roleArn: await outputs.require(OUTPUTS.KryptonAccess.signerRoleArn),
+        roleArn: await environmentRoleArn(config, outputs, OUTPUTS.KryptonAccess.signerRoleArn),
         externalId: krypton.signer.externalId,
       },
       description: `${PROJECT} ${config.envName}: Krypton signs Cognito GetOpenIdTokenForDeveloperIdentity with this`,

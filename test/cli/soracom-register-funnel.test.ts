@@ -137,6 +137,24 @@ async function failure(promise: Promise<unknown>): Promise<string> {
 
 describe('keyless soracom register-funnel-credentials', () => {
   describe('publisher mode role', () => {
+    it.each([
+      ['another account', 'arn:aws:iam::999999999999:role/keyless-iot-dev-funnel-publisher-role'],
+      ['another role of the account', 'arn:aws:iam::111111111111:role/Admin'],
+      ['another partition', 'arn:aws-cn:iam::111111111111:role/keyless-iot-dev-funnel-publisher-role'],
+      ['not an ARN', 'keyless-iot-dev-funnel-publisher-role'],
+    ])('refuses a stack output naming %s, before SORACOM hears of it', async (_what, arn) => {
+      cloudFormation
+        .on(DescribeStacksCommand, { StackName: STACK })
+        .resolves(deployedStackAnswer(STACK, { PublisherRoleArn: arn }));
+      const message = await failure(registerFunnelCredentials(devConfig(roleMode), io().io));
+      expect(message).toBe(
+        `stack ${STACK} output PublisherRoleArn is ${arn}, not the role arn:aws:iam::111111111111:role/keyless-iot-dev-funnel-publisher-role ` +
+          'this environment creates: SORACOM would assume whatever role it names; redeploy the stack with `npx cdk deploy -c env=dev ' +
+          `${STACK}\` and check who changed it`,
+      );
+      expect(soracom.requests).toEqual([]);
+    });
+
     it('creates the role credential (role ARN from the stack, external id from the config)', async () => {
       const run = io();
       const result = await registerFunnelCredentials(devConfig(roleMode), run.io);

@@ -255,6 +255,22 @@ describe('keyless soracom register-krypton-credentials', () => {
   });
 
   describe('role mode', () => {
+    it.each([
+      ['another account', 'arn:aws:iam::999999999999:role/signer'],
+      ['another partition', 'arn:aws-cn:iam::111111111111:role/signer'],
+      ['a user', 'arn:aws:iam::111111111111:user/signer'],
+      ['not an ARN', 'signer'],
+    ])('refuses a stack output naming %s, before SORACOM hears of it', async (_what, arn) => {
+      deployedStack({ ...ROLE_OUTPUTS, SignerRoleArn: arn });
+      const message = await failure(registerKryptonCredentials(devConfig(roleMode), io().io));
+      expect(message).toBe(
+        `stack ${STACK} output SignerRoleArn is ${arn}, not a role of this environment's account ` +
+          '(arn:aws:iam::111111111111:role/…): SORACOM would assume whatever role it names; redeploy the stack with ' +
+          `\`npx cdk deploy -c env=dev ${STACK}\` and check who changed it`,
+      );
+      expect(soracom.requests).toEqual([]);
+    });
+
     it('registers the role with its external id and invokes no rotation', async () => {
       const run = io();
       const result = await registerKryptonCredentials(devConfig(roleMode), run.io);
