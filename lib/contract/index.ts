@@ -13,3 +13,5 @@ export * from './names';
 export * from './outputs';
 export * from './repository-layout';
 export * from './soracom-principals';
+export * from './stateful-resources';
+export * from './verify';

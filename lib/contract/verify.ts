@@ -1,0 +1,21 @@
+/**
+ * `keyless verify`: the read-only AWS actions it calls. The operator's credentials need them, and the Deployment
+ * stack's verify role (what the deploy workflow's verify job assumes) is granted exactly these. A test checks that
+ * every AWS SDK command the verify code sends is listed here.
+ */
+export const VERIFY_ACTIONS = [
+  'sts:GetCallerIdentity',
+  'cloudformation:DescribeStacks',
+  'cloudformation:GetTemplate',
+  'cloudformation:GetStackPolicy',
+  'iam:GetRole',
+  'iam:SimulatePrincipalPolicy',
+  'iot:DescribeEndpoint',
+  'iot:DescribeRoleAlias',
+  'iot:DescribeThing',
+  'iot:ListThingPrincipals',
+  'iot:TestAuthorization',
+  'cognito-identity:DescribeIdentityPool',
+  'ec2:DescribeVpcEndpoints',
+] as const;
+export type VerifyAction = (typeof VERIFY_ACTIONS)[number];
