@@ -19,7 +19,7 @@ import { layoutFleet } from '../fleet/placement';
 import { x509 } from '../fleet/x509';
 import { addThingsToConfigFile, setThingLifecycle } from './config-file-edits';
 import { ConfigurationError, UsageError } from './exit-codes';
-import { commandOutput, envOption, jsonOption } from './options';
+import { commandOutput, envOption, integerArgument, jsonOption, thingNamesArgument } from './options';
 import { describeLockChange, recordPlacements, type ShardLockChange } from './shard-lock-file';
 
 export type KeyType = 'ec-p256' | 'rsa2048';
@@ -309,8 +309,8 @@ interface EnrollFlags {
   env: string;
   thing?: string[];
   prefix?: string;
-  count?: string;
-  start?: string;
+  count?: number;
+  start: number;
   csr?: string;
   keyType: KeyType;
   force?: boolean;
@@ -332,10 +332,10 @@ export function registerEnrollCommand(program: Command, deps: EnrollCommandDeps 
       `Make a private key and CSR per thing (or take a CSR made on the device), add the things to ${configFileOf('<env>')}`,
     )
     .addOption(envOption())
-    .option('--thing <name...>', 'thing name(s); repeatable')
+    .option('--thing <name...>', 'thing name(s); repeatable', thingNamesArgument)
     .option('--prefix <prefix>', 'numbered things: <prefix>001, <prefix>002, … (with --count)')
-    .option('--count <n>', 'how many numbered things')
-    .option('--start <n>', 'first number for --prefix', '1')
+    .option('--count <n>', 'how many numbered things', integerArgument(1))
+    .option('--start <n>', 'first number for --prefix', integerArgument(0), 1)
     .option(
       '--csr <file>',
       'a CSR made on the device itself (CN = thing name): no private key exists off the device',
@@ -349,7 +349,7 @@ export function registerEnrollCommand(program: Command, deps: EnrollCommandDeps 
       if (flags.prefix !== undefined || flags.count !== undefined) {
         if (flags.prefix === undefined || flags.count === undefined)
           throw new UsageError('--prefix and --count go together');
-        things.push(...numberedThingNames(flags.prefix, Number(flags.count), Number(flags.start ?? '1')));
+        things.push(...numberedThingNames(flags.prefix, flags.count, flags.start));
       }
       const progress = progressReporter(things.length);
       const result = await enroll({
