@@ -122,8 +122,18 @@ export function loadConfigFile(file: string, envName: string): KeylessConfig {
   return parseConfig(raw, envName, shown);
 }
 
-/** `repoRoot`: where CSR files and `fleet/<env>/shards.json` are looked up (the repository by default). */
-export function parseConfig(raw: unknown, envName: string, shown: string, repoRoot?: string): KeylessConfig {
+/**
+ * `repoRoot`: where CSR files and `fleet/<env>/shards.json` are looked up (the repository by default).
+ * `pendingCsrs`: CSRs about to be written (absolute path → PEM), checked as if they were on disk, so a command
+ * validates the config it would leave behind before writing anything.
+ */
+export function parseConfig(
+  raw: unknown,
+  envName: string,
+  shown: string,
+  repoRoot?: string,
+  pendingCsrs?: ReadonlyMap<string, string>,
+): KeylessConfig {
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(
@@ -132,7 +142,9 @@ export function parseConfig(raw: unknown, envName: string, shown: string, repoRo
     );
   }
   // Each thing's CSR and the shard lock are files too: read and checked here, like the config itself.
-  const fleet = result.data.iot ? readFleet(result.data.iot, envName, shown, repoRoot) : undefined;
+  const fleet = result.data.iot
+    ? readFleet(result.data.iot, envName, shown, repoRoot, pendingCsrs)
+    : undefined;
   if (fleet && fleet.problems.length > 0) throw new ConfigError(fleet.problems, envName);
   return {
     ...result.data,
