@@ -1,15 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { exampleConfigFile, type ThingStatus } from '../contract';
+import { formatConfigJson } from './config-json-format';
 import { ConfigurationError, UsageError } from './exit-codes';
 import { writeFileAtomically } from './file-transaction';
 
 /**
  * The CLI's edits of a config file. The config layer only reads; these are the only writers. Each edit keeps
  * everything it does not change: key order (so `"$schema"` stays first and editors keep validating), every
- * other section and value. The result is written with 2-space indent, then through the repository's prettier
- * settings when prettier is installed (so `npm run lint` stays green), to a temporary file renamed into place:
- * a reader sees the old file or the new one, never half of one.
+ * other section and value. The result is written exactly as prettier would print it with the repository's settings
+ * (lib/cli/config-json-format.ts: in process, at any fleet size), so `npm run lint` stays green, to a temporary file
+ * renamed into place: a reader sees the old file or the new one, never half of one.
  */
 
 /** A config file as JSON, with the parts the edits touch. */
@@ -77,7 +77,7 @@ function editConfigFile(
 
 /** The text a config file is written with: what `prettier` makes of it (`npm run lint` checks config/). */
 export function renderConfigDocument(raw: unknown): string {
-  return formatLikeTheRepository(`${JSON.stringify(raw, null, 2)}\n`, 'config.json');
+  return formatConfigJson(raw);
 }
 
 function thingsOf(raw: RawConfig, file: string): RawThing[] {
@@ -190,18 +190,4 @@ export function removeThingFromConfigFile(
     },
     options,
   );
-}
-
-/** Through the repository's own prettier (a child process: prettier 3 loads ESM), when it is installed. */
-function formatLikeTheRepository(json: string, file: string): string {
-  let prettier: string;
-  try {
-    prettier = require.resolve('prettier/bin/prettier.cjs');
-  } catch {
-    return json; // a production install without dev dependencies: plain 2-space JSON
-  }
-  return execFileSync(process.execPath, [prettier, '--stdin-filepath', file], {
-    input: json,
-    encoding: 'utf8',
-  });
 }
