@@ -2,11 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatConfigJson } from '../../lib/cli/config-json-format';
-import {
-  addThingsToConfigFile,
-  removeThingFromConfigFile,
-  setThingLifecycle,
-} from '../../lib/cli/config-file-edits';
+import { addThingsToConfigFile, setThingLifecycle } from '../../lib/cli/config-file-edits';
+import { decommission } from '../../lib/cli/device/decommission';
+import { loadEditableConfig } from '../../lib/cli/device/context';
 import { enroll } from '../../lib/cli/enroll';
 import { writeFleetPlan } from '../../lib/cli/fleet-plan';
 import { recordPlacements } from '../../lib/cli/shard-lock-file';
@@ -85,12 +83,15 @@ export function describeConfigEditsAt(count: number): void {
       expect(fs.readFileSync(file, 'utf8')).toBe(formatConfigJson(after));
     });
 
-    it('device decommission: the thing leaves the config, `fleet plan --write` releases its slot', () => {
+    it('device decommission: the thing leaves the config and the shard lock, its files go, nobody moves', () => {
       const gone = thing(1);
-      removeThingFromConfigFile(file, gone, { validate });
+      const outDir = path.join(root, 'dist', 'bundles');
+      const result = decommission(loadEditableConfig('dev', { repoRoot: root, configDir }), gone, { outDir });
+      expect(result.shardLock).toMatchObject({ released: [gone] });
       expect(names(read())).not.toContain(gone);
-      const { written } = writeFleetPlan(parseConfig(read(), 'dev', file, root));
-      expect(written!.released).toEqual([gone]);
+      expect(fs.readFileSync(file, 'utf8')).toBe(formatConfigJson(read()));
+      const lock = JSON.parse(fs.readFileSync(path.join(root, 'fleet', 'dev', 'shards.json'), 'utf8'));
+      expect(JSON.stringify(lock)).not.toContain(`"${gone}"`);
     });
   });
 }
