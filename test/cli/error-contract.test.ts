@@ -57,7 +57,9 @@ const SAMPLES: Record<string, string> = {
 
 function requiredArgs(command: Command, name: string): string[] {
   const mandatory = command.options.filter((o: Option) => o.mandatory && o.long !== '--env');
+  const positional = command.registeredArguments.filter((argument) => argument.required);
   return [
+    ...positional.map((argument) => argument.argChoices?.[0] ?? 'sample'),
     ...(NEEDS[name] ?? []),
     ...mandatory.flatMap((o: Option) => [o.long!, o.argChoices?.[0] ?? SAMPLES[o.long!] ?? 'sample']),
   ];
