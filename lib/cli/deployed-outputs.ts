@@ -91,7 +91,7 @@ export class DeployedOutputs {
       if (!/does not exist/.test(message)) throw describeAwsError(error, config);
     }
     if (!stack) {
-      throw new StackNotDeployedError(
+      throw new StackAbsentError(
         `stack ${name} is not deployed in account ${config.account} region ${config.region}: deploy it with \`${deployCommand(config, name)}\``,
       );
     }
@@ -118,3 +118,6 @@ export class DeployedOutputs {
  * failure). Its own class so a command that reports per stack can tell it from AWS failing to answer.
  */
 export class StackNotDeployedError extends RemoteServiceError {}
+
+/** A stack CloudFormation does not have at all (never deployed, or deleted): nothing of it exists in AWS. */
+export class StackAbsentError extends StackNotDeployedError {}

@@ -97,17 +97,17 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
   device
     .command('decommission')
     .description(
-      'Retire a thing: remove it from the config (its Fleet slot is freed, nothing moves), delete its local key, CSR and bundle, and say what the next deploy deletes',
+      'Retire a thing: set its certificate INACTIVE in AWS IoT now, then remove it from the config (its Fleet slot is freed, nothing moves), delete its local key, CSR and bundle, and say what the next deploy deletes',
     )
     .addOption(envOption())
     .requiredOption('--thing <name>', 'the thing to retire')
     .option('--out <dir>', 'where `keyless bundle` wrote its archives', DEFAULT_BUNDLE_DIR)
-    .option('--dry-run', 'say what would be changed and deleted, change nothing')
+    .option('--dry-run', 'read AWS, say what would be changed and deleted, change nothing')
     .addOption(jsonOption())
-    .action((flags: { env: string; thing: string; out: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (flags: { env: string; thing: string; out: string; dryRun?: boolean; json?: boolean }) => {
       const output = commandOutput(Boolean(flags.json), deps.streams);
       const editable = loadEditableConfig(flags.env, deps);
-      const result = decommission(editable, flags.thing, {
+      const result = await decommission(editable, clientsFor(editable.config), flags.thing, {
         outDir: path.resolve(flags.out),
         dryRun: flags.dryRun,
       });
