@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { DEFAULT_BUNDLE_DIR } from '../contract';
 import { ConfigurationError } from './exit-codes';
@@ -118,7 +119,7 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
   device
     .command('offboard-sim')
     .description(
-      "End a Krypton SIM's access: suspend it at SORACOM (--sim-id), unlink and delete its Cognito identity, delete its device-table partition",
+      "End a Krypton SIM's access: check the identity is the SIM's, show what goes and confirm, then suspend the SIM at SORACOM, unlink and delete its Cognito identity, delete its device-table partition",
     )
     .addOption(envOption())
     .requiredOption(
@@ -127,9 +128,15 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
     )
     .option(
       '--sim-id <id>',
-      'suspend this SIM at SORACOM first (SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY, or asked)',
+      'the SIM: checked against the identity, then suspended at SORACOM first (SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY, or asked)',
     )
     .option('--keep-data', 'keep its device-table partition')
+    .option('--dry-run', 'read and show what would go (SIM, identity, partition items), change nothing')
+    .option('--yes', 'go ahead without asking (required when not on a terminal)')
+    .option(
+      '--allow-unverified-identity',
+      "go ahead although nothing shows the identity is the SIM's (no --sim-id, or identifiers without a SIM number); never when they show another SIM",
+    )
     .addOption(jsonOption())
     .action(
       async (flags: {
@@ -137,6 +144,9 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
         identityId: string;
         simId?: string;
         keepData?: boolean;
+        dryRun?: boolean;
+        yes?: boolean;
+        allowUnverifiedIdentity?: boolean;
         json?: boolean;
       }) => {
         const output = commandOutput(Boolean(flags.json), deps.streams);
@@ -144,10 +154,18 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
         const result = await offboardSim(
           config,
           clientsFor(config),
-          { identityId: flags.identityId, simId: flags.simId, keepData: flags.keepData },
+          {
+            identityId: flags.identityId,
+            simId: flags.simId,
+            keepData: flags.keepData,
+            dryRun: flags.dryRun,
+            yes: flags.yes,
+            allowUnverifiedIdentity: flags.allowUnverifiedIdentity,
+          },
           {
             env: deps.env ?? process.env,
             askAuthKey: terminalAuthKeyPrompt(),
+            confirm: deps.confirm === undefined ? terminalConfirmPrompt() : (deps.confirm ?? undefined),
             note: output.note,
             fetchImpl: deps.fetchImpl,
             sleep: deps.sleep,
@@ -160,6 +178,22 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
       },
     );
   return device;
+}
+
+/** A yes/no question on the terminal (only "yes" is yes), or undefined when stdin or stderr is not one. */
+function terminalConfirmPrompt(
+  input: NodeJS.ReadStream = process.stdin,
+  output: NodeJS.WriteStream = process.stderr,
+): ((question: string) => Promise<boolean>) | undefined {
+  if (!input.isTTY || !output.isTTY) return undefined;
+  return (question) =>
+    new Promise((resolve) => {
+      const rl = createInterface({ input, output, terminal: true });
+      rl.question(question, (answer) => {
+        rl.close();
+        resolve(answer.trim().toLowerCase() === 'yes');
+      });
+    });
 }
 
 function collect(value: string, previous: string[] = []): string[] {

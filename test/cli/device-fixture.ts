@@ -127,6 +127,8 @@ export async function runDevice(
     streams,
     clients: () => clientsIn(),
     env: {},
+    // Never the test runner's terminal: a test that wants a prompt passes its own.
+    confirm: null,
     ...deps,
   });
   for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
