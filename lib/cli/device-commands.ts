@@ -10,6 +10,7 @@ import { decommission, describeDecommission } from './device/decommission';
 import { describeOffboarding, offboardSim } from './device/offboard-sim';
 import { describeQuarantine, setQuarantine } from './device/quarantine';
 import { describeRevocation, revokeCertificate } from './device/revoke';
+import { findOrphans, renderOrphans } from './device/orphans';
 import { deviceStatus, renderStatus } from './device/status';
 
 /**
@@ -27,7 +28,7 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
   device
     .command('status')
     .description(
-      'Compare each thing in the config with AWS IoT: certificate status, quarantine, what a deploy changes',
+      'Compare each thing in the config with AWS IoT: certificate status, quarantine, what a deploy changes; and report deployed Fleet stacks and things the config no longer has (orphans)',
     )
     .addOption(envOption())
     .option('--thing <name>', 'only this thing (repeatable; default: every thing)', collect)
@@ -35,9 +36,13 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
     .action(async (flags: { env: string; thing?: string[]; json?: boolean }) => {
       const output = commandOutput(Boolean(flags.json), deps.streams);
       const editable = loadEditableConfig(flags.env, deps);
-      const states = await deviceStatus(editable, clientsFor(editable.config), flags.thing);
-      output.result({ env: flags.env, things: states });
+      const clients = clientsFor(editable.config);
+      const states = await deviceStatus(editable, clients, flags.thing);
+      // Orphans are the whole environment's: looked for only when no --thing narrows the question.
+      const orphans = flags.thing && flags.thing.length > 0 ? null : await findOrphans(editable, clients);
+      output.result({ env: flags.env, things: states, orphans });
       renderStatus(states).forEach((line) => output.say(line));
+      if (orphans) renderOrphans(orphans).forEach((line) => output.say(line));
       const conflicts = states.filter((s) => s.verdict === 'conflict').map((s) => s.thing);
       if (conflicts.length > 0) {
         throw new ConfigurationError(
