@@ -211,9 +211,9 @@ describe('keyless device offboard-sim', () => {
     expect(dynamoDb.calls()).toHaveLength(0);
     expect(everything(unknown)).not.toContain(AUTH.SORACOM_AUTH_KEY);
 
-    soracom.seedSim(SIM, 'group-krypton', 'terminated', [IMSI]);
-    const terminated = await offboard('--sim-id', SIM, '--yes');
-    expect(terminated.code).toBe(EXIT_CODES.remote);
+    soracom.failOn('POST', `/v1/sims/${SIM}/suspend`, 400);
+    const refused = await offboard('--sim-id', SIM, '--yes');
+    expect(refused.code).toBe(EXIT_CODES.remote);
     expect(cognito.commandCalls(UnlinkDeveloperIdentityCommand)).toHaveLength(0);
     expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(0);
     expect(dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
@@ -402,5 +402,15 @@ describe('keyless device offboard-sim', () => {
     );
     expect(confirmed.code).toBe(0);
     expect(soracom.sims.get(SIM)?.status).toBe('suspended');
+  });
+
+  it('a SIM already suspended is not suspended again; the AWS half goes on', async () => {
+    soracom.seedSim(SIM, 'group-krypton', 'suspended', [IMSI]);
+    const run = await offboard('--sim-id', SIM, '--yes', '--json');
+    expect(run.code).toBe(0);
+    expect(soracom.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/suspend'))).toEqual([]);
+    expect(JSON.parse(run.stdout).sim).toEqual({ simId: SIM, status: 'suspended' });
+    expect(run.stderr).toContain('already suspended, left so.');
+    expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(1);
   });
 });

@@ -125,6 +125,9 @@ export interface OffboardSimResult {
 /** What the SAM user needs for `--sim-id`. */
 const SORACOM_PERMISSIONS = 'Sim:getSim and Sim:suspendSim';
 
+/** SIM statuses in which the SIM cannot open a data session, so cannot reach Krypton (the Sim schema's enum). */
+const SIM_STATUSES_WITHOUT_SESSIONS = new Set(['suspended', 'terminated']);
+
 /**
  * The shortest run of digits that is read as naming a SIM: an IMSI has at most 15 digits and, with a 3-digit
  * MCC and a 2- or 3-digit MNC, no fewer than 14 in SORACOM's plans; ICCIDs have 18-20 (ITU-T E.118).
@@ -250,10 +253,12 @@ export async function offboardSim(
   }
 
   // 3. Act, closing the door first.
-  const sim =
-    options.simId !== undefined
-      ? await withSoracomOutcomes(krypton.coverage, () => soracom!.suspendSim(options.simId!))
-      : null;
+  // A SIM already suspended or terminated opens no data session: asking SORACOM to suspend it again could only fail.
+  const sim = !simNow
+    ? null
+    : SIM_STATUSES_WITHOUT_SESSIONS.has(simNow.status)
+      ? { simId: simNow.simId, status: simNow.status }
+      : await withSoracomOutcomes(krypton.coverage, () => soracom!.suspendSim(simNow.simId));
   if (sim) io.note(`SORACOM: SIM ${sim.simId} is ${sim.status}.`);
 
   const { unlinked, existed } = await endIdentity(
@@ -486,7 +491,10 @@ export function describePlan(
 ): string[] {
   const lines = [
     plan.sim
-      ? `SIM ${plan.sim.simId} (${plan.sim.status}; IMSI ${plan.sim.imsis.join(', ') || 'none'}; ICCID ${plan.sim.iccids.join(', ') || 'none'}): will be suspended.`
+      ? `SIM ${plan.sim.simId} (${plan.sim.status}; IMSI ${plan.sim.imsis.join(', ') || 'none'}; ICCID ${plan.sim.iccids.join(', ') || 'none'}): ` +
+        (SIM_STATUSES_WITHOUT_SESSIONS.has(plan.sim.status)
+          ? `already ${plan.sim.status}, left so.`
+          : 'will be suspended.')
       : 'No --sim-id: SORACOM is neither asked nor changed.',
     plan.identityExists
       ? `Identity ${identityId} of pool ${identityPoolId}: developer user identifier(s) ${plan.developerUserIdentifiers.map((i) => JSON.stringify(i)).join(', ') || 'none'}; ` +
