@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-cognito-identity';
 import { BatchWriteItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { ownershipOf } from '../../lib/cli/device/offboard-sim';
 import { EXIT_CODES } from '../../lib/cli/exit-codes';
 import { devConfig } from '../support/cdk-app';
 import { SIM_ARC_PRIVATE_KEY_MARKER, SoracomApiEmulator } from '../emulators/soracom-api';
@@ -412,5 +413,39 @@ describe('keyless device offboard-sim', () => {
     expect(JSON.parse(run.stdout).sim).toEqual({ simId: SIM, status: 'suspended' });
     expect(run.stderr).toContain('already suspended, left so.');
     expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(1);
+  });
+});
+
+describe("ownershipOf: whether an identity is the SIM's", () => {
+  const sim = {
+    simId: 'SIMID0001',
+    imsis: ['440100000000001', '295050000000001'],
+    iccids: ['8981100000000000001'],
+  };
+  const verdict = (identifiers: string[], exists = true) =>
+    ownershipOf({ exists, identifiers }, sim, IDENTITY).verdict;
+
+  it.each([
+    [['440100000000001'], 'verified'],
+    [['imsi:295050000000001'], 'verified'],
+    [['iccid-8981100000000000001'], 'verified'],
+    [['SIMID0001'], 'verified'],
+    [['other-440100000000999', 'imsi-440100000000001'], 'verified'],
+    [['imsi-440100000000999'], 'mismatch'],
+    [['8981100000000000999'], 'mismatch'],
+    // A part of an IMSI is not the IMSI: only whole runs of digits count.
+    [['4401000000000011'], 'mismatch'],
+    [['device-abc'], 'unverifiable'],
+    [['op-1234567890123'], 'unverifiable'],
+    [[], 'unverifiable'],
+  ])('%j → %s', (identifiers, expected) => {
+    expect(verdict(identifiers)).toBe(expected);
+  });
+
+  it('an identity that does not exist, or no SIM to compare with, cannot be told', () => {
+    expect(verdict(['440100000000001'], false)).toBe('unverifiable');
+    expect(ownershipOf({ exists: true, identifiers: ['440100000000001'] }, undefined, IDENTITY).verdict).toBe(
+      'unverifiable',
+    );
   });
 });
