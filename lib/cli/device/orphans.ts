@@ -1,15 +1,14 @@
 import {
-  DescribeStacksCommand,
   ListStackResourcesCommand,
   ListStacksCommand,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeCertificateCommand } from '@aws-sdk/client-iot';
 import pLimit from 'p-limit';
-import { CERTIFICATE_STATUS, certificateIdOutput, fleetStackName, shardOfStackName } from '../../contract';
+import { CERTIFICATE_STATUS, fleetStackName, shardOfStackName } from '../../contract';
 import { layoutFleet } from '../../fleet/placement';
 import { describeAwsError } from '../bundle/aws';
-import { deployCommand } from '../deployed-outputs';
+import { DeployedOutputs, deployCommand } from '../deployed-outputs';
 import { RemoteServiceError } from '../exit-codes';
 import type { DeviceClients, EditableConfig } from './context';
 
@@ -82,7 +81,7 @@ const MAX_PAGES = 10_000;
 /**
  * The environment's orphans: ListStacks (every page, every status but DELETE_COMPLETE) for
  * `KeylessIot-<env>-Fleet-<n>`, then for each such stack its `AWS::IoT::Thing` resources (ListStackResources,
- * every page) and outputs (DescribeStacks), compared with the shards the config lays out; the certificate of each
+ * every page) and certificate outputs (through {@link DeployedOutputs}), compared with the shards the config lays out; the certificate of each
  * orphan thing is described in AWS IoT (DescribeCertificate). AWS failing to answer stops the command: a report
  * that silently left something out would be worse than none.
  */
@@ -119,17 +118,12 @@ export async function findOrphans(editable: EditableConfig, clients: DeviceClien
     }
   }
 
-  const outputsByStack = new Map<string, Promise<ReadonlyMap<string, string>>>();
-  const outputsOf = (stackName: string) => {
-    if (!outputsByStack.has(stackName))
-      outputsByStack.set(stackName, stackOutputs(editable, clients, stackName));
-    return outputsByStack.get(stackName)!;
-  };
+  const outputs = new DeployedOutputs(clients.cloudFormation, config);
   const things = await Promise.all(
     candidates.map((candidate) =>
       limit(async (): Promise<OrphanThing> => {
         const certificateId =
-          (await outputsOf(candidate.stackName)).get(certificateIdOutput(candidate.thing).key) || null;
+          (await outputs.certificateIdInAnyState(candidate.stackName, candidate.thing)) ?? null;
         const certificateStatus = certificateId
           ? await certificateStatusOf(editable, clients, certificateId)
           : null;
@@ -215,24 +209,6 @@ async function thingsOf(
     throw describeAwsError(error, editable.config);
   }
   return [...things].sort();
-}
-
-async function stackOutputs(
-  editable: EditableConfig,
-  clients: DeviceClients,
-  stackName: string,
-): Promise<ReadonlyMap<string, string>> {
-  try {
-    const stack = (await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName })))
-      .Stacks?.[0];
-    return new Map(
-      (stack?.Outputs ?? []).flatMap((o) =>
-        o.OutputKey && o.OutputValue ? [[o.OutputKey, o.OutputValue]] : [],
-      ),
-    );
-  } catch (error) {
-    throw describeAwsError(error, editable.config);
-  }
 }
 
 async function certificateStatusOf(
