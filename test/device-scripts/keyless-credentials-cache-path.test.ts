@@ -116,6 +116,23 @@ describe.each(SHELLS)('under %s, as root', (_name, shell) => {
     expect(contents(rootsOther)).toEqual([]);
     expect(contents(svc)).toEqual(['cache']);
     expect(fixture.credentialsProvider.requests).toBe(before);
+
+    // --check names the same cause at its cache step (and still reads nothing through the link).
+    const check = await run(shell, fixture.writeConfig('x509', { cacheDir: viaService }), [
+      '--check',
+      '--json',
+    ]);
+    const report = JSON.parse(check.stdout) as {
+      failedStep: string;
+      exitCode: number;
+      steps: { name: string; detail: string }[];
+    };
+    expect(report.failedStep).toBe('cache');
+    expect(report.exitCode).toBe(7);
+    expect(report.steps.find((step) => step.name === 'cache')!.detail).toBe(
+      `cache directory ${viaService} is a symbolic link: the helper uses only a real directory as its cache, never a link (whoever can change the link could point it at any directory); set cacheDir to the directory itself`,
+    );
+    expect(contents(rootsDir)).toEqual([]);
   });
 
   test('a directory on the path that another user owns, or others may write without the sticky bit, is refused', async () => {
