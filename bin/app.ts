@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { ConfigError, loadEnvironmentConfig } from '../lib/config';
+import { compliancePacksOf, ConfigError, loadEnvironmentConfig } from '../lib/config';
+import type { CompliancePack } from '../lib/contract';
 import { ciRequiresRecordedPlacements, UnrecordedPlacementError } from '../lib/fleet/placement';
 import { createEnvironmentStacks } from '../lib/stacks/environment';
 import { addValidators } from '../lib/validators';
@@ -12,8 +13,10 @@ const envName = String(app.node.tryGetContext('env') ?? 'dev');
 // Optional: configs kept outside the repository (`-c configDir=/path`); defaults to ./config.
 const configDir: string | undefined = app.node.tryGetContext('configDir');
 
+let compliancePacks: readonly CompliancePack[] = [];
 try {
   const config = loadEnvironmentConfig(envName, configDir);
+  compliancePacks = compliancePacksOf(config);
   createEnvironmentStacks(app, config, {
     requireRecordedPlacements: ciRequiresRecordedPlacements(process.env.CI),
   });
@@ -29,4 +32,4 @@ try {
   }
   throw error;
 }
-addValidators(app);
+addValidators(app, compliancePacks);

@@ -10,15 +10,28 @@ import {
 } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import type { CompliancePack } from './contract';
 
 /**
- * Registers the security review that runs on every synth: cdk-nag's AWS Solutions pack and cfn-guard with the
- * Control Tower proactive controls. Any unacknowledged finding fails synthesis.
+ * Registers the security review that runs on every synth: cdk-nag's AWS Solutions pack, cfn-guard with the
+ * Control Tower proactive controls, and the compliance packs the environment gates on (NIST 800-53 rev 5 in
+ * production: `compliancePacksOf`). Any unacknowledged finding fails synthesis.
  */
-export function addValidators(app: IConstruct): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CfnGuardOnCoveredTemplates());
+export function addValidators(app: IConstruct, packs: readonly CompliancePack[] = []): void {
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app),
+    ...packs.map((pack) => COMPLIANCE_CHECKS[pack](app)),
+    new CfnGuardOnCoveredTemplates(),
+  );
 }
+
+/** cdk-nag's class for each pack; its findings are `<COMPLIANCE_RULE_PREFIXES[pack]>-<Rule>`. */
+const COMPLIANCE_CHECKS: Readonly<Record<CompliancePack, (app: IConstruct) => IPolicyValidationPlugin>> = {
+  'nist-800-53-r5': (app) => new NIST80053R5Checks(app),
+  'hipaa-security': (app) => new HIPAASecurityChecks(app),
+  'pci-dss-3.2.1': (app) => new PCIDSS321Checks(app),
+};
 
 /**
  * A stack value the way cdk-nag writes it in a finding, and so in the acknowledgement that answers it: the literal

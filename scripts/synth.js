@@ -63,8 +63,10 @@ if (fleetStacks.length > 0) {
       `Where a new thing lands: npx keyless fleet plan --env ${env}`,
   );
 }
+const plugins = report.pluginReports.map((r) => r.pluginName);
+const nagPacks = plugins.filter((name) => name !== 'cdk-validator-cfnguard').join(', ');
 console.log(
-  `\nValidators: cdk-nag AwsSolutions and cfn-guard Control Tower rules: ${count('violations')} unacknowledged ` +
+  `\nValidators: cdk-nag ${nagPacks} and cfn-guard Control Tower rules: ${count('violations')} unacknowledged ` +
     `findings. cfn-guard findings acknowledged: ${count('suppressedViolations')} (with their reasons in the report); ` +
     `cdk-nag acknowledgements sit next to their resources (Validations.of(...).acknowledge).`,
 );

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { compliancePacksOf } from '../lib/config';
+import { COMPLIANCE_RULE_PREFIXES } from '../lib/contract';
 import { createEnvironmentStacks } from '../lib/stacks/environment';
 import { addValidators } from '../lib/validators';
 import { nagViolations, shippedConfigs, testApp } from './support/cdk-app';
@@ -20,11 +22,12 @@ function readReport(outdir: string): ValidationReport {
 
 describe('validators as a gate', () => {
   it.each(shippedConfigs().map((config) => [config.configFile, config] as const))(
-    '%s: every stack passes cdk-nag and cfn-guard with zero unacknowledged findings',
+    '%s: every stack passes cdk-nag (with the compliance packs it gates on) and cfn-guard with zero unacknowledged findings',
     (_file, config) => {
       const app = testApp();
       createEnvironmentStacks(app, config);
-      addValidators(app);
+      const packs = compliancePacksOf(config);
+      addValidators(app, packs);
       const assembly = app.synth();
 
       const report = readReport(assembly.directory);
@@ -32,7 +35,13 @@ describe('validators as a gate', () => {
         report.pluginReports.flatMap((r) => r.violations.map((v) => `${r.pluginName}: ${v.ruleName}`)),
       ).toEqual([]);
       // The plugins really ran: acknowledged findings are recorded, each with its reason.
-      expect(report.pluginReports.map((r) => r.pluginName)).toContain('cdk-validator-cfnguard');
+      expect(report.pluginReports.map((r) => r.pluginName)).toEqual(
+        expect.arrayContaining([
+          'cdk-validator-cfnguard',
+          'AwsSolutions',
+          ...packs.map((pack) => COMPLIANCE_RULE_PREFIXES[pack]),
+        ]),
+      );
       for (const stack of app.node.children.filter((c): c is Stack => c instanceof Stack)) {
         expect(nagViolations(stack)).toEqual([]);
       }

@@ -63,6 +63,35 @@ export class DeployedOutputs {
     return value === '' ? undefined : value;
   }
 
+  /**
+   * The certificate id of a thing as one Fleet stack's outputs name it, whatever state the stack is in (a stack
+   * that failed to update or is being deleted may still hold the certificate), or undefined when the stack has
+   * none for it or does not exist. For reports on what is deployed, never for acting on a configured thing.
+   */
+  async certificateIdInAnyState(stackName: string, thingName: string): Promise<string | undefined> {
+    let outputs = this.anyState.get(stackName);
+    if (!outputs) {
+      outputs = this.describeAnyState(stackName);
+      outputs.catch(() => undefined);
+      this.anyState.set(stackName, outputs);
+    }
+    const value = (await outputs).get(certificateIdOutput(thingName).key);
+    return value === '' ? undefined : value;
+  }
+
+  private readonly anyState = new Map<string, Promise<ReadonlyMap<string, string>>>();
+
+  private async describeAnyState(name: string): Promise<ReadonlyMap<string, string>> {
+    let stack: Stack | undefined;
+    try {
+      stack = (await this.cloudFormation.send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0];
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/does not exist/.test(message)) throw describeAwsError(error, this.config);
+    }
+    return outputsOf(stack);
+  }
+
   private missing(name: string, key: string): RemoteServiceError {
     return new RemoteServiceError(
       `stack ${name} has no output ${key}: it was deployed from another version or configuration; redeploy it with \`${deployCommand(this.config, name)}\``,
@@ -91,7 +120,7 @@ export class DeployedOutputs {
       if (!/does not exist/.test(message)) throw describeAwsError(error, config);
     }
     if (!stack) {
-      throw new StackNotDeployedError(
+      throw new StackAbsentError(
         `stack ${name} is not deployed in account ${config.account} region ${config.region}: deploy it with \`${deployCommand(config, name)}\``,
       );
     }
@@ -104,13 +133,17 @@ export class DeployedOutputs {
             : `fix the failure shown in the CloudFormation console and redeploy with \`${deployCommand(config, name)}\``),
       );
     }
-    const outputs = new Map<string, string>();
-    for (const output of stack.Outputs ?? []) {
-      if (output.OutputKey && output.OutputValue !== undefined)
-        outputs.set(output.OutputKey, output.OutputValue);
-    }
-    return outputs;
+    return outputsOf(stack);
   }
+}
+
+function outputsOf(stack: Stack | undefined): ReadonlyMap<string, string> {
+  const outputs = new Map<string, string>();
+  for (const output of stack?.Outputs ?? []) {
+    if (output.OutputKey && output.OutputValue !== undefined)
+      outputs.set(output.OutputKey, output.OutputValue);
+  }
+  return outputs;
 }
 
 /**
@@ -118,3 +151,6 @@ export class DeployedOutputs {
  * failure). Its own class so a command that reports per stack can tell it from AWS failing to answer.
  */
 export class StackNotDeployedError extends RemoteServiceError {}
+
+/** A stack CloudFormation does not have at all (never deployed, or deleted): nothing of it exists in AWS. */
+export class StackAbsentError extends StackNotDeployedError {}

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { DEFAULT_BUNDLE_DIR } from '../contract';
 import { ConfigurationError } from './exit-codes';
@@ -9,6 +10,7 @@ import { decommission, describeDecommission } from './device/decommission';
 import { describeOffboarding, offboardSim } from './device/offboard-sim';
 import { describeQuarantine, setQuarantine } from './device/quarantine';
 import { describeRevocation, revokeCertificate } from './device/revoke';
+import { findOrphans, renderOrphans } from './device/orphans';
 import { deviceStatus, renderStatus } from './device/status';
 
 /**
@@ -26,7 +28,7 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
   device
     .command('status')
     .description(
-      'Compare each thing in the config with AWS IoT: certificate status, quarantine, what a deploy changes',
+      'Compare each thing in the config with AWS IoT: certificate status, quarantine, what a deploy changes; and report deployed Fleet stacks and things the config no longer has (orphans)',
     )
     .addOption(envOption())
     .option('--thing <name>', 'only this thing (repeatable; default: every thing)', collect)
@@ -34,9 +36,13 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
     .action(async (flags: { env: string; thing?: string[]; json?: boolean }) => {
       const output = commandOutput(Boolean(flags.json), deps.streams);
       const editable = loadEditableConfig(flags.env, deps);
-      const states = await deviceStatus(editable, clientsFor(editable.config), flags.thing);
-      output.result({ env: flags.env, things: states });
+      const clients = clientsFor(editable.config);
+      const states = await deviceStatus(editable, clients, flags.thing);
+      // Orphans are the whole environment's: looked for only when no --thing narrows the question.
+      const orphans = flags.thing && flags.thing.length > 0 ? null : await findOrphans(editable, clients);
+      output.result({ env: flags.env, things: states, orphans });
       renderStatus(states).forEach((line) => output.say(line));
+      if (orphans) renderOrphans(orphans).forEach((line) => output.say(line));
       const conflicts = states.filter((s) => s.verdict === 'conflict').map((s) => s.thing);
       if (conflicts.length > 0) {
         throw new ConfigurationError(
@@ -97,17 +103,17 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
   device
     .command('decommission')
     .description(
-      'Retire a thing: remove it from the config (its Fleet slot is freed, nothing moves), delete its local key, CSR and bundle, and say what the next deploy deletes',
+      'Retire a thing: set its certificate INACTIVE in AWS IoT now, then remove it from the config (its Fleet slot is freed, nothing moves), delete its local key, CSR and bundle, and say what the next deploy deletes',
     )
     .addOption(envOption())
     .requiredOption('--thing <name>', 'the thing to retire')
     .option('--out <dir>', 'where `keyless bundle` wrote its archives', DEFAULT_BUNDLE_DIR)
-    .option('--dry-run', 'say what would be changed and deleted, change nothing')
+    .option('--dry-run', 'read AWS, say what would be changed and deleted, change nothing')
     .addOption(jsonOption())
-    .action((flags: { env: string; thing: string; out: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (flags: { env: string; thing: string; out: string; dryRun?: boolean; json?: boolean }) => {
       const output = commandOutput(Boolean(flags.json), deps.streams);
       const editable = loadEditableConfig(flags.env, deps);
-      const result = decommission(editable, flags.thing, {
+      const result = await decommission(editable, clientsFor(editable.config), flags.thing, {
         outDir: path.resolve(flags.out),
         dryRun: flags.dryRun,
       });
@@ -118,7 +124,7 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
   device
     .command('offboard-sim')
     .description(
-      "End a Krypton SIM's access: suspend it at SORACOM (--sim-id), unlink and delete its Cognito identity, delete its device-table partition",
+      "End a Krypton SIM's access: check the identity is the SIM's, show what goes and confirm, then suspend the SIM at SORACOM, unlink and delete its Cognito identity, delete its device-table partition",
     )
     .addOption(envOption())
     .requiredOption(
@@ -127,9 +133,15 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
     )
     .option(
       '--sim-id <id>',
-      'suspend this SIM at SORACOM first (SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY, or asked)',
+      'the SIM: checked against the identity, then suspended at SORACOM first (SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY, or asked)',
     )
     .option('--keep-data', 'keep its device-table partition')
+    .option('--dry-run', 'read and show what would go (SIM, identity, partition items), change nothing')
+    .option('--yes', 'go ahead without asking (required when not on a terminal)')
+    .option(
+      '--allow-unverified-identity',
+      "go ahead although nothing shows the identity is the SIM's (no --sim-id, or identifiers without a SIM number); never when they show another SIM",
+    )
     .addOption(jsonOption())
     .action(
       async (flags: {
@@ -137,6 +149,9 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
         identityId: string;
         simId?: string;
         keepData?: boolean;
+        dryRun?: boolean;
+        yes?: boolean;
+        allowUnverifiedIdentity?: boolean;
         json?: boolean;
       }) => {
         const output = commandOutput(Boolean(flags.json), deps.streams);
@@ -144,10 +159,18 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
         const result = await offboardSim(
           config,
           clientsFor(config),
-          { identityId: flags.identityId, simId: flags.simId, keepData: flags.keepData },
+          {
+            identityId: flags.identityId,
+            simId: flags.simId,
+            keepData: flags.keepData,
+            dryRun: flags.dryRun,
+            yes: flags.yes,
+            allowUnverifiedIdentity: flags.allowUnverifiedIdentity,
+          },
           {
             env: deps.env ?? process.env,
             askAuthKey: terminalAuthKeyPrompt(),
+            confirm: deps.confirm === undefined ? terminalConfirmPrompt() : (deps.confirm ?? undefined),
             note: output.note,
             fetchImpl: deps.fetchImpl,
             sleep: deps.sleep,
@@ -160,6 +183,22 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
       },
     );
   return device;
+}
+
+/** A yes/no question on the terminal (only "yes" is yes), or undefined when stdin or stderr is not one. */
+function terminalConfirmPrompt(
+  input: NodeJS.ReadStream = process.stdin,
+  output: NodeJS.WriteStream = process.stderr,
+): ((question: string) => Promise<boolean>) | undefined {
+  if (!input.isTTY || !output.isTTY) return undefined;
+  return (question) =>
+    new Promise((resolve) => {
+      const rl = createInterface({ input, output, terminal: true });
+      rl.question(question, (answer) => {
+        rl.close();
+        resolve(answer.trim().toLowerCase() === 'yes');
+      });
+    });
 }
 
 function collect(value: string, previous: string[] = []): string[] {

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { FunnelCredentialIds } from '../soracom/funnel-credential-ids';
-import { LIMITS, NAME_RULES } from '../contract';
+import {
+  COMPLIANCE_PACKS,
+  LIMITS,
+  NAME_RULES,
+  PRODUCTION_COMPLIANCE_PACKS,
+  type CompliancePack,
+} from '../contract';
 import { accountId, flag, intRange, matching, oneOf, region, text } from './rules';
 import { auditSection } from './sections/audit';
 import { closedNetworkSection } from './sections/closed-network';
@@ -67,6 +73,16 @@ export const configSchema = z
         'What happens to stateful resources (bucket, tables, secret, key) when their stack is deleted. `retain` ' +
           'keeps them and turns on termination protection and table deletion protection; `destroy` deletes them ' +
           '(emptying the buckets first): only for throw-away environments.',
+      ),
+    compliancePacks: z
+      .array(oneOf(COMPLIANCE_PACKS))
+      .refine((packs) => new Set(packs).size === packs.length, 'expected each pack once')
+      .optional()
+      .describe(
+        'cdk-nag compliance packs that gate synth next to AWS Solutions: every finding must be fixed or ' +
+          'acknowledged next to its resource. Default: `["nist-800-53-r5"]` when removalPolicy is `retain` ' +
+          '(production), none otherwise; `[]` turns the gate off. Add `hipaa-security` or `pci-dss-3.2.1` when you ' +
+          'must show them (docs/security.md).',
       ),
     tags: z
       .record(matching(NAME_RULES.tagKey), matching(NAME_RULES.tagValue))
@@ -154,3 +170,8 @@ export const configSchema = z
 export type KeylessConfigInput = z.input<typeof configSchema>;
 export type KeylessConfigBody = z.output<typeof configSchema>;
 export type DataConfig = KeylessConfigBody['data'];
+
+/** The compliance packs an environment's synth gates on: its own list, else NIST 800-53 rev 5 in production. */
+export function compliancePacksOf(config: KeylessConfigBody): readonly CompliancePack[] {
+  return config.compliancePacks ?? (config.removalPolicy === 'retain' ? PRODUCTION_COMPLIANCE_PACKS : []);
+}

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { BUCKET_LAYOUT, NAME_RULES } from '../contract';
 import { checkName } from './prop-checks';
+import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
 
 export interface BulkRegistrationRoleProps {
   /** The role's name; `keyless fleet register --bulk` derives the same name from the environment. */
@@ -57,6 +58,7 @@ export class BulkRegistrationRole extends Construct {
         }),
       },
     });
+    acknowledgeCompliance(this.role, 'IAMNoInlinePolicy', ONE_TO_ONE_POLICY_REASON);
     Validations.of(this.role).acknowledge(
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSIoTThingsRegistration]',

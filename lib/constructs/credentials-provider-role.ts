@@ -5,6 +5,7 @@ import { BUCKET_LAYOUT, LIMITS, NAME_RULES, PER_THING_SECRET_PREFIX } from '../c
 import { nagRendered } from '../validators';
 import { roleAliasArn } from './device-role-alias';
 import { checkName, checkRange } from './prop-checks';
+import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
 
 /** The thing name the AWS IoT credentials provider puts in the session when the device sends `x-amzn-iot-thingname`. */
 export const THING_NAME_VARIABLE = '${credentials-iot:ThingName}';
@@ -122,6 +123,7 @@ export class CredentialsProviderRole extends Construct {
       inlinePolicies: { ThingScoped: this.document },
     });
 
+    acknowledgeCompliance(this.role, 'IAMNoInlinePolicy', ONE_TO_ONE_POLICY_REASON);
     Validations.of(this.role).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:s3:::${props.deviceBucketName}/${BUCKET_LAYOUT.things}<credentials-iot:ThingName>/*]`,

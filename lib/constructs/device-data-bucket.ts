@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ACCESS_LOG_PREFIX } from '../contract';
+import { acknowledgeCompliance } from './compliance-acknowledgements';
 
 export interface DeviceDataBucketProps {
   /** The device bucket's name (derived from the environment so other stacks can name it without a reference). */
@@ -24,6 +25,10 @@ export interface DeviceDataBucketProps {
    */
   readonly removalPolicy?: RemovalPolicy;
 }
+
+/** Why neither bucket replicates to another region. */
+const NO_REPLICATION_REASON =
+  "Data stays in the environment's region on purpose: the closed network reaches the bucket through an S3 gateway endpoint, which serves its own region only, and a second copy elsewhere is a data-residency decision config does not make. Versioning with a noncurrent-version lifecycle and RETAIN in production protect against deletion.";
 
 /**
  * The bucket devices upload to, under per-device prefixes, with its server access log bucket.
@@ -82,6 +87,13 @@ export class DeviceDataBucket extends Construct {
       },
     );
 
+    acknowledgeCompliance(
+      this.accessLogBucket,
+      'S3DefaultEncryptionKMS',
+      'S3 server access logging only delivers to buckets encrypted with SSE-S3, not SSE-KMS.',
+    );
+    acknowledgeCompliance(this.accessLogBucket, 'S3BucketReplicationEnabled', NO_REPLICATION_REASON);
+
     this.bucket = new s3.Bucket(this, 'Resource', {
       bucketName: props.bucketName,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -121,6 +133,12 @@ export class DeviceDataBucket extends Construct {
           'Devices replace and delete their own objects (aws s3 sync --delete); versioning with a noncurrent-version lifecycle is the recovery path. Object Lock is a one-way setting for WORM retention mandates.',
       },
     );
+    acknowledgeCompliance(
+      this.bucket,
+      'S3DefaultEncryptionKMS',
+      'SSE-S3 on purpose: with SSE-KMS every device role and the closed-network path would also need kms:GenerateDataKey/Decrypt on one shared key (with S3 Bucket Keys its encryption context is the bucket, so the key grant cannot be scoped per device), and each of thousands of small uploads would be a billed KMS call. Objects are still encrypted at rest (AES-256).',
+    );
+    acknowledgeCompliance(this.bucket, 'S3BucketReplicationEnabled', NO_REPLICATION_REASON);
     if (destroy) {
       // autoDeleteObjects adds one provider function per stack, outside any VPC; it only runs at stack deletion.
       const provider = Stack.of(this).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');

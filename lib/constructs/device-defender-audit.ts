@@ -14,6 +14,7 @@ import {
   type AuditFrequency,
 } from '../contract';
 import { checkName, checkRange } from './prop-checks';
+import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
 
 /** When the scheduled audit runs. */
 export interface AuditSchedule {
@@ -100,6 +101,7 @@ export class DeviceDefenderAudit extends Construct {
         }),
       },
     });
+    acknowledgeCompliance(this.notificationRole, 'IAMNoInlinePolicy', ONE_TO_ONE_POLICY_REASON);
     Validations.of(this.notificationRole).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason:

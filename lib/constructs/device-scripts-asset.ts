@@ -4,6 +4,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
 import { nagRendered } from '../validators';
+import { acknowledgeCompliance } from './compliance-acknowledgements';
 import { BUCKET_LAYOUT, DEVICE_SCRIPTS_POINTER, NAME_RULES } from '../contract';
 import { checkName } from './prop-checks';
 
@@ -105,6 +106,31 @@ function acknowledgeDeploymentFunction(stack: Stack, bucket: s3.IBucket): void {
     .replace('${AWS::AccountId}', stack.account)
     .replace('${AWS::Region}', stack.region);
   const bucketResource = bucket.node.defaultChild as CfnElement | undefined;
+  acknowledgeCompliance(
+    handler,
+    'IAMNoInlinePolicy',
+    `${cdkOwned}; CDK writes its role's policy inline for this one role (read the asset, write the published prefix).`,
+  );
+  acknowledgeCompliance(
+    handler,
+    'LambdaInsideVPC',
+    `${cdkOwned} and talks only to S3; a VPC would add NAT or endpoints to a copy job.`,
+  );
+  acknowledgeCompliance(
+    handler,
+    'LambdaDLQ',
+    `${cdkOwned}: CloudFormation invokes it synchronously (a dead-letter queue only receives asynchronous invocations), and a failed copy fails the deployment.`,
+  );
+  acknowledgeCompliance(
+    handler,
+    'LambdaConcurrency',
+    `${cdkOwned}, once per deployment; reserving concurrency for it fails in accounts whose limit is still the new-account minimum.`,
+  );
+  acknowledgeCompliance(
+    handler,
+    'CloudWatchLogGroupEncrypted',
+    `${cdkOwned}; its log lines name only the published script files (public device code, no secrets), so a KMS key for them adds cost without protecting anything.`,
+  );
   const copyReason =
     `${cdkOwned}: it reads the zipped asset from the CDK asset bucket (s3:GetObject*, s3:GetBucket*, s3:List*) and ` +
     "writes, and prunes within its own version prefix, the published files (s3:DeleteObject*, s3:Abort* for multipart uploads). CDK grants these on whole buckets; the handler only ever receives this deployment's source and prefix.";

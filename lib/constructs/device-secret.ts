@@ -2,6 +2,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { acknowledgeCompliance } from './compliance-acknowledgements';
 import { CustomerManagedKey } from './customer-managed-key';
 
 export interface DeviceSecretProps {
@@ -35,6 +36,11 @@ export class DeviceSecret extends Construct {
       generateSecretString: { passwordLength: 40, excludePunctuation: true },
       removalPolicy,
     });
+    acknowledgeCompliance(
+      this.secret,
+      'SecretsManagerRotationEnabled',
+      'An application value that devices read, owned by whoever issues it upstream; it is not an AWS credential, so there is no rotation Lambda that could regenerate it.',
+    );
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:

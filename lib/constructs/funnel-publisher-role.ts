@@ -2,6 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { funnelPublishPermission } from './funnel-publisher-user';
 import { soracomTrust, type SoracomTrust } from './soracom-trust';
+import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
 
 export interface FunnelPublisherRoleProps extends SoracomTrust {
   /**
@@ -34,5 +35,6 @@ export class FunnelPublisherRole extends Construct {
       inlinePolicies: { [permission.policyName]: permission.document },
     });
     permission.acknowledge(this.role);
+    acknowledgeCompliance(this.role, 'IAMNoInlinePolicy', ONE_TO_ONE_POLICY_REASON);
   }
 }

@@ -4,6 +4,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { NAME_RULES } from '../contract';
 import { checkName } from './prop-checks';
 import { nagRendered } from '../validators';
+import { acknowledgeCompliance } from './compliance-acknowledgements';
 
 export interface FunnelPublisherUserProps {
   /** The IAM user's name. */
@@ -35,6 +36,11 @@ export class FunnelPublisherUser extends Construct {
     ];
     this.user = new iam.User(this, 'Resource', { userName: props.userName, groups: [group] });
     permission.acknowledge(group);
+    acknowledgeCompliance(
+      group,
+      'IAMNoInlinePolicy',
+      "Inline on purpose: the group exists only to give this one user its publish permission (Control Tower forbids a user's own policy), and the policy must never be attached elsewhere; it is reviewed with the group in the same template.",
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { acknowledgeCompliance } from './compliance-acknowledgements';
 
 /** A VPC that already holds (or will hold) the GatePeer: everything is named, nothing is looked up. */
 export interface ImportedGatePeerVpc {
@@ -92,6 +93,11 @@ export class GatePeerVpc extends Construct {
         // Nothing here uses the default group; restricting it would add a custom-resource Lambda outside the VPC.
         restrictDefaultSecurityGroup: false,
       });
+      acknowledgeCompliance(
+        vpc,
+        'VPCDefaultSecurityGroupClosed',
+        "Nothing is attached to the default group: the GatePeer and the interface endpoints each have their own. Closing it takes CDK's Custom::VpcRestrictDefaultSG, a Lambda function outside the VPC with ec2:RevokeSecurityGroup* rights, which would add more to review than it removes.",
+      );
       Validations.of(vpc).acknowledge({
         id: 'CloudFormation-Validate::W3010',
         reason:

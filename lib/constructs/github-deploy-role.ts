@@ -14,6 +14,7 @@ import {
   type GitHubRepositoryIds,
 } from '../contract';
 import { checkName } from './prop-checks';
+import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
 
 export interface GitHubDeployRoleProps {
   readonly roleName: string;
@@ -101,5 +102,6 @@ export class GitHubDeployRole extends Construct {
         }),
       },
     });
+    acknowledgeCompliance(this.role, 'IAMNoInlinePolicy', ONE_TO_ONE_POLICY_REASON);
   }
 }

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { lambdaLogGroupName } from '../contract';
 import { CustomerManagedKey } from './customer-managed-key';
 import { EncryptedLogGroup } from './encrypted-log-group';
+import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
 
 /** The project's Lambda handlers: each is `lib/functions/<handler>/index.ts`, exporting `handler`. */
 export type FunctionHandler = 'thing-type-assigner' | 'soracom-key-rotation';
@@ -31,6 +32,11 @@ export interface KeylessFunctionProps {
    * which constraint it answers.
    */
   readonly outsideVpcReason: string;
+  /**
+   * How a failed invocation surfaces and is retried, since the function has no dead-letter queue (the NIST, HIPAA
+   * and PCI packs ask every function for one).
+   */
+  readonly noDeadLetterQueueReason: string;
   readonly timeout: Duration;
   /** @default 256 */
   readonly memorySize?: number;
@@ -124,6 +130,9 @@ export class KeylessFunction extends Construct {
       id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
       reason: props.outsideVpcReason,
     });
+    acknowledgeCompliance(this.function, 'LambdaInsideVPC', props.outsideVpcReason);
+    acknowledgeCompliance(this.function, 'LambdaDLQ', props.noDeadLetterQueueReason);
+    acknowledgeCompliance(this.role, 'IAMNoInlinePolicy', ONE_TO_ONE_POLICY_REASON);
   }
 
   /** `/aws/lambda/<functionName>` with a key of its own. */

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { BUCKET_LAYOUT, NAME_RULES } from '../contract';
 import { checkName } from './prop-checks';
+import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
 
 export interface KryptonDeviceRoleProps {
   /** The identity pool's authenticated role (see {@link KryptonIdentityPool}). */
@@ -113,6 +114,7 @@ export class KryptonDeviceRole extends Construct {
     // cdk-nag names each wildcard resource the way it renders it: ${x} as <x>, the partition as <AWS::Partition>.
     const nagArn = (prefix: string): string =>
       `arn:<AWS::Partition>:s3:::${props.bucketName}/${prefix.replace(/\$\{([^}]+)\}/g, '<$1>')}*`;
+    acknowledgeCompliance(this.policy, 'IAMNoInlinePolicy', ONE_TO_ONE_POLICY_REASON);
     Validations.of(this.policy).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::${nagArn(ownPrefix)}]`,

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { IAM_PATH } from '../contract';
 import { CustomerManagedKey } from './customer-managed-key';
 import { soracomTrust } from './soracom-trust';
+import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
 
 /**
  * How SORACOM Krypton signs `GetOpenIdTokenForDeveloperIdentity`:
@@ -93,6 +94,7 @@ export class KryptonSigner extends Construct {
         }),
       ],
     });
+    acknowledgeCompliance(this.policy, 'IAMNoInlinePolicy', ONE_TO_ONE_POLICY_REASON);
 
     const signer = props.signer;
     if (signer.mode === 'role') {

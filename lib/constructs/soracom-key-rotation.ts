@@ -16,6 +16,7 @@ import { CustomerManagedKey } from './customer-managed-key';
 import { EncryptedLogGroup } from './encrypted-log-group';
 import { KeylessFunction } from './keyless-function';
 import { checkName, checkRange } from './prop-checks';
+import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
 
 /**
  * How SORACOM gets the new key: overwrite one credential, or (the Funnel publisher only) a new dated credential
@@ -119,6 +120,11 @@ export class SoracomKeyRotation extends Construct {
     (this.authKeySecret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride(
       'GenerateSecretString',
     );
+    acknowledgeCompliance(
+      this.authKeySecret,
+      'SecretsManagerRotationEnabled',
+      'A SORACOM SAM user auth key: only SORACOM can issue a new one, so a Secrets Manager rotation Lambda cannot rotate it.',
+    );
     Validations.of(this.authKeySecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
@@ -176,6 +182,8 @@ export class SoracomKeyRotation extends Construct {
       },
       outsideVpcReason:
         'The function must reach the SORACOM API (api.soracom.io / g.api.soracom.io) on the internet; a VPC would only add a NAT gateway in front of the same path.',
+      noDeadLetterQueueReason:
+        "EventBridge Scheduler invokes it with an event that only says 'rotate' or 'ensure': there is nothing in a failed event to replay. A failure raises the failure alarm, and the daily 'ensure' run retries from the state the rotation keeps in its parameter.",
       logGroup: this.logGroup,
       // Room for the IAM propagation wait and SORACOM 429 back-off (up to a minute per retry).
       timeout: Duration.minutes(5),
@@ -231,6 +239,11 @@ export class SoracomKeyRotation extends Construct {
       target: invoke('ensure'),
     });
 
+    acknowledgeCompliance(
+      schedulerRole,
+      'IAMNoInlinePolicy',
+      `${ONE_TO_ONE_POLICY_REASON} Written by Scheduler's Lambda target: lambda:InvokeFunction on the rotation function only.`,
+    );
     Validations.of(schedulerRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
       reason:

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { LIMITS } from '../contract';
 import { nagRendered } from '../validators';
 import { KeylessFunction } from './keyless-function';
+import { acknowledgeCompliance } from './compliance-acknowledgements';
 
 /** How long the assigner may run: room for 110 things at 5 calls at a time under IoT throttling and retries. */
 export const THING_TYPE_ASSIGNER_TIMEOUT = Duration.minutes(10);
@@ -53,13 +54,18 @@ export class ThingTypeAssigner extends KeylessFunction {
       },
       outsideVpcReason:
         'Runs only during CloudFormation deployments and calls only the AWS IoT control plane; a VPC would need NAT or an IoT endpoint for nothing.',
+      noDeadLetterQueueReason:
+        'CloudFormation invokes it synchronously through Custom::ThingTypeAssignment (a dead-letter queue only receives asynchronous invocations); a failure fails the deployment, which rolls back and names the error.',
       timeout: THING_TYPE_ASSIGNER_TIMEOUT,
-      // No reserved concurrency: CloudFormation calls it a few times per deployment, and reserving any fails in
-      // accounts whose concurrency limit is still the new-account minimum.
       code: props.code,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
+    acknowledgeCompliance(
+      this.function,
+      'LambdaConcurrency',
+      'No reserved concurrency: CloudFormation calls it a few times per deployment, and reserving any fails in accounts whose concurrency limit is still the new-account minimum.',
+    );
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(this, 'Partition')}:iot:${stack.region}:${stack.account}:thing/*]`,
       reason: `The function sets the type of every device thing in the environment, and the things are listed in Fleet stacks created after it; naming up to ${LIMITS.maxThingsPerShard} thing ARNs per shard would overflow the 10 KB role policy limit. UpdateThing is the only action.`,

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CustomerManagedKey } from './customer-managed-key';
 import { EncryptedLogGroup } from './encrypted-log-group';
+import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
 
 export interface VpcFlowLogProps {
   readonly vpc: ec2.IVpc;
@@ -59,6 +60,11 @@ export class VpcFlowLog extends Construct {
         },
       }),
     });
+    acknowledgeCompliance(
+      this.deliveryRole,
+      'IAMNoInlinePolicy',
+      `${ONE_TO_ONE_POLICY_REASON} Written by the flow log's CloudWatch Logs destination: delivery to this one log group.`,
+    );
     this.flowLog = new ec2.FlowLog(this, 'Resource', {
       resourceType: ec2.FlowLogResourceType.fromVpc(props.vpc),
       destination: ec2.FlowLogDestination.toCloudWatchLogs(this.logGroup, this.deliveryRole),

@@ -4,6 +4,7 @@
  * environment or AWS: it only names things.
  */
 export * from './bucket-layout';
+export * from './compliance';
 export * from './deployment';
 export * from './device-defender';
 export * from './device-helper';

@@ -65,6 +65,20 @@ export interface SoracomSim {
   readonly groupId?: string;
 }
 
+/**
+ * A SIM as `GET /v1/sims/{sim_id}` answers it, reduced to what names it: every IMSI and ICCID of its profiles.
+ * The rest of the answer is never kept (it can hold an Arc WireGuard private key, `arcClientPeerPrivateKey`).
+ */
+export interface SoracomSimIdentity {
+  readonly simId: string;
+  readonly status: string;
+  readonly groupId?: string;
+  /** Every IMSI of every profile: `primaryImsi` and the keys and `imsi` of `subscribers`. */
+  readonly imsis: readonly string[];
+  /** Every profile's ICCID. */
+  readonly iccids: readonly string[];
+}
+
 /** One `{key, value}` pair of a group configuration namespace. */
 export interface SoracomConfigurationParameter {
   readonly key: string;
@@ -315,6 +329,52 @@ export class SoracomClient {
     };
     if (sim.simId !== simId) answer.fail('simId is not the SIM the call suspended');
     if (sim.status !== 'suspended') answer.fail(`status is ${JSON.stringify(sim.status)}, not "suspended"`);
+    return sim;
+  }
+
+  /**
+   * `GET /v1/sims/{sim_id}` (operationId getSim, SAM permission `Sim:getSim`): the SIM's id, status, group and the
+   * IMSIs and ICCIDs of its profiles (`profiles.<iccid>.primaryImsi`, `.subscribers.<imsi>.imsi`). The answer must
+   * be that SIM, and every name read must be a string of digits: anything else throws {@link SoracomAnswerError},
+   * so a caller never compares against names SORACOM did not give.
+   */
+  async getSim(simId: string): Promise<SoracomSimIdentity> {
+    const path = `/v1/sims/${encodeURIComponent(simId)}`;
+    const response = await this.call('GET', path, [200]);
+    const answer = new Answer(response, 'GET', path, 'getSim');
+    const body = answer.object(await answer.json(), '(answer)');
+    const digits = (value: unknown, where: string): string => {
+      const text = answer.nonEmptyString(value, where);
+      if (!/^\d{1,32}$/.test(text)) answer.fail(`${where} is not a string of digits`);
+      return text;
+    };
+    const imsis = new Set<string>();
+    const iccids = new Set<string>();
+    const profiles =
+      answer.optionalObject(body.profiles === null ? undefined : body.profiles, 'profiles') ?? {};
+    for (const [key, value] of Object.entries(profiles)) {
+      const profile = answer.object(value, `profiles.${key}`);
+      iccids.add(digits(profile.iccid ?? key, `profiles.${key}.iccid`));
+      if (profile.primaryImsi !== undefined && profile.primaryImsi !== null)
+        imsis.add(digits(profile.primaryImsi, `profiles.${key}.primaryImsi`));
+      const subscribers =
+        answer.optionalObject(
+          profile.subscribers === null ? undefined : profile.subscribers,
+          `profiles.${key}.subscribers`,
+        ) ?? {};
+      for (const [imsiKey, subscriber] of Object.entries(subscribers)) {
+        const entry = answer.object(subscriber, `profiles.${key}.subscribers.${imsiKey}`);
+        imsis.add(digits(entry.imsi ?? imsiKey, `profiles.${key}.subscribers.${imsiKey}.imsi`));
+      }
+    }
+    const sim: SoracomSimIdentity = {
+      simId: answer.nonEmptyString(body.simId, 'simId'),
+      status: answer.nonEmptyString(body.status, 'status'),
+      groupId: body.groupId === null ? undefined : answer.optionalString(body.groupId, 'groupId'),
+      imsis: [...imsis].sort(),
+      iccids: [...iccids].sort(),
+    };
+    if (sim.simId !== simId) answer.fail('simId is not the SIM asked for');
     return sim;
   }
 

@@ -277,7 +277,7 @@ describe('keyless bundle: archive contents', () => {
     expect(again.results.map((r) => r.sha256)).toEqual(summary.results.map((r) => r.sha256));
   });
 
-  test('the bundle README: check the archive’s SHA-256 before unpacking; update as service user, install as root', async () => {
+  test('the bundle README: check the archive’s SHA-256 before unpacking; root updates with its own credentials', async () => {
     await buildBundles(options({ targets: [ALL[0]] }));
 
     const readme = (await fileIn('sensor-001', 'README.md')).toString();
@@ -287,12 +287,17 @@ describe('keyless bundle: archive contents', () => {
     expect(readme).toContain('SHA-256 that `keyless bundle` printed for sensor-001');
     expect(readme).not.toContain('sha256sum -c SHA256SUMS');
     const update = readme.slice(readme.indexOf('## Update the helper'));
+    // No process of the service user fetches or writes what root installs: root's own credentials, through a
+    // cache in root's own temporary directory, and the download straight into root's directory.
+    expect(update).not.toMatch(/runuser|\bsu\b|setpriv/);
     expect(update).toContain(
-      'aws_keyless() { runuser -u keyless -- env AWS_CONFIG_FILE=/etc/keyless/aws-config aws --profile keyless "$@"; }',
+      `jq --arg d "$work/cache" '.cacheDir = $d' /etc/keyless/device.json >"$work/device.json"`,
     );
-    // Root writes the download into its own directory; the service user never names a file root reads.
+    expect(update).toContain(
+      'aws_root() { AWS_CONFIG_FILE="$work/aws-config" aws --profile keyless-update "$@"; }',
+    );
     expect(update).toContain('new=$(mktemp /opt/keyless/bin/.keyless-credentials.XXXXXX)');
-    expect(update).toMatch(/aws_keyless s3 cp "s3:\/\/.*bin\/keyless-credentials" - >"\$new"/);
+    expect(update).toMatch(/aws_root s3 cp "s3:\/\/.*bin\/keyless-credentials" - >"\$new"/);
     expect(update).toContain('mv "$new" /opt/keyless/bin/keyless-credentials');
   });
 });

@@ -1,13 +1,42 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeCertificateCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { EXIT_CODES } from '../../lib/cli/exit-codes';
 import { fleetStackName } from '../../lib/contract';
-import { answerAsDeployed, deviceRepo, iot, KEY_MARKER, runDevice, type DeviceRepo } from './device-fixture';
+import {
+  answerAsDeployed,
+  certificateIdOf,
+  cloudFormation,
+  deviceRepo,
+  iot,
+  KEY_MARKER,
+  runDevice,
+  sts,
+  type DeviceRepo,
+} from './device-fixture';
 
 let repo: DeviceRepo;
+/** The certificates as AWS IoT holds them, by id: UpdateCertificate changes them. */
+let certificates: Map<string, string>;
 beforeEach(() => {
   repo = deviceRepo();
   answerAsDeployed();
+  certificates = new Map([
+    [certificateIdOf('sensor-001'), 'ACTIVE'],
+    [certificateIdOf('sensor-002'), 'ACTIVE'],
+  ]);
+  iot.on(DescribeCertificateCommand).callsFake((input: { certificateId: string }) => ({
+    certificateDescription: {
+      certificateId: input.certificateId,
+      status: certificates.get(input.certificateId),
+    },
+  }));
+  iot.on(UpdateCertificateCommand).callsFake((input: { certificateId: string; newStatus: string }) => {
+    certificates.set(input.certificateId, input.newStatus);
+    return {};
+  });
 });
 afterEach(() => repo.remove());
 
@@ -15,6 +44,13 @@ const thingDir = (thing: string) => path.join(repo.root, 'fleet', 'dev', thing);
 const bundle = (thing: string) => path.join(repo.outDir, 'dev', `${thing}.tar.gz`);
 const decommission = (...args: string[]) =>
   runDevice(repo, ['decommission', '--env', 'dev', '--out', repo.outDir, ...args]);
+
+function accessDenied(): Error {
+  return Object.assign(new Error('User is not authorized to perform iot:UpdateCertificate'), {
+    name: 'AccessDeniedException',
+    $metadata: {},
+  });
+}
 
 /** Every file under the repository, relative, sorted: what a test compares before and after. */
 function tree(): string[] {
@@ -43,14 +79,17 @@ describe('keyless device decommission', () => {
         (file) => !file.startsWith('fleet/dev/sensor-001/') && file !== 'dist/bundles/dev/sensor-001.tar.gz',
       ),
     );
-    // AWS is not called: the next deploy deletes what CloudFormation created.
-    expect(iot.calls()).toHaveLength(0);
+    // The certificate is cut off in AWS IoT at once; the next deploy deletes what CloudFormation created.
+    expect(iot.commandCalls(UpdateCertificateCommand).map((c) => c.args[0].input)).toEqual([
+      { certificateId: certificateIdOf('sensor-001'), newStatus: 'INACTIVE' },
+    ]);
+    expect(run.stdout).toContain(
+      `Certificate ${certificateIdOf('sensor-001')} of sensor-001 is now INACTIVE in AWS IoT (was ACTIVE)`,
+    );
     expect(run.stdout).toContain(
       `Deploying ${fleetStackName('dev', 1)} deletes thing sensor-001 (AWS::IoT::Thing)`,
     );
-    expect(run.stdout).toMatch(
-      /Its certificate stays active until that deploy\. If the device is lost or stolen, revoke it first/,
-    );
+    expect(run.stdout).toMatch(/If the device is lost or stolen, its key is known: revoke it for good first/);
     expect(run.stdout).not.toContain(KEY_MARKER);
   });
 
@@ -64,6 +103,9 @@ describe('keyless device decommission', () => {
     expect(repo.configText()).toBe(text);
     expect(repo.lock()).toEqual(lock);
     expect(tree()).toEqual(before);
+    // AWS is read, never changed.
+    expect(iot.commandCalls(UpdateCertificateCommand)).toHaveLength(0);
+    expect(certificates.get(certificateIdOf('sensor-002'))).toBe('ACTIVE');
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({
       env: 'dev',
@@ -74,6 +116,13 @@ describe('keyless device decommission', () => {
       stackName: fleetStackName('dev', 1),
       stackEmptied: false,
       shardLock: { released: ['sensor-002'] },
+      certificate: {
+        certificateId: certificateIdOf('sensor-002'),
+        previousStatus: 'ACTIVE',
+        status: 'INACTIVE',
+        updated: true,
+      },
+      noCertificateReason: null,
     });
     expect(result.deleted.map((f: string) => path.basename(f)).sort()).toEqual(
       ['csr.pem', 'private.key', 'sensor-002', 'sensor-002.tar.gz'].sort(),
@@ -82,13 +131,90 @@ describe('keyless device decommission', () => {
     expect(run.stderr).toMatch(/^Dry run: nothing changed\./);
   });
 
-  it('a revoked thing is decommissioned without the revoke-first warning', async () => {
-    const config = repo.config();
-    config.iot.things[0].status = 'revoked';
-    fs.writeFileSync(repo.configFile, JSON.stringify(config, null, 2));
+  it('a certificate AWS IoT already has REVOKED is left so, without the revoke-first warning', async () => {
+    certificates.set(certificateIdOf('sensor-001'), 'REVOKED');
     const run = await decommission('--thing', 'sensor-001');
     expect(run.code).toBe(0);
-    expect(run.stdout).not.toContain('revoke it first');
+    expect(iot.commandCalls(UpdateCertificateCommand)).toHaveLength(0);
+    expect(certificates.get(certificateIdOf('sensor-001'))).toBe('REVOKED');
+    expect(run.stdout).toContain('is already REVOKED: AWS IoT refuses it');
+    expect(run.stdout).not.toContain('revoke it for good first');
+  });
+
+  it('a certificate already INACTIVE is not updated again', async () => {
+    certificates.set(certificateIdOf('sensor-001'), 'INACTIVE');
+    const run = await decommission('--thing', 'sensor-001', '--json');
+    expect(run.code).toBe(0);
+    expect(iot.commandCalls(UpdateCertificateCommand)).toHaveLength(0);
+    expect(JSON.parse(run.stdout).certificate).toEqual({
+      certificateId: certificateIdOf('sensor-001'),
+      previousStatus: 'INACTIVE',
+      status: 'INACTIVE',
+      updated: false,
+    });
+  });
+
+  it('deactivates the certificate before the config changes', async () => {
+    // What the config said when AWS IoT was asked to deactivate: the thing must still be in it.
+    let configWhenUpdated: unknown;
+    iot.on(UpdateCertificateCommand).callsFake(() => {
+      configWhenUpdated = repo.config().iot.things.map((t) => t.name);
+      return {};
+    });
+    expect((await decommission('--thing', 'sensor-001')).code).toBe(0);
+    expect(configWhenUpdated).toEqual(['sensor-001', 'sensor-002']);
+    expect(repo.config().iot.things.map((t) => t.name)).toEqual(['sensor-002']);
+  });
+
+  it.each([
+    ['UpdateCertificate fails', () => void iot.on(UpdateCertificateCommand).rejects(accessDenied())],
+    ['DescribeCertificate fails', () => void iot.on(DescribeCertificateCommand).rejects(accessDenied())],
+    [
+      'the Fleet stack is being deployed',
+      () =>
+        void cloudFormation.on(DescribeStacksCommand, { StackName: fleetStackName('dev', 1) }).resolves({
+          Stacks: [
+            {
+              StackName: fleetStackName('dev', 1),
+              StackStatus: 'UPDATE_IN_PROGRESS',
+              CreationTime: new Date(0),
+            },
+          ],
+        }),
+    ],
+  ])('when AWS cannot cut the certificate off (%s), nothing changes locally (exit 4)', async (_, fail) => {
+    fail();
+    const text = repo.configText();
+    const lock = repo.lock();
+    const before = tree();
+    const run = await decommission('--thing', 'sensor-001');
+    expect(run.code).toBe(EXIT_CODES.remote);
+    expect(repo.configText()).toBe(text);
+    expect(repo.lock()).toEqual(lock);
+    expect(tree()).toEqual(before);
+    expect(certificates.get(certificateIdOf('sensor-001'))).toBe('ACTIVE');
+  });
+
+  it('another account: refused before AWS IoT is asked anything, nothing changes', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222' });
+    const text = repo.configText();
+    const run = await decommission('--thing', 'sensor-001');
+    expect(run.code).toBe(EXIT_CODES.remote);
+    expect(iot.calls()).toHaveLength(0);
+    expect(repo.configText()).toBe(text);
+  });
+
+  it('a thing whose Fleet stack was never deployed has no certificate to cut off: it is retired all the same', async () => {
+    cloudFormation
+      .on(DescribeStacksCommand, { StackName: fleetStackName('dev', 1) })
+      .rejects(new Error(`Stack with id ${fleetStackName('dev', 1)} does not exist`));
+    const run = await decommission('--thing', 'sensor-001', '--json');
+    expect(run.code).toBe(0);
+    expect(iot.calls()).toHaveLength(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.certificate).toBeNull();
+    expect(result.noCertificateReason).toMatch(/is not deployed, so no certificate of sensor-001/);
+    expect(repo.config().iot.things.map((t) => t.name)).toEqual(['sensor-002']);
   });
 
   it('refuses to delete through a symbolic link, and changes nothing', async () => {
@@ -133,10 +259,12 @@ describe('keyless device decommission', () => {
     expect(fs.existsSync(bundle('sensor-001'))).toBe(false);
   });
 
-  it('the last thing of a Fleet stack: the stack leaves the app, so the command names its deletion, not a deploy', async () => {
+  it('the last thing of a Fleet stack: its certificate is cut off now, and the command names the stack deletion, not a deploy', async () => {
     expect((await decommission('--thing', 'sensor-001')).code).toBe(0);
     const run = await decommission('--thing', 'sensor-002', '--json');
     expect(run.code).toBe(0);
+    // `cdk deploy --all` would never touch the stack again: without this the device would keep its access.
+    expect(certificates.get(certificateIdOf('sensor-002'))).toBe('INACTIVE');
     expect(repo.config().iot.things).toEqual([]);
     expect(repo.lock().assignments).toEqual({});
     const result = JSON.parse(run.stdout);

@@ -1,7 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  ListStackResourcesCommand,
+  ListStacksCommand,
+} from '@aws-sdk/client-cloudformation';
 import { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTClient } from '@aws-sdk/client-iot';
@@ -85,6 +90,16 @@ export function answerAsDeployed(): void {
       [certificateIdOutput('sensor-002').key]: certificateIdOf('sensor-002'),
     }),
   );
+  // What ListStacks and ListStackResources answer: the Fleet stack and its two things, nothing orphaned.
+  cloudFormation.on(ListStacksCommand).resolves({
+    StackSummaries: [
+      { StackName: fleet, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0) },
+      { StackName: stackName('dev', 'Data'), StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0) },
+    ],
+  });
+  cloudFormation
+    .on(ListStackResourcesCommand, { StackName: fleet })
+    .resolves({ StackResourceSummaries: thingResources(['sensor-001', 'sensor-002']) });
   const krypton = stackName('dev', 'KryptonAccess');
   cloudFormation.on(DescribeStacksCommand, { StackName: krypton }).resolves(
     deployedStackAnswer(krypton, {
@@ -93,6 +108,26 @@ export function answerAsDeployed(): void {
       AuthenticatedRoleArn: `arn:aws:iam::${ACCOUNT}:role/auth`,
     }),
   );
+}
+
+/** ListStackResources' summaries for a Fleet stack holding these things (a certificate beside each). */
+export function thingResources(things: readonly string[]) {
+  return things.flatMap((thing, i) => [
+    {
+      LogicalResourceId: `Thing${i}`,
+      PhysicalResourceId: thing,
+      ResourceType: 'AWS::IoT::Thing',
+      ResourceStatus: 'CREATE_COMPLETE' as const,
+      LastUpdatedTimestamp: new Date(0),
+    },
+    {
+      LogicalResourceId: `Certificate${i}`,
+      PhysicalResourceId: certificateIdOf(thing),
+      ResourceType: 'AWS::IoT::Certificate',
+      ResourceStatus: 'CREATE_COMPLETE' as const,
+      LastUpdatedTimestamp: new Date(0),
+    },
+  ]);
 }
 
 export function clientsIn(region = REGION): DeviceClients {
@@ -127,6 +162,8 @@ export async function runDevice(
     streams,
     clients: () => clientsIn(),
     env: {},
+    // Never the test runner's terminal: a test that wants a prompt passes its own.
+    confirm: null,
     ...deps,
   });
   for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {

@@ -1,14 +1,16 @@
 import {
   DeleteIdentitiesCommand,
+  DescribeIdentityCommand,
   LookupDeveloperIdentityCommand,
   ResourceNotFoundException,
   UnlinkDeveloperIdentityCommand,
 } from '@aws-sdk/client-cognito-identity';
 import { BatchWriteItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { ownershipOf } from '../../lib/cli/device/offboard-sim';
 import { EXIT_CODES } from '../../lib/cli/exit-codes';
 import { devConfig } from '../support/cdk-app';
-import { SoracomApiEmulator } from '../emulators/soracom-api';
+import { SIM_ARC_PRIVATE_KEY_MARKER, SoracomApiEmulator } from '../emulators/soracom-api';
 import {
   answerAsDeployed,
   cognito,
@@ -22,6 +24,9 @@ import {
 const IDENTITY = 'ap-northeast-1:7c1d9e2a-0000-4000-8000-00000000c0de';
 const POOL = 'ap-northeast-1:0b7f2c3e-1111-2222-3333-444455556666';
 const SIM = '8981100000000000001';
+/** The SIM's IMSI, and the developer user identifier Krypton linked to its identity (which carries it). */
+const IMSI = '440100000000001';
+const DEVELOPER_USER_ID = `imsi-${IMSI}`;
 const AUTH = {
   SORACOM_AUTH_KEY_ID: 'keyId-test-offboard',
   SORACOM_AUTH_KEY: 'secret-test-auth-key-offboard',
@@ -43,24 +48,33 @@ beforeEach(() => {
   answerAsDeployed();
   soracom.reset();
   soracom.authKeys.set(AUTH.SORACOM_AUTH_KEY_ID, AUTH.SORACOM_AUTH_KEY);
-  soracom.seedSim(SIM, 'group-krypton');
+  soracom.seedSim(SIM, 'group-krypton', 'active', [IMSI]);
   cognito
     .on(LookupDeveloperIdentityCommand)
-    .resolves({ IdentityId: IDENTITY, DeveloperUserIdentifierList: ['imsi-440100000000001'] });
+    .resolves({ IdentityId: IDENTITY, DeveloperUserIdentifierList: [DEVELOPER_USER_ID] });
+  cognito.on(DescribeIdentityCommand).resolves({
+    IdentityId: IDENTITY,
+    Logins: ['keyless.dev.krypton'],
+    CreationDate: new Date('2026-01-02T03:04:05Z'),
+    LastModifiedDate: new Date('2026-03-04T05:06:07Z'),
+  });
   cognito.on(UnlinkDeveloperIdentityCommand).resolves({});
   cognito.on(DeleteIdentitiesCommand).resolves({ UnprocessedIdentityIds: [] });
   // 30 items, answered in pages of 20 as Query would with a limit: the command must follow LastEvaluatedKey.
   partition = Array.from({ length: 30 }, (_, i) => `reading#${String(i).padStart(3, '0')}`);
-  dynamoDb.on(QueryCommand).callsFake((input: { ExclusiveStartKey?: Record<string, AttributeValue> }) => {
-    const start = input.ExclusiveStartKey ? partition.indexOf(input.ExclusiveStartKey.sk.S!) + 1 : 0;
-    const page = partition.slice(start, start + 20);
-    const last = page.at(-1);
-    return {
-      Items: page.map((sk) => ({ deviceId: { S: IDENTITY }, sk: { S: sk } })),
-      LastEvaluatedKey:
-        start + 20 < partition.length && last ? { deviceId: { S: IDENTITY }, sk: { S: last } } : undefined,
-    };
-  });
+  dynamoDb
+    .on(QueryCommand)
+    .callsFake((input: { Select?: string; ExclusiveStartKey?: Record<string, AttributeValue> }) => {
+      if (input.Select === 'COUNT') return { Count: partition.length, ScannedCount: partition.length };
+      const start = input.ExclusiveStartKey ? partition.indexOf(input.ExclusiveStartKey.sk.S!) + 1 : 0;
+      const page = partition.slice(start, start + 20);
+      const last = page.at(-1);
+      return {
+        Items: page.map((sk) => ({ deviceId: { S: IDENTITY }, sk: { S: sk } })),
+        LastEvaluatedKey:
+          start + 20 < partition.length && last ? { deviceId: { S: IDENTITY }, sk: { S: last } } : undefined,
+      };
+    });
   dynamoDb.on(BatchWriteItemCommand).resolves({ UnprocessedItems: {} });
 });
 afterEach(() => repo.remove());
@@ -77,17 +91,17 @@ const everything = (run: { stdout: string; stderr: string; error?: Error }) =>
 
 describe('keyless device offboard-sim', () => {
   it('suspends the SIM, unlinks and deletes its identity, and deletes its partition, in that order', async () => {
-    // What SORACOM had done when Cognito was first asked, and what Cognito had done when DynamoDB was.
+    // What SORACOM had done when Cognito was first changed, and what Cognito had done when DynamoDB was.
     const seen: string[] = [];
-    cognito.on(LookupDeveloperIdentityCommand).callsFake(() => {
+    cognito.on(UnlinkDeveloperIdentityCommand).callsFake(() => {
       seen.push(`cognito: SIM ${soracom.sims.get(SIM)?.status}`);
-      return { IdentityId: IDENTITY, DeveloperUserIdentifierList: ['imsi-440100000000001'] };
+      return {};
     });
     dynamoDb.on(BatchWriteItemCommand).callsFake(() => {
       seen.push(`dynamodb: identity deleted ${cognito.commandCalls(DeleteIdentitiesCommand).length}`);
       return { UnprocessedItems: {} };
     });
-    const run = await offboard('--sim-id', SIM, '--json');
+    const run = await offboard('--sim-id', SIM, '--yes', '--json');
     expect([...new Set(seen)]).toEqual(['cognito: SIM suspended', 'dynamodb: identity deleted 1']);
 
     expect(run.code).toBe(0);
@@ -97,14 +111,17 @@ describe('keyless device offboard-sim', () => {
         IdentityId: IDENTITY,
         IdentityPoolId: POOL,
         DeveloperProviderName: 'keyless.dev.krypton',
-        DeveloperUserIdentifier: 'imsi-440100000000001',
+        DeveloperUserIdentifier: DEVELOPER_USER_ID,
       },
     ]);
     expect(cognito.commandCalls(DeleteIdentitiesCommand)[0].args[0].input).toEqual({
       IdentityIdsToDelete: [IDENTITY],
     });
     // Keys only, strongly consistent, every page; deletes in batches of at most 25.
-    const queries = dynamoDb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    const queries = dynamoDb
+      .commandCalls(QueryCommand)
+      .map((c) => c.args[0].input)
+      .filter((q) => q.Select !== 'COUNT');
     expect(queries).toHaveLength(2);
     expect(queries[0]).toMatchObject({
       TableName: TABLE,
@@ -125,18 +142,33 @@ describe('keyless device offboard-sim', () => {
       env: 'dev',
       identityId: IDENTITY,
       identityPoolId: POOL,
+      dryRun: false,
+      plan: {
+        sim: { simId: SIM, status: 'active', imsis: [IMSI], iccids: [SIM] },
+        identityExists: true,
+        developerUserIdentifiers: [DEVELOPER_USER_ID],
+        logins: ['keyless.dev.krypton'],
+        identityCreated: '2026-01-02T03:04:05.000Z',
+        identityLastModified: '2026-03-04T05:06:07.000Z',
+        partitionItems: 30,
+        ownership: {
+          verdict: 'verified',
+          reason: `developer user identifier "${DEVELOPER_USER_ID}" names the SIM's IMSI ${IMSI}`,
+        },
+      },
       sim: { simId: SIM, status: 'suspended' },
-      unlinked: ['imsi-440100000000001'],
+      unlinked: [DEVELOPER_USER_ID],
       identityDeleted: true,
       table: TABLE,
       itemsDeleted: 30,
       bucketPrefixes: [`krypton/${IDENTITY}/`, `closed/${IDENTITY}/`],
     });
     expect(everything(run)).not.toContain(AUTH.SORACOM_AUTH_KEY);
+    expect(everything(run)).not.toContain(SIM_ARC_PRIVATE_KEY_MARKER);
   });
 
   it('without --sim-id: says plainly that the SIM gets a new identity until SORACOM suspends it', async () => {
-    const run = await offboard();
+    const run = await offboard('--yes', '--allow-unverified-identity');
     expect(run.code).toBe(0);
     expect(soracom.requests).toHaveLength(0);
     expect(run.stdout).toMatch(
@@ -153,7 +185,7 @@ describe('keyless device offboard-sim', () => {
       }
       return { UnprocessedItems: {} };
     });
-    const run = await offboard('--json');
+    const run = await offboard('--sim-id', SIM, '--yes', '--json');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).itemsDeleted).toBe(30);
     expect(dynamoDb.commandCalls(BatchWriteItemCommand)[1].args[0].input.RequestItems![TABLE]).toHaveLength(
@@ -165,7 +197,7 @@ describe('keyless device offboard-sim', () => {
     cognito
       .on(LookupDeveloperIdentityCommand)
       .rejects(new ResourceNotFoundException({ message: 'no identity', $metadata: {} }));
-    const run = await offboard('--keep-data');
+    const run = await offboard('--keep-data', '--yes', '--allow-unverified-identity');
     expect(run.code).toBe(0);
     expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(0);
     expect(dynamoDb.calls()).toHaveLength(0);
@@ -173,18 +205,25 @@ describe('keyless device offboard-sim', () => {
     expect(run.stdout).toContain('was kept (--keep-data)');
   });
 
-  it('stops before Cognito when SORACOM cannot suspend the SIM', async () => {
-    const run = await offboard('--sim-id', '8981100000000000999');
-    expect(run.code).toBe(EXIT_CODES.remote);
+  it('stops before Cognito changes when SORACOM does not know the SIM, or cannot suspend it', async () => {
+    const unknown = await offboard('--sim-id', '8981100000000000999', '--yes');
+    expect(unknown.code).toBe(EXIT_CODES.remote);
     expect(cognito.calls()).toHaveLength(0);
     expect(dynamoDb.calls()).toHaveLength(0);
-    expect(everything(run)).not.toContain(AUTH.SORACOM_AUTH_KEY);
+    expect(everything(unknown)).not.toContain(AUTH.SORACOM_AUTH_KEY);
+
+    soracom.failOn('POST', `/v1/sims/${SIM}/suspend`, 400);
+    const refused = await offboard('--sim-id', SIM, '--yes');
+    expect(refused.code).toBe(EXIT_CODES.remote);
+    expect(cognito.commandCalls(UnlinkDeveloperIdentityCommand)).toHaveLength(0);
+    expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(0);
+    expect(dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
   });
 
   it('a bad SORACOM auth key is a clear error that does not print the key', async () => {
     const run = await runDevice(
       repo,
-      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--sim-id', SIM],
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--sim-id', SIM, '--yes'],
       {
         env: { ...AUTH, SORACOM_AUTH_KEY: 'wrong-secret-key-value', SORACOM_API_ENDPOINT: soracomUrl },
       },
@@ -197,7 +236,7 @@ describe('keyless device offboard-sim', () => {
 
   it('refuses what it cannot read before any call: bad ids, another region, plain http, another account', async () => {
     const refused = async (args: string[], env: NodeJS.ProcessEnv, message: RegExp, code: number) => {
-      const run = await runDevice(repo, ['offboard-sim', '--env', 'dev', ...args], { env });
+      const run = await runDevice(repo, ['offboard-sim', '--env', 'dev', '--yes', ...args], { env });
       expect({ code: run.code, message: run.error?.message }).toEqual({
         code,
         message: expect.stringMatching(message),
@@ -235,8 +274,12 @@ describe('keyless device offboard-sim', () => {
   });
 
   it('a DynamoDB answer without the keys stops the deletion: a key it cannot read is an item it cannot delete', async () => {
-    dynamoDb.on(QueryCommand).resolves({ Items: [{ deviceId: { S: IDENTITY } }] });
-    const run = await offboard();
+    dynamoDb
+      .on(QueryCommand)
+      .callsFake((input: { Select?: string }) =>
+        input.Select === 'COUNT' ? { Count: 1 } : { Items: [{ deviceId: { S: IDENTITY } }] },
+      );
+    const run = await offboard('--sim-id', SIM, '--yes');
     expect(run.code).toBe(EXIT_CODES.remote);
     expect(run.error?.message).toMatch(/without its key .*stopped after deleting 0/);
     expect(dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
@@ -247,10 +290,162 @@ describe('keyless device offboard-sim', () => {
       IdentityId: 'ap-northeast-1:00000000-0000-0000-0000-000000000000',
       DeveloperUserIdentifierList: ['x'],
     });
-    const run = await offboard();
+    const run = await offboard('--sim-id', SIM, '--yes');
     expect(run.code).toBe(EXIT_CODES.remote);
     expect(cognito.commandCalls(UnlinkDeveloperIdentityCommand)).toHaveLength(0);
     expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(0);
     expect(dynamoDb.calls()).toHaveLength(0);
+  });
+
+  /** Nothing was changed anywhere: the SIM, Cognito, DynamoDB. */
+  const expectNothingChanged = () => {
+    expect(soracom.sims.get(SIM)?.status).toBe('active');
+    expect(cognito.commandCalls(UnlinkDeveloperIdentityCommand)).toHaveLength(0);
+    expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(0);
+    expect(dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+    expect(soracom.requests.filter((r) => r.method !== 'GET' && r.path !== '/v1/auth')).toEqual([]);
+  };
+
+  it('--dry-run shows what would go (developer user ids, item count, the SIM) and changes nothing', async () => {
+    const run = await offboard('--sim-id', SIM, '--dry-run', '--json');
+    expect(run.code).toBe(0);
+    expectNothingChanged();
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({
+      dryRun: true,
+      sim: null,
+      unlinked: [],
+      identityDeleted: false,
+      itemsDeleted: null,
+      plan: {
+        developerUserIdentifiers: [DEVELOPER_USER_ID],
+        partitionItems: 30,
+        ownership: { verdict: 'verified' },
+      },
+    });
+    expect(run.stderr).toContain(`developer user identifier(s) "${DEVELOPER_USER_ID}"`);
+    expect(run.stderr).toContain(`Partition ${IDENTITY} of ${TABLE}: 30 item(s) will be deleted.`);
+    expect(run.stderr).toContain(`SIM ${SIM} (active; IMSI ${IMSI}; ICCID ${SIM}): will be suspended.`);
+    expect(run.stderr).toMatch(/Dry run: nothing changed\./);
+    expect(everything(run)).not.toContain(SIM_ARC_PRIVATE_KEY_MARKER);
+  });
+
+  it('refuses an identity whose developer user id names another SIM, whatever the flags (exit 2)', async () => {
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .resolves({ IdentityId: IDENTITY, DeveloperUserIdentifierList: ['imsi-440100000000999'] });
+    const run = await offboard('--sim-id', SIM, '--yes', '--allow-unverified-identity');
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(run.error?.message).toMatch(
+      new RegExp(
+        `identity ${IDENTITY} is not SIM ${SIM}'s: .*"imsi-440100000000999" name a SIM, but none of SIM ${SIM}'s numbers \\(IMSI ${IMSI}`,
+      ),
+    );
+    expectNothingChanged();
+  });
+
+  it('refuses when it cannot tell (no --sim-id, or identifiers without a SIM number) unless --allow-unverified-identity', async () => {
+    const withoutSim = await offboard('--yes');
+    expect(withoutSim.code).toBe(EXIT_CODES.usage);
+    expect(withoutSim.error?.message).toMatch(
+      /cannot tell that identity .* belongs to the SIM: no --sim-id, so nothing links the identity to a SIM\. Nothing changed\. .*--allow-unverified-identity/,
+    );
+    expectNothingChanged();
+
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .resolves({ IdentityId: IDENTITY, DeveloperUserIdentifierList: ['device-abc'] });
+    const opaque = await offboard('--sim-id', SIM, '--yes');
+    expect(opaque.code).toBe(EXIT_CODES.usage);
+    expect(opaque.error?.message).toMatch(/carry no IMSI, ICCID or SIM ID to compare/);
+    expectNothingChanged();
+
+    const allowed = await offboard('--sim-id', SIM, '--yes', '--allow-unverified-identity');
+    expect(allowed.code).toBe(0);
+    expect(soracom.sims.get(SIM)?.status).toBe('suspended');
+    expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(1);
+  });
+
+  it('not on a terminal and no --yes: refused before any call (exit 2)', async () => {
+    const run = await offboard('--sim-id', SIM);
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(run.error?.message).toMatch(
+      /not on a terminal, so nothing can be confirmed\. .*--dry-run, then run again with --yes/,
+    );
+    expect(soracom.requests).toHaveLength(0);
+    expect(cognito.calls()).toHaveLength(0);
+    expect(dynamoDb.calls()).toHaveLength(0);
+  });
+
+  it('on a terminal it asks after showing the plan: anything but "yes" changes nothing', async () => {
+    const questions: string[] = [];
+    const ask = (answer: boolean) => async (question: string) => {
+      questions.push(question);
+      return answer;
+    };
+    const declined = await runDevice(
+      repo,
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--sim-id', SIM],
+      { env: { ...AUTH, SORACOM_API_ENDPOINT: soracomUrl }, confirm: ask(false), sleep: async () => {} },
+    );
+    expect(declined.code).toBe(EXIT_CODES.usage);
+    expect(declined.error?.message).toBe('not confirmed: nothing changed');
+    expect(questions[0]).toContain(
+      `Suspend SIM ${SIM}, delete identity ${IDENTITY} and 30 item(s) of its partition?`,
+    );
+    expect(declined.stderr).toContain(`developer user identifier(s) "${DEVELOPER_USER_ID}"`);
+    expectNothingChanged();
+
+    const confirmed = await runDevice(
+      repo,
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--sim-id', SIM],
+      { env: { ...AUTH, SORACOM_API_ENDPOINT: soracomUrl }, confirm: ask(true), sleep: async () => {} },
+    );
+    expect(confirmed.code).toBe(0);
+    expect(soracom.sims.get(SIM)?.status).toBe('suspended');
+  });
+
+  it('a SIM already suspended is not suspended again; the AWS half goes on', async () => {
+    soracom.seedSim(SIM, 'group-krypton', 'suspended', [IMSI]);
+    const run = await offboard('--sim-id', SIM, '--yes', '--json');
+    expect(run.code).toBe(0);
+    expect(soracom.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/suspend'))).toEqual([]);
+    expect(JSON.parse(run.stdout).sim).toEqual({ simId: SIM, status: 'suspended' });
+    expect(run.stderr).toContain('already suspended, left so.');
+    expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(1);
+  });
+});
+
+describe("ownershipOf: whether an identity is the SIM's", () => {
+  const sim = {
+    simId: 'SIMID0001',
+    imsis: ['440100000000001', '295050000000001'],
+    iccids: ['8981100000000000001'],
+  };
+  const verdict = (identifiers: string[], exists = true) =>
+    ownershipOf({ exists, identifiers }, sim, IDENTITY).verdict;
+
+  it.each([
+    [['440100000000001'], 'verified'],
+    [['imsi:295050000000001'], 'verified'],
+    [['iccid-8981100000000000001'], 'verified'],
+    [['SIMID0001'], 'verified'],
+    [['other-440100000000999', 'imsi-440100000000001'], 'verified'],
+    [['imsi-440100000000999'], 'mismatch'],
+    [['8981100000000000999'], 'mismatch'],
+    // A part of an IMSI is not the IMSI: only whole runs of digits count.
+    [['4401000000000011'], 'mismatch'],
+    [['device-abc'], 'unverifiable'],
+    [['op-1234567890123'], 'unverifiable'],
+    [[], 'unverifiable'],
+  ])('%j → %s', (identifiers, expected) => {
+    expect(verdict(identifiers)).toBe(expected);
+  });
+
+  it('an identity that does not exist, or no SIM to compare with, cannot be told', () => {
+    expect(verdict(['440100000000001'], false)).toBe('unverifiable');
+    expect(ownershipOf({ exists: true, identifiers: ['440100000000001'] }, undefined, IDENTITY).verdict).toBe(
+      'unverifiable',
+    );
   });
 });

@@ -2,7 +2,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeStacksCommand,
+  ListStackResourcesCommand,
+  ListStacksCommand,
+} from '@aws-sdk/client-cloudformation';
 import {
   DescribeCertificateCommand,
   DescribeThingCommand,
@@ -17,8 +21,11 @@ import {
   deviceRepo,
   iot,
   runDevice,
+  thingResources,
   type DeviceRepo,
 } from './device-fixture';
+import { certificateIdOutput } from '../../lib/contract';
+import { deployedStackAnswer } from '../support/stack-answers';
 
 let repo: DeviceRepo;
 /** Certificates issued by a throwaway CA for the CSRs in the repository, as AWS IoT would hold them. */
@@ -203,5 +210,172 @@ describe('keyless device status', () => {
       'sensor-002  active     active   in-sync',
     ]);
     expect(run.stdout).toMatch(/sensor-001: certificate .* is ACTIVE but config says "inactive"/);
+  });
+
+  describe('orphans: what is deployed and the config no longer has', () => {
+    const fleet1 = fleetStackName('dev', 1);
+    const fleet2 = fleetStackName('dev', 2);
+    /** Fleet-2 deployed with `old-sensor` (its certificate as given), besides Fleet-1. */
+    const deployFleet2 = (certificateStatus: 'ACTIVE' | 'INACTIVE') => {
+      cloudFormation.on(ListStacksCommand).resolves({
+        StackSummaries: [
+          { StackName: fleet1, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0) },
+          { StackName: fleet2, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0) },
+          // Deleted stacks, other environments and names that only look alike are not this environment's.
+          { StackName: fleetStackName('dev', 3), StackStatus: 'DELETE_COMPLETE', CreationTime: new Date(0) },
+          { StackName: fleetStackName('prod', 2), StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0) },
+          { StackName: 'KeylessIot-dev-Fleet-02', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0) },
+        ],
+      });
+      cloudFormation
+        .on(ListStackResourcesCommand, { StackName: fleet2 })
+        .resolves({ StackResourceSummaries: thingResources(['old-sensor']) });
+      cloudFormation.on(DescribeStacksCommand, { StackName: fleet2 }).resolves(
+        deployedStackAnswer(fleet2, {
+          [certificateIdOutput('old-sensor').key]: certificateIdOf('old-sensor'),
+        }),
+      );
+      iot
+        .on(DescribeCertificateCommand, { certificateId: certificateIdOf('old-sensor') })
+        .resolves({ certificateDescription: { status: certificateStatus } });
+    };
+
+    it('none when AWS holds only what the config has', async () => {
+      const run = await status();
+      expect(run.code).toBe(0);
+      expect(run.result.orphans).toEqual({ stacks: [], things: [] });
+    });
+
+    it('a Fleet stack the app no longer has: its things, its ACTIVE certificate, and the commands that cut and remove them', async () => {
+      deployFleet2('ACTIVE');
+      const run = await status();
+      expect(run.code).toBe(0);
+      const deleteStack = `aws cloudformation delete-stack --region ap-northeast-1 --stack-name ${fleet2}`;
+      expect(run.result.orphans).toEqual({
+        stacks: [
+          { stackName: fleet2, stackStatus: 'UPDATE_COMPLETE', things: ['old-sensor'], remove: deleteStack },
+        ],
+        things: [
+          {
+            thing: 'old-sensor',
+            stackName: fleet2,
+            certificateId: certificateIdOf('old-sensor'),
+            certificateStatus: 'ACTIVE',
+            remove: deleteStack,
+            cutOffNow: `aws iot update-certificate --region ap-northeast-1 --certificate-id ${certificateIdOf('old-sensor')} --new-status INACTIVE`,
+          },
+        ],
+      });
+      const text = await runDevice(repo, ['status', '--env', 'dev']);
+      expect(text.stdout).toContain(
+        `orphan stack ${fleet2} (UPDATE_COMPLETE): deployed, but the app no longer has it, so \`cdk deploy\` never changes or deletes it; it holds 1 thing(s) (old-sensor). Remove it: ${deleteStack}`,
+      );
+      expect(text.stdout).toMatch(
+        /orphan thing old-sensor in .*: not in the config; certificate .* is ACTIVE\. Cut it off now: aws iot update-certificate/,
+      );
+    });
+
+    it('a thing a Fleet stack of the app still holds: the next deploy of that stack removes it', async () => {
+      cloudFormation
+        .on(ListStackResourcesCommand, { StackName: fleet1 })
+        .resolves({ StackResourceSummaries: thingResources(['sensor-001', 'sensor-002', 'sensor-009']) });
+      iot
+        .on(DescribeCertificateCommand, { certificateId: certificateIdOf('sensor-009') })
+        .resolves({ certificateDescription: { status: 'INACTIVE' } });
+      cloudFormation.on(DescribeStacksCommand, { StackName: fleet1 }).resolves(
+        deployedStackAnswer(fleet1, {
+          [certificateIdOutput('sensor-001').key]: certificateIdOf('sensor-001'),
+          [certificateIdOutput('sensor-002').key]: certificateIdOf('sensor-002'),
+          [certificateIdOutput('sensor-009').key]: certificateIdOf('sensor-009'),
+        }),
+      );
+      const run = await status();
+      expect(run.result.orphans).toEqual({
+        stacks: [],
+        things: [
+          {
+            thing: 'sensor-009',
+            stackName: fleet1,
+            certificateId: certificateIdOf('sensor-009'),
+            certificateStatus: 'INACTIVE',
+            remove: `npx cdk deploy -c env=dev ${fleet1}`,
+            cutOffNow: null,
+          },
+        ],
+      });
+    });
+
+    it('every page of ListStacks is read', async () => {
+      cloudFormation
+        .on(ListStacksCommand)
+        .resolvesOnce({
+          StackSummaries: [{ StackName: fleet1, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0) }],
+          NextToken: 'page-2',
+        })
+        .resolves({
+          StackSummaries: [
+            { StackName: fleet2, StackStatus: 'UPDATE_ROLLBACK_COMPLETE', CreationTime: new Date(0) },
+          ],
+        });
+      cloudFormation
+        .on(ListStackResourcesCommand, { StackName: fleet2 })
+        .resolves({ StackResourceSummaries: thingResources(['old-sensor']) });
+      cloudFormation
+        .on(DescribeStacksCommand, { StackName: fleet2 })
+        .resolves(deployedStackAnswer(fleet2, {}));
+      const run = await status();
+      expect(run.result.orphans.stacks.map((s: { stackName: string }) => s.stackName)).toEqual([fleet2]);
+      expect(run.result.orphans.things[0]).toMatchObject({
+        thing: 'old-sensor',
+        certificateId: null,
+        cutOffNow: null,
+      });
+      expect(cloudFormation.commandCalls(ListStacksCommand)[1].args[0].input.NextToken).toBe('page-2');
+    });
+
+    it('the last thing decommissioned: its stack stays deployed, and status reports it with its deletion', async () => {
+      iot.on(DescribeCertificateCommand).resolves({ certificateDescription: { status: 'ACTIVE' } });
+      for (const thing of ['sensor-001', 'sensor-002']) {
+        const run = await runDevice(repo, [
+          'decommission',
+          '--env',
+          'dev',
+          '--thing',
+          thing,
+          '--out',
+          repo.outDir,
+        ]);
+        expect(run.code).toBe(0);
+      }
+      const run = await status();
+      expect(run.result.things).toEqual([]);
+      expect(run.result.orphans.stacks).toEqual([
+        expect.objectContaining({
+          stackName: fleet1,
+          things: ['sensor-001', 'sensor-002'],
+          remove: `aws cloudformation delete-stack --region ap-northeast-1 --stack-name ${fleet1}`,
+        }),
+      ]);
+    });
+
+    it('--thing narrows the question: no orphan search', async () => {
+      deployFleet2('ACTIVE');
+      const run = await status('--thing', 'sensor-001');
+      expect(run.result.orphans).toBeNull();
+      expect(cloudFormation.commandCalls(ListStacksCommand)).toHaveLength(0);
+    });
+
+    it('CloudFormation failing to list is an error, never "no orphans"', async () => {
+      cloudFormation.on(ListStacksCommand).rejects(
+        Object.assign(new Error('User is not authorized to perform cloudformation:ListStacks'), {
+          name: 'AccessDenied',
+          $metadata: {},
+        }),
+      );
+      const run = await status();
+      expect(run.code).toBe(EXIT_CODES.remote);
+      expect(run.result).toBeUndefined();
+      expect(run.error?.message).toMatch(/ListStacks/);
+    });
   });
 });

@@ -78,7 +78,7 @@ describe('config loader', () => {
     [
       'an unknown top-level key',
       (raw: Raw) => (raw.acount = '111111111111'),
-      'config/dev.json: acount: unknown key; valid keys here: $schema, account, audit, closedNetwork, data, deployment, description, example, funnel, iot, krypton, region, removalPolicy, tags',
+      'config/dev.json: acount: unknown key; valid keys here: $schema, account, audit, closedNetwork, compliancePacks, data, deployment, description, example, funnel, iot, krypton, region, removalPolicy, tags',
     ],
     [
       'an unknown nested key',

@@ -462,8 +462,9 @@ describe('install.sh as root (private mount namespace)', () => {
     expect(seen.filter((line) => line.startsWith('entry 0 '))).toEqual([]);
   });
 
-  test('the bundle README’s self-update: download as the service user, install by root, then credentials as before', async () => {
+  test('the bundle README’s self-update: root fetches with its own credentials (no process of the service user touches the file), installs, then credentials as before', async () => {
     const { root, bundle } = unpack('sensor-001');
+    const log = join(root, 'service-user.log');
     // What the Data stack publishes (DeviceScriptsPrefix in the bundle fixture), with a visible change.
     const prefix = 'device-scripts/0123456789ab/';
     const published = join(root, 'published-helper');
@@ -489,10 +490,30 @@ describe('install.sh as root (private mount namespace)', () => {
       `exec /usr/bin/aws --endpoint-url ${s3.url} "$@"`,
       'EOF',
       'chmod 0755 /usr/local/bin/aws',
+      // Every way to run a process as the service user, logged: the update must use none of them (a process the
+      // service user controls could hand root any file), and every process the update starts, by its uid.
+      ...[
+        ['runuser', '/usr/sbin/runuser'],
+        ['su', '/usr/bin/su'],
+        ['setpriv', '/usr/bin/setpriv'],
+      ].flatMap(([tool, real]) => [
+        `cat >/usr/local/bin/${tool} <<'EOF'`,
+        '#!/bin/sh',
+        `printf '${tool} %s\\n' "$*" >>${log}`,
+        `exec ${real} "$@"`,
+        'EOF',
+        `chmod 0755 /usr/local/bin/${tool}`,
+      ]),
+      `ls -n /var/cache/keyless >${join(root, 'cache-before')}`,
       // From root's home, which the service user cannot read, as an operator would.
       'cd /root',
       `sh ${updateScript}`,
+      `touch ${log}`,
       'echo ---',
+      `cat ${log}`,
+      'echo ---',
+      `ls -n /var/cache/keyless | diff ${join(root, 'cache-before')} - && echo cache unchanged`,
+      `cmp /opt/keyless/bin/keyless-credentials ${published} && echo installed as published`,
       'stat -c "%U %a" /opt/keyless/bin/keyless-credentials',
       'tail -n 1 /opt/keyless/bin/keyless-credentials',
       'ls -A /opt/keyless/bin',
@@ -502,7 +523,11 @@ describe('install.sh as root (private mount namespace)', () => {
 
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout.split('---\n')[1].trim().split('\n')).toEqual([
+    const [, asService, after] = result.stdout.split('---\n');
+    expect(asService).toBe('');
+    expect(after.trim().split('\n')).toEqual([
+      'cache unchanged',
+      'installed as published',
       'root 755',
       '# published by the Data stack',
       'keyless-credentials',

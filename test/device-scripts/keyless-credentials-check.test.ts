@@ -263,6 +263,46 @@ test('an AWS CLI profile that runs the helper with another config fails the prof
   expect(report.exitCode).toBe(3);
 });
 
+describe.each([
+  ['dash', ['dash']],
+  ['busybox ash', ['busybox', 'sh']],
+])('under %s, the profile step compares files, not spellings', (_name, shell) => {
+  const inDir = (dir: string, args: readonly string[]) =>
+    runProcess(shell[0], [...shell.slice(1), HELPER, ...args], { env: helperEnv(), cwd: dir });
+
+  test('a relative --config (cd /etc/keyless && keyless-credentials --config device.json --check) passes', async () => {
+    const config = deviceConfig('x509');
+    const dir = join(config, '..');
+
+    const text = withoutSecrets(await inDir(dir, ['--config', 'device.json', '--check']));
+    const json = withoutSecrets(await inDir(dir, ['--config=./device.json', '--check', '--json']));
+
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    expect(line(text, 'profile')).toContain('pass');
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, exitCode: 0, failedStep: null });
+  });
+
+  test('a relative --config whose profile names another file still fails the profile step', async () => {
+    const config = deviceConfig('x509');
+    const dir = join(config, '..');
+    const other = deviceConfig('x509');
+    writeFileSync(
+      join(dir, 'aws-config'),
+      `[profile keyless]\nregion = ap-northeast-1\ncredential_process = ${HELPER} --config ${other}\n`,
+    );
+
+    const json = withoutSecrets(await inDir(dir, ['--config', 'device.json', '--check', '--json']));
+
+    const report = JSON.parse(json.stdout) as CheckReport;
+    expect(report.failedStep).toBe('profile');
+    expect(report.exitCode).toBe(3);
+    expect(report.steps.find((s) => s.name === 'profile')!.detail).toContain(
+      `another config than device.json: ${HELPER} --config ${other}`,
+    );
+  });
+});
+
 test('an invalid config: exit 3 at the config step, and the steps that need it are skipped', async () => {
   const config = deviceConfig('x509', { region: 'tokyo' });
 

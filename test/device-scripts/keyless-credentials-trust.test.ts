@@ -379,7 +379,7 @@ describe.each(SHELLS)(
       const result = await run(fixture.writeConfig('x509', { cacheDir: dangling }));
       expect(result.code).toBe(7);
       expect(oneLine(result)).toBe(
-        `keyless-credentials: cache directory ${dangling} is a symbolic link to nothing: remove it or point it at a directory of yours`,
+        `keyless-credentials: cache directory ${dangling} is a symbolic link: the helper uses only a real directory as its cache, never a link (whoever can change the link could point it at any directory); set cacheDir to the directory itself`,
       );
       expect(readFileSync(target, 'utf8')).toBe('not a cache\n');
     });

@@ -19,11 +19,18 @@ export interface StoredGroup {
   configuration: Record<string, Record<string, unknown>>;
 }
 
+/** What `GET /v1/sims/{id}` answers as the SIM's Arc private key: no output may ever contain it. */
+export const SIM_ARC_PRIVATE_KEY_MARKER = 'ARC-PRIVATE-KEY-NEVER-SHOWN';
+
 /** A SIM as the emulator keeps it (the Sim fields callers read). */
 export interface StoredSim {
   simId: string;
   status: 'ready' | 'active' | 'inactive' | 'standby' | 'suspended' | 'terminated';
   groupId: string | null;
+  /** Its IMSIs (the first is the profile's primary one); none when seeded without. */
+  imsis?: string[];
+  /** Its ICCID. @default the SIM ID */
+  iccid?: string;
 }
 
 /** One request the emulator received. Bodies are kept only when `recordBodies` is on. */
@@ -155,8 +162,13 @@ export class SoracomApiEmulator {
   }
 
   /** Seeds a SIM, active in `groupId` unless said otherwise. */
-  seedSim(simId: string, groupId: string | null = null, status: StoredSim['status'] = 'active'): void {
-    this.sims.set(simId, { simId, status, groupId });
+  seedSim(
+    simId: string,
+    groupId: string | null = null,
+    status: StoredSim['status'] = 'active',
+    imsis: string[] = [],
+  ): void {
+    this.sims.set(simId, { simId, status, groupId, imsis });
   }
 
   /** The next `times` authenticated-or-not requests answer 429 with the rate-limit headers. */
@@ -284,6 +296,8 @@ export class SoracomApiEmulator {
       return this.putConfiguration(configuration[1], configuration[2], body);
     const suspend = /^\/v1\/sims\/([^/]+)\/suspend$/.exec(path);
     if (suspend && method === 'POST') return this.suspendSim(suspend[1]);
+    const sim = /^\/v1\/sims\/([^/]+)$/.exec(path);
+    if (sim && method === 'GET') return this.getSim(sim[1]);
     return error(404, 'COM0002', 'Not Found');
   }
 
@@ -343,6 +357,36 @@ export class SoracomApiEmulator {
       status: 200,
       body: page,
       headers: more ? { 'x-soracom-next-key': page[page.length - 1].groupId } : {},
+    };
+  }
+
+  /**
+   * `GET /v1/sims/{sim_id}`: the Sim with one profile holding its IMSIs, and an Arc private key as the real answer
+   * may carry one (`SIM_ARC_PRIVATE_KEY_MARKER`): callers must never show it.
+   */
+  private getSim(simId: string): Answer {
+    const sim = this.sims.get(simId);
+    if (!sim) return error(404, 'SEM0001', 'No such SIM found');
+    const { imsis = [], iccid = sim.simId, ...rest } = sim;
+    const subscribers = Object.fromEntries(
+      imsis.map((imsi) => [imsi, { imsi, msisdn: `81${imsi.slice(-10)}`, subscription: 'plan01s' }]),
+    );
+    return {
+      status: 200,
+      body: {
+        ...rest,
+        operatorId: 'OP0000000001',
+        tags: {},
+        activeProfileId: iccid,
+        profiles: {
+          [iccid]: {
+            iccid,
+            ...(imsis.length > 0 ? { primaryImsi: imsis[0] } : {}),
+            subscribers,
+            arcClientPeerPrivateKey: SIM_ARC_PRIVATE_KEY_MARKER,
+          },
+        },
+      },
     };
   }
 

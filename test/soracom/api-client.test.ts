@@ -7,7 +7,7 @@ import {
   SoracomAuthError,
   SoracomClient,
 } from '../../lib/soracom/api-client';
-import { SoracomApiEmulator } from '../emulators/soracom-api';
+import { SIM_ARC_PRIVATE_KEY_MARKER, SoracomApiEmulator } from '../emulators/soracom-api';
 
 const AUTH_KEY_ID = 'keyId-test';
 // Built at run time so the value never appears as a literal next to a secret-looking name.
@@ -449,5 +449,52 @@ describe('suspendSim', () => {
       status: 'suspended',
       groupId: undefined,
     });
+  });
+});
+
+describe('getSim', () => {
+  const SIM = '8981100000000000042';
+  const path = `/v1/sims/${SIM}`;
+
+  test('answers the SIM with every IMSI and ICCID of its profiles, and nothing else of the answer', async () => {
+    emulator.seedSim(SIM, 'group-a', 'active', ['440100000000042', '295050000000042']);
+    const client = await login();
+    const sim = await client.getSim(SIM);
+    expect(sim).toEqual({
+      simId: SIM,
+      status: 'active',
+      groupId: 'group-a',
+      imsis: ['295050000000042', '440100000000042'],
+      iccids: [SIM],
+    });
+    // The answer's Arc private key is not kept anywhere in what the caller gets.
+    expect(JSON.stringify(sim)).not.toContain(SIM_ARC_PRIVATE_KEY_MARKER);
+  });
+
+  test('an unknown SIM is an API error', async () => {
+    const client = await login();
+    await expect(client.getSim('8981100000000000099')).rejects.toThrow(/SEM0001/);
+  });
+
+  test.each<[string, (normal: Record<string, unknown>) => unknown, RegExp]>([
+    ['another SIM', (n) => ({ ...n, simId: 'other' }), /simId is not the SIM asked for/],
+    [
+      'an IMSI that is not digits',
+      (n) => ({ ...n, profiles: { [SIM]: { iccid: SIM, primaryImsi: '4401-x' } } }),
+      /primaryImsi is not a string of digits/,
+    ],
+    [
+      'a subscriber that is not an object',
+      (n) => ({ ...n, profiles: { [SIM]: { iccid: SIM, subscribers: { '440100000000042': 'x' } } } }),
+      /subscribers\.440100000000042 is a string, not an object/,
+    ],
+    ['profiles as a list', (n) => ({ ...n, profiles: [] }), /profiles is a list, not an object/],
+  ])('refuses an answer with %s', async (_case, change, problem) => {
+    emulator.seedSim(SIM, 'group-a', 'active', ['440100000000042']);
+    const client = await login();
+    emulator.answerOn('GET', path, (normal) => JSON.stringify(change(normal as Record<string, unknown>)));
+    const failure = client.getSim(SIM);
+    await expect(failure).rejects.toBeInstanceOf(SoracomAnswerError);
+    await expect(failure).rejects.toThrow(problem);
   });
 });

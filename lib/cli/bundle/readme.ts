@@ -72,23 +72,30 @@ export function bundleReadme(input: BundleReadmeInput): string {
   lines.push('## Update the helper', '');
   if (input.deviceScriptsPrefix) {
     const prefix = input.deviceScriptsPrefix.replace(/\/?$/, '/');
-    const asService = `runuser -u ${SERVICE_USER} -- env AWS_CONFIG_FILE=${DEVICE_PATHS.awsConfig} aws --profile ${PROFILE_NAME}`;
+    const rootProfile = 'keyless-update';
     lines.push(
       `The Data stack publishes the device scripts to s3://${input.deviceBucket}/${prefix} and names the current`,
       `version in s3://${input.deviceBucket}/${deviceScriptsPointerKey()}. Every device role may read (never write)`,
-      `under ${BUCKET_LAYOUT.deviceScripts}, so a device updates itself with its own short-lived credentials, in two halves:`,
-      "the download runs as the service user (the credentials are the service user's), the install by root, which",
-      'writes only into its own directory and never reads a file by a name the service user controls. As root:',
+      `under ${BUCKET_LAYOUT.deviceScripts}, so a device updates itself with its own short-lived credentials. Root does`,
+      'all of it: the file it installs is never written or fetched by a process of the service user (who could hand',
+      `root any file). Root gets the device's credentials through its own cache in a private temporary directory,`,
+      `never the service user's ${DEVICE_PATHS.cacheDir}. As root:`,
       '',
       '```sh',
       '(',
       '  set -e',
-      `  aws_keyless() { ${asService} "$@"; }`,
-      `  prefix=$(aws_keyless s3 cp s3://${input.deviceBucket}/${deviceScriptsPointerKey()} - | jq -r .prefix)`,
+      '  umask 077',
+      '  work=$(mktemp -d)',
+      `  trap 'rm -rf "$work"' EXIT`,
+      `  jq --arg d "$work/cache" '.cacheDir = $d' ${DEVICE_PATHS.deviceConfig} >"$work/device.json"`,
+      `  printf '[profile ${rootProfile}]\\nregion = %s\\ncredential_process = ${DEVICE_PATHS.helper} --config %s\\n' \\`,
+      `    "$(jq -r .region "$work/device.json")" "$work/device.json" >"$work/aws-config"`,
+      `  aws_root() { AWS_CONFIG_FILE="$work/aws-config" aws --profile ${rootProfile} "$@"; }`,
+      `  prefix=$(aws_root s3 cp s3://${input.deviceBucket}/${deviceScriptsPointerKey()} - | jq -r .prefix)`,
       `  printf '%s\\n' "$prefix" | grep -Eq '^${BUCKET_LAYOUT.deviceScripts}[0-9a-f]+/$'`,
       `  new=$(mktemp ${path.posix.dirname(DEVICE_PATHS.helper)}/.keyless-credentials.XXXXXX)`,
-      `  trap 'rm -f "$new"' EXIT`,
-      `  aws_keyless s3 cp "s3://${input.deviceBucket}/\${prefix}bin/keyless-credentials" - >"$new"`,
+      `  trap 'rm -rf "$work" "$new"' EXIT`,
+      `  aws_root s3 cp "s3://${input.deviceBucket}/\${prefix}bin/keyless-credentials" - >"$new"`,
       '  sh -n "$new"',
       '  chmod 0755 "$new"',
       `  mv "$new" ${DEVICE_PATHS.helper}`,

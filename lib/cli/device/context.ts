@@ -64,6 +64,11 @@ export interface DeviceCommandDeps {
   readonly env?: NodeJS.ProcessEnv;
   readonly fetchImpl?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Asks the operator to confirm a destructive step; null when there is no terminal to ask on.
+   * @default a prompt on the terminal when stdin and stderr are terminals, else null
+   */
+  readonly confirm?: ((question: string) => Promise<boolean>) | null;
 }
 
 /** An environment's config together with the file it came from, which the command may edit. */

@@ -1,13 +1,36 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { certificateIdOutput, inRepository, thingDir, thingPrefix, type ThingStatus } from '../../contract';
+import { UpdateCertificateCommand } from '@aws-sdk/client-iot';
+import {
+  CERTIFICATE_STATUS,
+  certificateIdOutput,
+  inRepository,
+  thingDir,
+  thingPrefix,
+  type ThingStatus,
+} from '../../contract';
 import { layoutFleet, lockOf } from '../../fleet/placement';
 import { renderShardLock } from '../../fleet/shard-lock';
 import { bundleFile } from '../bundle/build';
+import { assertCallerMatches, describeAwsError } from '../bundle/aws';
 import { removeThingFromConfigFile } from '../config-file-edits';
+import { DeployedOutputs, StackAbsentError } from '../deployed-outputs';
+import { ConfigurationError, RemoteServiceError } from '../exit-codes';
 import type { ShardLockChange } from '../shard-lock-file';
-import { placedThing, shown, type EditableConfig } from './context';
+import { placedThing, shown, type DeviceClients, type EditableConfig, type PlacedThing } from './context';
 import { executeDeletion, mergePlans, planDirectoryDeletion, planFileDeletion } from './local-files';
+import { describeStatus } from './revoke';
+
+/** What decommission did to the thing's deployed certificate before it touched the config. */
+export interface DecommissionCertificate {
+  readonly certificateId: string;
+  /** AWS IoT's status before the command. */
+  readonly previousStatus: string;
+  /** Its status now (with dryRun: what it would be). */
+  readonly status: string;
+  /** Whether UpdateCertificate was called (or, with dryRun, would be). */
+  readonly updated: boolean;
+}
 
 export interface DecommissionResult {
   readonly env: string;
@@ -17,6 +40,13 @@ export interface DecommissionResult {
   /** The certificate status the config had for it: anything but "revoked" leaves a usable certificate until the deploy. */
   readonly status: ThingStatus;
   readonly quarantined: boolean;
+  /**
+   * The deployed certificate, cut off before anything else changed: null when there is none to cut off (no
+   * CSR, its Fleet stack not deployed, or the stack has no certificate for it).
+   */
+  readonly certificate: DecommissionCertificate | null;
+  /** Why {@link certificate} is null; null when it is not. */
+  readonly noCertificateReason: string | null;
   /** What the shard lock records now (null when it did not change). */
   readonly shardLock: ShardLockChange | null;
   /** Local files deleted (or, with dryRun, that would be). */
@@ -36,17 +66,21 @@ export interface DecommissionResult {
 }
 
 /**
- * Retires a thing: removes it from `iot.things`, releases its slot in the shard lock (no other thing moves: things
- * the lock did not record yet are recorded where they are), and deletes its local files — `fleet/<env>/<thing>/`
- * (private key, CSR) and its bundles in `<outDir>/<env>/` — never anything else and never through a link. AWS is
- * not called: the next deploy of its Fleet stack deletes the thing, its certificate and their attachments.
- * With `dryRun`, says all of it and changes nothing.
+ * Retires a thing. First AWS: its deployed certificate (the one its Fleet stack output names) is set INACTIVE
+ * unless it is already INACTIVE or REVOKED, so the device loses access now rather than at a deploy that, for the
+ * last thing of a shard, `cdk deploy --all` never runs (the stack has left the app). If that fails nothing
+ * local changes. Then: removes it from `iot.things`, releases its slot in the shard lock (no other thing moves:
+ * things the lock did not record yet are recorded where they are), and deletes its local files —
+ * `fleet/<env>/<thing>/` (private key, CSR) and its bundles in `<outDir>/<env>/` — never anything else and never
+ * through a link. The next deploy of its Fleet stack (or the stack's deletion) deletes the thing, its certificate
+ * and their attachments. With `dryRun`, reads AWS, says all of it and changes nothing.
  */
-export function decommission(
+export async function decommission(
   editable: EditableConfig,
+  clients: DeviceClients,
   thingName: string,
   options: { readonly outDir: string; readonly dryRun?: boolean },
-): DecommissionResult {
+): Promise<DecommissionResult> {
   const { config, repoRoot } = editable;
   const placed = placedThing(config, thingName);
   const { thing } = placed;
@@ -115,9 +149,28 @@ export function decommission(
       : []),
   ];
 
+  // Everything local that can be checked is checked before AWS changes: the edit must be one the loader accepts.
+  removeThingFromConfigFile(editable.file, thingName, { validate: editable.validate, dryRun: true });
+  const { certificate, noCertificateReason } = await cutOffCertificate(
+    editable,
+    clients,
+    placed,
+    Boolean(options.dryRun),
+  );
+
   if (!options.dryRun) {
-    // Config first: if it cannot be written, nothing else has changed.
-    removeThingFromConfigFile(editable.file, thingName, { validate: editable.validate });
+    // The config next: if it cannot be written, no local file has changed either.
+    try {
+      removeThingFromConfigFile(editable.file, thingName, { validate: editable.validate });
+    } catch (error) {
+      if (!certificate?.updated) throw error;
+      throw new ConfigurationError(
+        `certificate ${certificate.certificateId} of thing ${thingName} is INACTIVE in AWS IoT, but ${shown(editable.file)} could not be written ` +
+          `(${error instanceof Error ? error.message : String(error)}): set "status": "inactive" on ${thingName} before any deploy ` +
+          '(a deploy of the config as it is makes the certificate ACTIVE again), then run the command again',
+        { cause: error },
+      );
+    }
     if (lockChanged) {
       const partial = `${fleet.lockFile}.${process.pid}.tmp`;
       fs.mkdirSync(path.dirname(fleet.lockFile), { recursive: true });
@@ -133,6 +186,8 @@ export function decommission(
     configFile: shown(editable.file),
     status: thing.status,
     quarantined: thing.quarantined,
+    certificate,
+    noCertificateReason,
     shardLock,
     deleted: [...plan.files, ...plan.directories].map(shown),
     kept,
@@ -145,6 +200,72 @@ export function decommission(
   };
 }
 
+/**
+ * Sets the thing's deployed certificate INACTIVE (with dryRun: reads only). INACTIVE rather than REVOKED: both
+ * make AWS IoT refuse it at once and both can be deleted by the deploy that follows, and retiring a working device
+ * does not say its key is known. Anything AWS answers that is not understood stops the command before any
+ * change: a certificate the stack names but AWS IoT does not have, a stack being deployed, an API error.
+ */
+async function cutOffCertificate(
+  editable: EditableConfig,
+  clients: DeviceClients,
+  placed: PlacedThing,
+  dryRun: boolean,
+): Promise<{ certificate: DecommissionCertificate | null; noCertificateReason: string | null }> {
+  const { config } = editable;
+  const thingName = placed.thing.name;
+  await assertCallerMatches(clients, config);
+  let certificateId: string | undefined;
+  try {
+    certificateId = await new DeployedOutputs(clients.cloudFormation, config).certificateId(
+      thingName,
+      placed.shard,
+    );
+  } catch (error) {
+    // Only a stack CloudFormation does not have at all holds no certificate; one being deployed, or failed,
+    // may: it stops the command, as any other failure to answer does.
+    if (!(error instanceof StackAbsentError)) throw error;
+    return {
+      certificate: null,
+      noCertificateReason: `${placed.stackName} is not deployed, so no certificate of ${thingName} was deployed with it`,
+    };
+  }
+  if (!certificateId) {
+    return {
+      certificate: null,
+      noCertificateReason:
+        `${placed.stackName} has no output ${certificateIdOutput(thingName).key}: no certificate of ${thingName} was deployed with it. ` +
+        `A certificate made outside its Fleet stack (keyless fleet register --bulk) is not touched: \`aws iot list-thing-principals --thing-name ${thingName}\``,
+    };
+  }
+  const previousStatus = await describeStatus(clients, editable, certificateId, thingName);
+  const alreadyCut =
+    previousStatus === CERTIFICATE_STATUS.inactive || previousStatus === CERTIFICATE_STATUS.revoked;
+  if (!alreadyCut && !dryRun) {
+    try {
+      await clients.iot.send(
+        new UpdateCertificateCommand({ certificateId, newStatus: CERTIFICATE_STATUS.inactive }),
+      );
+    } catch (error) {
+      const cause = describeAwsError(error, config);
+      throw new RemoteServiceError(
+        `AWS IoT did not set certificate ${certificateId} of thing ${thingName} INACTIVE: ${cause.message}. ` +
+          `Nothing changed (${shown(editable.file)}, its key, CSR and bundle untouched); fix the cause and run the command again`,
+        { cause },
+      );
+    }
+  }
+  return {
+    certificate: {
+      certificateId,
+      previousStatus,
+      status: alreadyCut ? previousStatus : CERTIFICATE_STATUS.inactive,
+      updated: !alreadyCut,
+    },
+    noCertificateReason: null,
+  };
+}
+
 function isInside(file: string, directory: string): boolean {
   const relative = path.relative(directory, file);
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
@@ -153,9 +274,8 @@ function isInside(file: string, directory: string): boolean {
 /** For people: what changed (or would), what the next deploy deletes, and the revoke-first warning. */
 export function describeDecommission(result: DecommissionResult): string[] {
   const would = result.dryRun ? 'would ' : '';
-  const lines = [
-    `${result.dryRun ? 'Dry run: nothing changed. ' : ''}${result.thing} ${result.dryRun ? 'would be' : 'is'} removed from ${result.configFile}.`,
-  ];
+  const lines = [`${result.dryRun ? 'Dry run: nothing changed. ' : ''}${certificateLine(result)}`];
+  lines.push(`${result.thing} ${result.dryRun ? 'would be' : 'is'} removed from ${result.configFile}.`);
   if (result.shardLock) {
     const placed = Object.keys(result.shardLock.placed);
     lines.push(
@@ -178,11 +298,22 @@ export function describeDecommission(result: DecommissionResult): string[] {
           `Delete the stack, which deletes ${result.nextDeployDeletes.join('; ')}: ${result.deployCommand}`
       : `Deploying ${result.stackName} deletes ${result.nextDeployDeletes.join('; ')}: ${result.deployCommand}`,
   );
-  if (result.status !== 'revoked') {
+  if (result.certificate?.status !== CERTIFICATE_STATUS.revoked) {
     lines.push(
-      `Its certificate stays ${result.status} until that deploy. If the device is lost or stolen, revoke it first ` +
-        `(\`npx keyless device revoke --env ${result.env} --thing ${result.thing}\`, then deploy), and decommission after.`,
+      'Credentials it was issued before stay valid until they expire (iot.roleAlias.credentialDurationSeconds). ' +
+        `If the device is lost or stolen, its key is known: revoke it for good first (\`npx keyless device revoke --env ${result.env} --thing ${result.thing}\`), then decommission.`,
     );
   }
   return lines;
+}
+
+function certificateLine(result: DecommissionResult): string {
+  const cert = result.certificate;
+  if (!cert) return `No deployed certificate to deactivate: ${result.noCertificateReason}.`;
+  if (!cert.updated) {
+    return `Certificate ${cert.certificateId} of ${result.thing} is already ${cert.previousStatus}: AWS IoT refuses it.`;
+  }
+  return result.dryRun
+    ? `Would set certificate ${cert.certificateId} of ${result.thing} INACTIVE in AWS IoT (it is ${cert.previousStatus}) before changing anything else.`
+    : `Certificate ${cert.certificateId} of ${result.thing} is now INACTIVE in AWS IoT (was ${cert.previousStatus}): the device is refused from now on.`;
 }

@@ -1,5 +1,6 @@
 import {
   DeleteIdentitiesCommand,
+  DescribeIdentityCommand,
   LookupDeveloperIdentityCommand,
   UnlinkDeveloperIdentityCommand,
 } from '@aws-sdk/client-cognito-identity';
@@ -12,12 +13,7 @@ import {
 import type { KeylessConfig } from '../../config';
 import type { KryptonConfig } from '../../config/sections/krypton';
 import { BUCKET_LAYOUT, LIFECYCLE_RULES, OUTPUTS, follows } from '../../contract';
-import {
-  checkedSoracomEndpoint,
-  SoracomClient,
-  soracomEndpoint,
-  type SoracomSim,
-} from '../../soracom/api-client';
+import { checkedSoracomEndpoint, SoracomClient, soracomEndpoint } from '../../soracom/api-client';
 import { assertCallerMatches, describeAwsError } from '../bundle/aws';
 import { DeployedOutputs } from '../deployed-outputs';
 import { ConfigurationError, RemoteServiceError, UsageError } from '../exit-codes';
@@ -25,7 +21,14 @@ import { soracomAuthKey, withSoracomOutcomes, type SoracomAuthKey } from '../sor
 import type { DeviceClients } from './context';
 
 /**
- * Ends a Krypton SIM's access and removes what it left, in the order that closes the door first:
+ * Ends a Krypton SIM's access and removes what it left. It first reads everything it will change and shows it
+ * (the plan): the SIM as SORACOM describes it (`GET /v1/sims/{sim_id}`: its IMSIs and ICCID), the identity's
+ * developer user identifiers (LookupDeveloperIdentity) and description (DescribeIdentity), and the item count of
+ * its partition. It refuses when the identity's identifiers name another SIM, and — unless
+ * `allowUnverifiedIdentity` — when nothing shows the identity is the SIM's (no `--sim-id`, no identity or
+ * identifier, identifiers without a SIM number): nothing else links `--identity-id` to `--sim-id`, so a typo
+ * would delete another SIM's identity and data. `dryRun` stops after the plan; otherwise the operator confirms
+ * on a terminal or passes `yes`. Then, in the order that closes the door first:
  *
  * 1. SORACOM (with `--sim-id`): `POST /v1/sims/{sim_id}/suspend`. Only SORACOM can stop a SIM from asking
  *    Krypton again: Cognito treats an unlinked developer user as a new identity the next time it is seen
@@ -44,39 +47,92 @@ import type { DeviceClients } from './context';
 
 export interface OffboardSimOptions {
   readonly identityId: string;
-  /** Suspend this SIM at SORACOM first. */
+  /** Suspend this SIM at SORACOM first, and check the identity is its own. */
   readonly simId?: string;
   /** Keep the device-table partition (for an investigation, say). */
   readonly keepData?: boolean;
+  /** Read everything, say what would go, change nothing. */
+  readonly dryRun?: boolean;
+  /** Go ahead without asking (needed when there is no terminal to ask on). */
+  readonly yes?: boolean;
+  /** Go ahead although nothing the APIs answer shows the identity is the SIM's (never when they show it is not). */
+  readonly allowUnverifiedIdentity?: boolean;
 }
 
 export interface OffboardSimIo {
   readonly env: NodeJS.ProcessEnv;
   readonly askAuthKey?: () => Promise<SoracomAuthKey>;
+  /** Asks the operator a yes/no question on the terminal; undefined when there is no terminal. */
+  readonly confirm?: (question: string) => Promise<boolean>;
   readonly note: (line: string) => void;
   readonly fetchImpl?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Whether the identity is the SIM's, as far as Cognito and SORACOM can tell: `verified` when one of the
+ * identity's developer user identifiers names the SIM (one of its IMSIs, its ICCID or its SIM ID, as a whole run
+ * of digits); `mismatch` when they name a SIM-like number that is none of this SIM's; `unverifiable` otherwise (no
+ * `--sim-id`, no identity, no identifier, or identifiers that name no SIM-like number).
+ */
+export interface Ownership {
+  readonly verdict: 'verified' | 'mismatch' | 'unverifiable';
+  /** One sentence: what matched, or why it cannot be told. */
+  readonly reason: string;
+}
+
+/** What the command found before changing anything: the plan `--dry-run` shows and the confirmation asks about. */
+export interface OffboardPlan {
+  /** The SIM as SORACOM describes it now; null without `--sim-id`. */
+  readonly sim: {
+    readonly simId: string;
+    readonly status: string;
+    readonly imsis: readonly string[];
+    readonly iccids: readonly string[];
+  } | null;
+  /** Whether the identity exists in the pool. */
+  readonly identityExists: boolean;
+  /** The developer user identifiers (Krypton's names for the SIM) linked to the identity. */
+  readonly developerUserIdentifiers: readonly string[];
+  /** The providers the identity has logins with (DescribeIdentity), and when it was created and last changed. */
+  readonly logins: readonly string[];
+  readonly identityCreated: string | null;
+  readonly identityLastModified: string | null;
+  /** Items in its device-table partition; null with `keepData`. */
+  readonly partitionItems: number | null;
+  readonly ownership: Ownership;
 }
 
 export interface OffboardSimResult {
   readonly env: string;
   readonly identityId: string;
   readonly identityPoolId: string;
-  /** The SIM as SORACOM answered after suspending it; null without `--sim-id`. */
+  readonly dryRun: boolean;
+  readonly plan: OffboardPlan;
+  /** The SIM as SORACOM answered after suspending it; null without `--sim-id` or with `dryRun`. */
   readonly sim: { readonly simId: string; readonly status: string } | null;
   /** The developer user identifiers (Krypton's names for the SIM) unlinked from the identity. */
   readonly unlinked: readonly string[];
-  /** False when the identity was already gone. */
+  /** False when the identity was already gone (and with `dryRun`). */
   readonly identityDeleted: boolean;
   readonly table: string;
-  /** Items deleted from the partition; null with `keepData`. */
+  /** Items deleted from the partition; null with `keepData` or `dryRun`. */
   readonly itemsDeleted: number | null;
   /** Bucket prefixes that still hold what the SIM uploaded. */
   readonly bucketPrefixes: readonly string[];
 }
 
 /** What the SAM user needs for `--sim-id`. */
-const SUSPEND_PERMISSION = 'Sim:suspendSim';
+const SORACOM_PERMISSIONS = 'Sim:getSim and Sim:suspendSim';
+
+/** SIM statuses in which the SIM cannot open a data session, so cannot reach Krypton (the Sim schema's enum). */
+const SIM_STATUSES_WITHOUT_SESSIONS = new Set(['suspended', 'terminated']);
+
+/**
+ * The shortest run of digits that is read as naming a SIM: an IMSI has at most 15 digits and, with a 3-digit
+ * MCC and a 2- or 3-digit MNC, no fewer than 14 in SORACOM's plans; ICCIDs have 18-20 (ITU-T E.118).
+ */
+const SIM_NUMBER_MIN_DIGITS = 14;
 
 export async function offboardSim(
   config: KeylessConfig,
@@ -119,12 +175,90 @@ export async function offboardSim(
     }
   }
 
+  // Asking comes after reading: without --yes, there must be a terminal to ask on, or nothing is read at all.
+  if (!options.dryRun && !options.yes && !io.confirm) {
+    throw new UsageError(
+      'offboard-sim deletes an identity and its data: not on a terminal, so nothing can be confirmed. ' +
+        'Read the plan with --dry-run, then run again with --yes',
+    );
+  }
+
   await assertCallerMatches(clients, config);
   const outputs = new DeployedOutputs(clients.cloudFormation, config);
   const identityPoolId = await outputs.require(OUTPUTS.KryptonAccess.identityPoolId);
   const developerProviderName = await outputs.require(OUTPUTS.KryptonAccess.developerProviderName);
+  const table = config.names.deviceTable;
+  const partition = {
+    table,
+    partitionKey: config.data.deviceTable.partitionKey,
+    sortKey: config.data.deviceTable.sortKey,
+    value: identityId,
+    sleep: io.sleep,
+  };
 
-  const sim = options.simId !== undefined ? await suspend(krypton, soracomApi!, options.simId, io) : null;
+  // 1. Read: the SIM, the identity, the partition. Nothing changes until all of it is understood.
+  const soracom = options.simId !== undefined ? await soracomSession(krypton, soracomApi!, io) : undefined;
+  const simNow =
+    options.simId !== undefined
+      ? await withSoracomOutcomes(krypton.coverage, () => soracom!.getSim(options.simId!))
+      : undefined;
+  const identity = await describeIdentity(clients, config, identityPoolId, identityId);
+  const partitionItems = options.keepData ? null : await countPartition(clients, config, partition);
+  const plan: OffboardPlan = {
+    sim: simNow
+      ? { simId: simNow.simId, status: simNow.status, imsis: simNow.imsis, iccids: simNow.iccids }
+      : null,
+    identityExists: identity.exists,
+    developerUserIdentifiers: identity.identifiers,
+    logins: identity.logins,
+    identityCreated: identity.created,
+    identityLastModified: identity.lastModified,
+    partitionItems,
+    ownership: ownershipOf(identity, simNow, identityId),
+  };
+  describePlan(plan, identityId, identityPoolId, table).forEach((line) => io.note(line));
+
+  // 2. Refuse what does not add up, then ask.
+  if (plan.ownership.verdict === 'mismatch') {
+    throw new UsageError(
+      `identity ${identityId} is not SIM ${options.simId}'s: ${plan.ownership.reason}. Nothing changed; check --identity-id`,
+    );
+  }
+  if (plan.ownership.verdict === 'unverifiable' && !options.allowUnverifiedIdentity) {
+    throw new UsageError(
+      `cannot tell that identity ${identityId} belongs to ${options.simId !== undefined ? `SIM ${options.simId}` : 'the SIM'}: ${plan.ownership.reason}. ` +
+        'Nothing changed. If you are sure of --identity-id, run again with --allow-unverified-identity',
+    );
+  }
+  const base = {
+    env: config.envName,
+    identityId,
+    identityPoolId,
+    plan,
+    table,
+    bucketPrefixes: [
+      `${BUCKET_LAYOUT.krypton}${identityId}/`,
+      ...(config.closedNetwork ? [`${config.closedNetwork.prefix}${identityId}/`] : []),
+    ],
+  };
+  if (options.dryRun) {
+    return { ...base, dryRun: true, sim: null, unlinked: [], identityDeleted: false, itemsDeleted: null };
+  }
+  if (!options.yes) {
+    const confirmed = await io.confirm!(
+      `Suspend ${options.simId !== undefined ? `SIM ${options.simId}` : 'no SIM'}, delete identity ${identityId}` +
+        `${partitionItems === null ? '' : ` and ${partitionItems} item(s) of its partition`}? Type "yes" to go ahead: `,
+    );
+    if (!confirmed) throw new UsageError('not confirmed: nothing changed');
+  }
+
+  // 3. Act, closing the door first.
+  // A SIM already suspended or terminated opens no data session: asking SORACOM to suspend it again could only fail.
+  const sim = !simNow
+    ? null
+    : SIM_STATUSES_WITHOUT_SESSIONS.has(simNow.status)
+      ? { simId: simNow.simId, status: simNow.status }
+      : await withSoracomOutcomes(krypton.coverage, () => soracom!.suspendSim(simNow.simId));
   if (sim) io.note(`SORACOM: SIM ${sim.simId} is ${sim.status}.`);
 
   const { unlinked, existed } = await endIdentity(
@@ -133,6 +267,7 @@ export async function offboardSim(
     identityPoolId,
     developerProviderName,
     identityId,
+    identity,
   );
   io.note(
     existed
@@ -140,44 +275,30 @@ export async function offboardSim(
       : `Cognito: identity ${identityId} does not exist (already deleted).`,
   );
 
-  const table = config.names.deviceTable;
   let itemsDeleted: number | null = null;
   if (!options.keepData) {
-    itemsDeleted = await deletePartition(clients, config, {
-      table,
-      partitionKey: config.data.deviceTable.partitionKey,
-      sortKey: config.data.deviceTable.sortKey,
-      value: identityId,
-      sleep: io.sleep,
-    });
+    itemsDeleted = await deletePartition(clients, config, partition);
     io.note(`DynamoDB: ${itemsDeleted} item(s) deleted from partition ${identityId} of ${table}.`);
   }
-  const bucketPrefixes = [
-    `${BUCKET_LAYOUT.krypton}${identityId}/`,
-    ...(config.closedNetwork ? [`${config.closedNetwork.prefix}${identityId}/`] : []),
-  ];
   return {
-    env: config.envName,
-    identityId,
-    identityPoolId,
+    ...base,
+    dryRun: false,
     sim: sim ? { simId: sim.simId, status: sim.status } : null,
     unlinked,
     identityDeleted: existed,
-    table,
     itemsDeleted,
-    bucketPrefixes,
   };
 }
 
-async function suspend(
+/** Logs in to the SORACOM API once; the same session reads the SIM and suspends it. */
+async function soracomSession(
   krypton: KryptonConfig,
   endpoint: string,
-  simId: string,
   io: OffboardSimIo,
-): Promise<SoracomSim> {
-  const auth = await soracomAuthKey(io, `suspend SIMs (${SUSPEND_PERMISSION})`);
-  return withSoracomOutcomes(krypton.coverage, async () => {
-    const soracom = await SoracomClient.login({
+): Promise<SoracomClient> {
+  const auth = await soracomAuthKey(io, `read and suspend SIMs (${SORACOM_PERMISSIONS})`);
+  return withSoracomOutcomes(krypton.coverage, () =>
+    SoracomClient.login({
       endpoint,
       ...auth,
       fetchImpl: io.fetchImpl,
@@ -185,19 +306,32 @@ async function suspend(
         io.note(`SORACOM API rate limit reached: waiting ${Math.ceil(ms / 1000)} s before retrying`);
         await (io.sleep ?? ((wait) => new Promise((resolve) => setTimeout(resolve, wait))))(ms);
       },
-    });
-    return soracom.suspendSim(simId);
-  });
+    }),
+  );
 }
 
-/** Unlinks every developer user identifier of the identity, then deletes it. */
-async function endIdentity(
+/** The identity as Cognito knows it: its developer user identifiers (every page) and its description. */
+interface IdentityFacts {
+  readonly exists: boolean;
+  readonly identifiers: readonly string[];
+  readonly logins: readonly string[];
+  readonly created: string | null;
+  readonly lastModified: string | null;
+}
+
+async function describeIdentity(
   clients: DeviceClients,
   config: KeylessConfig,
   identityPoolId: string,
-  developerProviderName: string,
   identityId: string,
-): Promise<{ unlinked: string[]; existed: boolean }> {
+): Promise<IdentityFacts> {
+  const gone: IdentityFacts = {
+    exists: false,
+    identifiers: [],
+    logins: [],
+    created: null,
+    lastModified: null,
+  };
   const linked: string[] = [];
   let nextToken: string | undefined;
   const tokens = new Set<string>();
@@ -224,14 +358,168 @@ async function endIdentity(
         tokens.add(nextToken);
       }
     } while (nextToken);
+    const description = await clients.cognitoIdentity.send(
+      new DescribeIdentityCommand({ IdentityId: identityId }),
+    );
+    if (description.IdentityId !== undefined && description.IdentityId !== identityId) {
+      throw new RemoteServiceError(
+        `Cognito described identity ${description.IdentityId} when asked about ${identityId}: nothing changed`,
+      );
+    }
+    return {
+      exists: true,
+      identifiers: linked,
+      logins: description.Logins ?? [],
+      created: description.CreationDate?.toISOString() ?? null,
+      lastModified: description.LastModifiedDate?.toISOString() ?? null,
+    };
   } catch (error) {
-    if ((error as { name?: string }).name === 'ResourceNotFoundException')
-      return { unlinked: [], existed: false };
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') return gone;
     if (error instanceof RemoteServiceError) throw error;
     throw describeAwsError(error, config);
   }
+}
+
+/** {@link Ownership} of the identity, from its developer user identifiers and the SIM SORACOM describes. */
+export function ownershipOf(
+  identity: Pick<IdentityFacts, 'exists' | 'identifiers'>,
+  sim:
+    | { readonly simId: string; readonly imsis: readonly string[]; readonly iccids: readonly string[] }
+    | undefined,
+  identityId: string,
+): Ownership {
+  if (!sim) {
+    return {
+      verdict: 'unverifiable',
+      reason: 'no --sim-id, so nothing links the identity to a SIM',
+    };
+  }
+  if (!identity.exists) {
+    return {
+      verdict: 'unverifiable',
+      reason: `identity ${identityId} does not exist in the pool, so Cognito names no SIM for it`,
+    };
+  }
+  if (identity.identifiers.length === 0) {
+    return {
+      verdict: 'unverifiable',
+      reason: `identity ${identityId} has no developer user identifier, so Cognito names no SIM for it`,
+    };
+  }
+  const names = new Map<string, string>([
+    ...sim.imsis.map((imsi) => [imsi, `IMSI ${imsi}`] as const),
+    ...sim.iccids.map((iccid) => [iccid, `ICCID ${iccid}`] as const),
+    [sim.simId, `SIM ID ${sim.simId}`],
+  ]);
+  const numbersOf = (identifier: string): string[] => identifier.match(/\d+/g) ?? [];
+  for (const identifier of identity.identifiers) {
+    const match =
+      numbersOf(identifier).find((run) => names.has(run)) ?? (names.has(identifier) ? identifier : undefined);
+    if (match !== undefined) {
+      return {
+        verdict: 'verified',
+        reason: `developer user identifier ${JSON.stringify(identifier)} names the SIM's ${names.get(match)}`,
+      };
+    }
+  }
+  const foreign = identity.identifiers.filter((identifier) =>
+    numbersOf(identifier).some((run) => run.length >= SIM_NUMBER_MIN_DIGITS),
+  );
+  if (foreign.length > 0) {
+    return {
+      verdict: 'mismatch',
+      reason:
+        `its developer user identifier(s) ${foreign.map((i) => JSON.stringify(i)).join(', ')} name a SIM, but none of SIM ${sim.simId}'s numbers ` +
+        `(IMSI ${sim.imsis.join(', ') || 'none'}; ICCID ${sim.iccids.join(', ') || 'none'})`,
+    };
+  }
+  return {
+    verdict: 'unverifiable',
+    reason: `its developer user identifier(s) ${identity.identifiers.map((i) => JSON.stringify(i)).join(', ')} carry no IMSI, ICCID or SIM ID to compare`,
+  };
+}
+
+/** Items in one partition: Query with Select COUNT, strongly consistent, every page. */
+async function countPartition(
+  clients: Pick<DeviceClients, 'dynamoDb'>,
+  config: KeylessConfig,
+  target: PartitionDeletion,
+): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, AttributeValue> | undefined;
+  const seen = new Set<string>();
   try {
-    for (const developerUserIdentifier of linked) {
+    do {
+      const page = await clients.dynamoDb.send(
+        new QueryCommand({
+          TableName: target.table,
+          KeyConditionExpression: '#pk = :id',
+          ExpressionAttributeNames: { '#pk': target.partitionKey },
+          ExpressionAttributeValues: { ':id': { S: target.value } },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      if (typeof page.Count !== 'number' || !Number.isInteger(page.Count) || page.Count < 0) {
+        throw new RemoteServiceError(
+          `DynamoDB answered no item count for partition ${target.value} of ${target.table}: nothing changed`,
+        );
+      }
+      count += page.Count;
+      startKey = page.LastEvaluatedKey;
+      if (startKey) {
+        const marker = JSON.stringify(startKey);
+        if (seen.has(marker))
+          throw new RemoteServiceError(`DynamoDB repeated a page of partition ${target.value}`);
+        seen.add(marker);
+      }
+    } while (startKey);
+  } catch (error) {
+    if (error instanceof RemoteServiceError) throw error;
+    throw describeAwsError(error, config);
+  }
+  return count;
+}
+
+/** The plan, for people (stderr): what will go, and whether the identity is the SIM's. */
+export function describePlan(
+  plan: OffboardPlan,
+  identityId: string,
+  identityPoolId: string,
+  table: string,
+): string[] {
+  const lines = [
+    plan.sim
+      ? `SIM ${plan.sim.simId} (${plan.sim.status}; IMSI ${plan.sim.imsis.join(', ') || 'none'}; ICCID ${plan.sim.iccids.join(', ') || 'none'}): ` +
+        (SIM_STATUSES_WITHOUT_SESSIONS.has(plan.sim.status)
+          ? `already ${plan.sim.status}, left so.`
+          : 'will be suspended.')
+      : 'No --sim-id: SORACOM is neither asked nor changed.',
+    plan.identityExists
+      ? `Identity ${identityId} of pool ${identityPoolId}: developer user identifier(s) ${plan.developerUserIdentifiers.map((i) => JSON.stringify(i)).join(', ') || 'none'}; ` +
+        `logins ${plan.logins.join(', ') || 'none'}; created ${plan.identityCreated ?? 'unknown'}, last modified ${plan.identityLastModified ?? 'unknown'}: will be unlinked and deleted.`
+      : `Identity ${identityId} does not exist in pool ${identityPoolId} (already deleted, or mistyped).`,
+    plan.partitionItems === null
+      ? `Partition ${identityId} of ${table}: kept (--keep-data).`
+      : `Partition ${identityId} of ${table}: ${plan.partitionItems} item(s) will be deleted.`,
+    `Ownership: ${plan.ownership.verdict} (${plan.ownership.reason}).`,
+  ];
+  return lines;
+}
+
+/** Unlinks every developer user identifier the plan read, then deletes the identity. */
+async function endIdentity(
+  clients: DeviceClients,
+  config: KeylessConfig,
+  identityPoolId: string,
+  developerProviderName: string,
+  identityId: string,
+  identity: IdentityFacts,
+): Promise<{ unlinked: string[]; existed: boolean }> {
+  if (!identity.exists) return { unlinked: [], existed: false };
+  try {
+    for (const developerUserIdentifier of identity.identifiers) {
       await clients.cognitoIdentity.send(
         new UnlinkDeveloperIdentityCommand({
           IdentityId: identityId,
@@ -254,7 +542,7 @@ async function endIdentity(
     if (error instanceof RemoteServiceError) throw error;
     throw describeAwsError(error, config);
   }
-  return { unlinked: linked, existed: true };
+  return { unlinked: [...identity.identifiers], existed: true };
 }
 
 export interface PartitionDeletion {
@@ -367,6 +655,12 @@ export function describeOffboarding(
   krypton: KryptonConfig,
   bucket: string,
 ): string[] {
+  if (result.dryRun) {
+    return [
+      `Dry run: nothing changed. Ownership ${result.plan.ownership.verdict}: the command would go ahead (after --yes or a confirmation).`,
+      `Objects it uploaded are under s3://${bucket}/${result.bucketPrefixes.join(` and s3://${bucket}/`)} (never deleted by this command).`,
+    ];
+  }
   const lines: string[] = [];
   lines.push(
     result.sim
