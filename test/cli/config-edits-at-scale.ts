@@ -11,6 +11,7 @@ import { recordPlacements } from '../../lib/cli/shard-lock-file';
 import { parseConfig } from '../../lib/config';
 import { layoutFleet } from '../../lib/fleet/placement';
 import { CONFIG_DIR } from '../support/cdk-app';
+import { answerAsDeployed, clientsIn } from './device-fixture';
 
 /**
  * Every file edit the CLI makes, on a fleet of `count` things (issue 20: at 10,002 things `keyless enroll` failed
@@ -83,10 +84,13 @@ export function describeConfigEditsAt(count: number): void {
       expect(fs.readFileSync(file, 'utf8')).toBe(formatConfigJson(after));
     });
 
-    it('device decommission: the thing leaves the config and the shard lock, its files go, nobody moves', () => {
+    it('device decommission: the thing leaves the config and the shard lock, nobody moves', async () => {
       const gone = thing(1);
       const outDir = path.join(root, 'dist', 'bundles');
-      const result = decommission(loadEditableConfig('dev', { repoRoot: root, configDir }), gone, { outDir });
+      // AWS as the device tests' stand-in answers it: the thing's Fleet stack has no certificate of it.
+      answerAsDeployed();
+      const editable = loadEditableConfig('dev', { repoRoot: root, configDir });
+      const result = await decommission(editable, clientsIn(), gone, { outDir });
       expect(result.shardLock).toMatchObject({ released: [gone] });
       expect(names(read())).not.toContain(gone);
       expect(fs.readFileSync(file, 'utf8')).toBe(formatConfigJson(read()));
