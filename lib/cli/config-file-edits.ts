@@ -1,18 +1,19 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { exampleConfigFile, type ThingStatus } from '../contract';
+import { formatConfigJson } from './config-json-format';
 import { ConfigurationError, UsageError } from './exit-codes';
+import { writeFileAtomically } from './file-transaction';
 
 /**
  * The CLI's edits of a config file. The config layer only reads; these are the only writers. Each edit keeps
  * everything it does not change: key order (so `"$schema"` stays first and editors keep validating), every
- * other section and value. The result is written with 2-space indent, then through the repository's prettier
- * settings when prettier is installed (so `npm run lint` stays green), to a temporary file renamed into place:
- * a reader sees the old file or the new one, never half of one.
+ * other section and value. The result is written exactly as prettier would print it with the repository's settings
+ * (lib/cli/config-json-format.ts: in process, at any fleet size), so `npm run lint` stays green, to a temporary file
+ * renamed into place: a reader sees the old file or the new one, never half of one.
  */
 
 /** A config file as JSON, with the parts the edits touch. */
-interface RawConfig {
+export interface RawConfig {
   iot?: { things?: RawThing[]; policy?: { requiredAttributes?: Record<string, string> } };
   [key: string]: unknown;
 }
@@ -34,15 +35,14 @@ export interface ConfigEditOptions {
   readonly dryRun?: boolean;
 }
 
-/**
- * Applies `edit` to the parsed file and writes the result, unless `edit` answers false (nothing to change).
- * Returns whether the file was written.
- */
-function editConfigFile(
-  file: string,
-  edit: (raw: RawConfig) => boolean,
-  options: ConfigEditOptions = {},
-): boolean {
+/** A config file as read for an edit: its parsed document, whose parts the edits below change in place. */
+export interface ConfigDocument {
+  readonly file: string;
+  readonly raw: RawConfig;
+}
+
+/** Reads a config file for an edit; JSON that is not an object stops it. */
+export function readConfigDocument(file: string): ConfigDocument {
   const text = fs.readFileSync(file, 'utf8');
   let raw: RawConfig;
   try {
@@ -55,14 +55,29 @@ function editConfigFile(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigurationError(`${file}: expected a JSON object`);
   }
+  return { file, raw };
+}
+
+/**
+ * Applies `edit` to the parsed file and writes the result, unless `edit` answers false (nothing to change).
+ * Returns whether the file was written.
+ */
+function editConfigFile(
+  file: string,
+  edit: (raw: RawConfig) => boolean,
+  options: ConfigEditOptions = {},
+): boolean {
+  const { raw } = readConfigDocument(file);
   if (!edit(raw)) return false;
   options.validate?.(raw);
   if (options.dryRun) return true;
-  const output = formatLikeTheRepository(`${JSON.stringify(raw, null, 2)}\n`, file);
-  const partial = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(partial, output);
-  fs.renameSync(partial, file);
+  writeFileAtomically(file, renderConfigDocument(raw));
   return true;
+}
+
+/** The text a config file is written with: what `prettier` makes of it (`npm run lint` checks config/). */
+export function renderConfigDocument(raw: unknown): string {
+  return formatConfigJson(raw);
 }
 
 function thingsOf(raw: RawConfig, file: string): RawThing[] {
@@ -98,20 +113,26 @@ function thingNamed(raw: RawConfig, file: string, thingName: string): RawThing {
 export function addThingsToConfigFile(file: string, thingNames: readonly string[]): string[] {
   let added: string[] = [];
   editConfigFile(file, (raw) => {
-    const things = thingsOf(raw, file);
-    raw.iot!.things = things;
-    const known = new Set(things.map((thing) => thing.name));
-    added = thingNames.filter((name) => !known.has(name));
-    if (added.length === 0) return false;
-    // A new thing carries the attributes the IoT policy requires, or it could never get credentials.
-    const required = raw.iot!.policy?.requiredAttributes ?? {};
-    things.push(
-      ...added.map((name) =>
-        Object.keys(required).length > 0 ? { name, attributes: { ...required } } : { name },
-      ),
-    );
-    return true;
+    added = addThings({ file, raw }, thingNames);
+    return added.length > 0;
   });
+  return added;
+}
+
+/** {@link addThingsToConfigFile} on a document in memory: returns the names it added. */
+export function addThings(document: ConfigDocument, thingNames: readonly string[]): string[] {
+  const { raw, file } = document;
+  const things = thingsOf(raw, file);
+  raw.iot!.things = things;
+  const known = new Set(things.map((thing) => thing.name));
+  const added = thingNames.filter((name) => !known.has(name));
+  // A new thing carries the attributes the IoT policy requires, or it could never get credentials.
+  const required = raw.iot!.policy?.requiredAttributes ?? {};
+  things.push(
+    ...added.map((name) =>
+      Object.keys(required).length > 0 ? { name, attributes: { ...required } } : { name },
+    ),
+  );
   return added;
 }
 
@@ -132,23 +153,26 @@ export function setThingLifecycle(
   lifecycle: ThingLifecycle,
   options: ConfigEditOptions = {},
 ): boolean {
-  return editConfigFile(
-    file,
-    (raw) => {
-      const thing = thingNamed(raw, file, thingName);
-      const before = JSON.stringify(thing);
-      if (lifecycle.status !== undefined) {
-        if (lifecycle.status === 'active') delete thing.status;
-        else thing.status = lifecycle.status;
-      }
-      if (lifecycle.quarantined !== undefined) {
-        if (lifecycle.quarantined) thing.quarantined = true;
-        else delete thing.quarantined;
-      }
-      return JSON.stringify(thing) !== before;
-    },
-    options,
-  );
+  return editConfigFile(file, (raw) => setLifecycle({ file, raw }, thingName, lifecycle), options);
+}
+
+/** {@link setThingLifecycle} on a document in memory: returns whether it changed. */
+export function setLifecycle(
+  document: ConfigDocument,
+  thingName: string,
+  lifecycle: ThingLifecycle,
+): boolean {
+  const thing = thingNamed(document.raw, document.file, thingName);
+  const before = JSON.stringify(thing);
+  if (lifecycle.status !== undefined) {
+    if (lifecycle.status === 'active') delete thing.status;
+    else thing.status = lifecycle.status;
+  }
+  if (lifecycle.quarantined !== undefined) {
+    if (lifecycle.quarantined) thing.quarantined = true;
+    else delete thing.quarantined;
+  }
+  return JSON.stringify(thing) !== before;
 }
 
 /** Removes one thing from `iot.things`, keeping every other entry in its order. */
@@ -166,18 +190,4 @@ export function removeThingFromConfigFile(
     },
     options,
   );
-}
-
-/** Through the repository's own prettier (a child process: prettier 3 loads ESM), when it is installed. */
-function formatLikeTheRepository(json: string, file: string): string {
-  let prettier: string;
-  try {
-    prettier = require.resolve('prettier/bin/prettier.cjs');
-  } catch {
-    return json; // a production install without dev dependencies: plain 2-space JSON
-  }
-  return execFileSync(process.execPath, [prettier, '--stdin-filepath', file], {
-    input: json,
-    encoding: 'utf8',
-  });
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
-import { DEFAULT_CONFIG_DIR, parseConfig } from '../config';
+import { DEFAULT_CONFIG_DIR, environmentConfigFile, parseConfig } from '../config';
 import { csrProblems } from '../config/csr';
 import {
   configFile as configFileOf,
@@ -17,10 +17,11 @@ import {
 } from '../contract';
 import { layoutFleet } from '../fleet/placement';
 import { x509 } from '../fleet/x509';
-import { addThingsToConfigFile, setThingLifecycle } from './config-file-edits';
-import { ConfigurationError, UsageError } from './exit-codes';
-import { commandOutput, envOption, jsonOption } from './options';
-import { describeLockChange, recordPlacements, type ShardLockChange } from './shard-lock-file';
+import { addThings, readConfigDocument, renderConfigDocument, setLifecycle } from './config-file-edits';
+import { UsageError } from './exit-codes';
+import { applyAllOrNothing, type PlannedFileChange } from './file-transaction';
+import { commandOutput, envOption, integerArgument, jsonOption, thingNamesArgument } from './options';
+import { describeLockChange, plannedLockWrite, type ShardLockChange } from './shard-lock-file';
 
 export type KeyType = 'ec-p256' | 'rsa2048';
 
@@ -114,52 +115,65 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   if (!(keyType in ALGORITHMS)) {
     throw new UsageError(`--key-type must be ec-p256 or rsa2048, got: ${keyType}`);
   }
-  const configFile = path.join(configDir, path.basename(configFileOf(options.envName)));
-  if (!fs.existsSync(configFile)) throw new ConfigurationError(`${configFile}: no such environment config`);
+  const configFile = environmentConfigFile(options.envName, configDir);
+  const devicePem = options.csrFile === undefined ? undefined : checkDeviceCsr(things[0], options.csrFile);
+  const force = options.force ?? false;
 
-  if (options.csrFile !== undefined) checkDeviceCsr(things[0], options.csrFile);
-  // Config first: a config without an iot section stops here, before any key exists.
-  const addedToConfig = addThingsToConfigFile(configFile, things);
-
+  // Everything is made and checked in memory first: keys, CSRs, the edited config (validated whole, with the new
+  // CSRs) and the shard lock. Only then is anything written, all of it or nothing (applyAllOrNothing).
+  const document = readConfigDocument(configFile);
+  const addedToConfig = addThings(document, things);
+  const shownConfig = displayPath(configFile);
+  // Checked once before the keys (the slow part) are made: a config that cannot validate stops here, silently.
+  parseConfig(document.raw, options.envName, shownConfig, repoRoot);
   const result = { enrolled: [] as string[], unchanged: [] as string[], replaced: [] as string[] };
+  const thingChanges: PlannedFileChange[] = [];
+  const pendingCsrs = new Map<string, string>();
   for (const [index, thing] of things.entries()) {
     const files = {
       csr: inRepository(repoRoot, csrFileOf(options.envName, thing)),
       key: inRepository(repoRoot, privateKeyFile(options.envName, thing)),
     };
-    const outcome =
-      options.csrFile !== undefined
-        ? enrollDeviceCsr(files, thing, options.csrFile, options.force ?? false)
-        : await enrollWithNewKey(files, thing, keyType, options.force ?? false);
-    result[outcome].push(thing);
-    if (outcome === 'replaced') {
-      log(
-        `${thing}: replaced its key and CSR. The certificate issued for the old key stays valid until it is revoked: ` +
-          'deploying its Fleet stack replaces it (CloudFormation deactivates and deletes the old one); revoke it ' +
-          'now if the old key may be compromised: ' +
-          '`aws iot update-certificate --certificate-id <old id> --new-status REVOKED`.',
-      );
-    }
+    const planned =
+      devicePem !== undefined
+        ? planDeviceCsr(files, thing, devicePem, force)
+        : await planNewKey(files, thing, keyType, force);
+    result[planned.outcome].push(thing);
+    thingChanges.push(...planned.changes);
+    if (planned.csrPem !== undefined) pendingCsrs.set(files.csr, planned.csrPem);
     options.onProgress?.(index + 1, things.length, thing);
   }
 
   // A new key means a new certificate: the status the config gave the old one (inactive, or revoked for good)
   // is not the new one's. A quarantine is about the device, not the key: it stays until released.
-  for (const thing of result.replaced) {
-    if (setThingLifecycle(configFile, thing, { status: 'active' })) {
-      log(
-        `${thing}: its new certificate will be ACTIVE; ${configFileOf(options.envName)} no longer records the old certificate's status.`,
-      );
-    }
-  }
+  const reactivated = result.replaced.filter((thing) => setLifecycle(document, thing, { status: 'active' }));
 
-  // Validates the whole config with the new CSRs and records the new things' shards, where synth would place them.
-  const raw: unknown = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-  const config = parseConfig(raw, options.envName, displayPath(configFile), repoRoot);
-  const shardLock = config.fleet
-    ? recordPlacements(config.fleet, layoutFleet(config.fleet.things, config.fleet.shardLock))
+  // Validates the whole config it would leave, with the new CSRs, and places the new things where synth would.
+  const config = parseConfig(document.raw, options.envName, shownConfig, repoRoot, pendingCsrs);
+  const lock = config.fleet
+    ? plannedLockWrite(config.fleet, layoutFleet(config.fleet.things, config.fleet.shardLock))
     : undefined;
-  return { ...result, addedToConfig, shardLock };
+  const configChanged = addedToConfig.length > 0 || reactivated.length > 0;
+  applyAllOrNothing([
+    ...thingChanges,
+    ...(configChanged ? [{ file: configFile, content: renderConfigDocument(document.raw) }] : []),
+    ...(lock ? [lock.write] : []),
+  ]);
+
+  for (const thing of result.replaced) {
+    log(
+      `${thing}: replaced its key and CSR. The certificate issued for the old key stays valid until it is revoked: ` +
+        'deploying its Fleet stack replaces it (CloudFormation deactivates and deletes the old one); revoke it ' +
+        'now if the old key may be compromised: ' +
+        '`aws iot update-certificate --certificate-id <old id> --new-status REVOKED`.',
+    );
+  }
+  for (const thing of reactivated) {
+    log(
+      `${thing}: its new certificate will be ACTIVE; ${configFileOf(options.envName)} no longer records the old certificate's status.`,
+    );
+  }
+  return { ...result, addedToConfig, shardLock: lock?.change };
 }
 
 type Outcome = 'enrolled' | 'unchanged' | 'replaced';
@@ -170,24 +184,29 @@ interface ThingFiles {
   readonly key: string;
 }
 
-async function enrollWithNewKey(
+/** What enrolling one thing would change, not yet written. */
+interface PlannedThing {
+  readonly outcome: Outcome;
+  readonly changes: PlannedFileChange[];
+  /** The CSR it would write, to validate the config with. */
+  readonly csrPem?: string;
+}
+
+async function planNewKey(
   files: ThingFiles,
   thing: string,
   keyType: KeyType,
   force: boolean,
-): Promise<Outcome> {
-  const dir = path.dirname(files.csr);
-  const keyFile = files.key;
-  const csrFile = files.csr;
-  const hasKey = fs.existsSync(keyFile);
-  const hasCsr = fs.existsSync(csrFile);
-  if (hasCsr && !force) return 'unchanged';
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+): Promise<PlannedThing> {
+  const hasKey = fs.existsSync(files.key);
+  const hasCsr = fs.existsSync(files.csr);
+  if (hasCsr && !force) return { outcome: 'unchanged', changes: [] };
 
+  const changes: PlannedFileChange[] = [];
   let keys: CryptoKeyPairLike;
   if (hasKey && !force) {
     // A key without its CSR (the CSR was deleted): make the CSR again from the same key.
-    keys = await importKeyPair(fs.readFileSync(keyFile, 'utf8'));
+    keys = await importKeyPair(fs.readFileSync(files.key, 'utf8'));
   } else {
     keys = (await crypto.webcrypto.subtle.generateKey(ALGORITHMS[keyType], true, [
       'sign',
@@ -197,7 +216,8 @@ async function enrollWithNewKey(
       'pkcs8',
       keys.privateKey as crypto.webcrypto.CryptoKey,
     );
-    writePrivate(keyFile, x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'));
+    // Created 0600 in one step: never readable by others, not even briefly.
+    changes.push({ file: files.key, content: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'), mode: 0o600 });
   }
   const signingAlgorithm =
     keys.privateKey.algorithm.name === 'ECDSA'
@@ -208,8 +228,9 @@ async function enrollWithNewKey(
     keys: keys as never,
     signingAlgorithm,
   });
-  writePublic(csrFile, `${csr.toString('pem')}\n`);
-  return hasCsr ? 'replaced' : 'enrolled';
+  const csrPem = `${csr.toString('pem')}\n`;
+  changes.push({ file: files.csr, content: csrPem });
+  return { outcome: hasCsr ? 'replaced' : 'enrolled', changes, csrPem };
 }
 
 /** The device's CSR must be one AWS IoT will sign for this thing; returns its PEM. */
@@ -218,34 +239,29 @@ function checkDeviceCsr(thing: string, source: string): string {
   const pem = fs.readFileSync(source, 'utf8');
   const problems = csrProblems(pem, thing, source);
   if (problems.length > 0) throw new UsageError(`--csr ${source}: ${problems.join('; ')}`);
-  return pem;
+  return pem.endsWith('\n') ? pem : `${pem}\n`;
 }
 
-function enrollDeviceCsr(files: ThingFiles, thing: string, source: string, force: boolean): Outcome {
-  const pem = checkDeviceCsr(thing, source);
-  const dir = path.dirname(files.csr);
-  const csrFile = files.csr;
-  const keyFile = files.key;
-  if (fs.existsSync(csrFile)) {
-    if (fs.readFileSync(csrFile, 'utf8') === pem) return 'unchanged';
+function planDeviceCsr(files: ThingFiles, thing: string, pem: string, force: boolean): PlannedThing {
+  const replaced = fs.existsSync(files.csr);
+  if (replaced) {
+    if (fs.readFileSync(files.csr, 'utf8') === pem) return { outcome: 'unchanged', changes: [] };
     if (!force) {
       throw new UsageError(
-        `${thing} already has a CSR at ${csrFile}; pass --force to replace it (its certificate must then be revoked)`,
+        `${thing} already has a CSR at ${files.csr}; pass --force to replace it (its certificate must then be revoked)`,
       );
     }
   }
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const replaced = fs.existsSync(csrFile);
+  const changes: PlannedFileChange[] = [{ file: files.csr, content: pem }];
   // A key made here earlier belongs to the old CSR: the device's own key replaces it.
-  if (fs.existsSync(keyFile)) {
+  if (fs.existsSync(files.key)) {
     if (!force)
       throw new UsageError(
-        `${thing} has a private key at ${keyFile}; pass --force to replace it with the device's CSR`,
+        `${thing} has a private key at ${files.key}; pass --force to replace it with the device's CSR`,
       );
-    fs.rmSync(keyFile);
+    changes.push({ file: files.key });
   }
-  writePublic(csrFile, pem.endsWith('\n') ? pem : `${pem}\n`);
-  return replaced ? 'replaced' : 'enrolled';
+  return { outcome: replaced ? 'replaced' : 'enrolled', changes, csrPem: pem };
 }
 
 interface CryptoKeyPairLike {
@@ -279,26 +295,7 @@ async function importKeyPair(pem: string): Promise<CryptoKeyPairLike> {
   };
 }
 
-/**
- * Where a file is written before it is renamed into place. A run killed in between leaves it behind, so it is
- * git-ignored (.gitignore: fleet/**\/*.tmp) like the private key it may hold.
- */
-export function partialFileOf(file: string, pid: number = process.pid): string {
-  return `${file}.${pid}.tmp`;
-}
-
-/** Private keys: created 0600 in one step (never world-readable, not even briefly), replaced atomically. */
-function writePrivate(file: string, pem: string): void {
-  const partial = partialFileOf(file);
-  fs.writeFileSync(partial, pem, { mode: 0o600, flag: 'wx' });
-  fs.renameSync(partial, file);
-}
-
-function writePublic(file: string, text: string): void {
-  const partial = partialFileOf(file);
-  fs.writeFileSync(partial, text, { mode: 0o644 });
-  fs.renameSync(partial, file);
-}
+export { partialFileOf } from './file-transaction';
 
 function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
@@ -309,8 +306,8 @@ interface EnrollFlags {
   env: string;
   thing?: string[];
   prefix?: string;
-  count?: string;
-  start?: string;
+  count?: number;
+  start: number;
   csr?: string;
   keyType: KeyType;
   force?: boolean;
@@ -332,10 +329,10 @@ export function registerEnrollCommand(program: Command, deps: EnrollCommandDeps 
       `Make a private key and CSR per thing (or take a CSR made on the device), add the things to ${configFileOf('<env>')}`,
     )
     .addOption(envOption())
-    .option('--thing <name...>', 'thing name(s); repeatable')
+    .option('--thing <name...>', 'thing name(s); repeatable', thingNamesArgument)
     .option('--prefix <prefix>', 'numbered things: <prefix>001, <prefix>002, … (with --count)')
-    .option('--count <n>', 'how many numbered things')
-    .option('--start <n>', 'first number for --prefix', '1')
+    .option('--count <n>', 'how many numbered things', integerArgument(1))
+    .option('--start <n>', 'first number for --prefix', integerArgument(0), 1)
     .option(
       '--csr <file>',
       'a CSR made on the device itself (CN = thing name): no private key exists off the device',
@@ -349,7 +346,7 @@ export function registerEnrollCommand(program: Command, deps: EnrollCommandDeps 
       if (flags.prefix !== undefined || flags.count !== undefined) {
         if (flags.prefix === undefined || flags.count === undefined)
           throw new UsageError('--prefix and --count go together');
-        things.push(...numberedThingNames(flags.prefix, Number(flags.count), Number(flags.start ?? '1')));
+        things.push(...numberedThingNames(flags.prefix, flags.count, flags.start));
       }
       const progress = progressReporter(things.length);
       const result = await enroll({

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { ConfigError } from '../config';
+import { ConfigError, UnknownEnvironmentError } from '../config';
 import { UnrecordedPlacementError } from '../fleet/placement';
 import { SoracomApiError, SoracomAuthError } from '../soracom/api-client';
 
@@ -86,16 +86,50 @@ export function exitCodeFor(error: unknown): ExitCode {
 }
 
 /**
- * What the operator reads on stderr: the cause in one line (a config error lists every problem), a stack trace
- * only with `debug`. Empty for commander's own errors, which commander has printed already.
+ * What the operator reads on stderr (docs/cli.md, "Exit codes"): every line starts with `keyless: `. One line for
+ * the cause; a config error says which environment and then lists every problem, one line each; a stack trace only
+ * with `debug`. Nothing for help and --version, which are not failures.
  */
 export function describeFailure(error: unknown, debug: boolean): string {
-  if (error instanceof CommanderError) return '';
+  if (error instanceof CommanderError) {
+    return exitCodeFor(error) === EXIT_CODES.ok ? '' : keylessLines([commanderMessage(error)]);
+  }
   if (debug) return `${error instanceof Error ? error.stack : String(error)}\n`;
-  if (error instanceof ConfigError) return `Invalid configuration:\n${error.message}\n`;
+  if (error instanceof UnknownEnvironmentError) return keylessLines(error.problems);
+  if (error instanceof ConfigError) {
+    const which = error.envName === undefined ? '' : ` for environment ${JSON.stringify(error.envName)}`;
+    return keylessLines([
+      `invalid configuration${which}:`,
+      ...error.problems.map((problem) => `  ${problem}`),
+    ]);
+  }
   const message = error instanceof Error ? error.message : String(error);
   if (exitCodeFor(error) === EXIT_CODES.bug) {
-    return `keyless: ${message}\nkeyless: this is unexpected: run again with KEYLESS_DEBUG=1 for the stack trace, and report it\n`;
+    return keylessLines([
+      message,
+      'this is unexpected: run again with KEYLESS_DEBUG=1 for the stack trace, and report it',
+    ]);
   }
-  return `keyless: ${message}\n`;
+  return keylessLines([message]);
+}
+
+/**
+ * Commander's own message without its `error: ` prefix, on one line (a suggestion such as
+ * `(Did you mean --json?)` comes on a line of its own).
+ */
+export function commanderMessage(error: CommanderError): string {
+  return error.message
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' ');
+}
+
+/** Each line of each message as a `keyless: ` line: a message with a line break still reads as ours. */
+function keylessLines(messages: readonly string[]): string {
+  return messages
+    .flatMap((message) => message.split('\n'))
+    .map((line) => `keyless: ${line}\n`)
+    .join('');
 }

@@ -9,7 +9,7 @@ import { fleetStackName } from '../contract';
 import { layoutFleet, lockOf, recordPlacementsCommand, type FleetLayout } from '../fleet/placement';
 import { planShards } from '../fleet/shard-plan';
 import { ConfigurationError } from './exit-codes';
-import { commandOutput, envOption, jsonOption } from './options';
+import { commandOutput, envOption, jsonOption, thingNameArgument } from './options';
 import { describeLockChange, recordPlacements, type ShardLockChange } from './shard-lock-file';
 
 /** One Fleet stack as the operator sees it before a synth. */
@@ -182,7 +182,7 @@ export function addFleetPlanCommand(fleet: Command, deps: FleetPlanCommandDeps =
       'Show which Fleet stack holds each thing and where a new thing will land; --write records the placements',
     )
     .addOption(envOption())
-    .option('--thing <name>', 'where this thing is, or would land if added')
+    .option('--thing <name>', 'where this thing is, or would land if added', thingNameArgument)
     .option(
       '--write',
       'record every placement in the shard lock and release removed things (commit the file)',

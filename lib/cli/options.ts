@@ -45,3 +45,30 @@ export function commandOutput(
     },
   };
 }
+
+/**
+ * A thing name on the command line, checked by the one rule every layer uses (lib/contract): a name `enroll` would
+ * refuse is a usage error in every command, not a thing that "would land" somewhere.
+ */
+export function thingNameArgument(value: string): string {
+  if (!follows(NAME_RULES.thingName, value)) {
+    throw new InvalidArgumentError(`expected ${NAME_RULES.thingName.description}.`);
+  }
+  return value;
+}
+
+/** A repeatable or variadic `--thing`: each name checked, in the order given. */
+export function thingNamesArgument(value: string, previous: readonly string[] = []): string[] {
+  return [...previous, thingNameArgument(value)];
+}
+
+/** A whole number of at least `min` (`--count abc` is a usage error that says what is valid, never NaN). */
+export function integerArgument(min: number): (value: string) => number {
+  return (value: string) => {
+    const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(number) || number < min) {
+      throw new InvalidArgumentError(`expected a whole number of at least ${min}.`);
+    }
+    return number;
+  };
+}

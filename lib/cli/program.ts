@@ -10,7 +10,8 @@ import { registerSoracomKryptonCommand } from './soracom-register-krypton';
 /**
  * The operator CLI (`npx keyless …`). Each capability registers its commands here from its own module,
  * so this file stays a table of contents. Commander's own errors (unknown option, missing argument) are thrown,
- * not exited on, so bin/keyless.ts gives every failure its documented exit code (lib/cli/exit-codes.ts).
+ * not exited on or printed, so lib/cli/run.ts gives every failure its documented `keyless: …` line and exit code
+ * (lib/cli/exit-codes.ts).
  */
 export function buildProgram(): Command {
   const program = new Command('keyless')
@@ -19,8 +20,9 @@ export function buildProgram(): Command {
     )
     .version(version, '-V, --version', 'print the keyless-iot version')
     .exitOverride()
-    .showHelpAfterError()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    // Errors are reported once, by lib/cli/run.ts; the only other text commander sends to stderr is the help it
+    // shows for an error (a group run without a command), which run.ts replaces with one line naming --help.
+    .configureOutput({ outputError: () => {}, writeErr: () => {} });
   registerEnrollCommand(program);
   registerBundleCommand(program);
   registerFleetCommands(program);

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { FleetConfig, FleetThingConfig } from '../config';
 import { lockIsStale, lockOf, type FleetLayout } from '../fleet/placement';
 import { renderShardLock } from '../fleet/shard-lock';
+import { writeFileAtomically } from './file-transaction';
 
 /** What recording a layout changed in the shard lock. */
 export interface ShardLockChange {
@@ -23,17 +24,29 @@ export function recordPlacements(
   fleet: FleetConfig,
   layout: FleetLayout<FleetThingConfig>,
 ): ShardLockChange | undefined {
+  const planned = plannedLockWrite(fleet, layout);
+  if (!planned) return undefined;
+  fs.mkdirSync(path.dirname(planned.write.file), { recursive: true });
+  writeFileAtomically(planned.write.file, planned.write.content);
+  return planned.change;
+}
+
+/**
+ * {@link recordPlacements} without the write: the lock file's new text and what it changes, or undefined when the
+ * lock is current. For a command that writes it together with other files (file-transaction.ts).
+ */
+export function plannedLockWrite(
+  fleet: FleetConfig,
+  layout: FleetLayout<FleetThingConfig>,
+): { write: { file: string; content: string }; change: ShardLockChange } | undefined {
   if (!lockIsStale(layout)) return undefined;
   const lock = lockOf(layout);
-  fs.mkdirSync(path.dirname(fleet.lockFile), { recursive: true });
-  const partial = `${fleet.lockFile}.${process.pid}.tmp`;
-  fs.writeFileSync(
-    partial,
-    renderShardLock(lock.maxThingsPerShard, new Map(Object.entries(lock.assignments))),
-  );
-  fs.renameSync(partial, fleet.lockFile);
+  const content = renderShardLock(lock.maxThingsPerShard, new Map(Object.entries(lock.assignments)));
   const placed = Object.fromEntries(layout.unrecorded.map((name) => [name, lock.assignments[name]]));
-  return { lockFile: fleet.lockFileShown, placed, released: layout.released };
+  return {
+    write: { file: fleet.lockFile, content },
+    change: { lockFile: fleet.lockFileShown, placed, released: layout.released },
+  };
 }
 
 /** One sentence for the operator: what the lock now records, and to commit it. */

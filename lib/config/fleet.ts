@@ -46,6 +46,7 @@ export function readFleet(
   envName: string,
   configShown: string,
   repoRoot: string = REPO_ROOT,
+  pendingCsrs: ReadonlyMap<string, string> = new Map(),
 ): { fleet?: FleetConfig; problems: string[] } {
   const problems: string[] = [];
   const lockFileShown = shardLockFile(envName);
@@ -71,7 +72,8 @@ export function readFleet(
     const field = `${configShown}: iot.things[${index}].csrFile`;
     const csrFile = thing.csrFile ?? defaultCsrFile(envName, thing.name);
     const absolute = inRepository(repoRoot, csrFile);
-    if (!fs.existsSync(absolute)) {
+    const pending = pendingCsrs.get(absolute);
+    if (pending === undefined && !fs.existsSync(absolute)) {
       // Only the default location may be empty: a thing not enrolled yet gets no certificate.
       if (thing.csrFile !== undefined)
         problems.push(`${field}: expected an existing CSR file, got ${JSON.stringify(csrFile)}`);
@@ -79,7 +81,7 @@ export function readFleet(
     }
     let pem: string;
     try {
-      pem = fs.readFileSync(absolute, 'utf8');
+      pem = pending ?? fs.readFileSync(absolute, 'utf8');
     } catch (error) {
       problems.push(
         `${field}: cannot read ${csrFile}: ${error instanceof Error ? error.message : String(error)}`,

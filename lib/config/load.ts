@@ -31,9 +31,27 @@ export interface KeylessConfig extends KeylessConfigBody {
 
 /** Every problem found in a config file; the message has one line per problem. */
 export class ConfigError extends Error {
-  constructor(public readonly problems: readonly string[]) {
+  constructor(
+    public readonly problems: readonly string[],
+    /** The environment whose config has the problems, when known (the CLI names it in its first line). */
+    public readonly envName?: string,
+  ) {
     super(problems.join('\n'));
     this.name = 'ConfigError';
+  }
+}
+
+/** `--env` names an environment that has no config file; the message lists the ones that do. */
+export class UnknownEnvironmentError extends ConfigError {
+  constructor(envName: string, file: string, known: readonly string[]) {
+    super(
+      [
+        `${file}: no such environment ${JSON.stringify(envName)}; environments: ${known.join(', ') || '(none)'}` +
+          ` (copy ${exampleConfigFile('prod')} to ${configFile('<env>')} to add one)`,
+      ],
+      envName,
+    );
+    this.name = 'UnknownEnvironmentError';
   }
 }
 
@@ -62,25 +80,33 @@ export function loadEnvironmentConfig(
   configDir: string = DEFAULT_CONFIG_DIR,
 ): KeylessConfig {
   if (!follows(NAME_RULES.environmentName, envName)) {
-    throw new ConfigError([
-      `environment name ${JSON.stringify(envName)} is not valid: expected ${NAME_RULES.environmentName.description}`,
-    ]);
+    throw new ConfigError(
+      [
+        `environment name ${JSON.stringify(envName)} is not valid: expected ${NAME_RULES.environmentName.description}`,
+      ],
+      envName,
+    );
   }
-  const file = path.join(configDir, path.basename(configFile(envName)));
-  if (!fs.existsSync(file)) {
-    const known = listEnvironments(configDir);
-    throw new ConfigError([
-      `${displayPath(file)}: no such environment ${JSON.stringify(envName)}; environments: ${known.join(', ') || '(none)'}` +
-        ` (copy ${exampleConfigFile('prod')} to ${configFile('<env>')} to add one)`,
-    ]);
-  }
+  const file = environmentConfigFile(envName, configDir);
   const config = loadConfigFile(file, envName);
   const others = listEnvironments(configDir)
     .filter((other) => other !== envName)
     .map((other) => path.join(configDir, path.basename(configFile(other))));
   const problems = auditOwnershipProblems(config, others, displayPath);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(problems, envName);
   return config;
+}
+
+/**
+ * The config file of an environment, absolute; an environment without one is an {@link UnknownEnvironmentError}
+ * that lists the environments there are. Every command finds its config here, so they all say the same.
+ */
+export function environmentConfigFile(envName: string, configDir: string = DEFAULT_CONFIG_DIR): string {
+  const file = path.join(configDir, path.basename(configFile(envName)));
+  if (!fs.existsSync(file)) {
+    throw new UnknownEnvironmentError(envName, displayPath(file), listEnvironments(configDir));
+  }
+  return file;
 }
 
 /** Reads and validates one config file; throws ConfigError listing every problem at once. */
@@ -91,20 +117,35 @@ export function loadConfigFile(file: string, envName: string): KeylessConfig {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigError([`${shown}: cannot read JSON: ${reason}`]);
+    throw new ConfigError([`${shown}: cannot read JSON: ${reason}`], envName);
   }
   return parseConfig(raw, envName, shown);
 }
 
-/** `repoRoot`: where CSR files and `fleet/<env>/shards.json` are looked up (the repository by default). */
-export function parseConfig(raw: unknown, envName: string, shown: string, repoRoot?: string): KeylessConfig {
+/**
+ * `repoRoot`: where CSR files and `fleet/<env>/shards.json` are looked up (the repository by default).
+ * `pendingCsrs`: CSRs about to be written (absolute path → PEM), checked as if they were on disk, so a command
+ * validates the config it would leave behind before writing anything.
+ */
+export function parseConfig(
+  raw: unknown,
+  envName: string,
+  shown: string,
+  repoRoot?: string,
+  pendingCsrs?: ReadonlyMap<string, string>,
+): KeylessConfig {
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
-    throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(issue, shown)));
+    throw new ConfigError(
+      result.error.issues.flatMap((issue) => describeIssue(issue, shown)),
+      envName,
+    );
   }
   // Each thing's CSR and the shard lock are files too: read and checked here, like the config itself.
-  const fleet = result.data.iot ? readFleet(result.data.iot, envName, shown, repoRoot) : undefined;
-  if (fleet && fleet.problems.length > 0) throw new ConfigError(fleet.problems);
+  const fleet = result.data.iot
+    ? readFleet(result.data.iot, envName, shown, repoRoot, pendingCsrs)
+    : undefined;
+  if (fleet && fleet.problems.length > 0) throw new ConfigError(fleet.problems, envName);
   return {
     ...result.data,
     envName,

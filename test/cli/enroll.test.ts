@@ -240,7 +240,7 @@ describe('keyless enroll', () => {
     [{ things: [] }, 'name the things with --thing NAME or --prefix PREFIX --count N'],
     [{ things: ['a', 'b'], csrFile: '/x.pem' }, '--csr enrolls exactly one thing: pass a single --thing'],
     [{ envName: 'Prod' }, '--env must be 1-16 characters from a-z 0-9 -, starting with a letter, got: Prod'],
-    [{ envName: 'stage' }, 'stage.json: no such environment config'],
+    [{ envName: 'stage' }, 'stage.json: no such environment "stage"; environments: dev'],
   ])('rejects %j', async (options, message) => {
     await expect(enroll({ envName: 'dev', things: ['sensor-001'], ...dirs(), ...options })).rejects.toThrow(
       message,
@@ -298,6 +298,114 @@ describe('keyless enroll', () => {
         '--json',
       ]),
     );
+  });
+});
+
+describe('keyless enroll changes nothing unless everything succeeds', () => {
+  /** Every file under the test repository with its mode and content, and every directory. */
+  function repositoryState(): Record<string, string> {
+    const state: Record<string, string> = {};
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        const relative = path.relative(root, full);
+        if (entry.isDirectory()) {
+          state[`${relative}/`] = (fs.statSync(full).mode & 0o777).toString(8);
+          walk(full);
+        } else {
+          state[relative] =
+            `${(fs.statSync(full).mode & 0o777).toString(8)} ${fs.readFileSync(full, 'utf8')}`;
+        }
+      }
+    };
+    walk(root);
+    return state;
+  }
+
+  /** config/dev.json with an account and a region no AWS has: two problems, both to be listed. */
+  function breakConfig(): void {
+    const file = path.join(configDir, 'dev.json');
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...raw, account: '12345', region: 'mars-1' }, null, 2));
+  }
+
+  const invalid = expect.objectContaining({
+    name: 'ConfigError',
+    envName: 'dev',
+    problems: [
+      expect.stringMatching(/dev\.json: account: .*got "12345"$/),
+      expect.stringMatching(/dev\.json: region: .*got "mars-1"$/),
+    ],
+  });
+
+  it('a config that does not validate: no key, no CSR, no config edit, no shard lock', async () => {
+    breakConfig();
+    const before = repositoryState();
+    await expect(enroll({ envName: 'dev', things: ['sensor-003'], ...dirs() })).rejects.toEqual(invalid);
+    expect(repositoryState()).toEqual(before);
+  });
+
+  it('--prefix/--count: not one of the things is written', async () => {
+    breakConfig();
+    const before = repositoryState();
+    const { streams, out } = capturedStreams();
+    const program = new Command('keyless').exitOverride();
+    registerEnrollCommand(program, { ...dirs(), streams });
+    await expect(
+      program.parseAsync(['enroll', '--env', 'dev', '--prefix', 'bulk-', '--count', '5'], { from: 'user' }),
+    ).rejects.toEqual(invalid);
+    expect(repositoryState()).toEqual(before);
+    expect(out.stdout).toBe('');
+  });
+
+  it('--force: the old key and CSR stay when the config does not validate', async () => {
+    await enroll({ envName: 'dev', things: ['sensor-001', 'sensor-002'], ...dirs() });
+    breakConfig();
+    const before = repositoryState();
+    await expect(
+      enroll({ envName: 'dev', things: ['sensor-001', 'sensor-002'], force: true, ...dirs() }),
+    ).rejects.toEqual(invalid);
+    expect(repositoryState()).toEqual(before);
+  });
+
+  it('--csr --force: the key made here earlier stays when the config does not validate', async () => {
+    await enroll({ envName: 'dev', things: ['sensor-001'], ...dirs() });
+    const deviceCsr = opensslCsr(
+      fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-csr-')),
+      'd',
+      'sensor-001',
+      EC_P256,
+    );
+    breakConfig();
+    const before = repositoryState();
+    await expect(
+      enroll({ envName: 'dev', things: ['sensor-001'], csrFile: deviceCsr, force: true, ...dirs() }),
+    ).rejects.toEqual(invalid);
+    expect(repositoryState()).toEqual(before);
+  });
+
+  it('a shard lock that does not validate: nothing written', async () => {
+    fs.mkdirSync(path.join(root, 'fleet', 'dev'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'fleet', 'dev', 'shards.json'), '{"maxThingsPerShard": "many"}\n');
+    const before = repositoryState();
+    await expect(enroll({ envName: 'dev', things: ['sensor-003'], ...dirs() })).rejects.toThrow(
+      /fleet\/dev\/shards\.json: /,
+    );
+    expect(repositoryState()).toEqual(before);
+  });
+
+  it.each([
+    ['the config file', () => path.join(configDir, 'dev.json')],
+    ['the shard lock', () => path.join(root, 'fleet', 'dev', 'shards.json')],
+  ])('a write that fails (%s) after others succeeded: every file is put back', async (_what, target) => {
+    await enroll({ envName: 'dev', things: ['sensor-001'], ...dirs() });
+    // Something in the way of the temporary file this write needs (the keys and CSRs are written before it).
+    fs.mkdirSync(partialFileOf(target()));
+    const before = repositoryState();
+    await expect(
+      enroll({ envName: 'dev', things: ['sensor-001', 'sensor-003', 'sensor-004'], force: true, ...dirs() }),
+    ).rejects.toThrow(`EEXIST: file already exists, open '${partialFileOf(target())}'`);
+    expect(repositoryState()).toEqual(before);
   });
 });
 

@@ -60,15 +60,34 @@ describe('exitCodeFor: one place maps errors to the documented codes', () => {
     expect(describeFailure(new RemoteServiceError('stack X is not deployed'), false)).toBe(
       'keyless: stack X is not deployed\n',
     );
-    expect(describeFailure(new ConfigError(['a', 'b']), false)).toBe('Invalid configuration:\na\nb\n');
+    expect(describeFailure(new ConfigError(['a', 'b']), false)).toBe(
+      'keyless: invalid configuration:\nkeyless:   a\nkeyless:   b\n',
+    );
+    expect(describeFailure(new ConfigError(['a', 'b'], 'dev'), false)).toBe(
+      'keyless: invalid configuration for environment "dev":\nkeyless:   a\nkeyless:   b\n',
+    );
+    // A message with a line break still reads as keyless' own lines.
+    expect(describeFailure(new RemoteServiceError('first\nsecond'), false)).toBe(
+      'keyless: first\nkeyless: second\n',
+    );
     expect(describeFailure(new TypeError('x is undefined'), false)).toBe(
       'keyless: x is undefined\nkeyless: this is unexpected: run again with KEYLESS_DEBUG=1 for the stack trace, and report it\n',
     );
     expect(describeFailure(new TypeError('x is undefined'), true)).toMatch(
       /^TypeError: x is undefined\n\s+at /,
     );
-    // Commander printed its own message already.
-    expect(describeFailure(new CommanderError(1, 'commander.unknownOption', 'e'), false)).toBe('');
+    // Commander's own errors read as ours; help and --version are not failures.
+    expect(
+      describeFailure(
+        new CommanderError(
+          1,
+          'commander.unknownOption',
+          "error: unknown option '--jsn'\n(Did you mean --json?)",
+        ),
+        false,
+      ),
+    ).toBe("keyless: unknown option '--jsn' (Did you mean --json?)\n");
+    expect(describeFailure(new CommanderError(0, 'commander.version', '0.1.0'), false)).toBe('');
   });
 });
 
@@ -94,15 +113,17 @@ describe('bin/keyless.js: the exit codes as an operator sees them', () => {
   });
 
   it.each([
-    [['fleet', 'plan', '--env', 'dev', '--bogus'], "error: unknown option '--bogus'"],
-    [['fleet', 'plan'], "error: required option '--env <name>' not specified"],
-    [['fleet', 'plan', '--env', 'Bad_Env'], "error: option '--env <name>' argument 'Bad_Env' is invalid."],
+    [['fleet', 'plan', '--env', 'dev', '--bogus'], "keyless: unknown option '--bogus'"],
+    [['fleet', 'plan'], "keyless: required option '--env <name>' not specified"],
+    [['fleet', 'plan', '--env', 'Bad_Env'], "keyless: option '--env <name>' argument 'Bad_Env' is invalid."],
     [['fleet', 'register', '--env', 'dev'], 'keyless: fleet register needs --bulk'],
-    [[], 'Usage: keyless [options] [command]'],
+    [[], 'keyless: name a command: enroll, bundle'],
   ])('2: usage — keyless %j', async (args, message) => {
     const result = await keyless(args);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
+    // One line, no help dump (test/cli/error-contract.test.ts checks this for every command).
+    expect(result.stderr).toMatch(/^keyless: [^\n]*\n$/);
     expect(result.stderr).toContain(message);
   });
 
@@ -110,7 +131,7 @@ describe('bin/keyless.js: the exit codes as an operator sees them', () => {
     const result = await keyless(['fleet', 'plan', '--env', 'nope']);
     expect(result.code).toBe(3);
     expect(result.stderr).toBe(
-      'Invalid configuration:\nconfig/nope.json: no such environment "nope"; environments: dev ' +
+      'keyless: config/nope.json: no such environment "nope"; environments: dev ' +
         '(copy config/prod.example.json to config/<env>.json to add one)\n',
     );
   });

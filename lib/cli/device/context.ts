@@ -8,11 +8,12 @@ import { STSClient } from '@aws-sdk/client-sts';
 import {
   ConfigError,
   DEFAULT_CONFIG_DIR,
+  environmentConfigFile,
   parseConfig,
   type FleetThingConfig,
   type KeylessConfig,
 } from '../../config';
-import { configFile as configFileOf, fleetStackName, REPO_ROOT } from '../../contract';
+import { fleetStackName, REPO_ROOT } from '../../contract';
 import { layoutFleet } from '../../fleet/placement';
 import { operatorClientConfig } from '../bundle/aws';
 import { deployCommand } from '../deployed-outputs';
@@ -84,17 +85,16 @@ export interface EditableConfig {
 export function loadEditableConfig(envName: string, deps: DeviceCommandDeps = {}): EditableConfig {
   const repoRoot = deps.repoRoot ?? REPO_ROOT;
   const configDir = deps.configDir ?? DEFAULT_CONFIG_DIR;
-  const file = path.join(configDir, path.basename(configFileOf(envName)));
-  if (!fs.existsSync(file))
-    throw new ConfigError([`${shown(file)}: no such environment ${JSON.stringify(envName)}`]);
+  const file = environmentConfigFile(envName, configDir);
   const parse = (raw: unknown): KeylessConfig => parseConfig(raw, envName, shown(file), repoRoot);
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError([
-      `${shown(file)}: cannot read JSON: ${error instanceof Error ? error.message : String(error)}`,
-    ]);
+    throw new ConfigError(
+      [`${shown(file)}: cannot read JSON: ${error instanceof Error ? error.message : String(error)}`],
+      envName,
+    );
   }
   return { config: parse(raw), file, repoRoot, validate: (edited) => void parse(edited) };
 }
