@@ -1,5 +1,6 @@
 import {
   deniedBefore,
+  deployedCertificateStatus,
   formatQuarantineTime,
   isQuarantineTime,
   LIMITS,
@@ -140,5 +141,15 @@ describe('quarantineDenyDocuments', () => {
       d.Statement.flatMap((s) => [s.Condition.StringEquals['credentials-iot:ThingName']].flat()),
     );
     expect(named.sort()).toEqual(principals.map((p) => p.id).sort());
+  });
+});
+
+describe('deployedCertificateStatus', () => {
+  it('deploys an active certificate INACTIVE while its thing is quarantined, and leaves inactive and revoked alone', () => {
+    expect(deployedCertificateStatus({ status: 'active', quarantined: true })).toBe('INACTIVE');
+    expect(deployedCertificateStatus({ status: 'active', quarantined: false })).toBe('ACTIVE');
+    expect(deployedCertificateStatus({ status: 'inactive', quarantined: false })).toBe('INACTIVE');
+    expect(deployedCertificateStatus({ status: 'revoked', quarantined: true })).toBe('REVOKED');
+    expect(deployedCertificateStatus({ status: 'revoked', quarantined: false })).toBe('REVOKED');
   });
 });
