@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { KeylessConfigInput } from '../../lib/config';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
+import { addValidators } from '../../lib/validators';
 import { devConfig, testApp } from '../support/cdk-app';
 import {
   evaluatePolicies,
@@ -142,5 +143,30 @@ describe('the Krypton device role of a quarantined identity', () => {
   it('allows another identity, and the identity once released', () => {
     expect(quarantined(IDENTITY_B, '2026-12-07T17:59:59Z', 's3:PutObject', object(IDENTITY_B))).toBe('allow');
     expect(released(IDENTITY_A, '2026-12-07T17:59:59Z', 's3:PutObject', object(IDENTITY_A))).toBe('allow');
+  });
+});
+
+describe('the quarantine deny and the validators', () => {
+  it('passes cdk-nag and cfn-guard with a quarantined thing and identity: zero unacknowledged findings', () => {
+    const app = testApp();
+    createEnvironmentStacks(
+      app,
+      devConfig((raw) => {
+        quarantineSensor001(raw);
+        quarantineIdentityA(raw);
+      }),
+      { functionCode: () => lambda.Code.fromInline('exports.handler = async () => {};') },
+    );
+    addValidators(app);
+    const assembly = app.synth();
+    const report = JSON.parse(
+      fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'),
+    ) as {
+      pluginReports: { pluginName: string; violations: { ruleName: string }[] }[];
+    };
+    expect(
+      report.pluginReports.flatMap((r) => r.violations.map((v) => `${r.pluginName}: ${v.ruleName}`)),
+    ).toEqual([]);
+    expect(report.pluginReports.map((r) => r.pluginName)).toContain('cdk-validator-cfnguard');
   });
 });
