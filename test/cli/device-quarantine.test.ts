@@ -8,9 +8,18 @@ import {
   UpdateCertificateCommand,
   UpdateThingCommand,
 } from '@aws-sdk/client-iot';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { EXIT_CODES } from '../../lib/cli/exit-codes';
-import { stackName } from '../../lib/contract';
-import { answerAsDeployed, cognito, deviceRepo, iot, runDevice, type DeviceRepo } from './device-fixture';
+import { fleetStackName, stackName } from '../../lib/contract';
+import {
+  answerAsDeployed,
+  cloudFormation,
+  cognito,
+  deviceRepo,
+  iot,
+  runDevice,
+  type DeviceRepo,
+} from './device-fixture';
 
 /**
  * `keyless device quarantine / release` and the certificate (issue 20): the quarantine must hold even if AWS does
@@ -80,6 +89,36 @@ describe('keyless device quarantine: the certificate', () => {
     const before = repo.configText();
     const run = await runDevice(repo, ['quarantine', '--env', 'dev', '--thing', 'sensor-001']);
     expect(run.code).toBe(EXIT_CODES.remote);
+    expect(iot.commandCalls(UpdateThingCommand)).toHaveLength(0);
+    expect(repo.configText()).toBe(before);
+  });
+
+  it('quarantines by the config alone when the Fleet stack is not deployed yet, and says how to reach a bulk-registered certificate', async () => {
+    cloudFormation
+      .on(DescribeStacksCommand, { StackName: fleetStackName('dev', 1) })
+      .rejects(new Error(`Stack with id ${fleetStackName('dev', 1)} does not exist`));
+    const run = await runDevice(repo, ['quarantine', '--env', 'dev', '--thing', 'sensor-001', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ quarantined: true, certificate: null });
+    expect(iot.commandCalls(UpdateCertificateCommand)).toHaveLength(0);
+    expect(run.stderr).toContain('aws iot list-thing-principals --thing-name sensor-001');
+    expect(repo.config().iot.things[0]).toMatchObject({ quarantined: true });
+  });
+
+  it('stops with nothing changed when the Fleet stack is in a failed state', async () => {
+    cloudFormation.on(DescribeStacksCommand, { StackName: fleetStackName('dev', 1) }).resolves({
+      Stacks: [
+        {
+          StackName: fleetStackName('dev', 1),
+          StackStatus: 'UPDATE_ROLLBACK_FAILED',
+          CreationTime: new Date(0),
+        },
+      ],
+    });
+    const before = repo.configText();
+    const run = await runDevice(repo, ['quarantine', '--env', 'dev', '--thing', 'sensor-001']);
+    expect(run.code).toBe(EXIT_CODES.remote);
+    expect(run.error?.message).toMatch(/is UPDATE_ROLLBACK_FAILED, not deployed successfully/);
     expect(iot.commandCalls(UpdateThingCommand)).toHaveLength(0);
     expect(repo.configText()).toBe(before);
   });

@@ -231,7 +231,11 @@ export function describeQuarantine(result: QuarantineResult, credentialDurationS
 function describeCertificate(result: QuarantineResult): string {
   const cert = result.certificate;
   if (!cert) {
-    return `No certificate of ${result.thing} is deployed by ${result.stackName} yet; when it is, it is ${result.quarantined ? 'INACTIVE while the thing is quarantined' : 'as iot.things[].status says'}.`;
+    return (
+      `No certificate of ${result.thing} is deployed by ${result.stackName} yet; when it is, it is ${result.quarantined ? 'INACTIVE while the thing is quarantined' : 'as iot.things[].status says'}. ` +
+      `A certificate made outside its Fleet stack (keyless fleet register --bulk) is not changed: find it with \`aws iot list-thing-principals --thing-name ${result.thing}\` ` +
+      `and use \`aws iot update-certificate --new-status ${result.quarantined ? CERTIFICATE_STATUS.inactive : CERTIFICATE_STATUS.active}\`.`
+    );
   }
   if (cert.updated) {
     return `certificate ${cert.certificateId} is now ${cert.status} (was ${cert.previousStatus})${result.quarantined ? ': AWS IoT refuses it whatever the thing attributes say, and disconnects devices using it within minutes' : ''}.`;
