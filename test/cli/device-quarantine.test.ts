@@ -185,6 +185,27 @@ describe('keyless device quarantine / release --identity-id (Krypton)', () => {
     });
   });
 
+  it('a second quarantine keeps the recorded time; releasing an identity that is not listed changes nothing and says so', async () => {
+    const config = repo.config();
+    (config.krypton as Record<string, unknown>).quarantinedIdentities = [
+      { identityId: IDENTITY, quarantinedAt: '2026-01-01T00:00:00Z' },
+    ];
+    writeFileSync(repo.configFile, JSON.stringify(config, null, 2));
+    const before = repo.configText();
+    const again = await runDevice(repo, ['quarantine', '--env', 'dev', '--identity-id', IDENTITY, '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      quarantinedAt: '2026-01-01T00:00:00Z',
+      configChanged: false,
+    });
+    expect(repo.configText()).toBe(before);
+
+    const other = IDENTITY.replace(/1$/, '2');
+    const release = await runDevice(repo, ['release', '--env', 'dev', '--identity-id', other]);
+    expect(release.code).toBe(0);
+    expect(release.stdout).toContain(`identity ${other} was not quarantined`);
+    expect(repo.configText()).toBe(before);
+  });
+
   it('refuses an identity the pool does not have, changing nothing', async () => {
     cognito
       .on(LookupDeveloperIdentityCommand)
