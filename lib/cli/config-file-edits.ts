@@ -140,6 +140,8 @@ export function addThings(document: ConfigDocument, thingNames: readonly string[
 export interface ThingLifecycle {
   readonly status?: ThingStatus;
   readonly quarantined?: boolean;
+  /** With `quarantined: true`: when (replaces an earlier time). `quarantined: false` removes it. */
+  readonly quarantinedAt?: string;
 }
 
 /**
@@ -169,10 +171,55 @@ export function setLifecycle(
     else thing.status = lifecycle.status;
   }
   if (lifecycle.quarantined !== undefined) {
-    if (lifecycle.quarantined) thing.quarantined = true;
-    else delete thing.quarantined;
+    if (lifecycle.quarantined) {
+      thing.quarantined = true;
+      if (lifecycle.quarantinedAt !== undefined) thing.quarantinedAt = lifecycle.quarantinedAt;
+    } else {
+      delete thing.quarantined;
+      delete thing.quarantinedAt;
+    }
   }
   return JSON.stringify(thing) !== before;
+}
+
+/**
+ * Adds a Krypton identity to `krypton.quarantinedIdentities` with its time (`quarantinedAt`), or removes it
+ * (`undefined`). An identity already listed keeps its entry. Returns whether the file changed.
+ */
+export function setKryptonIdentityQuarantine(
+  file: string,
+  identityId: string,
+  quarantinedAt: string | undefined,
+  options: ConfigEditOptions = {},
+): boolean {
+  return editConfigFile(
+    file,
+    (raw) => {
+      const krypton = raw.krypton as { quarantinedIdentities?: unknown } | undefined;
+      if (typeof krypton !== 'object' || krypton === null || Array.isArray(krypton)) {
+        throw new ConfigurationError(
+          `${file}: krypton: missing, so there is no Krypton identity to quarantine`,
+        );
+      }
+      const listed = krypton.quarantinedIdentities ?? [];
+      if (!Array.isArray(listed)) {
+        throw new ConfigurationError(`${file}: krypton.quarantinedIdentities: expected a list`);
+      }
+      const entries = listed as Array<{ identityId?: unknown }>;
+      const present = entries.some((entry) => entry?.identityId === identityId);
+      if (quarantinedAt !== undefined) {
+        if (present) return false;
+        krypton.quarantinedIdentities = [...entries, { identityId, quarantinedAt }];
+        return true;
+      }
+      if (!present) return false;
+      const kept = entries.filter((entry) => entry?.identityId !== identityId);
+      if (kept.length > 0) krypton.quarantinedIdentities = kept;
+      else delete krypton.quarantinedIdentities;
+      return true;
+    },
+    options,
+  );
 }
 
 /** Removes one thing from `iot.things`, keeping every other entry in its order. */

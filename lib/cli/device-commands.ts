@@ -2,13 +2,18 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { DEFAULT_BUNDLE_DIR } from '../contract';
-import { ConfigurationError } from './exit-codes';
+import { ConfigurationError, UsageError } from './exit-codes';
 import { commandOutput, envOption, jsonOption } from './options';
 import { terminalAuthKeyPrompt } from './soracom-register-krypton';
 import { createDeviceClients, loadEditableConfig, type DeviceCommandDeps } from './device/context';
 import { decommission, describeDecommission } from './device/decommission';
 import { describeOffboarding, offboardSim } from './device/offboard-sim';
-import { describeQuarantine, setQuarantine } from './device/quarantine';
+import {
+  describeIdentityQuarantine,
+  describeQuarantine,
+  setIdentityQuarantine,
+  setQuarantine,
+} from './device/quarantine';
 import { describeRevocation, revokeCertificate } from './device/revoke';
 import { findOrphans, renderOrphans } from './device/orphans';
 import { deviceStatus, renderStatus } from './device/status';
@@ -83,16 +88,27 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
       .command(name)
       .description(
         quarantined
-          ? 'Cut a thing off without touching its certificate: AWS IoT denies it credentials and MQTT now, and the config keeps it so'
-          : 'End a quarantine: the thing gets credentials and MQTT again, and the config records it',
+          ? 'Cut a thing off (--thing: quarantine attribute and certificate INACTIVE now, the deploy denies its earlier sessions) or a Krypton identity (--identity-id: the deploy denies all its sessions); the config keeps it so'
+          : 'End a quarantine (--thing: attribute gone and certificate ACTIVE again unless the config keeps it off; --identity-id: after the deploy), and record it in the config',
       )
       .addOption(envOption())
-      .requiredOption('--thing <name>', `the thing to ${name}`)
+      .option('--thing <name>', `the thing to ${name}`)
+      .option('--identity-id <id>', `the Krypton (Cognito) identity to ${name}, instead of a thing`)
       .addOption(jsonOption())
-      .action(async (flags: { env: string; thing: string; json?: boolean }) => {
+      .action(async (flags: { env: string; thing?: string; identityId?: string; json?: boolean }) => {
+        if ((flags.thing === undefined) === (flags.identityId === undefined)) {
+          throw new UsageError(`device ${name}: give exactly one of --thing <name> or --identity-id <id>`);
+        }
         const output = commandOutput(Boolean(flags.json), deps.streams);
         const editable = loadEditableConfig(flags.env, deps);
-        const result = await setQuarantine(editable, clientsFor(editable.config), flags.thing, quarantined);
+        const clients = clientsFor(editable.config);
+        if (flags.identityId !== undefined) {
+          const result = await setIdentityQuarantine(editable, clients, flags.identityId, quarantined);
+          output.result(result);
+          describeIdentityQuarantine(result).forEach((line) => output.say(line));
+          return;
+        }
+        const result = await setQuarantine(editable, clients, flags.thing!, quarantined);
         output.result(result);
         describeQuarantine(result, editable.config.iot!.roleAlias.credentialDurationSeconds).forEach((line) =>
           output.say(line),

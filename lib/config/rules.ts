@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { describeRange, NAME_RULES, type IntegerRange, type NameRule } from '../contract';
+import {
+  describeRange,
+  isQuarantineTime,
+  LIMITS,
+  NAME_RULES,
+  quarantineDenyDocuments,
+  type IntegerRange,
+  type NameRule,
+  type QuarantinedPrincipal,
+} from '../contract';
 
 /**
  * Zod schemas built from the contract's name rules and limits (lib/contract/limits.ts), shared by every config
@@ -59,4 +68,31 @@ export function cidrsOverlap(a: string, b: string): boolean {
   const x = cidrRange(a);
   const y = cidrRange(b);
   return x.first <= y.last && y.first <= x.last;
+}
+
+/** A quarantine time: UTC to the second, as IAM's date conditions read it. */
+export const quarantineTime = z
+  .string({ error: 'expected a UTC time such as 2026-01-31T09:30:00Z' })
+  .refine(isQuarantineTime, {
+    error: 'expected a UTC time such as 2026-01-31T09:30:00Z (a real date, no fraction)',
+  });
+
+/**
+ * Undefined when the quarantine deny for these principals fits the managed policies of its role; otherwise the
+ * sentence that says so (lib/contract/quarantine-deny.ts).
+ */
+export function quarantineDenyFits(
+  kind: 'thing' | 'identity',
+  principals: readonly QuarantinedPrincipal[],
+): string | undefined {
+  const packing = quarantineDenyDocuments(kind, principals);
+  if (packing.fits) return undefined;
+  const what = kind === 'thing' ? 'quarantined things' : 'quarantined Krypton identities';
+  const atWorst = kind === 'thing' ? LIMITS.quarantinedThingsAtWorst : LIMITS.quarantinedIdentitiesAtWorst;
+  return (
+    `expected at most as many ${what} as ${LIMITS.quarantineDenyPolicies} IAM managed policies of ` +
+    `${LIMITS.managedPolicyChars} characters hold (the device role's deny of their sessions): ${packing.covered} ` +
+    `of these ${principals.length} fit (at least ${atWorst} always do). Release some, or revoke or decommission ` +
+    'the ones kept quarantined for good'
+  );
 }

@@ -1,11 +1,18 @@
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { BUCKET_LAYOUT, LIMITS, NAME_RULES, PER_THING_SECRET_PREFIX } from '../contract';
+import {
+  BUCKET_LAYOUT,
+  LIMITS,
+  NAME_RULES,
+  PER_THING_SECRET_PREFIX,
+  type QuarantinedPrincipal,
+} from '../contract';
 import { nagRendered } from '../validators';
 import { roleAliasArn } from './device-role-alias';
 import { checkName, checkRange } from './prop-checks';
 import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
+import { QuarantineDeny } from './quarantine-deny';
 
 /** The thing name the AWS IoT credentials provider puts in the session when the device sends `x-amzn-iot-thingname`. */
 export const THING_NAME_VARIABLE = '${credentials-iot:ThingName}';
@@ -34,6 +41,12 @@ export interface CredentialsProviderRoleProps {
    * behalf of this alias (aws:SourceArn); named, not referenced, because the alias references the role.
    */
   readonly roleAliasName: string;
+  /**
+   * Quarantined things (`iot.things[].quarantined`, with `quarantinedAt`): the role denies the sessions each was
+   * issued before its quarantine (see {@link QuarantineDeny}).
+   * @default - none
+   */
+  readonly quarantinedThings?: readonly QuarantinedPrincipal[];
 }
 
 /**
@@ -45,6 +58,8 @@ export class CredentialsProviderRole extends Construct {
   public readonly role: iam.Role;
   /** The permissions, as one document (also what the isolation tests evaluate). */
   public readonly document: iam.PolicyDocument;
+  /** The deny of quarantined things' sessions, attached to the role as managed policies. */
+  public readonly quarantine: QuarantineDeny;
 
   constructor(scope: Construct, id: string, props: CredentialsProviderRoleProps) {
     super(scope, id);
@@ -121,6 +136,11 @@ export class CredentialsProviderRole extends Construct {
       }),
       maxSessionDuration,
       inlinePolicies: { ThingScoped: this.document },
+    });
+    this.quarantine = new QuarantineDeny(this, 'Quarantine', {
+      role: this.role,
+      kind: 'thing',
+      principals: props.quarantinedThings ?? [],
     });
 
     acknowledgeCompliance(this.role, 'IAMNoInlinePolicy', ONE_TO_ONE_POLICY_REASON);

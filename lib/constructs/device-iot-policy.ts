@@ -52,8 +52,9 @@ export interface DeviceIotPolicyProps {
  * confirmed offline. Either way the quarantine fails closed: the only Allow for iot:AssumeRoleWithCertificate
  * needs `iot:Connection.Thing.IsAttached` (and the required attributes), resolved by the same mechanism as the
  * quarantine attribute — if the attribute were not resolved, the Allow would not match either. The certificate
- * status (`keyless device revoke`) is the cut AWS documents without any such question; the stolen-device runbook
- * uses both.
+ * status is the cut AWS documents without any such question, so a quarantine does not rest on this policy alone:
+ * it also makes the certificate INACTIVE (deployedCertificateStatus), and the device role denies the thing's
+ * earlier sessions (lib/contract/quarantine-deny.ts).
  */
 export class DeviceIotPolicy extends Construct {
   public readonly policy: iot.CfnPolicy;

@@ -1,9 +1,10 @@
 import { Aws, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { BUCKET_LAYOUT, NAME_RULES } from '../contract';
+import { BUCKET_LAYOUT, NAME_RULES, type QuarantinedPrincipal } from '../contract';
 import { checkName } from './prop-checks';
 import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
+import { QuarantineDeny } from './quarantine-deny';
 
 export interface KryptonDeviceRoleProps {
   /** The identity pool's authenticated role (see {@link KryptonIdentityPool}). */
@@ -31,6 +32,12 @@ export interface KryptonDeviceRoleProps {
    * @default - no closed-network prefix
    */
   readonly closedNetworkPrefix?: string;
+  /**
+   * Quarantined identities (`krypton.quarantinedIdentities`): the role denies every session of each (see
+   * {@link QuarantineDeny}).
+   * @default - none
+   */
+  readonly quarantinedIdentities?: readonly QuarantinedPrincipal[];
 }
 
 /** The Cognito identity id of the caller: `<region>:<uuid>`, the same for every call from one SIM. */
@@ -43,6 +50,8 @@ export const COGNITO_SUB = '${cognito-identity.amazonaws.com:sub}';
  */
 export class KryptonDeviceRole extends Construct {
   public readonly policy: iam.Policy;
+  /** The deny of quarantined identities' sessions, attached to the role as managed policies. */
+  public readonly quarantine: QuarantineDeny;
 
   constructor(scope: Construct, id: string, props: KryptonDeviceRoleProps) {
     super(scope, id);
@@ -109,6 +118,12 @@ export class KryptonDeviceRole extends Construct {
           resources: [`${bucketArn}/${scriptsPrefix}*`],
         }),
       ],
+    });
+
+    this.quarantine = new QuarantineDeny(this, 'Quarantine', {
+      role: props.role,
+      kind: 'identity',
+      principals: props.quarantinedIdentities ?? [],
     });
 
     // cdk-nag names each wildcard resource the way it renders it: ${x} as <x>, the partition as <AWS::Partition>.

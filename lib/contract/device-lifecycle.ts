@@ -32,6 +32,21 @@ export function thingStatusOf(certificateStatus: string | undefined): ThingStatu
 }
 
 /**
+ * The certificate status a thing deploys with: its config status, except that an `active` certificate is INACTIVE
+ * while the thing is quarantined. The quarantine then holds at the certificate too, whether or not the credentials
+ * provider resolves the thing's attributes; `inactive` and `revoked` are the operator's and stay as they are, so a
+ * release never activates a certificate the config keeps off for another reason.
+ */
+export function deployedCertificateStatus(thing: {
+  readonly status: ThingStatus;
+  readonly quarantined: boolean;
+}): CertificateStatus {
+  return thing.status === 'active' && thing.quarantined
+    ? CERTIFICATE_STATUS.inactive
+    : CERTIFICATE_STATUS[thing.status];
+}
+
+/**
  * The thing attribute that quarantines a thing: the IoT policy denies every action to a connection whose thing
  * carries it with this value (`iot:Connection.Thing.Attributes[keylessQuarantine]`), credentials included. An
  * attribute rather than a thing group because thing attributes are the documented way to narrow

@@ -12,6 +12,7 @@ export * from './device-lifecycle';
 export * from './limits';
 export * from './names';
 export * from './outputs';
+export * from './quarantine-deny';
 export * from './repository-layout';
 export * from './soracom-principals';
 export * from './stateful-resources';

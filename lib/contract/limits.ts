@@ -193,6 +193,21 @@ export const LIMITS = {
 
   // IAM.
   roleMaxSessionDurationSeconds: range(3600, 43200, 'seconds'),
+  /** A customer managed policy document, counted without whitespace (IAM quotas). */
+  managedPolicyChars: 6144,
+  /**
+   * The project's: managed policies holding the quarantine deny of one device role (lib/contract/quarantine-deny.ts),
+   * 8 of the 10 managed policies IAM attaches to a role by default, leaving room for an operator's own.
+   */
+  quarantineDenyPolicies: 8,
+  /**
+   * Quarantined things that always fit in those policies, at the worst: 128-character names, each quarantined at
+   * a different second. Shorter names, or things quarantined together, fit more; the config check packs the real
+   * documents and refuses only what does not fit (test/contract/quarantine-deny.test.ts proves both numbers).
+   */
+  quarantinedThingsAtWorst: 160,
+  /** The same for quarantined Krypton identities (55-character identity ids; no time in the deny). */
+  quarantinedIdentitiesAtWorst: 824,
 
   // CloudFormation.
   stackResources: 500,

@@ -1,7 +1,7 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { FleetThingConfig, IotConfig, KeylessConfig } from '../config';
-import { CERTIFICATE_STATUS, fleetStackPart } from '../contract';
+import { deployedCertificateStatus, fleetStackPart } from '../contract';
 import { FleetThing } from '../constructs/fleet-thing';
 import { ThingTypeAssignment } from '../constructs/thing-type-assigner';
 import type { Placed } from '../fleet/placement';
@@ -42,7 +42,7 @@ export class FleetStack extends Stack {
         thingName: thing.name,
         attributes: thing.attributes,
         csrPem: thing.csrPem,
-        certificateStatus: CERTIFICATE_STATUS[thing.status],
+        certificateStatus: deployedCertificateStatus(thing),
         quarantined: thing.quarantined,
         // By name from config: the policy's stack deploys first (see createEnvironmentStacks).
         policyName: iot.policy.name,

@@ -56,6 +56,9 @@ export class IotAccessStack extends Stack {
       secretsKeyArn: props.secretsKey.keyArn,
       maxSessionDuration,
       roleAliasName: iot.roleAlias.name,
+      quarantinedThings: iot.things
+        .filter((thing) => thing.quarantined)
+        .map((thing) => ({ id: thing.name, quarantinedAt: thing.quarantinedAt })),
     });
     this.roleAlias = new DeviceRoleAlias(this, 'RoleAlias', {
       roleAliasName: iot.roleAlias.name,

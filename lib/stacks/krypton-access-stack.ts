@@ -53,6 +53,10 @@ export class KryptonAccessStack extends Stack {
       bucketName: config.names.deviceBucket,
       // SIMs on the closed network write under the closed prefix, which the bucket policy opens only to the endpoint.
       closedNetworkPrefix: config.closedNetwork?.prefix,
+      quarantinedIdentities: krypton.quarantinedIdentities.map((entry) => ({
+        id: entry.identityId,
+        quarantinedAt: entry.quarantinedAt,
+      })),
     });
     const removalPolicy = removalPolicyOf(config);
     this.signer = new KryptonSigner(this, 'Signer', {

@@ -189,9 +189,10 @@ describe('keyless device revoke', () => {
 });
 
 describe('keyless device quarantine / release', () => {
-  it('quarantine sets the attribute (merged, nothing else touched) at once and records it in the config', async () => {
-    const expected = configWith('sensor-001', (t) => ({ ...t, quarantined: true }));
+  it('quarantine sets the attribute (merged, nothing else touched) and the certificate INACTIVE at once, and records both in the config', async () => {
+    const before = new Date(Math.floor(Date.now() / 1000) * 1000);
     const run = await runDevice(repo, ['quarantine', '--env', 'dev', '--thing', 'sensor-001']);
+    const after = new Date();
 
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(iot.commandCalls(UpdateThingCommand).map((c) => c.args[0].input)).toEqual([
@@ -200,18 +201,33 @@ describe('keyless device quarantine / release', () => {
         attributePayload: { attributes: { [QUARANTINE_ATTRIBUTE.name]: 'true' }, merge: true },
       },
     ]);
-    // The certificate is not touched.
-    expect(iot.commandCalls(UpdateCertificateCommand)).toHaveLength(0);
-    expect(repo.config()).toEqual(expected);
+    // The certificate is refused too, whether or not the credentials provider resolves thing attributes.
+    expect(iot.commandCalls(UpdateCertificateCommand).map((c) => c.args[0].input)).toEqual([
+      { certificateId: certificateIdOf('sensor-001'), newStatus: 'INACTIVE' },
+    ]);
+    const recorded = repo.config().iot.things[0];
+    const quarantinedAt = String(recorded.quarantinedAt);
+    expect(quarantinedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(Date.parse(quarantinedAt)).toBeGreaterThanOrEqual(before.getTime());
+    expect(Date.parse(quarantinedAt)).toBeLessThanOrEqual(after.getTime());
+    // Only that thing's entry changed, and its status stays "active": the config's quarantine keeps it INACTIVE.
+    expect(repo.config()).toEqual(
+      configWith('sensor-001', (t) => ({ ...t, quarantined: true, quarantinedAt })),
+    );
     expect(run.stdout).toContain('thing sensor-001 is quarantined: the IoT policy denies it credentials');
+    expect(run.stdout).toContain(`certificate ${certificateIdOf('sensor-001')} is now INACTIVE (was ACTIVE)`);
+    expect(run.stdout).toContain(`refuses the credentials issued to it before ${quarantinedAt}`);
   });
 
-  it('release removes the attribute (an empty value, merged) and the config field', async () => {
+  it('release removes the attribute (an empty value, merged), activates the certificate again and drops both config fields', async () => {
     await runDevice(repo, ['quarantine', '--env', 'dev', '--thing', 'sensor-001']);
     const released = configWith('sensor-001', (t) =>
-      Object.fromEntries(Object.entries(t).filter(([key]) => key !== 'quarantined')),
+      Object.fromEntries(
+        Object.entries(t).filter(([key]) => key !== 'quarantined' && key !== 'quarantinedAt'),
+      ),
     );
     iot.resetHistory();
+    iot.on(DescribeCertificateCommand).resolves({ certificateDescription: { status: 'INACTIVE' } });
     const run = await runDevice(repo, ['release', '--env', 'dev', '--thing', 'sensor-001', '--json']);
 
     expect(run.code).toBe(0);
@@ -219,8 +235,17 @@ describe('keyless device quarantine / release', () => {
       thingName: 'sensor-001',
       attributePayload: { attributes: { [QUARANTINE_ATTRIBUTE.name]: '' }, merge: true },
     });
+    expect(iot.commandCalls(UpdateCertificateCommand).map((c) => c.args[0].input)).toEqual([
+      { certificateId: certificateIdOf('sensor-001'), newStatus: 'ACTIVE' },
+    ]);
     expect(repo.config()).toEqual(released);
-    expect(JSON.parse(run.stdout)).toMatchObject({ thing: 'sensor-001', quarantined: false, applied: true });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      thing: 'sensor-001',
+      quarantined: false,
+      quarantinedAt: null,
+      applied: true,
+      certificate: { previousStatus: 'INACTIVE', status: 'ACTIVE', updated: true },
+    });
   });
 
   it('a thing AWS IoT does not have yet is quarantined by the config alone, and says so', async () => {

@@ -19,6 +19,7 @@ describe('krypton config section', () => {
       signer: { mode: 'user', keepLegacyAccessKey: false },
       credentialId: 'keyless-dev-krypton',
       devices: [{ name: 'sim-001', mode: 'credentials' }],
+      quarantinedIdentities: [],
       alarmEmails: [],
     });
   });

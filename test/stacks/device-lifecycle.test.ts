@@ -87,13 +87,24 @@ describe.each(['inactive', 'revoked'] as const)('a status change to %s', (status
 describe('a quarantine in config', () => {
   const quarantined = synthesize((things) => (things[0].quarantined = true));
 
-  it("adds the quarantine attribute to the thing's AttributePayload and changes nothing else", () => {
+  it("adds the quarantine attribute, deploys the active certificate INACTIVE, adds the role's deny, and changes nothing else", () => {
     const changes = Object.keys(baseline.templates).flatMap((name) =>
       differences(baseline.templates[name], quarantined.templates[name], name),
     );
-    expect(changes).toEqual([
-      `KeylessIot-dev-Fleet-1/Resources/${thingOf001}/Properties/AttributePayload/Attributes/keylessQuarantine`,
-    ]);
+    // The deny of the thing's earlier sessions: one managed policy on the credentials-provider role.
+    expect(changes).toHaveLength(3);
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        `KeylessIot-dev-Fleet-1/Resources/${thingOf001}/Properties/AttributePayload/Attributes/keylessQuarantine`,
+        `KeylessIot-dev-Fleet-1/Resources/${certificateOf001}/Properties/Status`,
+        expect.stringMatching(
+          /^KeylessIot-dev-IotAccess\/Resources\/CredentialsProviderRoleQuarantineResource1\w+$/,
+        ),
+      ]),
+    );
+    expect(
+      quarantined.templates['KeylessIot-dev-Fleet-1'].Resources[certificateOf001].Properties!.Status,
+    ).toBe('INACTIVE');
   });
 
   it('reaches the IoT policy: the quarantined thing is denied credentials and the connection, the other is not', () => {

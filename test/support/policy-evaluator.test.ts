@@ -133,6 +133,58 @@ describe('policy evaluator (the oracle the isolation tests rely on)', () => {
     expect(ask(undefined)).toBe('allow');
   });
 
+  it('compares date keys (ISO 8601 or epoch seconds), and a date condition on an absent key does not hold', () => {
+    const issuedBefore = (operator: string, time: string): PolicyDocumentJson => ({
+      Statement: [
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+        {
+          Effect: 'Deny',
+          Action: '*',
+          Resource: '*',
+          Condition: { [operator]: { 'aws:TokenIssueTime': time } },
+        },
+      ],
+    });
+    const ask = (document: PolicyDocumentJson, issued?: string) =>
+      evaluatePolicy(document, {
+        action: 's3:GetObject',
+        resource: 'arn:aws:s3:::b/k',
+        context: { 'aws:TokenIssueTime': issued },
+      });
+    const cut = '2026-12-07T18:15:00Z';
+    const table: Array<[string, string, 'deny' | 'allow']> = [
+      ['DateLessThan', '2026-12-07T18:14:59Z', 'deny'],
+      ['DateLessThan', cut, 'allow'],
+      ['DateLessThan', '2026-12-07T18:15:01Z', 'allow'],
+      ['DateLessThanEquals', cut, 'deny'],
+      ['DateGreaterThan', '2026-12-07T18:15:01Z', 'deny'],
+      ['DateGreaterThan', cut, 'allow'],
+      ['DateGreaterThanEquals', cut, 'deny'],
+      ['DateEquals', '2026-12-07T19:15:00+01:00', 'deny'],
+      ['DateNotEquals', cut, 'allow'],
+      ['DateNotEquals', '2026-12-07T18:15:00.001Z', 'deny'],
+    ];
+    for (const [operator, issued, decision] of table) {
+      expect([operator, issued, ask(issuedBefore(operator, cut), issued)]).toEqual([
+        operator,
+        issued,
+        decision,
+      ]);
+    }
+    // Epoch seconds on either side.
+    expect(ask(issuedBefore('DateLessThan', String(Date.parse(cut) / 1000)), '2026-12-07T18:00:00Z')).toBe(
+      'deny',
+    );
+    expect(ask(issuedBefore('DateLessThan', cut), String(Date.parse(cut) / 1000 + 60))).toBe('allow');
+    // No issue time in the request: the Deny does not apply (IfExists would make it).
+    expect(ask(issuedBefore('DateLessThan', cut), undefined)).toBe('allow');
+    expect(ask(issuedBefore('DateLessThanIfExists', cut), undefined)).toBe('deny');
+    // A value the oracle cannot read is an error, never a guess.
+    expect(() => ask(issuedBefore('DateLessThan', 'yesterday'), cut)).toThrow(
+      /cannot read "yesterday" as a date/,
+    );
+  });
+
   it('gives a connecting thing its AWS IoT condition keys, and none without a thing', () => {
     expect(
       thingConnectionContext({

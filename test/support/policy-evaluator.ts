@@ -7,7 +7,7 @@
  *   `${cognito-identity.amazonaws.com:sub}` or `${credentials-iot:ThingName}` from the request context
  *   (a variable missing from the context makes that resource match nothing);
  * - Principal (for trust policies) when the request names one;
- * - conditions: String(Not)Equals(IgnoreCase), String(Not)Like, Arn(Not)Like/Equals, Bool, Numeric*, Null, with the
+ * - conditions: String(Not)Equals(IgnoreCase), String(Not)Like, Arn(Not)Like/Equals, Bool, Numeric*, Date*, Null, with the
  *   `ForAllValues:` / `ForAnyValue:` set operators and the `IfExists` suffix; values ORed within a key, keys
  *   and operators ANDed.
  *
@@ -208,7 +208,29 @@ const OPERATORS: Record<string, { readonly test: Operator; readonly negated: boo
   NumericLessThanEquals: { test: (c, p) => Number(c) <= Number(literal(p)), negated: false },
   NumericGreaterThan: { test: (c, p) => Number(c) > Number(literal(p)), negated: false },
   NumericGreaterThanEquals: { test: (c, p) => Number(c) >= Number(literal(p)), negated: false },
+  // Date keys such as aws:TokenIssueTime (the quarantine deny of the device roles).
+  DateEquals: { test: (c, p) => dateOf(c) === dateOf(literal(p)), negated: false },
+  DateNotEquals: { test: (c, p) => dateOf(c) === dateOf(literal(p)), negated: true },
+  DateLessThan: { test: (c, p) => dateOf(c) < dateOf(literal(p)), negated: false },
+  DateLessThanEquals: { test: (c, p) => dateOf(c) <= dateOf(literal(p)), negated: false },
+  DateGreaterThan: { test: (c, p) => dateOf(c) > dateOf(literal(p)), negated: false },
+  DateGreaterThanEquals: { test: (c, p) => dateOf(c) >= dateOf(literal(p)), negated: false },
 };
+
+/**
+ * A date condition value as IAM reads it: ISO 8601 (`2026-01-31T09:30:00Z`, a date alone, with an offset) or
+ * epoch seconds. Anything else throws: an oracle that guessed could call a broken policy sound.
+ */
+function dateOf(value: string): number {
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(value)) {
+    const parsed = Date.parse(value);
+    if (!Number.isNaN(parsed)) return parsed;
+  }
+  throw new Error(
+    `policy-evaluator cannot read ${JSON.stringify(value)} as a date (ISO 8601 or epoch seconds)`,
+  );
+}
 
 /** A policy value after variable substitution, without the markers that keep substituted text literal. */
 function literal(policyValue: string): string {

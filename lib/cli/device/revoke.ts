@@ -174,6 +174,7 @@ export function recordAfterAws(
     const fields = [
       ...(lifecycle.status !== undefined ? [`"status": "${lifecycle.status}"`] : []),
       ...(lifecycle.quarantined !== undefined ? [`"quarantined": ${lifecycle.quarantined}`] : []),
+      ...(lifecycle.quarantinedAt !== undefined ? [`"quarantinedAt": "${lifecycle.quarantinedAt}"`] : []),
     ].join(', ');
     throw new ConfigurationError(
       `${done} in AWS IoT, but ${shown(editable.file)} could not be written (${error instanceof Error ? error.message : String(error)}): ` +

@@ -2,7 +2,13 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { DescribeCertificateCommand, DescribeThingCommand } from '@aws-sdk/client-iot';
 import pLimit from 'p-limit';
 import type { FleetThingConfig } from '../../config';
-import { CERTIFICATE_STATUS, QUARANTINE_ATTRIBUTE, thingStatusOf, type ThingStatus } from '../../contract';
+import {
+  CERTIFICATE_STATUS,
+  deployedCertificateStatus,
+  QUARANTINE_ATTRIBUTE,
+  thingStatusOf,
+  type ThingStatus,
+} from '../../contract';
 import { x509 } from '../../fleet/x509';
 import { assertCallerMatches, describeAwsError } from '../bundle/aws';
 import { DeployedOutputs, StackNotDeployedError } from '../deployed-outputs';
@@ -129,7 +135,8 @@ async function stateOf(
       `config has no CSR for ${thing.name}: deploying ${stackName} deletes its certificate ${certificateId}`,
     );
   } else if (certificate) {
-    const wanted = CERTIFICATE_STATUS[thing.status];
+    // A quarantined thing's active certificate deploys INACTIVE.
+    const wanted = deployedCertificateStatus(thing);
     if (certificate.status === CERTIFICATE_STATUS.revoked && wanted !== certificate.status) {
       verdict = 'conflict';
       notes.push(
@@ -139,7 +146,7 @@ async function stateOf(
       );
     } else if (certificate.status !== wanted) {
       pending(
-        `certificate ${certificateId} is ${certificate.status} but config says "${thing.status}": deploy ${stackName}` +
+        `certificate ${certificateId} is ${certificate.status} but config says "${thing.status}"${wanted === CERTIFICATE_STATUS[thing.status] ? '' : ` and quarantined (${wanted})`}: deploy ${stackName}` +
           (thing.status === 'active'
             ? ''
             : `, or run \`npx keyless device revoke --env ${config.envName} --thing ${thing.name}${thing.status === 'inactive' ? ' --inactive' : ''}\``),

@@ -4,9 +4,20 @@ import {
   LIMITS,
   NAME_RULES,
   QUARANTINE_ATTRIBUTE,
+  QUARANTINE_DENY,
   THING_STATUSES,
 } from '../../contract';
-import { flag, intRange, iotName, matching, oneOf, roleAliasName, text } from '../rules';
+import {
+  flag,
+  intRange,
+  iotName,
+  matching,
+  oneOf,
+  quarantineDenyFits,
+  quarantineTime,
+  roleAliasName,
+  text,
+} from '../rules';
 
 const attributeName = matching(NAME_RULES.thingAttributeName);
 const attributeValue = matching(NAME_RULES.thingAttributeValue);
@@ -45,10 +56,21 @@ const thing = z
     quarantined: flag()
       .default(false)
       .describe(
-        `Cut the thing off without touching its certificate: the thing carries the attribute ` +
+        `Cut the thing off: the thing carries the attribute ` +
           `${QUARANTINE_ATTRIBUTE.name}=${QUARANTINE_ATTRIBUTE.value}, which the IoT policy denies credentials, ` +
-          'MQTT connections and topics. It counts towards the 3 attributes. Set and cleared at once with ' +
+          'MQTT connections and topics (it counts towards the 3 attributes); an `active` certificate deploys ' +
+          'INACTIVE while the thing is quarantined (`inactive` and `revoked` stay as they are); and the device ' +
+          'role denies the sessions it was issued before quarantinedAt. Set and cleared at once with ' +
           '`npx keyless device quarantine` / `release`, which write it here so a deploy keeps it.',
+      ),
+    quarantinedAt: quarantineTime
+      .optional()
+      .describe(
+        'When the thing was quarantined (UTC, `YYYY-MM-DDThh:mm:ssZ`; written by `npx keyless device quarantine`). ' +
+          `The device role denies every session of the thing issued before this time plus ${QUARANTINE_DENY.settleSeconds} s ` +
+          '(the time AWS IoT may take to apply the quarantine): credentials issued before the quarantine stop ' +
+          'working at the deploy. Only with "quarantined": true. Left out (a config from before it existed), the ' +
+          'role denies every session of the thing, and new ones after a release only once the release is deployed.',
       ),
   })
   .describe('One AWS IoT thing with its certificate, placed on a Fleet stack (fleet/<env>/shards.json).');
@@ -151,6 +173,16 @@ export const iotSection = z
             `${LIMITS.thingAttributes}; drop an attribute, or deactivate the certificate instead ("status": "inactive")`,
         });
       }
+      if (t.quarantinedAt !== undefined && !t.quarantined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['things', index, 'quarantinedAt'],
+          input: t.quarantinedAt,
+          message:
+            'expected no quarantinedAt on a thing that is not quarantined: set "quarantined": true, or remove ' +
+            'quarantinedAt (`npx keyless device release` removes both)',
+        });
+      }
       const first = seen.get(t.name);
       if (first !== undefined) {
         ctx.addIssue({
@@ -174,6 +206,18 @@ export const iotSection = z
         }
       }
     });
+    const quarantined = iot.things
+      .filter((t) => t.quarantined)
+      .map((t) => ({ id: t.name, quarantinedAt: t.quarantinedAt }));
+    const refusal = quarantineDenyFits('thing', quarantined);
+    if (refusal !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['things'],
+        input: `${quarantined.length} quarantined`,
+        message: refusal,
+      });
+    }
   })
   .describe('The X.509 flow: thing type, credentials-provider role, role alias, IoT policy and the things.');
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { NAME_RULES } from '../../contract';
-import { flag, httpsUrl, iotName, matching, oneOf } from '../rules';
+import { LIFECYCLE_RULES, NAME_RULES } from '../../contract';
+import { flag, httpsUrl, iotName, matching, oneOf, quarantineDenyFits, quarantineTime } from '../rules';
 import {
   alarmEmails,
   checkRotationTiming,
@@ -53,6 +53,18 @@ const kryptonDevice = z
   })
   .describe('A SIM device that gets a Krypton bundle.');
 
+const quarantinedIdentity = z
+  .strictObject({
+    identityId: matching(LIFECYCLE_RULES.cognitoIdentityId).describe(
+      "The SIM's Cognito identity id (its krypton/<id>/ prefix and device-table partition key).",
+    ),
+    quarantinedAt: quarantineTime.describe(
+      'When it was quarantined (UTC, `YYYY-MM-DDThh:mm:ssZ`), for the record: the deny covers every session of ' +
+        'the identity, whenever issued.',
+    ),
+  })
+  .describe('One quarantined Krypton identity.');
+
 export const kryptonSection = z
   .strictObject({
     identityPoolName: matching(NAME_RULES.identityPoolName).describe('The Cognito identity pool name.'),
@@ -77,6 +89,15 @@ export const kryptonSection = z
       .array(kryptonDevice)
       .default([])
       .describe('SIM devices that get a Krypton bundle; names unique.'),
+    quarantinedIdentities: z
+      .array(quarantinedIdentity)
+      .default([])
+      .describe(
+        'Krypton identities cut off: the device role denies every session of each (`cognito-identity.amazonaws.com:sub`), ' +
+          'those issued before and any Krypton hands out later, from the deploy of the KryptonAccess stack until ' +
+          'the deploy that follows its release. Written by `npx keyless device quarantine --identity-id` / `release`. ' +
+          'Unique.',
+      ),
     rotation: z
       .strictObject(rotationTimingFields)
       .optional()
@@ -102,6 +123,33 @@ export const kryptonSection = z
       }
       seen.add(device.name);
     });
+    const quarantined = new Set<string>();
+    krypton.quarantinedIdentities.forEach((entry, index) => {
+      if (quarantined.has(entry.identityId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['quarantinedIdentities', index, 'identityId'],
+          input: entry.identityId,
+          message: 'expected an identity id listed once',
+        });
+      }
+      quarantined.add(entry.identityId);
+    });
+    const refusal = quarantineDenyFits(
+      'identity',
+      krypton.quarantinedIdentities.map((entry) => ({
+        id: entry.identityId,
+        quarantinedAt: entry.quarantinedAt,
+      })),
+    );
+    if (refusal !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quarantinedIdentities'],
+        input: `${krypton.quarantinedIdentities.length} quarantined`,
+        message: refusal,
+      });
+    }
   })
   .describe(
     'The Krypton flow: Cognito identity pool, the per-identity device role, and the principal Krypton signs with.',
