@@ -46,6 +46,9 @@ function leaves(command: Command, prefix: string[] = []): Array<{ name: string[]
 const NEEDS: Record<string, string[]> = {
   enroll: ['--thing', 'sensor-009'],
   'fleet register': ['--bulk', '--dry-run'],
+  // Exactly one of --thing or --identity-id: neither is mandatory on its own.
+  'device quarantine': ['--thing', 'sensor-001'],
+  'device release': ['--thing', 'sensor-001'],
 };
 
 /** A value for a mandatory option that its own parser accepts. */
