@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LocalS3 } from '../support/local-aws';
 import { ProcessResult, runProcess } from '../support/run-process';
 import { requireTool, TOOLS } from '../support/test-tools';
+import { isPkcs11KeyUri } from '../../lib/contract';
 import { DeviceFixture, HELPER, helperEnv, parseOutput, runHelper, THING } from './device-fixture';
 import { SOFTHSM_MODULE, SoftHsmToken } from './softhsm-token';
 
@@ -90,8 +91,17 @@ function filesUnder(dir: string): string[] {
 describe('keyless-credentials --make-csr with a SoftHSM2 token', () => {
   test('on an empty token it makes one never-extractable P-256 key and prints a CSR for the thing that verifies', async () => {
     expect(token.privateKeys(THING)).toHaveLength(0);
+    // Before enrollment the device has no certificate and no bundle: the CSR needs only the thing and the key.
     const config = fixture.writeConfig('x509', {
-      x509: { keyFile: URI, pkcs11Module: SOFTHSM_MODULE, pinFile: token.pinFile },
+      x509: {
+        endpoint: undefined,
+        roleAlias: undefined,
+        certFile: undefined,
+        caFile: undefined,
+        keyFile: URI,
+        pkcs11Module: SOFTHSM_MODULE,
+        pinFile: token.pinFile,
+      },
     });
 
     const result = await run(config, { args: ['--make-csr'] });
@@ -258,6 +268,26 @@ describe('device.json rules for a key in a token', () => {
 
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('x509.keyFile must be a pkcs11: URI naming one private key');
+  });
+
+  test('the helper and lib/contract (the bundle) agree on every key URI of a table', async () => {
+    const values = [
+      `pkcs11:token=keyless;object=${THING};type=private`, `pkcs11:object=${THING};token=keyless`,
+      'pkcs11:token=a.b_c~d:e@f-g;object=x', `pkcs11:token=${'t'.repeat(128)};object=o`,
+      `pkcs11:token=${'t'.repeat(129)};object=o`, 'pkcs11:token=a;object=b;type=public', 'pkcs11:token=a;object=b;',
+      'pkcs11:token=a;object=', 'pkcs11:token=a%20b;object=b', 'pkcs11:token=a;object=b;id=%01',
+      'pkcs11:token=a;object=b?pin-value=1', 'pkcs11:token=a;object=b\n', 'pkcs11:token=a', 'PKCS11:token=a;object=b',
+      'pkcs11:token=a;token=a;object=b', 'pkcs11:token=a;object=b;type=private;type=private', 'pkcs11:token=é;object=b',
+    ]; // prettier-ignore
+    const helperVerdicts: [string, boolean][] = [];
+    for (const keyFile of values) {
+      const result = await run(fixture.writeConfig('x509', { x509: { keyFile } }), { args: ['--make-csr'] });
+      const refused = result.stderr.includes('x509.keyFile must be');
+      helperVerdicts.push([keyFile, !refused]);
+    }
+
+    expect(helperVerdicts).toEqual(values.map((value) => [value, isPkcs11KeyUri(value)]));
+    expect(helperVerdicts.filter(([, valid]) => valid)).toHaveLength(4);
   });
 
   test('refuses a module or PIN file next to a key in a file', async () => {

@@ -7,6 +7,7 @@ import {
   THING_STATUSES,
 } from '../../contract';
 import { flag, intRange, iotName, matching, oneOf, roleAliasName, text } from '../rules';
+import { deviceKey } from './device-key';
 
 const attributeName = matching(NAME_RULES.thingAttributeName);
 const attributeValue = matching(NAME_RULES.thingAttributeValue);
@@ -50,6 +51,9 @@ const thing = z
           'MQTT connections and topics. It counts towards the 3 attributes. Set and cleared at once with ' +
           '`npx keyless device quarantine` / `release`, which write it here so a deploy keeps it.',
       ),
+    deviceKey: deviceKey
+      .optional()
+      .describe("Where this thing's private key lives. Default: iot.deviceKey, else a key file."),
   })
   .describe('One AWS IoT thing with its certificate, placed on a Fleet stack (fleet/<env>/shards.json).');
 
@@ -110,6 +114,9 @@ export const iotSection = z
       .array(thing)
       .default([])
       .describe('The things of the fleet (add them with npx keyless enroll).'),
+    deviceKey: deviceKey
+      .optional()
+      .describe("Where the things' private keys live, unless a thing says otherwise. Default: a key file."),
   })
   .superRefine((iot, ctx) => {
     if (iot.roleAlias.credentialDurationSeconds > iot.role.maxSessionDurationSeconds) {
