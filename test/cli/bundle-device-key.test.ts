@@ -72,6 +72,9 @@ test('a thing whose key is in a token: device.json names it by URI, module and P
   const entries = await readArchive(join(outDir, 'dev', 'sensor-002.tar.gz'));
   expect(entries.map((e) => e.path)).not.toContain('sensor-002/certs/private.pem.key');
   expect(Buffer.concat(entries.map((e) => e.content)).toString()).not.toMatch(/PRIVATE KEY/);
+  const readme = entries.find((e) => e.path === 'sensor-002/README.md')!.content.toString();
+  expect(readme).toContain('sh install.sh   # the key stays in PKCS#11 token keyless');
+  expect(readme).not.toContain('--key');
 });
 
 test('the fleet default applies to every thing, a thing of its own overrides it', async () => {

@@ -183,9 +183,11 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
   const { config } = context.options;
   const files: ArchiveFile[] = [];
   let includesPrivateKey = false;
+  let keyToken: string | undefined;
   let deviceConfig: object;
   if (target.source === 'x509') {
     const deviceKey = deviceKeyOf(config, target.name);
+    if (deviceKey.store === 'pkcs11') keyToken = deviceKey.token;
     const material = await x509Material(
       context,
       target.name,
@@ -241,6 +243,7 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
           deviceBucket: context.data.deviceBucket,
           deviceScriptsPrefix: context.deviceScriptsPrefix,
           hasPrivateKey: includesPrivateKey,
+          keyToken,
           mqttEndpoint: target.source === 'x509' ? context.endpoints?.mqtt : undefined,
         }),
       ),
