@@ -341,8 +341,9 @@ describe('AWS CLI v2 with the token key', () => {
 });
 
 describe('the key and the PIN stay where they belong', () => {
-  test('no argument list of any process holds the PIN during fetches, --check and --make-csr', async () => {
+  test('no argument list of any process, nor the environment of the helper, curl or openssl, holds the PIN', async () => {
     const seen: string[] = [];
+    let environs = 0;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
@@ -352,6 +353,13 @@ describe('the key and the PIN stay where they belong', () => {
             if (cmdline.includes('keyless-credentials') || /curl|openssl|pkcs11-tool/.test(cmdline))
               seen.push(cmdline);
             if (cmdline.includes(token.pin)) seen.push(`PIN IN ARGV: ${cmdline}`);
+            // pkcs11-tool alone gets it in its environment (--pin env:NAME): no other child needs it.
+            if (/keyless-credentials|curl|openssl/.test(cmdline) && !cmdline.includes('pkcs11-tool')) {
+              environs += 1;
+              if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes(token.pin)) {
+                seen.push(`PIN IN ENVIRONMENT: ${cmdline}`);
+              }
+            }
           } catch {
             // The process ended between readdir and read.
           }
@@ -372,7 +380,8 @@ describe('the key and the PIN stay where they belong', () => {
     }
 
     expect(seen.some((line) => line.includes('curl') && line.includes('pkcs11:'))).toBe(true);
-    expect(seen.filter((line) => line.startsWith('PIN IN ARGV'))).toEqual([]);
+    expect(environs).toBeGreaterThan(0);
+    expect(seen.filter((line) => line.startsWith('PIN IN'))).toEqual([]);
   });
 
   test("no file under the device's directories holds a private key or the PIN, and no output shows the PIN", () => {
