@@ -145,6 +145,33 @@ case $source in
   *) fail "$bundle/device.json: source must be x509 or krypton, got '$source'" ;;
 esac
 
+# A key in a PKCS#11 token (x509.keyFile a pkcs11: URI): the key never leaves the token, so no key file is
+# installed, and the module (and PIN file) the helper will use must be on this device.
+key_in_token=''
+if [ "$source" = x509 ]; then
+  key_in_token=$(jq -r '.x509.keyFile // "" | select(startswith("pkcs11:"))' "$bundle/device.json") ||
+    fail "$bundle/device.json is not valid JSON"
+fi
+if [ -n "$key_in_token" ]; then
+  [ -z "$key_source" ] || fail "this device keeps its key in a PKCS#11 token ($key_in_token): --key does not apply; leave it out"
+  p11_module=$(jq -r '.x509.pkcs11Module // ""' "$bundle/device.json") || p11_module=''
+  if [ -n "$p11_module" ]; then
+    [ -f "$p11_module" ] ||
+      fail "the PKCS#11 module $p11_module (x509.pkcs11Module) does not exist on this device: install the package that provides it (SoftHSM2: softhsm2; a TPM: libtpm2-pkcs11-1; a secure element: its vendor's), or fix the path in the config"
+  else
+    found_proxy=''
+    for m in /usr/lib/*/p11-kit-proxy.so /usr/lib64/p11-kit-proxy.so /usr/lib/p11-kit-proxy.so; do
+      if [ -e "$m" ]; then found_proxy=$m; fi
+    done
+    [ -n "$found_proxy" ] ||
+      fail "device.json names no PKCS#11 module and the p11-kit proxy is not installed (Debian: apt-get install p11-kit-modules)"
+  fi
+  pin_file=$(jq -r '.x509.pinFile // ""' "$bundle/device.json") || pin_file=''
+  if [ -n "$pin_file" ] && [ ! -f "$pin_file" ]; then
+    fail "the PIN file $pin_file (x509.pinFile) does not exist: write the token's user PIN into it, readable only by the service user (docs/keys-in-hardware.md)"
+  fi
+fi
+
 # Ownership is managed only on a real install as root; see the header for why.
 manage_owner=0
 if [ -n "$root" ]; then
@@ -206,7 +233,11 @@ if [ "$source" = x509 ]; then
   put "$bundle/certs/AmazonRootCA1.pem" "$prefix/certs/AmazonRootCA1.pem" 0644
   put "$bundle/certs/certificate.pem.crt" "$prefix/certs/certificate.pem.crt" 0600 "$user"
   key=$prefix/certs/private.pem.key
-  if is_listed certs/private.pem.key; then
+  if [ -n "$key_in_token" ]; then
+    is_listed certs/private.pem.key && fail "this bundle names a key in a PKCS#11 token and also carries a key file: it was not made by keyless bundle; make it again"
+    say "the private key stays in its PKCS#11 token ($key_in_token): no key file installed"
+    if [ -f "$key" ]; then say "note: $key is left from an earlier install with a key file; remove it once the token works (shred -u $key)"; fi
+  elif is_listed certs/private.pem.key; then
     put "$bundle/certs/private.pem.key" "$key" 0600 "$user"
   elif [ -n "$key_source" ]; then
     [ -r "$key_source" ] || fail "--key $key_source is not a readable file"
@@ -216,8 +247,9 @@ if [ "$source" = x509 ]; then
   else
     fail "this bundle has no private key (the device made its own CSR): pass --key FILE with the key the CSR was made from"
   fi
-  # A key from another CSR fails much later at the TLS handshake; compare public keys now when we can.
-  if command -v openssl >/dev/null 2>&1; then
+  # A key from another CSR fails much later at the TLS handshake; compare public keys now when we can (for a key
+  # in a token, the helper's check below signs with it).
+  if [ -z "$key_in_token" ] && command -v openssl >/dev/null 2>&1; then
     cert_pub=$(openssl x509 -in "$prefix/certs/certificate.pem.crt" -noout -pubkey 2>/dev/null) || cert_pub=''
     key_pub=$(openssl pkey -in "$key" -pubout 2>/dev/null) || key_pub=''
     if [ -z "$cert_pub" ] || [ "$cert_pub" != "$key_pub" ]; then
@@ -231,7 +263,8 @@ tmp_config=$etc/device.json.tmp.$$
 # shellcheck disable=SC2016 # $r is a jq variable
 jq --arg r "$root" '
   .cacheDir |= (if . then $r + . else . end)
-  | if .x509 then .x509 |= (.certFile = $r + .certFile | .keyFile = $r + .keyFile
+  | if .x509 then .x509 |= (.certFile = $r + .certFile
+                           | if .keyFile | startswith("pkcs11:") then . else .keyFile = $r + .keyFile end
                            | if .caFile then .caFile = $r + .caFile else . end)
     else . end' "$bundle/device.json" >"$tmp_config" || fail "cannot write $etc/device.json"
 chmod 0644 "$tmp_config"

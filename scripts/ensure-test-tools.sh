@@ -3,7 +3,8 @@
 # Idempotent and quick when everything is present; fails naming the tool it could not install.
 set -eu
 
-# Each entry: "<check>|<debian package>"; a check is a command path, or py:<module> for /usr/bin/python3.
+# Each entry: "<check>|<debian package>"; a check is a command path, py:<module> for /usr/bin/python3, file:<path>
+# for a library, or engine:<id> for an OpenSSL engine `openssl engine -t` loads.
 TOOLS='/usr/bin/aws|awscli
 jq|jq
 curl|curl
@@ -16,11 +17,17 @@ unshare|util-linux
 openssl|openssl
 faketime|faketime
 strace|strace
-py:boto3|python3-boto3'
+py:boto3|python3-boto3
+softhsm2-util|softhsm2
+file:/usr/lib/softhsm/libsofthsm2.so|softhsm2
+pkcs11-tool|opensc
+engine:pkcs11|libengine-pkcs11-openssl'
 
 present() {
   case "$1" in
     py:*) [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import ${1#py:}" >/dev/null 2>&1 ;;
+    file:*) [ -e "${1#file:}" ] ;;
+    engine:*) command -v openssl >/dev/null 2>&1 && openssl engine -t "${1#engine:}" >/dev/null 2>&1 ;;
     /*) [ -x "$1" ] ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac

@@ -81,7 +81,10 @@ export const deviceConfigContract = z
         roleAlias: z.string().min(1),
         thingName: z.string().min(1),
         certFile: absolutePath,
-        keyFile: absolutePath,
+        /** A key file, or the key in a PKCS#11 token (docs/keys-in-hardware.md). */
+        keyFile: absolutePath.or(z.string().regex(/^pkcs11:token=[^;?]+;object=[^;?]+;type=private$/)),
+        pkcs11Module: absolutePath.optional(),
+        pinFile: absolutePath.optional(),
         caFile: absolutePath.optional(),
       })
       .optional(),

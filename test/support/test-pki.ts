@@ -44,6 +44,24 @@ export class TestPki {
     return this.issue(`client-${name}`, `/CN=${name}`, { extensions: 'extendedKeyUsage=clientAuth' });
   }
 
+  /**
+   * A device certificate for a CSR made elsewhere (in a PKCS#11 token, say), as AWS IoT signs one: the private
+   * key stays wherever the CSR was signed, so the result has no key file.
+   */
+  issueForCsr(name: string, csrPem: string): Omit<IssuedCertificate, 'keyFile' | 'keyPem'> {
+    const csrFile = join(this.dir, `csr-${name}.csr`);
+    const extFile = join(this.dir, `csr-${name}.ext`);
+    const certFile = join(this.dir, `csr-${name}.pem`);
+    writeFileSync(csrFile, csrPem);
+    writeFileSync(extFile, 'extendedKeyUsage=clientAuth\n');
+    this.sign([
+      'x509', '-req', '-in', csrFile, '-CA', this.ca.certFile, '-CAkey', this.ca.keyFile,
+      '-set_serial', String(++this.serial), '-days', '3', '-extfile', extFile, '-out', certFile,
+    ]); // prettier-ignore
+    const certPem = readFileSync(certFile, 'utf8');
+    return { certFile, certPem, fingerprint256: new X509Certificate(certPem).fingerprint256 };
+  }
+
   /** A certificate from a CA the servers do not trust: for "unknown certificate" cases. */
   issueUntrustedClient(name: string): IssuedCertificate {
     const other = new TestPki(`${name}-rogue`);

@@ -10,6 +10,7 @@ import { buildDeterministicTarGz, type ArchiveFile } from './archive';
 import { assertCallerMatches, certificatePem, iotEndpoint, type BundleClients } from './aws';
 import {
   awsProfile,
+  deviceKeyOf,
   helperVersion,
   kryptonDeviceConfig,
   kryptonEndpoint,
@@ -182,10 +183,18 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
   const { config } = context.options;
   const files: ArchiveFile[] = [];
   let includesPrivateKey = false;
+  let keyToken: string | undefined;
   let deviceConfig: object;
   if (target.source === 'x509') {
-    const material = await x509Material(context, target.name);
+    const deviceKey = deviceKeyOf(config, target.name);
+    if (deviceKey.store === 'pkcs11') keyToken = deviceKey.token;
+    const material = await x509Material(
+      context,
+      target.name,
+      deviceKey.store === 'pkcs11' ? deviceKey.token : undefined,
+    );
     deviceConfig = x509DeviceConfig({
+      deviceKey,
       config,
       helperVersion: context.scripts.helperVersion,
       thingName: target.name,
@@ -234,6 +243,7 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
           deviceBucket: context.data.deviceBucket,
           deviceScriptsPrefix: context.deviceScriptsPrefix,
           hasPrivateKey: includesPrivateKey,
+          keyToken,
           mqttEndpoint: target.source === 'x509' ? context.endpoints?.mqtt : undefined,
         }),
       ),
@@ -249,9 +259,11 @@ async function bundleOne(context: DeviceContext, target: BundleTarget): Promise<
   return { name: target.name, source: target.source, file, sha256, includesPrivateKey };
 }
 
+/** `token`: the PKCS#11 token the config says holds the thing's key, so no key file may travel. */
 async function x509Material(
   context: DeviceContext,
   thing: string,
+  token?: string,
 ): Promise<{ certificatePem: string; privateKey?: Buffer }> {
   const { config, repoRoot, keyOnDevice } = context.options;
   const shard = context.shards.get(thing);
@@ -272,6 +284,18 @@ async function x509Material(
 
   const keyFile = inRepository(repoRoot, privateKeyFile(config.envName, thing));
   const shownKeyFile = path.relative(process.cwd(), keyFile) || keyFile;
+  if (token !== undefined) {
+    // A key made off the device defeats the token: its certificate would be usable by whoever copies the file.
+    if (fs.existsSync(keyFile)) {
+      throw new Error(
+        `thing ${thing} keeps its key in PKCS#11 token ${token} (deviceKey in ${config.configFile}), but ` +
+          `${shownKeyFile} exists: its certificate was issued for a key made off the device. Make the key in the ` +
+          `token (keyless-credentials --make-csr on the device), enroll that CSR (npx keyless enroll --thing ` +
+          `${thing} --csr FILE --force), deploy, and delete ${shownKeyFile}`,
+      );
+    }
+    return { certificatePem: pem };
+  }
   if (!fs.existsSync(keyFile)) {
     if (keyOnDevice) return { certificatePem: pem };
     throw new Error(

@@ -1,5 +1,6 @@
 import type { KeylessConfig } from '../../config';
-import { DEVICE_REFRESH_MARGIN_SECONDS, DEVICE_SCRIPTS_DIR, thingPrefix } from '../../contract';
+import type { DeviceKeyConfig } from '../../config/sections/device-key';
+import { DEVICE_REFRESH_MARGIN_SECONDS, DEVICE_SCRIPTS_DIR, pkcs11KeyUri, thingPrefix } from '../../contract';
 
 /**
  * Where `install.sh` puts things on the device. device.json and the AWS CLI profile in a bundle name these
@@ -72,6 +73,25 @@ export interface DataOutputs {
   readonly referenceTable: string;
 }
 
+/** Where a thing's private key lives: its own `deviceKey`, else the fleet's `iot.deviceKey`, else a key file. */
+export function deviceKeyOf(config: KeylessConfig, thing: string): DeviceKeyConfig {
+  const own = config.iot?.things.find((t) => t.name === thing)?.deviceKey;
+  return own ?? config.iot?.deviceKey ?? { store: 'file' };
+}
+
+/**
+ * device.json's key fields: the installed key file, or the key's `pkcs11:` URI (the object label defaults to the
+ * thing name, as `keyless-credentials --make-csr` makes it) with the module and PIN file the device uses.
+ */
+function keyFields(deviceKey: DeviceKeyConfig, thingName: string): object {
+  if (deviceKey.store === 'file') return { keyFile: DEVICE_PATHS.privateKey };
+  return {
+    keyFile: pkcs11KeyUri(deviceKey.token, deviceKey.object ?? thingName),
+    ...(deviceKey.module !== undefined && { pkcs11Module: deviceKey.module }),
+    ...(deviceKey.pinFile !== undefined && { pinFile: deviceKey.pinFile }),
+  };
+}
+
 export interface X509DeviceConfigInput {
   readonly config: KeylessConfig;
   /** The version of the helper the bundle ships ({@link helperVersion}). */
@@ -80,6 +100,8 @@ export interface X509DeviceConfigInput {
   readonly credentialsEndpoint: string;
   readonly roleAlias: string;
   readonly data: DataOutputs;
+  /** Where the key lives ({@link deviceKeyOf}). @default a key file */
+  readonly deviceKey?: DeviceKeyConfig;
 }
 
 /**
@@ -98,7 +120,7 @@ export function x509DeviceConfig(input: X509DeviceConfigInput): object {
       roleAlias: input.roleAlias,
       thingName: input.thingName,
       certFile: DEVICE_PATHS.certificate,
-      keyFile: DEVICE_PATHS.privateKey,
+      ...keyFields(input.deviceKey ?? { store: 'file' }, input.thingName),
       caFile: DEVICE_PATHS.rootCa,
     },
     s3: { bucket: input.data.deviceBucket, prefix: thingPrefix(input.thingName) },

@@ -14,6 +14,8 @@ export interface BundleReadmeInput {
   readonly deviceScriptsPrefix?: string;
   /** False when the device made its own CSR: the key is already on the device and install.sh needs --key. */
   readonly hasPrivateKey: boolean;
+  /** The PKCS#11 token that holds the key, when the config says so: install.sh then installs no key at all. */
+  readonly keyToken?: string;
   readonly mqttEndpoint?: string;
 }
 
@@ -40,7 +42,9 @@ export function bundleReadme(input: BundleReadmeInput): string {
     `tar -xzf ${input.name}.tar.gz && cd ${input.name}`,
     input.hasPrivateKey || input.source === 'krypton'
       ? 'sh install.sh'
-      : `sh install.sh --key /path/to/the/private.key   # the key this device made its CSR with`,
+      : input.keyToken !== undefined
+        ? `sh install.sh   # the key stays in PKCS#11 token ${input.keyToken}: no key file anywhere`
+        : `sh install.sh --key /path/to/the/private.key   # the key this device made its CSR with`,
     '```',
     '',
     `install.sh needs curl, jq and flock, and sha256sum (or busybox, or openssl) to check every file against`,

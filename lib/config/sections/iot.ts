@@ -18,6 +18,7 @@ import {
   roleAliasName,
   text,
 } from '../rules';
+import { deviceKey } from './device-key';
 
 const attributeName = matching(NAME_RULES.thingAttributeName);
 const attributeValue = matching(NAME_RULES.thingAttributeValue);
@@ -72,6 +73,9 @@ const thing = z
           'working at the deploy. Only with "quarantined": true. Left out (a config from before it existed), the ' +
           'role denies every session of the thing, and new ones after a release only once the release is deployed.',
       ),
+    deviceKey: deviceKey
+      .optional()
+      .describe("Where this thing's private key lives. Default: iot.deviceKey, else a key file."),
   })
   .describe('One AWS IoT thing with its certificate, placed on a Fleet stack (fleet/<env>/shards.json).');
 
@@ -132,6 +136,9 @@ export const iotSection = z
       .array(thing)
       .default([])
       .describe('The things of the fleet (add them with npx keyless enroll).'),
+    deviceKey: deviceKey
+      .optional()
+      .describe("Where the things' private keys live, unless a thing says otherwise. Default: a key file."),
   })
   .superRefine((iot, ctx) => {
     if (iot.roleAlias.credentialDurationSeconds > iot.role.maxSessionDurationSeconds) {
