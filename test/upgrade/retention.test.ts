@@ -1,8 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import type { KeylessConfig, KeylessConfigInput } from '../../lib/config';
+import type { Template } from 'aws-cdk-lib/assertions';
+import type { KeylessConfig } from '../../lib/config';
 import {
   DEVICE_IDENTITY_RESOURCE_TYPES,
   isStatefulType,
@@ -10,8 +7,9 @@ import {
   statefulResourcesOf,
 } from '../../lib/contract';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
-import { CONFIG_DIR, testApp } from '../support/cdk-app';
-import { prodExampleConfig } from '../support/prod-example';
+import { testApp } from '../support/cdk-app';
+import { prodExampleConfig, prodWithEveryPart } from '../support/prod-example';
+import { templatesOfApp } from '../support/stateful-pins';
 
 // Bundling is skipped: retention does not depend on function code.
 const noBundling = { 'aws:cdk:bundling-stacks': [] };
@@ -20,23 +18,7 @@ const noBundling = { 'aws:cdk:bundling-stacks': [] };
 function templatesOf(config: KeylessConfig): Map<string, ReturnType<Template['toJSON']>> {
   const app = testApp(noBundling);
   createEnvironmentStacks(app, config);
-  const stacks = app.node.children.filter((child): child is Stack => child instanceof Stack);
-  return new Map(stacks.map((stack) => [stack.stackName, Template.fromStack(stack).toJSON()]));
-}
-
-/**
- * The production example with every optional part the example leaves out switched on, from dev.json: things (so
- * Fleet stacks exist), a Krypton signer user with its key rotation, Funnel with its key rotation, a created VPC with
- * interface endpoints. A production config may use any of them, so each must retain what it holds.
- */
-function prodWithEveryPart(): KeylessConfig {
-  const dev = JSON.parse(fs.readFileSync(path.join(CONFIG_DIR, 'dev.json'), 'utf8')) as KeylessConfigInput;
-  return prodExampleConfig((raw) => {
-    raw.iot!.things = dev.iot!.things;
-    raw.krypton = { ...raw.krypton!, signer: { mode: 'user' }, devices: dev.krypton!.devices };
-    raw.funnel = { ...dev.funnel!, topicPrefix: 'funnel/prod' };
-    raw.closedNetwork = dev.closedNetwork;
-  });
+  return templatesOfApp(app);
 }
 
 /** `<stack> <logical id> (<type>): DeletionPolicy …, UpdateReplacePolicy …` for each resource that is not retained. */
