@@ -4,6 +4,7 @@ import type { KeylessConfig } from '../../lib/config';
 import { STATEFUL_RESOURCE_TYPES, DEVICE_IDENTITY_RESOURCE_TYPES } from '../../lib/contract';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { devConfig, testApp } from '../support/cdk-app';
+import { integTestConfig } from '../support/integ-app';
 import { prodExampleConfig, prodWithEveryPart } from '../support/prod-example';
 import {
   checkPins,
@@ -29,11 +30,13 @@ function synthesize(config: KeylessConfig, change: (stacks: Stack[]) => void = (
 }
 
 // Each environment whose stateful resources differ: the production example, production with the parts the example
-// leaves out (signer user, rotations, things, a created VPC), and dev (removalPolicy destroy, certificates).
+// leaves out (signer user, rotations, things, a created VPC), dev (removalPolicy destroy, certificates), and the
+// environment `npm run integ` deploys (its recorded expectations: CI keeps them current without an account).
 const ENVIRONMENTS: readonly [file: string, make: () => KeylessConfig][] = [
   ['prod', () => prodExampleConfig()],
   ['prod-every-part', prodWithEveryPart],
   ['dev', () => devConfig()],
+  ['integ', integTestConfig],
 ];
 
 describe.each(ENVIRONMENTS)('recorded pins: test/upgrade/pins/%s.json', (file, make) => {
