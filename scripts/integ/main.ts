@@ -32,7 +32,14 @@ import { DeleteParametersCommand, GetParametersByPathCommand, SSMClient } from '
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { CONFIG_DIR, configFile, fleetDir, inRepository, stackName } from '../../lib/contract';
+import {
+  CONFIG_DIR,
+  configFile,
+  fleetDir,
+  inRepository,
+  isStatefulType,
+  stackName,
+} from '../../lib/contract';
 import {
   CANARY_THING,
   deletionOrder,
@@ -88,12 +95,18 @@ async function existingStacks(cfn: CloudFormationClient): Promise<string[]> {
   return [...new Set(names)];
 }
 
-async function resourcesOf(cfn: CloudFormationClient, stack: string): Promise<MadeResource[]> {
+/** The stack's resources (only those in one status, when given). */
+async function resourcesOf(
+  cfn: CloudFormationClient,
+  stack: string,
+  status?: string,
+): Promise<MadeResource[]> {
   const made: MadeResource[] = [];
   let NextToken: string | undefined;
   do {
     const page = await cfn.send(new ListStackResourcesCommand({ StackName: stack, NextToken }));
     for (const r of page.StackResourceSummaries ?? []) {
+      if (status !== undefined && r.ResourceStatus !== status) continue;
       made.push({
         stack,
         logicalId: r.LogicalResourceId ?? '',
@@ -227,13 +240,22 @@ async function cleanup(region: string): Promise<string[]> {
     try {
       await waitUntilStackDeleteComplete({ client: cfn, maxWaitTime: 1800 }, { StackName: stack });
     } catch {
-      // DELETE_FAILED: delete it again keeping what would not go; those are deleted below, by type.
+      // DELETE_FAILED: delete it again keeping only what would not go (CloudFormation accepts nothing else there).
+      // Stateful ones are deleted below, by type; anything else is reported, never silently left.
       const status = (await cfn.send(new DescribeStacksCommand({ StackName: stack }))).Stacks?.[0];
-      const failed = made.filter((r) => r.stack === stack).map((r) => r.logicalId);
       say(
         `${stack} is ${status?.StackStatus} (${status?.StackStatusReason ?? 'no reason'}): deleting it again`,
       );
-      await cfn.send(new DeleteStackCommand({ StackName: stack, RetainResources: failed }));
+      const failed = (await resourcesOf(cfn, stack, 'DELETE_FAILED')).filter((r) => r.logicalId !== '');
+      for (const resource of failed.filter((r) => !isStatefulType(r.type))) {
+        left.push(
+          `${resource.type} ${resource.physicalId} (${stack} ${resource.logicalId}) would not delete`,
+        );
+      }
+      made.push(...failed.filter((r) => !made.some((m) => m.stack === stack && m.logicalId === r.logicalId)));
+      await cfn.send(
+        new DeleteStackCommand({ StackName: stack, RetainResources: failed.map((r) => r.logicalId) }),
+      );
       await waitUntilStackDeleteComplete({ client: cfn, maxWaitTime: 1800 }, { StackName: stack }).catch(() =>
         left.push(`stack ${stack}`),
       );
