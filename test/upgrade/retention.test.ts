@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { KeylessConfig } from '../../lib/config';
 import {
@@ -7,7 +8,7 @@ import {
   statefulResourcesOf,
 } from '../../lib/contract';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
-import { testApp } from '../support/cdk-app';
+import { devConfig, testApp } from '../support/cdk-app';
 import { prodExampleConfig, prodWithEveryPart } from '../support/prod-example';
 import { templatesOfApp } from '../support/stateful-pins';
 
@@ -84,5 +85,22 @@ describe('prodWithEveryPart (the helper above)', () => {
     );
     expect(types).toEqual(expect.arrayContaining(['AWS::IoT::Thing', 'AWS::IAM::User', 'AWS::EC2::VPC']));
     expect(types.filter((type) => type === 'AWS::SecretsManager::Secret').length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('synth of a retain environment', () => {
+  it('fails naming a stateful resource that is not retained, so no production config can deploy one', () => {
+    const app = testApp(noBundling);
+    const { kryptonAccess } = createEnvironmentStacks(app, prodExampleConfig());
+    kryptonAccess!.pool.identityPool.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    expect(() => app.synth()).toThrow(
+      /KeylessIot-prod-KryptonAccess\/IdentityPool\/Resource\/Resource \(AWS::Cognito::IdentityPool\) is not retained on delete and replacement, but the environment's removalPolicy is "retain": losing it loses every SIM's identity id/,
+    );
+  });
+
+  it('does not ask dev (removalPolicy destroy) to retain anything', () => {
+    const app = testApp(noBundling);
+    createEnvironmentStacks(app, devConfig());
+    expect(() => app.synth()).not.toThrow();
   });
 });
