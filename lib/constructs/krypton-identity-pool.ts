@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -13,6 +13,12 @@ export interface KryptonIdentityPoolProps {
    * Cognito cannot change it once the pool exists: a new name means a new pool and new identity ids.
    */
   readonly developerProviderName: string;
+  /**
+   * What happens to the pool when it leaves the template or is replaced: with RETAIN both DeletionPolicy and
+   * UpdateReplacePolicy are Retain, so every SIM keeps its identity id (and its data) through either.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /** Cognito identity's federated principal, for roles its identities assume. */
@@ -55,6 +61,8 @@ export class KryptonIdentityPool extends Construct {
       // No user pools or OIDC providers: Krypton, the developer provider, is the only way in.
       cognitoIdentityProviders: [],
     });
+    // Sets DeletionPolicy and UpdateReplacePolicy alike: a replacement loses the identities as surely as a delete.
+    this.identityPool.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     this.identityPoolId = this.identityPool.ref;
     this.identityPoolArn = Stack.of(this).formatArn({
       service: 'cognito-identity',

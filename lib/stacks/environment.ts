@@ -17,6 +17,7 @@ import { FunnelStack } from './funnel-stack';
 import { IotAccessStack } from './iot-access-stack';
 import { KryptonAccessStack } from './krypton-access-stack';
 import { NetworkStack } from './network-stack';
+import { requireRetainedState } from './retained-state';
 
 /** How to build an environment, beyond its config. */
 export interface EnvironmentOptions {
@@ -93,6 +94,10 @@ export function createEnvironmentStacks(
   const deployment = config.deployment
     ? new DeploymentStack(app, stackName(env, 'Deployment'), { config })
     : undefined;
+  const stacks = [network, data, iotAccess, ...fleet, kryptonAccess, funnel, audit, deployment];
+  if (config.removalPolicy === 'retain') {
+    for (const stack of stacks) if (stack) requireRetainedState(stack);
+  }
   return { data, network, iotAccess, fleet, fleetLayout, kryptonAccess, funnel, audit, deployment };
 }
 

@@ -42,9 +42,11 @@ export class KryptonAccessStack extends Stack {
     const tableArn = (tableName: string): string =>
       this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName });
 
+    const removalPolicy = removalPolicyOf(config);
     this.pool = new KryptonIdentityPool(this, 'IdentityPool', {
       identityPoolName: krypton.identityPoolName,
       developerProviderName: krypton.developerProviderName,
+      removalPolicy,
     });
     this.deviceRole = new KryptonDeviceRole(this, 'DevicePermissions', {
       role: this.pool.authenticatedRole,
@@ -58,7 +60,6 @@ export class KryptonAccessStack extends Stack {
         quarantinedAt: entry.quarantinedAt,
       })),
     });
-    const removalPolicy = removalPolicyOf(config);
     this.signer = new KryptonSigner(this, 'Signer', {
       identityPoolArn: this.pool.identityPoolArn,
       signer: krypton.signer,

@@ -1,14 +1,17 @@
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { KryptonIdentityPool } from '../../lib/constructs/krypton-identity-pool';
 import { testApp } from '../support/cdk-app';
 
-function build(props: { identityPoolName?: string; developerProviderName?: string } = {}) {
+function build(
+  props: { identityPoolName?: string; developerProviderName?: string; removalPolicy?: RemovalPolicy } = {},
+) {
   const stack = new Stack(testApp(), 'Test', { env: { account: '111111111111', region: 'ap-northeast-1' } });
   const pool = new KryptonIdentityPool(stack, 'Pool', {
     identityPoolName: props.identityPoolName ?? 'keyless test',
     developerProviderName: props.developerProviderName ?? 'keyless.test',
+    removalPolicy: props.removalPolicy,
   });
   return { stack, pool, template: Template.fromStack(stack) };
 }
@@ -82,5 +85,21 @@ describe('KryptonIdentityPool', () => {
 
   it('skips the checks for tokens', () => {
     expect(() => build({ developerProviderName: Aws.STACK_NAME })).not.toThrow();
+  });
+
+  it('keeps the pool, and so every identity id, on delete and on replacement by default', () => {
+    const { template } = build();
+    template.hasResource('AWS::Cognito::IdentityPool', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('deletes the pool when told to (a throw-away environment)', () => {
+    const { template } = build({ removalPolicy: RemovalPolicy.DESTROY });
+    template.hasResource('AWS::Cognito::IdentityPool', {
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
   });
 });
