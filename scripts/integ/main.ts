@@ -5,7 +5,7 @@
  * run that was killed before it could). Refuses without KEYLESS_INTEG_ACCOUNT = the credentials' account.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -27,11 +27,11 @@ import {
   ListObjectVersionsCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { CloudWatchLogsClient, DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteParametersCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import {
   CONFIG_DIR,
   configFile,
@@ -119,58 +119,6 @@ async function resourcesOf(
   return made;
 }
 
-/** A JSON 1.1 call, signed with the default credentials: KMS and CloudWatch Logs have no SDK client installed. */
-async function jsonCall(
-  region: string,
-  service: 'kms' | 'logs',
-  target: string,
-  body: object,
-): Promise<void> {
-  type Data = string | ArrayBuffer | ArrayBufferView;
-  const bytes = (data: Data): string | Uint8Array =>
-    typeof data === 'string'
-      ? data
-      : data instanceof ArrayBuffer
-        ? new Uint8Array(data)
-        : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  class NodeSha256 {
-    private readonly hash;
-    constructor(secret?: Data) {
-      this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-    }
-    update(data: Data): void {
-      this.hash.update(bytes(data));
-    }
-    async digest(): Promise<Uint8Array> {
-      return new Uint8Array(this.hash.digest());
-    }
-  }
-  const hostname = `${service}.${region}.amazonaws.com`;
-  const signer = new SignatureV4({ service, region, credentials: defaultProvider(), sha256: NodeSha256 });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: 'https:',
-    hostname,
-    path: '/',
-    headers: {
-      host: hostname,
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': target,
-    },
-    body: JSON.stringify(body),
-  });
-  const answer = await fetch(`https://${hostname}/`, {
-    method: 'POST',
-    headers: signed.headers as Record<string, string>,
-    body: signed.body as string,
-  });
-  if (answer.ok) return;
-  const text = await answer.text();
-  // Already gone, or already scheduled for deletion: what cleanup wants.
-  if (/ResourceNotFoundException|NotFoundException|KMSInvalidStateException/.test(text)) return;
-  throw new Error(`${target}: HTTP ${answer.status} ${text.slice(0, 300)}`);
-}
-
 const gone = (error: unknown): boolean =>
   /NotFound|NoSuchBucket|does not exist|ResourceNotFoundException/.test(
     `${(error as Error).name} ${(error as Error).message}`,
@@ -206,17 +154,18 @@ async function deleteLeftover(region: string, resource: MadeResource): Promise<v
     }
     case 'AWS::KMS::Key':
       // The shortest pending window KMS allows; a key pending deletion costs nothing.
-      return jsonCall(region, 'kms', 'TrentService.ScheduleKeyDeletion', {
-        KeyId: id,
-        PendingWindowInDays: 7,
-      });
+      await new KMSClient({ region }).send(
+        new ScheduleKeyDeletionCommand({ KeyId: id, PendingWindowInDays: 7 }),
+      );
+      return;
     case 'AWS::SecretsManager::Secret':
       await new SecretsManagerClient({ region }).send(
         new DeleteSecretCommand({ SecretId: id, ForceDeleteWithoutRecovery: true }),
       );
       return;
     case 'AWS::Logs::LogGroup':
-      return jsonCall(region, 'logs', 'Logs_20140328.DeleteLogGroup', { logGroupName: id });
+      await new CloudWatchLogsClient({ region }).send(new DeleteLogGroupCommand({ logGroupName: id }));
+      return;
     case 'AWS::Cognito::IdentityPool':
       await new CognitoIdentityClient({ region }).send(new DeleteIdentityPoolCommand({ IdentityPoolId: id }));
       return;
