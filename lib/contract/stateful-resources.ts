@@ -11,6 +11,8 @@ export const STATEFUL_RESOURCE_TYPES = {
     "every SIM's identity id: a new pool gives each SIM a new id, orphaning its krypton/<id>/ prefix and its DynamoDB partition",
   'AWS::S3::Bucket': 'the objects devices uploaded (and the access logs)',
   'AWS::DynamoDB::Table': 'the items devices wrote and read',
+  // What the Data stack's TableV2 tables synthesize to.
+  'AWS::DynamoDB::GlobalTable': 'the items devices wrote and read',
   'AWS::KMS::Key': 'the only key that decrypts what it encrypted (the device secret, logs, alarms)',
   'AWS::SecretsManager::Secret': 'the secret value devices read',
 } as const satisfies Readonly<Record<string, string>>;

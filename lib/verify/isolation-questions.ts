@@ -7,6 +7,7 @@ import {
   cdkBootstrapRoleName,
   DEFAULT_CDK_BOOTSTRAP_QUALIFIER,
   DEVICE_TOPIC_ROOT,
+  deviceScriptsPointerKey,
   thingPrefix,
 } from '../contract';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -191,7 +192,7 @@ function x509Questions(config: KeylessConfig, stacks: QuestionStacks): Isolation
     q(
       'device-scripts-write',
       's3:PutObject',
-      `${bucket}/${BUCKET_LAYOUT.deviceScripts}current.json`,
+      `${bucket}/${deviceScriptsPointerKey()}`,
       'denied',
       'devices read the published helper scripts and must never replace them',
     ),

@@ -24,6 +24,8 @@ interface CfnResourceJson {
   readonly Properties?: Record<string, unknown>;
 }
 
+export type SimulatorDecision = 'allowed' | 'explicitDeny' | 'implicitDeny';
+
 export interface TemplateJson {
   readonly Resources?: Record<string, CfnResourceJson>;
   readonly Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
@@ -104,28 +106,55 @@ export class LocalDeployment {
   }
 
   /** The local decision on one question, in the words AWS's simulator uses. */
-  answer(question: IsolationQuestion): 'allowed' | 'explicitDeny' | 'implicitDeny' {
-    const context = { ...question.context };
-    const request = { action: question.action, resource: question.resource, context };
-    const identity = evaluatePolicies(this.identityPolicies(question.principal), request);
+  answer(question: IsolationQuestion): SimulatorDecision {
+    const resourcePolicy = question.resourcePolicy
+      ? this.resolve<PolicyDocumentJson>(
+          question.resourcePolicy.stackName,
+          this.resource(question.resourcePolicy.stackName, question.resourcePolicy.logicalId).Properties
+            ?.PolicyDocument,
+        )
+      : undefined;
+    return this.decide(question.principal, question, resourcePolicy);
+  }
+
+  /** What the simulator would answer for a principal's request, with an optional resource policy. */
+  decide(
+    principal: PrincipalRef,
+    request: { action: string; resource: string; context: IsolationQuestion['context'] },
+    resourcePolicy?: PolicyDocumentJson,
+  ): SimulatorDecision {
+    const asked = { action: request.action, resource: request.resource, context: { ...request.context } };
+    const identity = evaluatePolicies(this.identityPolicies(principal), asked);
     let resource: Decision = 'implicit-deny';
-    if (question.resourcePolicy) {
-      const { stackName, logicalId } = question.resourcePolicy;
-      const document = this.resolve<PolicyDocumentJson>(
-        stackName,
-        this.resource(stackName, logicalId).Properties?.PolicyDocument,
-      );
-      const arn = this.principalArn(question.principal);
-      resource = evaluatePolicies([document], {
-        ...request,
+    if (resourcePolicy) {
+      const arn = this.principalArn(principal);
+      resource = evaluatePolicies([resourcePolicy], {
+        ...asked,
         principal: { AWS: arn },
-        context: { ...context, 'aws:PrincipalArn': arn },
+        context: { ...asked.context, 'aws:PrincipalArn': arn },
       });
     }
     // Same account: an explicit deny anywhere wins, then an allow in either policy.
     if (identity === 'deny' || resource === 'deny') return 'explicitDeny';
     if (identity === 'allow' || resource === 'allow') return 'allowed';
     return 'implicitDeny';
+  }
+
+  /** The physical id a resource would have (its name, or a stand-in). */
+  physicalId(stackName: string, logicalId: string): string {
+    return this.refs.get(stackName)?.[logicalId] ?? `${logicalId}-stand-in`;
+  }
+
+  /** The principal (role or user) with this ARN, if these templates make it. */
+  principalWithArn(arn: string): PrincipalRef | undefined {
+    for (const [stackName, template] of this.templates) {
+      for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+        if (resource.Type !== 'AWS::IAM::Role' && resource.Type !== 'AWS::IAM::User') continue;
+        const principal: PrincipalRef = { label: logicalId, stackName, logicalId, type: resource.Type };
+        if (this.principalArn(principal) === arn) return principal;
+      }
+    }
+    return undefined;
   }
 
   private refsOf(template: TemplateJson): Record<string, string> {
