@@ -219,6 +219,27 @@ describe('keyless verify', () => {
     );
   });
 
+  it('fails on an identity pool that lets unauthenticated identities in, and a role alias with another duration', async () => {
+    const report = await verify(config, (aws) => {
+      const pool = Object.values(aws.template('KryptonAccess').Resources ?? {}).find(
+        (r) => r.Type === 'AWS::Cognito::IdentityPool',
+      )!;
+      (pool.Properties as Record<string, unknown>).AllowUnauthenticatedIdentities = true;
+      const alias = Object.values(aws.template('IotAccess').Resources ?? {}).find(
+        (r) => r.Type === 'AWS::IoT::RoleAlias',
+      )!;
+      (alias.Properties as Record<string, unknown>).CredentialDurationSeconds = 43200;
+    });
+    expect(failures(report).map((c) => `${c.check} ${c.subject}: ${c.message}`)).toEqual(
+      expect.arrayContaining([
+        `identity-pool identity pool ${DEPLOYED.identityPoolId}: identity pool ${DEPLOYED.identityPoolId} allows unauthenticated identities`,
+        'role-alias role alias keyless-dev-device: role alias keyless-dev-device issues credentials for 43200 s, the config says 3600',
+        expect.stringMatching(/^template KeylessIot-dev-KryptonAccess: /),
+        expect.stringMatching(/^template KeylessIot-dev-IotAccess: /),
+      ]),
+    );
+  });
+
   describe('the quarantine, through TestAuthorization', () => {
     const quarantined = devConfig((raw) => {
       raw.iot!.things![1]!.quarantined = true;
