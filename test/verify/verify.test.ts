@@ -12,6 +12,7 @@ import {
 } from '../../lib/verify/verify';
 import { VerifyAws } from '../emulators/verify-aws';
 import { devConfig, REPO_ROOT } from '../support/cdk-app';
+import { prodExampleConfig } from '../support/prod-example';
 import type { TemplateJson } from '../support/isolation-answers';
 import { runProcess } from '../support/run-process';
 
@@ -29,7 +30,7 @@ const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAVERIFYTEST', AWS_SECRET_ACCESS_KEY
 
 const synthesized = new Map<string, SynthesizedEnvironment>();
 function synthesisOf(config: KeylessConfig): SynthesizedEnvironment {
-  const key = JSON.stringify(config.iot?.things);
+  const key = `${config.envName} ${JSON.stringify(config.iot?.things)}`;
   if (!synthesized.has(key)) synthesized.set(key, synthesizeEnvironment(config));
   return synthesized.get(key)!;
 }
@@ -106,6 +107,22 @@ describe('keyless verify', () => {
     ]);
     expect(renderReport(report).at(-1)).toMatch(
       /^verified: environment dev \(account 111111111111, ap-northeast-1\): \d+ passed, 0 failed/,
+    );
+  });
+
+  it('passes the production example (role-mode signer and publisher, the deploy role), asking their questions', async () => {
+    const prod = prodExampleConfig();
+    const report = await verify(prod);
+    expect(failures(report)).toEqual([]);
+    const asked = report.checks
+      .filter((c) => c.check === 'isolation' && c.status === 'pass')
+      .map((c) => c.subject);
+    expect(asked).toEqual(
+      expect.arrayContaining([
+        'krypton-signer-role/other-pool-token',
+        'funnel-publisher-role/neighbour-topic',
+        'deploy-role/assume-other-role',
+      ]),
     );
   });
 
