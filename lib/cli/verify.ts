@@ -16,8 +16,10 @@ import {
   type VerifyReport,
 } from '../verify/verify';
 import { assertCallerMatches, describeAwsError } from './bundle/aws';
+import { createDeviceClients, loadEditableConfig, type DeviceClients } from './device/context';
 import { UsageError, VerificationFailedError } from './exit-codes';
 import { commandOutput, envOption, jsonOption } from './options';
+import { liveChecks } from './verify-live';
 
 /** What the verify commands read and write through; tests replace parts of it. */
 export interface VerifyCommandDeps {
@@ -26,6 +28,13 @@ export interface VerifyCommandDeps {
   readonly clients?: (config: KeylessConfig) => VerifyClients;
   readonly synthesize?: (config: KeylessConfig) => SynthesizedEnvironment;
   readonly env?: NodeJS.ProcessEnv;
+  /** `fleet/<env>/<thing>/private.key` lives under it (--live). @default the repository */
+  readonly repoRoot?: string;
+  /** --live: the clients the quarantine and release go through. @default {@link createDeviceClients} */
+  readonly deviceClients?: (config: KeylessConfig) => DeviceClients;
+  /** --live: extra CA certificates of the credentials endpoint (tests). */
+  readonly ca?: string;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -46,24 +55,41 @@ export function registerVerifyCommands(program: Command, deps: VerifyCommandDeps
       '--thing <name>',
       'the thing whose certificate TestAuthorization asks about (default: the first in the config)',
     )
-    .option('--live', 'also ask the real credentials endpoint with the canary’s key (needs --thing)')
+    .option(
+      '--live',
+      'also ask the real credentials endpoint with the canary’s key, quarantine and release it (needs --thing; writes)',
+    )
     .addOption(jsonOption())
     .action(async (flags: { env: string; thing?: string; live?: boolean; json?: boolean }) => {
       const output = commandOutput(Boolean(flags.json), deps.streams);
       if (flags.live && !flags.thing) {
         throw new UsageError('--live needs --thing <canary>: the thing whose key is on this machine');
       }
-      if (flags.live) {
-        throw new UsageError(
-          '--live is not available in this version: run `npx keyless verify` without it, and see docs/operations.md "Verify a deployment" for the manual canary steps',
-        );
-      }
       const config = loadEnvironmentConfig(flags.env, deps.configDir);
-      const report: VerifyReport = await verifyEnvironment(config, clientsFor(config), {
+      const clients = clientsFor(config);
+      let report: VerifyReport = await verifyEnvironment(config, clients, {
         thing: flags.thing,
         synthesize: deps.synthesize,
         note: output.note,
       });
+      if (flags.live) {
+        output.note(
+          `--live: asking the credentials endpoint as ${flags.thing}, quarantining and releasing it`,
+        );
+        const editable = loadEditableConfig(flags.env, {
+          configDir: deps.configDir,
+          repoRoot: deps.repoRoot,
+        });
+        const live = await liveChecks(config, clients, flags.thing!, {
+          editable,
+          deviceClients: deps.deviceClients?.(config) ?? createDeviceClients(config, deps.env ?? process.env),
+          ca: deps.ca,
+          env: deps.env ?? process.env,
+          sleep: deps.sleep,
+        });
+        const checks = [...report.checks, ...live];
+        report = { ...report, checks, ok: checks.every((c) => c.status !== 'fail') };
+      }
       output.result(report);
       renderReport(report).forEach((line) => output.say(line));
       if (!report.ok) {

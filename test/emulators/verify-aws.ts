@@ -37,6 +37,12 @@ export class VerifyAws {
   readonly things = new Map<string, ThingRecord>();
   /** Makes AWS IoT ignore the quarantine attribute: a quarantine that does not hold. */
   quarantineIgnored = false;
+  /** What DescribeEndpoint answers for `iot:CredentialProvider` (the credentials endpoint stand-in). */
+  credentialsEndpoint = '';
+  /** Certificate PEMs by certificate id (DescribeCertificate). */
+  readonly certificatePems = new Map<string, string>();
+  /** The thing whose credentials S3 requests carry (ListObjectsV2 is judged by the X.509 role for it). */
+  s3ThingName: string | undefined;
   private server: Server | undefined;
 
   constructor(
@@ -127,6 +133,17 @@ export class VerifyAws {
     if (iot) return;
     if (method === 'GET' && /^\/[^/]+\/?$/.test(path) && new URLSearchParams(query).has('policy')) {
       return this.bucketPolicy(decodeURIComponent(path.replace(/^\/|\/$/g, '')), res);
+    }
+    if (
+      method === 'GET' &&
+      /^\/[^/]+\/?$/.test(path) &&
+      new URLSearchParams(query).get('list-type') === '2'
+    ) {
+      return this.listObjects(
+        decodeURIComponent(path.replace(/^\/|\/$/g, '')),
+        new URLSearchParams(query),
+        res,
+      );
     }
     this.query(new URLSearchParams(body), res);
   }
@@ -325,6 +342,33 @@ export class VerifyAws {
         },
       });
     }
+    if (method === 'GET' && path === '/endpoint') {
+      this.requests.push(`DescribeEndpoint ${query.get('endpointType') ?? ''}`);
+      return json(200, { endpointAddress: this.credentialsEndpoint });
+    }
+    match = /^\/certificates\/([^/]+)$/.exec(path);
+    if (method === 'GET' && match) {
+      const id = decodeURIComponent(match[1]);
+      this.requests.push(`DescribeCertificate ${id}`);
+      const pem = this.certificatePems.get(id);
+      if (!pem) return notFound(`certificate ${id}`);
+      return json(200, {
+        certificateDescription: { certificateId: id, certificatePem: pem, status: 'ACTIVE' },
+      });
+    }
+    match = /^\/things\/([^/]+)$/.exec(path);
+    if (method === 'PATCH' && match) {
+      const name = decodeURIComponent(match[1]);
+      this.requests.push(`UpdateThing ${name}`);
+      const thing = this.things.get(name);
+      if (!thing) return notFound(`thing ${name}`);
+      const update = JSON.parse(body) as { attributePayload?: { attributes?: Record<string, string> } };
+      for (const [key, value] of Object.entries(update.attributePayload?.attributes ?? {})) {
+        if (value === '') delete thing.attributes[key];
+        else thing.attributes[key] = value;
+      }
+      return json(200, {});
+    }
     match = /^\/things\/([^/]+)(\/principals)?$/.exec(path);
     if (method === 'GET' && match) {
       const name = decodeURIComponent(match[1]);
@@ -406,6 +450,42 @@ export class VerifyAws {
       AllowUnauthenticatedIdentities: pool.Properties?.AllowUnauthenticatedIdentities,
       DeveloperProviderName: pool.Properties?.DeveloperProviderName,
     });
+  }
+
+  /** ListObjectsV2 with a thing's credentials: allowed when the X.509 role lets that thing list the prefix. */
+  private listObjects(bucket: string, query: URLSearchParams, res: ServerResponse): void {
+    const prefix = query.get('prefix') ?? '';
+    this.requests.push(`ListObjectsV2 ${bucket} ${prefix}`);
+    const deployment = this.deployment();
+    const [stackName, template] = [...this.templates].find(([n]) => n.endsWith('-IotAccess'))!;
+    const [logicalId] = Object.entries(template.Resources ?? {}).find(
+      ([, r]) =>
+        r.Type === 'AWS::IAM::Role' &&
+        JSON.stringify(r.Properties?.AssumeRolePolicyDocument).includes('credentials.iot'),
+    )!;
+    const decision = deployment.decide(
+      { label: 'X.509 device role', stackName, logicalId, type: 'AWS::IAM::Role' },
+      {
+        action: 's3:ListBucket',
+        resource: `arn:aws:s3:::${bucket}`,
+        context: {
+          's3:prefix': prefix,
+          ...(this.s3ThingName ? { 'credentials-iot:ThingName': this.s3ThingName } : {}),
+        },
+      },
+    );
+    if (decision !== 'allowed') {
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+      );
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/xml' });
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escape(bucket)}</Name>` +
+        `<Prefix>${escape(prefix)}</Prefix><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`,
+    );
   }
 
   private bucketPolicy(bucket: string, res: ServerResponse): void {
