@@ -20,6 +20,8 @@ export const EXIT_CODES = {
   remote: 4,
   /** The command ran, but some devices failed; each failure is printed and the others were done. */
   partial: 5,
+  /** `keyless verify`: AWS answered, and the deployment is not what it must be (each failed check is printed). */
+  verification: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
@@ -42,6 +44,11 @@ export class RemoteServiceError extends Error {
 /** Some devices failed, the others were done (exit 5). */
 export class PartialFailureError extends Error {
   override readonly name = 'PartialFailureError';
+}
+
+/** `keyless verify` found the deployment wrong: every failed check was printed (exit 6). */
+export class VerificationFailedError extends Error {
+  override readonly name = 'VerificationFailedError';
 }
 
 /** Errors of the network under an SDK or fetch call. */
@@ -71,6 +78,7 @@ export function exitCodeFor(error: unknown): ExitCode {
       return EXIT_CODES.configuration;
     }
     if (cause instanceof PartialFailureError) return EXIT_CODES.partial;
+    if (cause instanceof VerificationFailedError) return EXIT_CODES.verification;
     if (
       cause instanceof RemoteServiceError ||
       cause instanceof SoracomApiError ||

@@ -6,6 +6,7 @@ import { registerEnrollCommand } from './enroll';
 import { registerFleetCommands } from './fleet-commands';
 import { registerSoracomFunnelCommand } from './soracom-register-funnel';
 import { registerSoracomKryptonCommand } from './soracom-register-krypton';
+import { registerVerifyCommands } from './verify';
 
 /**
  * The operator CLI (`npx keyless …`). Each capability registers its commands here from its own module,
@@ -29,5 +30,6 @@ export function buildProgram(): Command {
   registerDeviceCommands(program);
   registerSoracomKryptonCommand(program);
   registerSoracomFunnelCommand(program);
+  registerVerifyCommands(program);
   return program;
 }

@@ -8,14 +8,17 @@ export const VERIFY_ACTIONS = [
   'cloudformation:DescribeStacks',
   'cloudformation:GetTemplate',
   'cloudformation:GetStackPolicy',
+  // The physical name of each principal the isolation questions name (a rotation role has no output).
+  'cloudformation:DescribeStackResource',
   'iam:GetRole',
   'iam:SimulatePrincipalPolicy',
-  'iot:DescribeEndpoint',
   'iot:DescribeRoleAlias',
   'iot:DescribeThing',
   'iot:ListThingPrincipals',
   'iot:TestAuthorization',
   'cognito-identity:DescribeIdentityPool',
   'ec2:DescribeVpcEndpoints',
+  // The device bucket's policy, which SimulatePrincipalPolicy evaluates with the closed-prefix questions.
+  's3:GetBucketPolicy',
 ] as const;
 export type VerifyAction = (typeof VERIFY_ACTIONS)[number];

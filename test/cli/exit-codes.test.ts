@@ -11,6 +11,7 @@ import {
   PartialFailureError,
   RemoteServiceError,
   UsageError,
+  VerificationFailedError,
 } from '../../lib/cli/exit-codes';
 import { ConfigError } from '../../lib/config';
 import { UnrecordedPlacementError } from '../../lib/fleet/placement';
@@ -46,14 +47,15 @@ describe('exitCodeFor: one place maps errors to the documented codes', () => {
     ['a rejected SORACOM auth key', new SoracomAuthError(), 4],
     ['a wrapped AWS error', new Error('cannot list the stack', { cause: awsError }), 4],
     ['a partial failure', new PartialFailureError('2 of 3 bundles failed'), 5],
+    ['a failed verification', new VerificationFailedError('3 checks failed'), 6],
     ['a bug', new TypeError("Cannot read properties of undefined (reading 'shard')"), 1],
     ['something thrown that is not an Error', 'a string', 1],
   ])('%s exits %s', (_what, error, code) => {
     expect(exitCodeFor(error)).toBe(code);
   });
 
-  it('documents each code once, 0 to 5', () => {
-    expect(Object.values(EXIT_CODES)).toEqual([0, 1, 2, 3, 4, 5]);
+  it('documents each code once, 0 to 6', () => {
+    expect(Object.values(EXIT_CODES)).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
   it('says one line for expected failures, asks for a report only for bugs, never a stack trace unless asked', () => {

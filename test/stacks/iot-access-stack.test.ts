@@ -4,7 +4,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { KeylessConfig } from '../../lib/config';
 import { DataStack } from '../../lib/stacks/data-stack';
 import { IotAccessStack } from '../../lib/stacks/iot-access-stack';
+import { isolationQuestions } from '../../lib/verify/isolation-questions';
 import { devConfig, nagViolations, testApp } from '../support/cdk-app';
+import { LocalDeployment, wrongAnswers } from '../support/isolation-answers';
 
 function build(config: KeylessConfig = devConfig()) {
   const app = testApp();
@@ -18,7 +20,21 @@ function build(config: KeylessConfig = devConfig()) {
 }
 
 describe('IotAccessStack', () => {
-  const { data, stack, template } = build();
+  const { app, data, stack, template } = build();
+
+  // The questions keyless verify asks AWS's simulator in the account (lib/verify/isolation-questions.ts).
+  it("answers the shared isolation questions of the X.509 role: its own prefix and secret, never another thing's", () => {
+    const config = devConfig();
+    const questions = isolationQuestions(config, { data, iotAccess: stack });
+    expect(questions.map((q) => q.id)).toEqual(
+      expect.arrayContaining([
+        'x509-role/own-object-write',
+        'x509-role/other-thing-object-read',
+        'x509-role/other-thing-secret',
+      ]),
+    );
+    expect(wrongAnswers(LocalDeployment.ofApp(config, app), questions)).toEqual([]);
+  });
 
   it('is KeylessIot-<env>-IotAccess in the configured account and region', () => {
     expect(stack.stackName).toBe('KeylessIot-dev-IotAccess');

@@ -4,7 +4,9 @@ import type { IConstruct } from 'constructs';
 import type { KeylessConfigInput } from '../../lib/config';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { KryptonAccessStack } from '../../lib/stacks/krypton-access-stack';
+import { isolationQuestions } from '../../lib/verify/isolation-questions';
 import { devConfig, nagViolations, testApp } from '../support/cdk-app';
+import { LocalDeployment, wrongAnswers } from '../support/isolation-answers';
 import {
   evaluatePolicies,
   evaluatePolicy,
@@ -24,10 +26,11 @@ const Y = 'ap-northeast-1:22222222-aaaa-bbbb-cccc-000000000002';
 
 function synth(override: (raw: KeylessConfigInput) => void = () => {}) {
   const config = devConfig(override);
-  const stack = new KryptonAccessStack(testApp({ 'aws:cdk:bundling-stacks': [] }), 'KryptonAccess', {
+  const app = testApp({ 'aws:cdk:bundling-stacks': [] });
+  const stack = new KryptonAccessStack(app, 'KryptonAccess', {
     config,
   });
-  return { stack, config, template: Template.fromStack(stack) };
+  return { app, stack, config, template: Template.fromStack(stack) };
 }
 
 const roleMode = (raw: KeylessConfigInput) => {
@@ -35,7 +38,7 @@ const roleMode = (raw: KeylessConfigInput) => {
 };
 
 describe('KryptonAccessStack', () => {
-  const { stack, template } = synth();
+  const { app, config, stack, template } = synth();
   const logicalId = (construct: IConstruct) =>
     stack.resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
   const poolId = stack.resolve(stack.pool.identityPool.logicalId) as string;
@@ -52,6 +55,17 @@ describe('KryptonAccessStack', () => {
     );
     return flattenIntrinsics<PolicyDocumentJson[]>([...policies, ...inline], refs);
   }
+
+  // The questions keyless verify asks AWS's simulator in the account (lib/verify/isolation-questions.ts).
+  it('answers the shared isolation questions of the Krypton role, the signer and its key rotation', () => {
+    const questions = isolationQuestions(config, { kryptonAccess: stack }, { identityPoolId: POOL_ID });
+    expect(new Set(questions.map((q) => q.id.split('/')[0]))).toEqual(
+      new Set(['krypton-role', 'krypton-signer-user', 'krypton-rotation-role']),
+    );
+    expect(wrongAnswers(LocalDeployment.ofApp(config, app, { identityPoolId: POOL_ID }), questions)).toEqual(
+      [],
+    );
+  });
 
   it('is named after the environment and tagged', () => {
     expect(stack.stackName).toBe('KeylessIot-dev-KryptonAccess');
