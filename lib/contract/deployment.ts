@@ -37,9 +37,13 @@ export function githubEnvironmentSubject(
   environment: string,
   ids?: GitHubRepositoryIds,
 ): string {
+  return `${subjectRepository(repository, ids)}:environment:${environment}`;
+}
+
+/** `repo:<owner>/<name>`, or `repo:<owner>@<owner id>/<name>@<repository id>` (the immutable form). */
+function subjectRepository(repository: string, ids?: GitHubRepositoryIds): string {
   const [owner, name] = repository.split('/');
-  const path = ids ? `${owner}@${ids.owner}/${name}@${ids.repository}` : `${owner}/${name}`;
-  return `repo:${path}:environment:${environment}`;
+  return ids ? `repo:${owner}@${ids.owner}/${name}@${ids.repository}` : `repo:${owner}/${name}`;
 }
 
 /** The qualifier `cdk bootstrap` uses unless told otherwise (aws-cdk-lib's DefaultStackSynthesizer). */
@@ -62,6 +66,23 @@ export function cdkBootstrapRoleName(
   region: string,
 ): string {
   return `cdk-${qualifier}-${kind}-role-${account}-${region}`;
+}
+
+/**
+ * The `sub` claim of a job outside any GitHub environment, run from a branch: `repo:<owner>/<name>:ref:refs/heads/<branch>`
+ * (or the immutable form). The deploy workflow's verify job sends it; a job in an environment never does.
+ */
+export function githubBranchSubject(repository: string, branch: string, ids?: GitHubRepositoryIds): string {
+  return `${subjectRepository(repository, ids)}:ref:refs/heads/${branch}`;
+}
+
+/** The workflow that deploys (.github/workflows/deploy.yml), and the only branch it deploys from. */
+export const DEPLOY_WORKFLOW_FILE = '.github/workflows/deploy.yml';
+export const DEPLOY_BRANCH = 'main';
+
+/** The role GitHub Actions assumes to run `keyless verify` against one environment: read-only (the Deployment stack's). */
+export function githubVerifyRoleName(envName: string): string {
+  return `${PROJECT}-${envName}-github-verify`;
 }
 
 /** The role GitHub Actions assumes to deploy one environment (the Deployment stack's). */
