@@ -32,6 +32,7 @@ test('the CLI has the commands the doc describes', () => {
     'device offboard-sim',
     'soracom register-krypton-credentials',
     'soracom register-funnel-credentials',
+    'soracom new-external-id',
   ]);
 });
 

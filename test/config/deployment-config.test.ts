@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, type KeylessConfigInput } from '../../lib/config';
 import { deployTarget } from '../../lib/config/deploy-target';
-import { CONFIG_DIR, devConfig, REPO_ROOT } from '../support/cdk-app';
-import { prodExampleConfig } from '../support/prod-example';
+import { devConfig, REPO_ROOT } from '../support/cdk-app';
+import { prodExampleConfig, prodExampleRaw } from '../support/prod-example';
 
 type Deployment = NonNullable<KeylessConfigInput['deployment']>;
 
@@ -155,9 +155,7 @@ describe('deploy target (what the deploy workflow assumes, from config)', () => 
     const script = path.join(REPO_ROOT, 'scripts', 'deploy-target.js');
     beforeAll(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-deploy-target-'));
-      const raw = JSON.parse(fs.readFileSync(path.join(CONFIG_DIR, 'prod.example.json'), 'utf8'));
-      delete raw.example;
-      fs.writeFileSync(path.join(dir, 'prod.json'), JSON.stringify(raw));
+      fs.writeFileSync(path.join(dir, 'prod.json'), JSON.stringify(prodExampleRaw()));
     });
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

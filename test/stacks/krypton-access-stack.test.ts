@@ -5,6 +5,7 @@ import type { KeylessConfigInput } from '../../lib/config';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { KryptonAccessStack } from '../../lib/stacks/krypton-access-stack';
 import { devConfig, nagViolations, testApp } from '../support/cdk-app';
+import { TEST_EXTERNAL_IDS } from '../support/prod-example';
 import {
   evaluatePolicies,
   evaluatePolicy,
@@ -31,7 +32,11 @@ function synth(override: (raw: KeylessConfigInput) => void = () => {}) {
 }
 
 const roleMode = (raw: KeylessConfigInput) => {
-  raw.krypton!.signer = { mode: 'role', soracomAccountId: '762707677580', externalId: 'soracom-ext-1234' };
+  raw.krypton!.signer = {
+    mode: 'role',
+    soracomAccountId: '762707677580',
+    externalId: TEST_EXTERNAL_IDS.krypton,
+  };
 };
 
 describe('KryptonAccessStack', () => {
@@ -392,7 +397,7 @@ describe('KryptonAccessStack', () => {
               Principal: {
                 AWS: 'arn:aws:iam::762707677580:root',
               },
-              Condition: { StringEquals: { 'sts:ExternalId': 'soracom-ext-1234' } },
+              Condition: { StringEquals: { 'sts:ExternalId': TEST_EXTERNAL_IDS.krypton } },
             },
           ],
         },
@@ -406,10 +411,12 @@ describe('KryptonAccessStack', () => {
           principal: { AWS: principal },
           context: externalId === undefined ? {} : { 'sts:ExternalId': externalId },
         });
-      expect(assume('arn:aws:iam::762707677580:role/krypton', 'soracom-ext-1234')).toBe('allow');
+      expect(assume('arn:aws:iam::762707677580:role/krypton', TEST_EXTERNAL_IDS.krypton)).toBe('allow');
       expect(assume('arn:aws:iam::762707677580:role/krypton', 'another-customer')).toBe('implicit-deny');
       expect(assume('arn:aws:iam::762707677580:role/krypton')).toBe('implicit-deny');
-      expect(assume('arn:aws:iam::999999999999:role/krypton', 'soracom-ext-1234')).toBe('implicit-deny');
+      expect(assume('arn:aws:iam::999999999999:role/krypton', TEST_EXTERNAL_IDS.krypton)).toBe(
+        'implicit-deny',
+      );
     });
 
     it('has the same single permission', () => {
