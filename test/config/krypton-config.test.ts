@@ -110,7 +110,7 @@ describe('krypton config section', () => {
       krypton(
         (k) => (k.signer = { mode: 'role', soracomAccountId: '762707677580', externalId: 'has space' }),
       ),
-      'config/dev.json: krypton.signer.externalId: expected at least 32 characters from a-z A-Z 0-9 _ + = , . @ : / - with at least 8 different characters, not a template\'s placeholder (replace-with…); make one with npx keyless soracom new-external-id, got a value of 9 characters (not shown in full: it is a secret)',
+      "config/dev.json: krypton.signer.externalId: expected at least 32 characters from a-z A-Z 0-9 _ + = , . @ : / - with at least 8 different characters, not a template's placeholder (replace-with…); make one with npx keyless soracom new-external-id, got a value of 9 characters (not shown in full: it is a secret)",
     ],
     [
       'role fields in user mode',
@@ -154,7 +154,11 @@ describe('krypton config section', () => {
 });
 
 describe('krypton.rotation (issue 15: the user-mode signer key rotates; a role has none)', () => {
-  const role = { mode: 'role', soracomAccountId: '762707677580', externalId: 'krypton-external-id-01-7fQ2mZ9xLw4R' };
+  const role = {
+    mode: 'role',
+    soracomAccountId: '762707677580',
+    externalId: 'krypton-external-id-01-7fQ2mZ9xLw4R',
+  };
 
   it('defaults to 90 and 7 days in user mode, and takes its own timing', () => {
     expect(devConfig().krypton!.rotation).toBeUndefined();

@@ -16,7 +16,9 @@ export const TEST_EXTERNAL_IDS = {
  * config/prod.example.json as an operator would deploy it: copied to config/prod.json with "example" removed and
  * its placeholder external ids replaced (and, optionally, changed) — the JSON, before validation.
  */
-export function prodExampleRaw(override: (config: KeylessConfigInput) => void = () => {}): KeylessConfigInput {
+export function prodExampleRaw(
+  override: (config: KeylessConfigInput) => void = () => {},
+): KeylessConfigInput {
   const raw = JSON.parse(
     fs.readFileSync(path.join(CONFIG_DIR, 'prod.example.json'), 'utf8'),
   ) as KeylessConfigInput;
