@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { parseDocument } from 'yaml';
+import { DEPLOY_BRANCH, DEPLOY_WORKFLOW_FILE } from '../lib/contract';
 import { REPO_ROOT } from './support/cdk-app';
 
 /**
@@ -229,6 +230,13 @@ describe('the deploy workflow', () => {
   const indexIn = (job: Job, match: (s: Step) => boolean): number => job.steps.findIndex(match);
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
   const lock = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8'));
+
+  it('is the workflow file and branch the deploy and verify roles trust (job_workflow_ref, ref)', () => {
+    expect(fs.existsSync(path.join(REPO_ROOT, DEPLOY_WORKFLOW_FILE))).toBe(true);
+    expect(path.join('.github', 'workflows', w.file)).toBe(DEPLOY_WORKFLOW_FILE);
+    for (const job of Object.values(w.jobs))
+      expect(job.if).toBe(`github.ref == 'refs/heads/${DEPLOY_BRANCH}'`);
+  });
 
   it('runs only by hand, from main, as three jobs: synth, then deploy in the chosen GitHub environment, then verify', () => {
     expect(Object.keys(w.on)).toEqual(['workflow_dispatch']);

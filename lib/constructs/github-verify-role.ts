@@ -11,6 +11,7 @@ import {
   VERIFY_ACTIONS,
   type GitHubRepositoryIds,
 } from '../contract';
+import { githubWorkflowConditions } from './github-deploy-role';
 import { checkName } from './prop-checks';
 
 export interface GitHubVerifyRoleProps {
@@ -21,7 +22,9 @@ export interface GitHubVerifyRoleProps {
   readonly repository: string;
   /** @default - the name-only claim `repo:<owner>/<name>:…` */
   readonly repositoryIds?: GitHubRepositoryIds;
-  /** The branch the deploy workflow runs from. */
+  /** The workflow file whose jobs may assume the role (the deploy workflow). */
+  readonly workflowFile: string;
+  /** The branch that workflow runs from. */
   readonly branch: string;
 }
 
@@ -33,6 +36,8 @@ export interface GitHubVerifyRoleProps {
  * outside any GitHub environment. The verify job runs project and dependency code (npm ci, the CLI), so it must
  * never hold a token the deploy role accepts; the deploy role trusts only `…:environment:<env>`, which a job outside
  * the environment cannot get, and this role refuses that token, so the deploy job's token cannot be used here either.
+ * Like the deploy role it also pins `job_workflow_ref` and `ref` (githubWorkflowConditions): only the deploy
+ * workflow's jobs on the deploy branch, not every job on that branch.
  */
 export class GitHubVerifyRole extends Construct {
   public readonly role: iam.Role;
@@ -44,7 +49,7 @@ export class GitHubVerifyRole extends Construct {
     checkName('roleName', iamName(64), props.roleName);
     checkName('oidcProviderArn', NAME_RULES.githubOidcProviderArn, props.oidcProviderArn);
     checkName('repository', NAME_RULES.githubRepository, props.repository);
-    checkName('branch', NAME_RULES.githubBranch, props.branch);
+    const workflow = githubWorkflowConditions(props);
     this.subject = githubBranchSubject(props.repository, props.branch, props.repositoryIds);
 
     this.role = new iam.Role(this, 'Resource', {
@@ -54,6 +59,7 @@ export class GitHubVerifyRole extends Construct {
         StringEquals: {
           [GITHUB_OIDC_AUD_KEY]: GITHUB_OIDC_AUDIENCE,
           [GITHUB_OIDC_SUB_KEY]: this.subject,
+          ...workflow,
         },
       }),
       maxSessionDuration: Duration.hours(1),

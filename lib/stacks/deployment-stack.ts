@@ -4,7 +4,7 @@ import type { DeploymentConfig, KeylessConfig } from '../config';
 import { GitHubDeployRole } from '../constructs/github-deploy-role';
 import { GitHubOidcProvider } from '../constructs/github-oidc-provider';
 import { GitHubVerifyRole } from '../constructs/github-verify-role';
-import { DEPLOY_BRANCH, githubDeployRoleName, githubVerifyRoleName } from '../contract';
+import { DEPLOY_BRANCH, DEPLOY_WORKFLOW_FILE, githubDeployRoleName, githubVerifyRoleName } from '../contract';
 import { emitOutputs } from './stack-outputs';
 import { keylessStackProps } from './stack-props';
 
@@ -48,6 +48,8 @@ export class DeploymentStack extends Stack {
       repository: github.repository,
       repositoryIds: github.ids,
       environments: github.environments,
+      workflowFile: DEPLOY_WORKFLOW_FILE,
+      branch: DEPLOY_BRANCH,
       bootstrapQualifier: deployment.cdkBootstrapQualifier,
     });
 
@@ -57,6 +59,7 @@ export class DeploymentStack extends Stack {
       oidcProviderArn: this.oidcProvider.providerArn,
       repository: github.repository,
       repositoryIds: github.ids,
+      workflowFile: DEPLOY_WORKFLOW_FILE,
       branch: DEPLOY_BRANCH,
     });
 

@@ -15,6 +15,12 @@ import {
 const noBundling = { 'aws:cdk:bundling-stacks': [] };
 const SUB = 'token.actions.githubusercontent.com:sub';
 const AUD = 'token.actions.githubusercontent.com:aud';
+/** What every job of .github/workflows/deploy.yml run from main also says (AWS STS checks both claims). */
+const DEPLOY_JOB = {
+  'token.actions.githubusercontent.com:job_workflow_ref':
+    'octo-org/keyless-iot/.github/workflows/deploy.yml@refs/heads/main',
+  'token.actions.githubusercontent.com:ref': 'refs/heads/main',
+};
 
 function synth(config = prodExampleConfig()) {
   const { deployment } = createEnvironmentStacks(testApp(noBundling), config);
@@ -46,7 +52,7 @@ describe('DeploymentStack (production template)', () => {
     evaluatePolicy(roleTrust, {
       action: 'sts:AssumeRoleWithWebIdentity',
       principal: { Federated: provider },
-      context: { [SUB]: sub, [AUD]: 'sts.amazonaws.com' },
+      context: { [SUB]: sub, [AUD]: 'sts.amazonaws.com', ...DEPLOY_JOB },
     });
 
   it("creates GitHub Actions' OIDC provider for the sts.amazonaws.com audience", () => {
@@ -117,6 +123,27 @@ describe('DeploymentStack (production template)', () => {
     }
   });
 
+  it('pins both roles to the deploy workflow on main: the verify role does not open to every job on main', () => {
+    const verifyJob = 'repo:octo-org/keyless-iot:ref:refs/heads/main';
+    const fromTestWorkflow = {
+      [SUB]: verifyJob,
+      [AUD]: 'sts.amazonaws.com',
+      'token.actions.githubusercontent.com:job_workflow_ref':
+        'octo-org/keyless-iot/.github/workflows/test.yml@refs/heads/main',
+      'token.actions.githubusercontent.com:ref': 'refs/heads/main',
+    };
+    const via = (roleTrust: PolicyDocumentJson, context: Record<string, string>) =>
+      evaluatePolicy(roleTrust, {
+        action: 'sts:AssumeRoleWithWebIdentity',
+        principal: { Federated: providerArn },
+        context,
+      });
+    expect(via(verify.trust, fromTestWorkflow)).toBe('implicit-deny');
+    expect(via(trust, { ...fromTestWorkflow, [SUB]: 'repo:octo-org/keyless-iot:environment:prod' })).toBe(
+      'implicit-deny',
+    );
+  });
+
   it('grants the verify role exactly the read-only actions keyless verify calls, and no bootstrap role', () => {
     const can = (action: string, resource = '*') => evaluatePolicies(verify.policies, { action, resource });
     for (const action of VERIFY_ACTIONS)
@@ -161,7 +188,11 @@ describe('DeploymentStack with the account provider another environment created'
       }),
     );
     template.resourceCountIs('AWS::IAM::OIDCProvider', 0);
-    const context = { [SUB]: 'repo:octo-org/keyless-iot:environment:prod', [AUD]: 'sts.amazonaws.com' };
+    const context = {
+      [SUB]: 'repo:octo-org/keyless-iot:environment:prod',
+      [AUD]: 'sts.amazonaws.com',
+      ...DEPLOY_JOB,
+    };
     const via = (provider: string) =>
       evaluatePolicy(trust, {
         action: 'sts:AssumeRoleWithWebIdentity',
