@@ -1,16 +1,17 @@
 #!/usr/bin/env node
-// `node scripts/deploy-target.js --env <env> --github-environment <name> [--config-dir DIR]`: prints the
-// environment's account, region and deploy role ARN as `key=value` lines, the format of $GITHUB_OUTPUT
+// `node scripts/deploy-target.js --github-environment <name> [--env <env>] [--config-dir DIR]`: prints the
+// keyless-iot environment whose config lists the GitHub environment (or checks that --env's does), its account,
+// region, deploy role ARN and verify role ARN as `key=value` lines, the format of $GITHUB_OUTPUT
 // (.github/workflows/deploy.yml appends them there). Reads the config only: no AWS, no network.
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 require('ts-node').register({ swc: true, project: path.join(root, 'tsconfig.json') });
 const { ConfigError, loadEnvironmentConfig } = require('../lib/config');
-const { deployTarget } = require('../lib/config/deploy-target');
+const { deployTarget, findDeployEnvironment } = require('../lib/config/deploy-target');
 
 const usage =
-  'usage: node scripts/deploy-target.js --env <env> --github-environment <name> [--config-dir DIR]';
+  'usage: node scripts/deploy-target.js --github-environment <name> [--env <env>] [--config-dir DIR]';
 
 function option(args, name) {
   const index = args.indexOf(name);
@@ -27,10 +28,16 @@ try {
   if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}\n${usage}`);
   const env = option(args, '--env');
   const githubEnvironment = option(args, '--github-environment');
-  if (!env || !githubEnvironment) throw new Error(usage);
-  const config = loadEnvironmentConfig(env, option(args, '--config-dir'));
+  if (!githubEnvironment) throw new Error(usage);
+  const configDir = option(args, '--config-dir');
+  const config = env
+    ? loadEnvironmentConfig(env, configDir)
+    : findDeployEnvironment(githubEnvironment, configDir);
   const target = deployTarget(config, githubEnvironment);
-  process.stdout.write(`account=${target.account}\nregion=${target.region}\nrole-arn=${target.roleArn}\n`);
+  process.stdout.write(
+    `keyless-env=${target.envName}\naccount=${target.account}\nregion=${target.region}\n` +
+      `role-arn=${target.roleArn}\nverify-role-arn=${target.verifyRoleArn}\n`,
+  );
 } catch (error) {
   const message = error instanceof ConfigError ? `Invalid configuration:\n${error.message}` : error.message;
   process.stderr.write(`deploy-target: ${message}\n`);

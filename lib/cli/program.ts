@@ -4,6 +4,7 @@ import { registerBundleCommand } from './bundle';
 import { registerDeviceCommands } from './device-commands';
 import { registerEnrollCommand } from './enroll';
 import { registerFleetCommands } from './fleet-commands';
+import { registerSoracomNewExternalIdCommand } from './soracom-new-external-id';
 import { registerSoracomFunnelCommand } from './soracom-register-funnel';
 import { registerSoracomKryptonCommand } from './soracom-register-krypton';
 import { registerVerifyCommands } from './verify';
@@ -31,5 +32,6 @@ export function buildProgram(): Command {
   registerSoracomKryptonCommand(program);
   registerSoracomFunnelCommand(program);
   registerVerifyCommands(program);
+  registerSoracomNewExternalIdCommand(program);
   return program;
 }

@@ -5,6 +5,7 @@ import {
   CONFIG_DIR,
   CONFIG_SCHEMA_SUFFIX,
   configFile,
+  describeExternalId,
   EXAMPLE_CONFIG_SUFFIX,
   exampleConfigFile,
   follows,
@@ -12,6 +13,7 @@ import {
   NAME_RULES,
   physicalNames,
   REPO_ROOT,
+  SECRET_CONFIG_FIELDS,
   type PhysicalNames,
 } from '../contract';
 import { auditOwnershipProblems } from './audit-ownership';
@@ -89,6 +91,14 @@ export function loadEnvironmentConfig(
   }
   const file = environmentConfigFile(envName, configDir);
   const config = loadConfigFile(file, envName);
+  // A template is never deployed: the flag stays until the operator has made the copy their own. Only tests read
+  // a template, through loadConfigFile.
+  if (config.example === true) {
+    throw new ConfigError([
+      `${displayPath(file)}: example: true marks a template, never deployed; set the account and your own external ` +
+        'ids (npx keyless soracom new-external-id), then remove "example"',
+    ]);
+  }
   const others = listEnvironments(configDir)
     .filter((other) => other !== envName)
     .map((other) => path.join(configDir, path.basename(configFile(other))));
@@ -172,7 +182,11 @@ function describeIssue(issue: z.core.$ZodIssue, file: string): string[] {
   if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
     return [`${file}: ${where}: missing; ${message}`];
   }
-  return [`${file}: ${where}: ${message}, got ${showValue(issue.input)}`];
+  // A secret (an external id) is described, never shown.
+  const secret = SECRET_CONFIG_FIELDS.includes(String(issue.path.at(-1))) && typeof issue.input === 'string';
+  return [
+    `${file}: ${where}: ${message}, got ${secret ? describeExternalId(String(issue.input)) : showValue(issue.input)}`,
+  ];
 }
 
 function formatPath(segments: readonly PropertyKey[]): string {

@@ -14,6 +14,7 @@ import { checkDeploymentAccount, deploymentSection } from './sections/deployment
 import { funnelSection } from './sections/funnel';
 import { iotSection } from './sections/iot';
 import { kryptonSection } from './sections/krypton';
+import { checkExternalIds } from './sections/soracom-principal';
 
 // Every field carries its description (`.describe`): docs/configuration.md and config/keyless.schema.json are
 // generated from it (`npm run docs:config`), so the schema stays the one place a field is explained.
@@ -101,8 +102,9 @@ export const configSchema = z
     example: flag()
       .optional()
       .describe(
-        'Marks a template (config/*.example.json). Synth does not read it: the .example.json file name is what ' +
-          'keeps a template from being an environment, so remove the flag when you copy one.',
+        'Marks a template (config/*.example.json): its external ids must be placeholders, and an environment ' +
+          'file (config/<env>.json) that carries the flag is refused by synth, cdk deploy and the CLI. Remove it ' +
+          'when you copy a template, once you have set the account and your own external ids.',
       ),
   })
   .superRefine((config, ctx) => {
@@ -163,6 +165,7 @@ export const configSchema = z
     }
   })
   .superRefine(checkDeploymentAccount)
+  .superRefine(checkExternalIds)
   .describe(
     'The configuration of one keyless-iot environment: config/<env>.json, selected with -c env=<env>.',
   );

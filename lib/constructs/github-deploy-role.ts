@@ -7,8 +7,12 @@ import {
   DEFAULT_CDK_BOOTSTRAP_QUALIFIER,
   GITHUB_OIDC_AUD_KEY,
   GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_JOB_WORKFLOW_REF_KEY,
+  GITHUB_OIDC_REF_KEY,
+  GITHUB_OIDC_REPOSITORY_ID_KEY,
   GITHUB_OIDC_SUB_KEY,
   githubEnvironmentSubject,
+  githubJobWorkflowRef,
   iamName,
   NAME_RULES,
   type GitHubRepositoryIds,
@@ -29,6 +33,10 @@ export interface GitHubDeployRoleProps {
   readonly repositoryIds?: GitHubRepositoryIds;
   /** GitHub environments whose jobs may assume the role (at least one). */
   readonly environments: readonly string[];
+  /** The workflow file whose jobs may assume the role, such as `.github/workflows/deploy.yml`. */
+  readonly workflowFile: string;
+  /** The branch that workflow must run from. */
+  readonly branch: string;
   /** @default 'hnb659fds' (cdk bootstrap's default) */
   readonly bootstrapQualifier?: string;
 }
@@ -38,8 +46,11 @@ export interface GitHubDeployRoleProps {
  *
  * Trust: the token's `aud` must be `sts.amazonaws.com` and its `sub` exactly `repo:<owner>/<name>:environment:<env>`
  * for a listed environment — StringEquals, no wildcard — so another repository, a branch or tag ref, a pull
- * request, or a job outside those environments gets nothing. The environment's protection rules in GitHub
- * (reviewers, deployment branches) are therefore what gates a deploy.
+ * request, or a job outside those environments gets nothing. The `sub` of an environment job does not name the
+ * branch, so the trust also pins what AWS STS can check beyond it (githubWorkflowConditions): the job's
+ * `job_workflow_ref` (this repository's deploy workflow file, on the deploy branch) and `ref`. A workflow on another
+ * branch that names the environment is refused by AWS even if the environment's branch rule was forgotten; the
+ * environment's protection rules in GitHub (required reviewers, deployment branches) still gate who deploys.
  *
  * Permissions: `sts:AssumeRole` on this account's and region's CDK bootstrap roles, and nothing else; what a deploy
  * may change is decided by those roles (the deploy role hands changes to the CloudFormation execution role).
@@ -62,6 +73,7 @@ export class GitHubDeployRole extends Construct {
     for (const environment of props.environments) {
       checkName('environments', NAME_RULES.githubEnvironment, environment);
     }
+    const workflow = githubWorkflowConditions(props);
     const qualifier = props.bootstrapQualifier ?? DEFAULT_CDK_BOOTSTRAP_QUALIFIER;
     checkName('bootstrapQualifier', NAME_RULES.cdkBootstrapQualifier, qualifier);
     for (const [what, value] of Object.entries(props.repositoryIds ?? {})) {
@@ -86,6 +98,7 @@ export class GitHubDeployRole extends Construct {
         StringEquals: {
           [GITHUB_OIDC_AUD_KEY]: GITHUB_OIDC_AUDIENCE,
           [GITHUB_OIDC_SUB_KEY]: this.subjects.length === 1 ? this.subjects[0] : [...this.subjects],
+          ...workflow,
         },
       }),
       // configure-aws-credentials asks for one hour unless told otherwise.
@@ -104,4 +117,30 @@ export class GitHubDeployRole extends Construct {
     });
     acknowledgeCompliance(this.role, 'IAMNoInlinePolicy', ONE_TO_ONE_POLICY_REASON);
   }
+}
+
+/**
+ * The claims beyond `sub` a trust pins for jobs of one workflow file on one branch (lib/contract/deployment.ts says
+ * which claims AWS STS accepts as condition keys): `job_workflow_ref`, `ref`, and `repository_id` when the numeric
+ * id is known. Every one is StringEquals: a token without the claim is refused.
+ */
+export function githubWorkflowConditions(props: {
+  readonly repository: string;
+  readonly repositoryIds?: GitHubRepositoryIds;
+  readonly workflowFile: string;
+  readonly branch: string;
+}): Record<string, string> {
+  checkName('workflowFile', NAME_RULES.githubWorkflowFile, props.workflowFile);
+  checkName('branch', NAME_RULES.githubBranch, props.branch);
+  return {
+    [GITHUB_OIDC_JOB_WORKFLOW_REF_KEY]: githubJobWorkflowRef(
+      props.repository,
+      props.workflowFile,
+      props.branch,
+    ),
+    [GITHUB_OIDC_REF_KEY]: `refs/heads/${props.branch}`,
+    ...(props.repositoryIds
+      ? { [GITHUB_OIDC_REPOSITORY_ID_KEY]: String(props.repositoryIds.repository) }
+      : {}),
+  };
 }

@@ -9,6 +9,7 @@ export * from './deployment';
 export * from './device-defender';
 export * from './device-helper';
 export * from './device-lifecycle';
+export * from './external-id';
 export * from './limits';
 export * from './names';
 export * from './outputs';

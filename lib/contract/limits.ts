@@ -162,6 +162,10 @@ export const NAME_RULES = {
    * deploy role's trust compares) and no spaces.
    */
   githubEnvironment: rule(/^[\w.-]{1,255}$/, '1-255 characters from a-z A-Z 0-9 _ . -'),
+  /** A branch the deploy workflow runs from, narrowed like environments (no `:`, no wildcard, no spaces). */
+  githubBranch: rule(/^[\w.-]+(?:\/[\w.-]+)*$/, 'a branch name from a-z A-Z 0-9 _ . - and /, such as main'),
+  /** A workflow file of the repository (`.github/workflows/<name>.yml`). */
+  githubWorkflowFile: rule(/^\.github\/workflows\/[\w.-]+\.ya?ml$/, 'a file .github/workflows/<name>.yml'),
   /** An existing IAM OIDC provider for GitHub Actions (one per account). */
   githubOidcProviderArn: rule(
     /^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,

@@ -187,6 +187,11 @@ export const OUTPUTS = {
       'DeployRoleArn',
       'Role GitHub Actions assumes (role-to-assume) to deploy this environment',
     ),
+    verifyRoleArn: output(
+      'Deployment',
+      'VerifyRoleArn',
+      'Read-only role the deploy workflow assumes to run keyless verify after a deploy',
+    ),
     oidcProviderArn: output(
       'Deployment',
       'GitHubOidcProviderArn',

@@ -50,6 +50,20 @@ describe('bin/app.ts', () => {
     expect(fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json'))).toEqual([]);
   });
 
+  it('refuses to synthesize (and so to deploy) an environment file still marked as a template', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-example-'));
+    fs.copyFileSync(path.join(CONFIG_DIR, 'prod.example.json'), path.join(dir, 'prod.json'));
+
+    const { status, stderr, outdir } = runApp({ env: 'prod', configDir: dir });
+
+    expect(status).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      'Invalid configuration for environment "prod":',
+      `${path.join(dir, 'prod.json')}: example: true marks a template, never deployed; set the account and your own external ids (npx keyless soracom new-external-id), then remove "example"`,
+    ]);
+    expect(fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json'))).toEqual([]);
+  });
+
   it('names the environments that exist when the one asked for does not', () => {
     const { status, stderr } = runApp({ env: 'staging' });
     expect(status).toBe(1);

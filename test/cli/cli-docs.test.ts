@@ -34,6 +34,7 @@ test('the CLI has the commands the doc describes', () => {
     'soracom register-funnel-credentials',
     'verify',
     'stack-policy',
+    'soracom new-external-id',
   ]);
 });
 

@@ -137,7 +137,7 @@ const roleMode = (raw: KeylessConfigInput) => {
   raw.krypton!.signer = {
     mode: 'role',
     soracomAccountId: '762707677580',
-    externalId: 'soracom-external-id-1',
+    externalId: 'soracom-external-id-1-Kd8Qx3Vn7Lp2Rz5W',
   };
 };
 
@@ -278,7 +278,7 @@ describe('keyless soracom register-krypton-credentials', () => {
       expect(result.type).toBe('aws-iam-role-credentials');
       expect(soracom.credentials.get('keyless-dev-krypton')).toMatchObject({
         type: 'aws-iam-role-credentials',
-        credentials: { roleArn: SIGNER_ROLE_ARN, externalId: 'soracom-external-id-1' },
+        credentials: { roleArn: SIGNER_ROLE_ARN, externalId: 'soracom-external-id-1-Kd8Qx3Vn7Lp2Rz5W' },
       });
       expect(lambda.calls()).toHaveLength(0);
       expectNoSecretsIn(run);

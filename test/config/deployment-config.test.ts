@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, type KeylessConfigInput } from '../../lib/config';
 import { deployTarget } from '../../lib/config/deploy-target';
-import { CONFIG_DIR, devConfig, REPO_ROOT } from '../support/cdk-app';
-import { prodExampleConfig } from '../support/prod-example';
+import { devConfig, REPO_ROOT } from '../support/cdk-app';
+import { prodExampleConfig, prodExampleRaw } from '../support/prod-example';
 
 type Deployment = NonNullable<KeylessConfigInput['deployment']>;
 
@@ -133,9 +133,11 @@ describe('deployment config section', () => {
 describe('deploy target (what the deploy workflow assumes, from config)', () => {
   it('is the environment account, region and its Deployment stack role', () => {
     expect(deployTarget(prodExampleConfig(), 'prod')).toEqual({
+      envName: 'prod',
       account: '222222222222',
       region: 'ap-northeast-1',
       roleArn: 'arn:aws:iam::222222222222:role/keyless-iot-prod-github-deploy',
+      verifyRoleArn: 'arn:aws:iam::222222222222:role/keyless-iot-prod-github-verify',
     });
   });
 
@@ -153,9 +155,7 @@ describe('deploy target (what the deploy workflow assumes, from config)', () => 
     const script = path.join(REPO_ROOT, 'scripts', 'deploy-target.js');
     beforeAll(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-deploy-target-'));
-      const raw = JSON.parse(fs.readFileSync(path.join(CONFIG_DIR, 'prod.example.json'), 'utf8'));
-      delete raw.example;
-      fs.writeFileSync(path.join(dir, 'prod.json'), JSON.stringify(raw));
+      fs.writeFileSync(path.join(dir, 'prod.json'), JSON.stringify(prodExampleRaw()));
     });
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -166,8 +166,61 @@ describe('deploy target (what the deploy workflow assumes, from config)', () => 
         { encoding: 'utf8' },
       );
       expect(out).toBe(
-        'account=222222222222\nregion=ap-northeast-1\nrole-arn=arn:aws:iam::222222222222:role/keyless-iot-prod-github-deploy\n',
+        'keyless-env=prod\naccount=222222222222\nregion=ap-northeast-1\n' +
+          'role-arn=arn:aws:iam::222222222222:role/keyless-iot-prod-github-deploy\n' +
+          'verify-role-arn=arn:aws:iam::222222222222:role/keyless-iot-prod-github-verify\n',
       );
+    });
+
+    it('finds the environment whose config lists the GitHub environment when --env is not given', () => {
+      const out = execFileSync(
+        process.execPath,
+        [script, '--github-environment', 'prod', '--config-dir', dir],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(out.split('\n')[0]).toBe('keyless-env=prod');
+      expect(out).toContain(
+        'verify-role-arn=arn:aws:iam::222222222222:role/keyless-iot-prod-github-verify\n',
+      );
+    });
+
+    it('refuses a GitHub environment no config lists, or two configs list, printing nothing for $GITHUB_OUTPUT', () => {
+      const run = (configDir: string, githubEnvironment: string) =>
+        spawnSync(
+          process.execPath,
+          [script, '--github-environment', githubEnvironment, '--config-dir', configDir],
+          {
+            encoding: 'utf8',
+          },
+        );
+      const none = run(dir, 'staging');
+      expect(none.status).toBe(1);
+      expect(none.stdout).toBe('');
+      expect(none.stderr).toContain(
+        'no environment lists the GitHub environment "staging" in deployment.github.environments (environments: prod)',
+      );
+      const twice = fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-deploy-target-'));
+      try {
+        const prod = JSON.parse(fs.readFileSync(path.join(dir, 'prod.json'), 'utf8'));
+        fs.writeFileSync(path.join(twice, 'prod.json'), JSON.stringify(prod));
+        fs.writeFileSync(
+          path.join(twice, 'prod2.json'),
+          JSON.stringify({ ...prod, account: '333333333333' }),
+        );
+        const both = run(twice, 'prod');
+        expect(both.status).toBe(1);
+        expect(both.stdout).toBe('');
+        expect(both.stderr).toContain('deployment.github.environments: each lists "prod"');
+        fs.writeFileSync(path.join(twice, 'prod2.json'), '{"account": "oops"');
+        const broken = run(twice, 'prod');
+        expect(broken.status).toBe(1);
+        expect(broken.stdout).toBe('');
+        expect(broken.stderr).toContain('prod2.json: cannot read JSON');
+      } finally {
+        fs.rmSync(twice, { recursive: true, force: true });
+      }
     });
 
     it.each<[string, string[], string]>([

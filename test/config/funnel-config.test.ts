@@ -166,7 +166,7 @@ describe('funnel.publisher (issue 15: role mode has no key, and so no rotation)'
   const role = {
     mode: 'role',
     soracomAccountId: '762707677580',
-    externalId: 'funnel-external-id-0001',
+    externalId: 'funnel-external-id-0001-Hc8Vt3Kp6Ny',
     credentialId: 'keyless-dev-funnel-role',
   };
   const roleMode = (extra: Record<string, unknown> = {}) =>
@@ -216,7 +216,7 @@ describe('funnel.publisher (issue 15: role mode has no key, and so no rotation)'
     [
       'external id',
       roleMode({ externalId: 'x' }),
-      'config/dev.json: funnel.publisher.externalId: expected 2-1224 characters from a-z A-Z 0-9 _ + = , . @ : / -, got "x"',
+      "config/dev.json: funnel.publisher.externalId: expected at least 32 characters from a-z A-Z 0-9 _ + = , . @ : / - with at least 8 different characters, not a template's placeholder (replace-with…); make one with npx keyless soracom new-external-id, got a value of 1 character (not shown in full: it is a secret)",
     ],
     [
       'missing credential id',

@@ -41,7 +41,7 @@ describe('krypton config section', () => {
     const signer: KryptonInput['signer'] = {
       mode: 'role',
       soracomAccountId: '762707677580',
-      externalId: 'abc-DEF_123=+,.@:/',
+      externalId: 'abc-DEF_123=+,.@:/ghi-JKL_456=+,.@:/',
     };
     expect(devConfig(krypton((k) => (k.signer = signer))).krypton!.signer).toEqual({
       ...signer,
@@ -104,14 +104,14 @@ describe('krypton config section', () => {
     [
       'role mode without an external id',
       krypton((k) => (k.signer = { mode: 'role', soracomAccountId: '762707677580' })),
-      'config/dev.json: krypton.signer.externalId: missing; expected 2-1224 characters from a-z A-Z 0-9 _ + = , . @ : / -',
+      'config/dev.json: krypton.signer.externalId: missing; expected at least 32 characters from a-z A-Z 0-9 _ + = , . @ : / - with at least 8 different characters',
     ],
     [
       'an external id IAM refuses',
       krypton(
         (k) => (k.signer = { mode: 'role', soracomAccountId: '762707677580', externalId: 'has space' }),
       ),
-      'config/dev.json: krypton.signer.externalId: expected 2-1224 characters from a-z A-Z 0-9 _ + = , . @ : / -, got "has space"',
+      "config/dev.json: krypton.signer.externalId: expected at least 32 characters from a-z A-Z 0-9 _ + = , . @ : / - with at least 8 different characters, not a template's placeholder (replace-with…); make one with npx keyless soracom new-external-id, got a value of 9 characters (not shown in full: it is a secret)",
     ],
     [
       'role fields in user mode',
@@ -155,7 +155,11 @@ describe('krypton config section', () => {
 });
 
 describe('krypton.rotation (issue 15: the user-mode signer key rotates; a role has none)', () => {
-  const role = { mode: 'role', soracomAccountId: '762707677580', externalId: 'krypton-external-id-01' };
+  const role = {
+    mode: 'role',
+    soracomAccountId: '762707677580',
+    externalId: 'krypton-external-id-01-7fQ2mZ9xLw4R',
+  };
 
   it('defaults to 90 and 7 days in user mode, and takes its own timing', () => {
     expect(devConfig().krypton!.rotation).toBeUndefined();

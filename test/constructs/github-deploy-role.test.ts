@@ -15,6 +15,10 @@ const REGION = 'ap-northeast-1';
 const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
 const SUB = 'token.actions.githubusercontent.com:sub';
 const AUD = 'token.actions.githubusercontent.com:aud';
+const JOB_WORKFLOW_REF = 'token.actions.githubusercontent.com:job_workflow_ref';
+const REF = 'token.actions.githubusercontent.com:ref';
+const REPOSITORY_ID = 'token.actions.githubusercontent.com:repository_id';
+const DEPLOY_WORKFLOW = 'octo-org/keyless-iot/.github/workflows/deploy.yml@refs/heads/main';
 
 function build(override: Partial<GitHubDeployRoleProps> = {}) {
   const stack = new Stack(testApp(), 'Deployment', { env: { account: ACCOUNT, region: REGION } });
@@ -23,6 +27,8 @@ function build(override: Partial<GitHubDeployRoleProps> = {}) {
     oidcProviderArn: PROVIDER,
     repository: 'octo-org/keyless-iot',
     environments: ['prod'],
+    workflowFile: '.github/workflows/deploy.yml',
+    branch: 'main',
     ...override,
   });
   const template = Template.fromStack(stack);
@@ -43,7 +49,18 @@ function assume(trust: PolicyDocumentJson, context: RequestContext, provider = P
   });
 }
 
-const token = (sub: string, aud = 'sts.amazonaws.com'): RequestContext => ({ [SUB]: sub, [AUD]: aud });
+/** The claims of a job of deploy.yml run from main (what GitHub puts in every such token). */
+const token = (
+  sub: string,
+  aud = 'sts.amazonaws.com',
+  workflow = DEPLOY_WORKFLOW,
+  ref = 'refs/heads/main',
+): RequestContext => ({
+  [SUB]: sub,
+  [AUD]: aud,
+  [JOB_WORKFLOW_REF]: workflow,
+  [REF]: ref,
+});
 
 describe('GitHubDeployRole trust: pinned to the repository and its GitHub environment', () => {
   const { trust } = build();
@@ -65,8 +82,18 @@ describe('GitHubDeployRole trust: pinned to the repository and its GitHub enviro
     ['a tag', token('repo:octo-org/keyless-iot:ref:refs/tags/v1.0.0')],
     ['a pull request', token('repo:octo-org/keyless-iot:pull_request')],
     ['a wrong audience', token('repo:octo-org/keyless-iot:environment:prod', 'sts.amazonaws.com.cn')],
-    ['no audience', { [SUB]: 'repo:octo-org/keyless-iot:environment:prod' }],
-    ['no subject', { [AUD]: 'sts.amazonaws.com' }],
+    [
+      'no audience',
+      {
+        [SUB]: 'repo:octo-org/keyless-iot:environment:prod',
+        [JOB_WORKFLOW_REF]: DEPLOY_WORKFLOW,
+        [REF]: 'refs/heads/main',
+      },
+    ],
+    [
+      'no subject',
+      { [AUD]: 'sts.amazonaws.com', [JOB_WORKFLOW_REF]: DEPLOY_WORKFLOW, [REF]: 'refs/heads/main' },
+    ],
     ['a token with the pinned subject as a prefix', token('repo:octo-org/keyless-iot:environment:prod:x')],
   ])('refuses %s', (_name, context) => {
     expect(assume(trust, context)).toBe('implicit-deny');
@@ -87,7 +114,12 @@ describe('GitHubDeployRole trust: pinned to the repository and its GitHub enviro
         Action: 'sts:AssumeRoleWithWebIdentity',
         Principal: { Federated: PROVIDER },
         Condition: {
-          StringEquals: { [AUD]: 'sts.amazonaws.com', [SUB]: 'repo:octo-org/keyless-iot:environment:prod' },
+          StringEquals: {
+            [AUD]: 'sts.amazonaws.com',
+            [SUB]: 'repo:octo-org/keyless-iot:environment:prod',
+            [JOB_WORKFLOW_REF]: DEPLOY_WORKFLOW,
+            [REF]: 'refs/heads/main',
+          },
         },
       },
     ]);
@@ -109,11 +141,18 @@ describe('GitHubDeployRole trust: pinned to the repository and its GitHub enviro
     expect(assume(two, token('repo:octo-org/keyless-iot:environment:staging'))).toBe('implicit-deny');
   });
 
-  it('pins the immutable subject when given the numeric ids, and then refuses the name-only form', () => {
+  it('pins the immutable subject and the repository id claim when given the numeric ids, and then refuses the name-only form', () => {
     const { trust: immutable } = build({ repositoryIds: { owner: 123456, repository: 789012 } });
-    expect(assume(immutable, token('repo:octo-org@123456/keyless-iot@789012:environment:prod'))).toBe(
+    const withId = (sub: string, id = '789012') => ({ ...token(sub), [REPOSITORY_ID]: id });
+    expect(assume(immutable, withId('repo:octo-org@123456/keyless-iot@789012:environment:prod'))).toBe(
       'allow',
     );
+    expect(assume(immutable, token('repo:octo-org@123456/keyless-iot@789012:environment:prod'))).toBe(
+      'implicit-deny',
+    );
+    expect(
+      assume(immutable, withId('repo:octo-org@123456/keyless-iot@789012:environment:prod', '111111')),
+    ).toBe('implicit-deny');
     expect(assume(immutable, token('repo:octo-org/keyless-iot:environment:prod'))).toBe('implicit-deny');
     // A re-registered organization or repository name has new ids.
     expect(assume(immutable, token('repo:octo-org@999999/keyless-iot@789012:environment:prod'))).toBe(
@@ -122,6 +161,71 @@ describe('GitHubDeployRole trust: pinned to the repository and its GitHub enviro
     expect(assume(immutable, token('repo:octo-org@123456/keyless-iot@111111:environment:prod'))).toBe(
       'implicit-deny',
     );
+  });
+});
+
+describe('GitHubDeployRole trust beyond sub: the claims AWS STS checks pin the workflow file and the branch', () => {
+  const { trust } = build();
+  const prod = 'repo:octo-org/keyless-iot:environment:prod';
+
+  it('lets the deploy workflow on main in, and refuses the same environment from anywhere else', () => {
+    expect(assume(trust, token(prod))).toBe('allow');
+  });
+
+  it.each<[string, RequestContext]>([
+    [
+      "another branch's copy of deploy.yml naming the environment (its branch rule forgotten)",
+      token(
+        prod,
+        undefined,
+        'octo-org/keyless-iot/.github/workflows/deploy.yml@refs/heads/feature',
+        'refs/heads/feature',
+      ),
+    ],
+    [
+      'another workflow file on main naming the environment',
+      token(prod, undefined, 'octo-org/keyless-iot/.github/workflows/other.yml@refs/heads/main'),
+    ],
+    [
+      'a reusable workflow of another repository called from main',
+      token(prod, undefined, 'evil-org/tools/.github/workflows/deploy.yml@refs/heads/main'),
+    ],
+    [
+      'a run for a tag',
+      token(
+        prod,
+        undefined,
+        'octo-org/keyless-iot/.github/workflows/deploy.yml@refs/tags/v1',
+        'refs/tags/v1',
+      ),
+    ],
+    ['a run whose ref is another branch', token(prod, undefined, DEPLOY_WORKFLOW, 'refs/heads/feature')],
+    [
+      'a token without job_workflow_ref',
+      { [SUB]: prod, [AUD]: 'sts.amazonaws.com', [REF]: 'refs/heads/main' },
+    ],
+    ['a token without ref', { [SUB]: prod, [AUD]: 'sts.amazonaws.com', [JOB_WORKFLOW_REF]: DEPLOY_WORKFLOW }],
+  ])('refuses %s', (_name, context) => {
+    expect(assume(trust, context)).toBe('implicit-deny');
+  });
+
+  it('follows the workflow file and branch it is given', () => {
+    const { trust: release } = build({
+      workflowFile: '.github/workflows/release.yaml',
+      branch: 'release/v2',
+    });
+    expect(
+      assume(
+        release,
+        token(
+          prod,
+          undefined,
+          'octo-org/keyless-iot/.github/workflows/release.yaml@refs/heads/release/v2',
+          'refs/heads/release/v2',
+        ),
+      ),
+    ).toBe('allow');
+    expect(assume(release, token(prod))).toBe('implicit-deny');
   });
 });
 
@@ -223,6 +327,16 @@ describe('GitHubDeployRole refuses props that would widen or break the trust', (
       'an id that is not a number',
       { repositoryIds: { owner: 0, repository: 1 } },
       'repositoryIds.owner must be a positive integer, got: 0',
+    ],
+    [
+      'a branch pattern',
+      { branch: 'release/*' },
+      'branch must be a branch name from a-z A-Z 0-9 _ . - and /, such as main, got: release/*',
+    ],
+    [
+      'a workflow file outside .github/workflows',
+      { workflowFile: 'deploy.yml' },
+      'workflowFile must be a file .github/workflows/<name>.yml, got: deploy.yml',
     ],
   ])('%s', (_name, override, message) => {
     expect(() => build(override)).toThrow(message);

@@ -12,6 +12,7 @@ import {
 } from '../../lib/contract';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { devConfig, fleetLayoutOf, shippedConfigs, testApp } from '../support/cdk-app';
+import { TEST_EXTERNAL_IDS } from '../support/prod-example';
 
 /**
  * Every synthesized stack emits exactly the outputs the contract lists for its part (lib/contract/outputs.ts),
@@ -52,7 +53,11 @@ const configs: Array<[string, KeylessConfig]> = [
   [
     'dev, Krypton signer role, no interface endpoints',
     devConfig((raw) => {
-      raw.krypton!.signer = { mode: 'role', soracomAccountId: '762707677580', externalId: 'an-external-id' };
+      raw.krypton!.signer = {
+        mode: 'role',
+        soracomAccountId: '762707677580',
+        externalId: TEST_EXTERNAL_IDS.krypton,
+      };
       raw.closedNetwork!.interfaceEndpoints = { iotCredentials: false, cognitoIdentity: false };
     }),
   ],
@@ -62,13 +67,13 @@ const configs: Array<[string, KeylessConfig]> = [
       raw.krypton!.signer = {
         mode: 'role',
         soracomAccountId: '762707677580',
-        externalId: 'an-external-id',
+        externalId: TEST_EXTERNAL_IDS.krypton,
         migratingFromUser: true,
       };
       raw.funnel!.publisher = {
         mode: 'role',
         soracomAccountId: '762707677580',
-        externalId: 'an-external-id',
+        externalId: TEST_EXTERNAL_IDS.funnel,
         credentialId: 'keyless-dev-funnel-role',
       };
       delete raw.funnel!.rotation;
@@ -81,7 +86,7 @@ const configs: Array<[string, KeylessConfig]> = [
       raw.funnel!.publisher = {
         mode: 'role',
         soracomAccountId: '762707677580',
-        externalId: 'an-external-id',
+        externalId: TEST_EXTERNAL_IDS.funnel,
         credentialId: 'keyless-dev-funnel-role',
         migratingFromUser: true,
       };

@@ -7,6 +7,7 @@ import { KryptonAccessStack } from '../../lib/stacks/krypton-access-stack';
 import { isolationQuestions } from '../../lib/verify/isolation-questions';
 import { devConfig, nagViolations, testApp } from '../support/cdk-app';
 import { LocalDeployment, wrongAnswers } from '../support/isolation-answers';
+import { TEST_EXTERNAL_IDS } from '../support/prod-example';
 import {
   evaluatePolicies,
   evaluatePolicy,
@@ -34,7 +35,11 @@ function synth(override: (raw: KeylessConfigInput) => void = () => {}) {
 }
 
 const roleMode = (raw: KeylessConfigInput) => {
-  raw.krypton!.signer = { mode: 'role', soracomAccountId: '762707677580', externalId: 'soracom-ext-1234' };
+  raw.krypton!.signer = {
+    mode: 'role',
+    soracomAccountId: '762707677580',
+    externalId: TEST_EXTERNAL_IDS.krypton,
+  };
 };
 
 describe('KryptonAccessStack', () => {
@@ -406,7 +411,7 @@ describe('KryptonAccessStack', () => {
               Principal: {
                 AWS: 'arn:aws:iam::762707677580:root',
               },
-              Condition: { StringEquals: { 'sts:ExternalId': 'soracom-ext-1234' } },
+              Condition: { StringEquals: { 'sts:ExternalId': TEST_EXTERNAL_IDS.krypton } },
             },
           ],
         },
@@ -420,10 +425,12 @@ describe('KryptonAccessStack', () => {
           principal: { AWS: principal },
           context: externalId === undefined ? {} : { 'sts:ExternalId': externalId },
         });
-      expect(assume('arn:aws:iam::762707677580:role/krypton', 'soracom-ext-1234')).toBe('allow');
+      expect(assume('arn:aws:iam::762707677580:role/krypton', TEST_EXTERNAL_IDS.krypton)).toBe('allow');
       expect(assume('arn:aws:iam::762707677580:role/krypton', 'another-customer')).toBe('implicit-deny');
       expect(assume('arn:aws:iam::762707677580:role/krypton')).toBe('implicit-deny');
-      expect(assume('arn:aws:iam::999999999999:role/krypton', 'soracom-ext-1234')).toBe('implicit-deny');
+      expect(assume('arn:aws:iam::999999999999:role/krypton', TEST_EXTERNAL_IDS.krypton)).toBe(
+        'implicit-deny',
+      );
     });
 
     it('has the same single permission', () => {

@@ -1,10 +1,9 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { parseConfig, type KeylessConfig, type KeylessConfigInput } from '../../lib/config';
+import type { KeylessConfig } from '../../lib/config';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
-import { CONFIG_DIR, devConfig, testApp } from '../support/cdk-app';
+import { devConfig, testApp } from '../support/cdk-app';
+import { prodExampleConfig } from '../support/prod-example';
 import {
   evaluatePolicies,
   evaluatePolicy,
@@ -20,13 +19,9 @@ import {
 const SORACOM_ACCOUNT = '762707677580';
 const noBundling = { 'aws:cdk:bundling-stacks': [] };
 
-/** config/prod.example.json as an operator deploys it: copied, with `example` removed. */
+/** config/prod.example.json as an operator deploys it: copied, `example` removed, its own external ids set. */
 function prodConfig(): KeylessConfig {
-  const raw = JSON.parse(
-    fs.readFileSync(path.join(CONFIG_DIR, 'prod.example.json'), 'utf8'),
-  ) as KeylessConfigInput & { example?: boolean; $schema?: string };
-  delete raw.example;
-  return parseConfig(raw, 'prod', 'config/prod.json');
+  return prodExampleConfig();
 }
 
 interface Synthesized {

@@ -1,6 +1,14 @@
 import { z } from 'zod';
-import { LIMITS, NAME_RULES } from '../../contract';
-import { accountId, email, flag, intRange, matching } from '../rules';
+import {
+  EXTERNAL_ID,
+  EXTERNAL_ID_RULE,
+  externalIdWeakness,
+  followsAwsExternalIdRule,
+  isExternalIdPlaceholder,
+  LIMITS,
+  NAME_RULES,
+} from '../../contract';
+import { accountId, email, flag, intRange } from '../rules';
 
 /**
  * What the two SORACOM principals (the Funnel publisher, the Krypton signer) share in config: `role` mode's trust
@@ -15,10 +23,16 @@ export const soracomRoleFields = {
     "SORACOM's AWS account for your coverage, which assumes the role: SORACOM's documentation of " +
       'AWS IAM role credentials names it (one account for Japan coverage, one for Global).',
   ),
-  externalId: matching(NAME_RULES.externalId).describe(
-    'The external id the role requires (sts:ExternalId) and the SORACOM credential carries: the only thing ' +
-      'that keeps another SORACOM customer from using this role. Choose a random value (say, 32 hex digits) and keep it out of public repositories.',
-  ),
+  externalId: z
+    .string({ error: `expected ${EXTERNAL_ID_RULE}` })
+    .regex(NAME_RULES.externalId.pattern, { error: `expected ${EXTERNAL_ID_RULE}` })
+    .describe(
+      'The external id the role requires (sts:ExternalId) and the SORACOM credential carries: the only thing ' +
+        'that keeps another SORACOM customer from using this role. At least 32 characters from a-z A-Z 0-9 _ + = , . @ : / - ' +
+        "with at least 8 different ones, never a template's placeholder (replace-with…), and not the other " +
+        "principal's: make one with npx keyless soracom new-external-id, and keep it out of public repositories. " +
+        'A template (example: true) holds placeholders only.',
+    ),
   migratingFromUser: flag()
     .default(false)
     .describe(
@@ -87,5 +101,61 @@ export function refuseRotationInRoleMode(
       input: section.alarmEmails,
       message: `expected no alarm e-mails with ${modeField} mode role: they receive the key rotation's alarms, and a role has no key to rotate`,
     });
+  }
+}
+
+interface RoleModeHolder {
+  readonly mode: string;
+  readonly externalId?: string;
+}
+
+/**
+ * The external ids of a whole config: a deployable config carries secrets worth the name (EXTERNAL_ID), a template
+ * (`example: true`) carries placeholders only (it is published), and the Funnel publisher's and the Krypton signer's
+ * differ, so one leaked or registered in the wrong place does not open the other role.
+ */
+export function checkExternalIds(
+  config: {
+    readonly example?: boolean;
+    readonly krypton?: { readonly signer: RoleModeHolder };
+    readonly funnel?: { readonly publisher: RoleModeHolder };
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const ids = [
+    { path: ['krypton', 'signer', 'externalId'], holder: config.krypton?.signer },
+    { path: ['funnel', 'publisher', 'externalId'], holder: config.funnel?.publisher },
+  ].flatMap(({ path, holder }) =>
+    holder?.mode === 'role' &&
+    typeof holder.externalId === 'string' &&
+    followsAwsExternalIdRule(holder.externalId)
+      ? [{ path, value: holder.externalId }]
+      : [],
+  );
+  // The loader describes an external id in its messages, never shows it (SECRET_CONFIG_FIELDS).
+  const issue = (path: string[], value: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path, input: value, message });
+  for (const { path, value } of ids) {
+    if (config.example === true) {
+      if (!isExternalIdPlaceholder(value)) {
+        issue(
+          path,
+          value,
+          `expected a placeholder starting "${EXTERNAL_ID.placeholderPrefix}" in a template (example: true): ` +
+            'a template is published, so no real external id belongs in it',
+        );
+      }
+      continue;
+    }
+    const weakness = externalIdWeakness(value);
+    if (weakness !== undefined) issue(path, value, `expected ${EXTERNAL_ID_RULE}; this one ${weakness}`);
+  }
+  if (ids.length === 2 && ids[0].value === ids[1].value) {
+    issue(
+      ids[1].path,
+      ids[1].value,
+      `expected an external id other than ${ids[0].path.join('.')}'s: each role needs its own, so one that leaks ` +
+        'or is registered in the wrong place does not open the other',
+    );
   }
 }
