@@ -32,9 +32,9 @@ test('the CLI has the commands the doc describes', () => {
     'device offboard-sim',
     'soracom register-krypton-credentials',
     'soracom register-funnel-credentials',
+    'soracom new-external-id',
     'verify',
     'stack-policy',
-    'soracom new-external-id',
   ]);
 });
 
