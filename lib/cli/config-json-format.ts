@@ -14,10 +14,24 @@
  * - strings and keys are printed as JSON.stringify writes them; numbers too, without a `+` in an exponent.
  */
 
-/** `printWidth` in .prettierrc. */
-export const PRINT_WIDTH = 110;
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../contract';
 
-export function formatConfigJson(document: unknown, printWidth: number = PRINT_WIDTH): string {
+/**
+ * `printWidth` in the repository's .prettierrc.json, the one place it is set: `npm run lint` checks the config
+ * files with it, so the CLI writes them with it. Read when first needed.
+ */
+export function repositoryPrintWidth(repoRoot: string = REPO_ROOT): number {
+  const file = path.join(repoRoot, '.prettierrc.json');
+  const width = (JSON.parse(fs.readFileSync(file, 'utf8')) as { printWidth?: unknown }).printWidth;
+  if (typeof width !== 'number' || !Number.isInteger(width) || width < 1) {
+    throw new Error(`${file}: printWidth: expected a positive whole number, got ${JSON.stringify(width)}`);
+  }
+  return width;
+}
+
+export function formatConfigJson(document: unknown, printWidth: number = repositoryPrintWidth()): string {
   return `${printValue(document, 0, 0, 0, printWidth)}\n`;
 }
 

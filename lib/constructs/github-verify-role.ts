@@ -11,6 +11,7 @@ import {
   VERIFY_ACTIONS,
   type GitHubRepositoryIds,
 } from '../contract';
+import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';
 import { githubWorkflowConditions } from './github-deploy-role';
 import { checkName } from './prop-checks';
 
@@ -78,6 +79,7 @@ export class GitHubVerifyRole extends Construct {
         }),
       },
     });
+    acknowledgeCompliance(this.role, 'IAMNoInlinePolicy', ONE_TO_ONE_POLICY_REASON);
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

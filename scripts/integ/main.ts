@@ -5,7 +5,6 @@
  * run that was killed before it could). Refuses without KEYLESS_INTEG_ACCOUNT = the credentials' account.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -40,6 +39,7 @@ import {
   isStatefulType,
   stackName,
 } from '../../lib/contract';
+import { newExternalId } from '../../lib/cli/soracom-new-external-id';
 import {
   CANARY_THING,
   deletionOrder,
@@ -283,7 +283,7 @@ async function main(): Promise<number> {
         account,
         region,
         availabilityZones: await availabilityZones(region),
-        externalIds: { krypton: randomBytes(24).toString('hex'), funnel: randomBytes(24).toString('hex') },
+        externalIds: { krypton: newExternalId(), funnel: newExternalId() },
       });
       fs.writeFileSync(CONFIG_FILE, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
       say(`wrote ${path.relative(ROOT, CONFIG_FILE)} for account ${account}, ${region}`);

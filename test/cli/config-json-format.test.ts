@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatConfigJson, PRINT_WIDTH } from '../../lib/cli/config-json-format';
+import { formatConfigJson, repositoryPrintWidth } from '../../lib/cli/config-json-format';
+
+const PRINT_WIDTH = repositoryPrintWidth();
 import { CONFIG_DIR, REPO_ROOT } from '../support/cdk-app';
 
 /**

@@ -100,10 +100,10 @@ const withEnv = commands.filter(([, , command]) => command.options.some((o) => o
 
 describe.each(commands)('keyless %s', (name, words, command) => {
   it('an unknown option: exit 2, one line naming it and the help to read', async () => {
+    const takesEnv = command.options.some((o) => o.long === '--env');
     const result = await keyless([
       ...words,
-      '--env',
-      'alpha',
+      ...(takesEnv ? ['--env', 'alpha'] : []),
       ...requiredArgs(command, name),
       '--no-such-flag',
     ]);
@@ -152,11 +152,19 @@ describe.each(withEnv)('keyless %s --env', (name, words, command) => {
 
 describe('keyless, the program', () => {
   it('finds every command (a command added later is checked the same way)', () => {
-    expect(withEnv.map(([name]) => name)).toEqual(expect.arrayContaining(['enroll', 'fleet plan', 'bundle']));
+    expect(withEnv.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['enroll', 'fleet plan', 'bundle', 'verify', 'stack-policy']),
+    );
+    expect(commands.map(([name]) => name)).toContain('soracom new-external-id');
   });
 
   it.each([
-    [[], 'keyless: name a command: enroll, bundle, fleet, device, soracom (see `keyless --help`)'],
+    [
+      [],
+      `keyless: name a command: ${buildProgram()
+        .commands.map((c) => c.name())
+        .join(', ')} (see \`keyless --help\`)`,
+    ],
     [['fleet'], 'keyless: `keyless fleet` needs a command: plan, register (see `keyless fleet --help`)'],
     [['bogus'], "keyless: unknown command 'bogus' (see `keyless --help`)"],
     [

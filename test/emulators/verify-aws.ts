@@ -41,6 +41,8 @@ export class VerifyAws {
   credentialsEndpoint = '';
   /** Certificate PEMs by certificate id (DescribeCertificate). */
   readonly certificatePems = new Map<string, string>();
+  /** Certificate statuses by id, as UpdateCertificate left them (ACTIVE when never changed). */
+  readonly certificateStatuses = new Map<string, string>();
   /** The thing whose credentials S3 requests carry (ListObjectsV2 is judged by the X.509 role for it). */
   s3ThingName: string | undefined;
   private server: Server | undefined;
@@ -353,8 +355,21 @@ export class VerifyAws {
       const pem = this.certificatePems.get(id);
       if (!pem) return notFound(`certificate ${id}`);
       return json(200, {
-        certificateDescription: { certificateId: id, certificatePem: pem, status: 'ACTIVE' },
+        certificateDescription: {
+          certificateId: id,
+          certificatePem: pem,
+          status: this.certificateStatuses.get(id) ?? 'ACTIVE',
+        },
       });
+    }
+    // UpdateCertificate: `device quarantine` (which the live check runs) sets the certificate INACTIVE, release ACTIVE.
+    if (method === 'PUT' && match) {
+      const id = decodeURIComponent(match[1]);
+      const status = query.get('newStatus') ?? '';
+      this.requests.push(`UpdateCertificate ${id} ${status}`);
+      if (!this.certificatePems.has(id)) return notFound(`certificate ${id}`);
+      this.certificateStatuses.set(id, status);
+      return json(200, {});
     }
     match = /^\/things\/([^/]+)$/.exec(path);
     if (method === 'PATCH' && match) {

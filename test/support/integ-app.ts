@@ -1,5 +1,6 @@
 import type { KeylessConfig } from '../../lib/config';
 import { integConfig, type IntegSettings } from '../../scripts/integ/plan';
+import { TEST_EXTERNAL_IDS } from './prod-example';
 
 /** Fixed stand-ins for what `npm run integ` learns from the sandbox account, so its app synthesizes offline. */
 export function integSettingsForTests(): IntegSettings {
@@ -7,7 +8,7 @@ export function integSettingsForTests(): IntegSettings {
     account: '123456789012',
     region: 'us-east-1',
     availabilityZones: ['us-east-1a', 'us-east-1b'],
-    externalIds: { krypton: 'a'.repeat(48), funnel: 'b'.repeat(48) },
+    externalIds: TEST_EXTERNAL_IDS,
   };
 }
 

@@ -169,6 +169,11 @@ describe('keyless verify --live', () => {
       `UpdateThing ${CANARY}`,
     ]);
     expect(aws.things.get(CANARY)!.attributes[QUARANTINE_ATTRIBUTE.name]).toBeUndefined();
+    // The quarantine is the whole one (certificate INACTIVE too), and release makes the certificate ACTIVE again.
+    expect(aws.requests.filter((r) => r.startsWith('UpdateCertificate')).map((r) => r.split(' ')[2])).toEqual(
+      ['INACTIVE', 'ACTIVE'],
+    );
+    expect([...aws.certificateStatuses.values()]).toEqual(['ACTIVE']);
     expect(repo.configText()).toBe(before);
     // The credentials are used, never reported.
     expect(JSON.stringify(report)).not.toMatch(/S3RVER|secretAccessKey|sessionToken/i);
