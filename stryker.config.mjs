@@ -28,8 +28,8 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   thresholds: { high: 90, low: 90, break: null },
-  // The sandbox only needs the sources and tests.
-  ignorePatterns: ['/fleet', '/docs', '/bench', '/cdk.out', '/reports', '/device-scripts', '/coverage'],
+  // The sandbox needs the sources, the tests and what they read (config/, fleet/, device-scripts/).
+  ignorePatterns: ['/docs', '/bench', '/cdk.out', '/reports', '/coverage'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };
