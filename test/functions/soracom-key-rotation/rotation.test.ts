@@ -290,6 +290,38 @@ describe.each(PRINCIPALS)('update-in-place (%s)', (principal) => {
     world.expectSoracomWorks();
   });
 
+  // The orphan filter's own layer (not deleteKey's last-line refusal, which would make this run fail instead):
+  // a key created since the unfinished rotation started is only an orphan if SORACOM does not hold it.
+  test('an unfinished rotation leaves alone a key made since that SORACOM holds (an operator fixed it by hand)', async () => {
+    const startAt = await (async () => {
+      world.settled(100);
+      const clean = run('rotate');
+      await clean.result;
+      return clean.steps.indexOf('ssm.save') + 1;
+    })();
+    world.reset(updateInPlace(principal), principal);
+    const k1 = world.settled(100);
+    await expect(run('rotate', startAt).result).rejects.toThrow(Crash);
+    expect(world.state()).toMatchObject({ phase: 'creating', currentKeyId: k1 });
+    expect(world.state().pendingKeyId).toBeUndefined();
+    // By hand, after the run died: a new key into the credential, the old key deleted.
+    const manual = world.addKey({ createdDaysAgo: 0 });
+    world.soracom.seedCredential(
+      CREDENTIAL_ID,
+      'aws-credentials',
+      { accessKeyId: manual.accessKeyId, secretAccessKey: manual.secret },
+      `${SORACOM_PRINCIPALS[principal].credentialMarker}${manual.accessKeyId}`,
+    );
+    world.keys.delete(k1);
+
+    world.advanceDays(1);
+    const redo = await run('upkeep').result;
+    expect(redo).toMatchObject({ rotated: true, deletedKeyIds: [] });
+    expect(world.keys.get(manual.accessKeyId)?.status).toBe('Active');
+    expect(world.soracomHeldKeys()).toEqual([redo.currentKeyId]);
+    world.expectSoracomWorks();
+  });
+
   test('429 answers are waited out as the rate-limit headers say', async () => {
     world.settled(100);
     world.soracom.rateLimit(2, 3);
