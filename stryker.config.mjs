@@ -24,6 +24,8 @@ export default {
   concurrency: 2,
   // A slow machine must not turn a covered mutant into a timeout that counts as killed by accident.
   timeoutMS: 30000,
+  // The first run of every selected test (with coverage) takes minutes while the machine is loaded.
+  dryRunTimeoutMinutes: 30,
   reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },

@@ -6,7 +6,12 @@ const { MODULES } = require('./modules.js');
 
 const rootDir = path.resolve(__dirname, '../..');
 const unit = base.projects.find((p) => p.displayName === 'unit');
-const tests = [...new Set(MODULES.flatMap((m) => m.tests))];
+// `npm run test:mutation -- -m <module>` mutates some modules only: run.js passes them on, and only their tests
+// run (the initial run executes every selected test, whether or not a mutant can reach it).
+const only = (process.env.KEYLESS_MUTATE ?? '').split(',').filter((file) => file !== '');
+const selected =
+  only.length === 0 ? MODULES : MODULES.filter((m) => only.some((file) => file.startsWith(m.module)));
+const tests = [...new Set(selected.flatMap((m) => m.tests))];
 
 /** @type {import('jest').Config} */
 module.exports = {

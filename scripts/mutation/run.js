@@ -25,5 +25,10 @@ const stryker = path.join(
   'bin',
   'stryker.js',
 );
-const run = spawnSync(process.execPath, [stryker, 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
+const args = process.argv.slice(2);
+// `-m a.ts,b.ts` (or --mutate) narrows the run to some modules: scripts/mutation/jest.config.js then runs only
+// their tests.
+const flag = args.findIndex((arg) => arg === '-m' || arg === '--mutate');
+const env = { ...process.env, KEYLESS_MUTATE: flag >= 0 ? (args[flag + 1] ?? '') : '' };
+const run = spawnSync(process.execPath, [stryker, 'run', ...args], { stdio: 'inherit', env });
 process.exit(run.status ?? 1);
