@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// `npm run test:mutation`: StrykerJS over the safety-critical modules (stryker.config.mjs). StrykerJS 10 needs
-// Node >= 22; on an older Node this stops with one line naming the fix instead of a stack trace from inside it.
+// `npm run test:mutation [-- <module>[:<lines>] ...]`: StrykerJS over the safety-critical modules
+// (scripts/mutation/modules.js), one run per module against that module's own tests, each incremental
+// (reports/mutation/<module>/). A module is named as in modules.js (`rotation`) or by its path; `:<lines>`
+// mutates only those lines (`rotation:283-300`). StrykerJS 10 needs Node >= 22; on an older Node this stops with
+// one line naming the fix instead of a stack trace from inside it.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { MODULES } = require('./modules.js');
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
@@ -13,6 +17,19 @@ if (major < 22) {
   );
   process.exit(1);
 }
+
+const selected = process.argv.slice(2).map((arg) => {
+  const [which, lines] = arg.split(':');
+  const found = MODULES.find((m) => m.name === which || m.module === which);
+  if (found === undefined || (lines !== undefined && !/^\d+-\d+$/.test(lines))) {
+    console.error(
+      `test:mutation: ${JSON.stringify(arg)} is not <module>[:<first line>-<last line>] with <module> one of ` +
+        `${MODULES.map((m) => m.name).join(', ')} (or its path)`,
+    );
+    process.exit(2);
+  }
+  return { module: found, lines };
+});
 
 // The package exports no path to its bin; it is installed next to this project.
 const stryker = path.join(
@@ -25,10 +42,15 @@ const stryker = path.join(
   'bin',
   'stryker.js',
 );
-const args = process.argv.slice(2);
-// `-m a.ts,b.ts` (or --mutate) narrows the run to some modules: scripts/mutation/jest.config.js then runs only
-// their tests.
-const flag = args.findIndex((arg) => arg === '-m' || arg === '--mutate');
-const env = { ...process.env, KEYLESS_MUTATE: flag >= 0 ? (args[flag + 1] ?? '') : '' };
-const run = spawnSync(process.execPath, [stryker, 'run', ...args], { stdio: 'inherit', env });
-process.exit(run.status ?? 1);
+let failed = false;
+for (const { module, lines } of selected.length > 0 ? selected : MODULES.map((m) => ({ module: m }))) {
+  console.log(`\n== test:mutation ${module.name}: ${module.module}${lines ? `:${lines}` : ''}`);
+  const env = { ...process.env, KEYLESS_MUTATION_MODULE: module.name, KEYLESS_MUTATION_LINES: lines ?? '' };
+  const started = Date.now();
+  const run = spawnSync(process.execPath, [stryker, 'run'], { stdio: 'inherit', env });
+  console.log(
+    `== test:mutation ${module.name}: ${Math.round((Date.now() - started) / 1000)} s, exit ${run.status}`,
+  );
+  failed ||= run.status !== 0;
+}
+process.exit(failed ? 1 : 0);
