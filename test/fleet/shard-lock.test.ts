@@ -42,6 +42,8 @@ describe('shard lock file: what a parse accepts and refuses', () => {
     }
   });
 
+  // Equivalent mutants: `.min(1, {})` for the shard size and the shard number. Without its own error, zod 4
+  // reports a check with the schema's (`z.int({ error })`), which is the same text.
   it.each([
     [{ version: 1, maxThingsPerShard: 0 }, 'maxThingsPerShard: expected an integer from 1 to 110, got 0'],
     [{ version: 1, maxThingsPerShard: 1.5 }, 'maxThingsPerShard: expected an integer from 1 to 110, got 1.5'],
@@ -54,6 +56,12 @@ describe('shard lock file: what a parse accepts and refuses', () => {
     expect(parseShardLock(raw)).toEqual({ problems: [problem] });
   });
 
+  it('names every unknown key', () => {
+    expect(parseShardLock({ version: 1, shards: 2, lock: true }).problems).toEqual([
+      '(top level): unknown keys shards, lock',
+    ]);
+  });
+
   it('names the top level when the file is not an object', () => {
     const { lock, problems } = parseShardLock(null);
     expect(lock).toBeUndefined();
@@ -61,6 +69,8 @@ describe('shard lock file: what a parse accepts and refuses', () => {
     expect(problems[0]).toMatch(/^\(top level\): .*, got null$/);
   });
 
+  // Equivalent mutants of the comparator (`a <= b`, `a >= b`, `true`/`false` for `a > b`): names in a Map are
+  // unique, so a and b are never equal, and V8's sort only asks whether the result is below 0.
   it('sorts assignments by name whatever order they were made in', () => {
     const text = renderShardLock(
       7,
