@@ -6,6 +6,8 @@ import { FunnelCredentialIds } from '../../lib/soracom/funnel-credential-ids';
 describe('FunnelCredentialIds', () => {
   const ids = new FunnelCredentialIds('keyless-funnel');
 
+  // Equivalent mutants: forRotation's internal check (`if (false)`, an empty message) never fires, because the
+  // ids it builds always match; it is there so that a change to one of the two definitions cannot go unnoticed.
   test('forRotation: <prefix>-<yyMMdd> in UTC, with -<HHmmss> when the day is taken', () => {
     const at = new Date('2026-03-09T23:04:05.678Z');
     expect(ids.forRotation(at, false)).toBe('keyless-funnel-260309');
