@@ -11,7 +11,7 @@ const reports = `reports/mutation/${current.name}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  mutate: [lines ? `${current.module}:${lines}` : current.module],
+  mutate: lines ? lines.split(',').map((range) => `${current.module}:${range}`) : [current.module],
   testRunner: 'jest',
   jest: {
     projectType: 'custom',

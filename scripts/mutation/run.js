@@ -2,7 +2,7 @@
 // `npm run test:mutation [-- <module>[:<lines>] ...]`: StrykerJS over the safety-critical modules
 // (scripts/mutation/modules.js), one run per module against that module's own tests, each incremental
 // (reports/mutation/<module>/). A module is named as in modules.js (`rotation`) or by its path; `:<lines>`
-// mutates only those lines (`rotation:283-300`). StrykerJS 10 needs Node >= 22; on an older Node this stops with
+// mutates only those lines (`rotation:283-300,596-604`). StrykerJS 10 needs Node >= 22; on an older Node this stops with
 // one line naming the fix instead of a stack trace from inside it.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -21,9 +21,9 @@ if (major < 22) {
 const selected = process.argv.slice(2).map((arg) => {
   const [which, lines] = arg.split(':');
   const found = MODULES.find((m) => m.name === which || m.module === which);
-  if (found === undefined || (lines !== undefined && !/^\d+-\d+$/.test(lines))) {
+  if (found === undefined || (lines !== undefined && !/^\d+-\d+(,\d+-\d+)*$/.test(lines))) {
     console.error(
-      `test:mutation: ${JSON.stringify(arg)} is not <module>[:<first line>-<last line>] with <module> one of ` +
+      `test:mutation: ${JSON.stringify(arg)} is not <module>[:<first line>-<last line>[,...]] with <module> one of ` +
         `${MODULES.map((m) => m.name).join(', ')} (or its path)`,
     );
     process.exit(2);
