@@ -2,8 +2,8 @@
 // `npm run test:mutation [-- <module>[:<lines>] ...]`: StrykerJS over the safety-critical modules
 // (scripts/mutation/modules.js), one run per module against that module's own tests, each incremental
 // (reports/mutation/<module>/). A module is named as in modules.js (`rotation`) or by its path; `:<lines>`
-// mutates only those lines (`rotation:283-300,596-604`). StrykerJS 10 needs Node >= 22; on an older Node this stops with
-// one line naming the fix instead of a stack trace from inside it.
+// mutates only those lines (`rotation:283-300,596-604`). StrykerJS 10 needs Node >= 22; on an older Node this
+// stops with one line naming the fix instead of a stack trace from inside it.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { MODULES } = require('./modules.js');
