@@ -322,6 +322,30 @@ describe.each(PRINCIPALS)('update-in-place (%s)', (principal) => {
     world.expectSoracomWorks();
   });
 
+  test("an unfinished rotation's key is recognised as its own when IAM's clock is a few minutes behind", async () => {
+    const createAt = await (async () => {
+      world.settled(100);
+      const clean = run('rotate');
+      await clean.result;
+      return clean.steps.indexOf('iam.create') + 1;
+    })();
+    world.reset(updateInPlace(principal), principal);
+    world.settled(100);
+    await expect(run('rotate', createAt).result).rejects.toThrow(Crash);
+    expect(world.state().pendingKeyId).toBeUndefined();
+    const [orphan] = [...world.keys.keys()].slice(-1);
+    world.keys.get(orphan)!.createDate = new Date(world.clock.getTime() - 3 * 60_000);
+
+    world.advanceDays(1);
+    const redo = await run('upkeep').result;
+    expect(redo).toMatchObject({ rotated: true, deletedKeyIds: [orphan] });
+    // Deleted as the unfinished rotation's key, not later as a spare key that happened to be there.
+    const logs = world.logLines.join('\n');
+    expect(logs).toContain('Deleting the key of an unfinished rotation that SORACOM never received');
+    expect(logs).not.toContain('access keys; deleting the one SORACOM does not use');
+    world.expectSoracomWorks();
+  });
+
   test('429 answers are waited out as the rate-limit headers say', async () => {
     world.settled(100);
     world.soracom.rateLimit(2, 3);
