@@ -26,6 +26,17 @@ beforeAll(() => world.start());
 afterAll(() => world.stop());
 afterEach(() => world.expectNoSecretsLeaked());
 
+/** The one log line with this message, parsed (the function logs JSON). */
+function logLine(message: string): Record<string, unknown> {
+  const lines = world.logLines
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.message === message);
+  expect(lines).toHaveLength(1);
+  return lines[0];
+}
+
 function run(action: RotationAction, crashAfter?: number) {
   const { deps, steps } = world.deps(crashAfter);
   const result = runRotation(deps, readSettings(world.env()).rotation, action);
@@ -343,6 +354,40 @@ describe.each(PRINCIPALS)('update-in-place (%s)', (principal) => {
     const logs = world.logLines.join('\n');
     expect(logs).toContain('Deleting the key of an unfinished rotation that SORACOM never received');
     expect(logs).not.toContain('access keys; deleting the one SORACOM does not use');
+    expect(logLine('Deleting the key of an unfinished rotation that SORACOM never received')).toMatchObject({
+      accessKeyId: orphan,
+    });
+    expect(logLine('Access key deleted')).toMatchObject({ accessKeyId: orphan });
+    world.expectSoracomWorks();
+  });
+
+  test('SORACOM got the key of an unfinished rotation but the key is gone from IAM: it warns and rotates again', async () => {
+    const putAt = await (async () => {
+      world.settled(30);
+      const clean = run('rotate');
+      await clean.result;
+      return clean.steps.indexOf('soracom.updateCredential') + 1;
+    })();
+    world.reset(updateInPlace(principal), principal);
+    const k1 = world.settled(30);
+    await expect(run('rotate', putAt).result).rejects.toThrow(Crash);
+    const [pending] = world.soracomHeldKeys();
+    // (30 days: not overdue, so only the redo makes this upkeep rotate.)
+    // Deleted by hand before the next run: SORACOM holds a key that no longer works.
+    world.keys.delete(pending);
+
+    world.advanceDays(1);
+    const redo = await run('upkeep').result;
+    expect(logLine('SORACOM holds a key that no longer exists; rotating again')).toMatchObject({
+      pendingKeyId: pending,
+    });
+    expect(redo.rotated).toBe(true);
+    expect(world.soracomHeldKeys()).toEqual([redo.currentKeyId]);
+    expect(world.state()).toMatchObject({
+      phase: 'grace',
+      currentKeyId: redo.currentKeyId,
+      previousKeyId: k1,
+    });
     world.expectSoracomWorks();
   });
 
