@@ -18,18 +18,24 @@ if (major < 22) {
   process.exit(1);
 }
 
-const selected = process.argv.slice(2).map((arg) => {
-  const [which, lines] = arg.split(':');
-  const found = MODULES.find((m) => m.name === which || m.module === which);
-  if (found === undefined || (lines !== undefined && !/^\d+-\d+(,\d+-\d+)*$/.test(lines))) {
-    console.error(
-      `test:mutation: ${JSON.stringify(arg)} is not <module>[:<first line>-<last line>[,...]] with <module> one of ` +
-        `${MODULES.map((m) => m.name).join(', ')} (or its path)`,
-    );
-    process.exit(2);
-  }
-  return { module: found, lines };
-});
+// `--force` (and any other `--` option) goes to Stryker: `--force` ignores the incremental cache, which can keep a
+// stale result after a test file is switched back and forth.
+const options = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
+const selected = process.argv
+  .slice(2)
+  .filter((arg) => !arg.startsWith('--'))
+  .map((arg) => {
+    const [which, lines] = arg.split(':');
+    const found = MODULES.find((m) => m.name === which || m.module === which);
+    if (found === undefined || (lines !== undefined && !/^\d+-\d+(,\d+-\d+)*$/.test(lines))) {
+      console.error(
+        `test:mutation: ${JSON.stringify(arg)} is not <module>[:<first line>-<last line>[,...]] with <module> one of ` +
+          `${MODULES.map((m) => m.name).join(', ')} (or its path)`,
+      );
+      process.exit(2);
+    }
+    return { module: found, lines };
+  });
 
 // The package exports no path to its bin; it is installed next to this project.
 const stryker = path.join(
@@ -47,7 +53,7 @@ for (const { module, lines } of selected.length > 0 ? selected : MODULES.map((m)
   console.log(`\n== test:mutation ${module.name}: ${module.module}${lines ? `:${lines}` : ''}`);
   const env = { ...process.env, KEYLESS_MUTATION_MODULE: module.name, KEYLESS_MUTATION_LINES: lines ?? '' };
   const started = Date.now();
-  const run = spawnSync(process.execPath, [stryker, 'run'], { stdio: 'inherit', env });
+  const run = spawnSync(process.execPath, [stryker, 'run', ...options], { stdio: 'inherit', env });
   console.log(
     `== test:mutation ${module.name}: ${Math.round((Date.now() - started) / 1000)} s, exit ${run.status}`,
   );
