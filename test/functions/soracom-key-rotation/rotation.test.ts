@@ -391,6 +391,29 @@ describe.each(PRINCIPALS)('update-in-place (%s)', (principal) => {
     world.expectSoracomWorks();
   });
 
+  // The orphan filter deletes only the unfinished rotation's own key: a key made outside the rotation is retired
+  // through the grace period and the last-used check, never deleted as an orphan.
+  test('an unfinished first rotation deletes only its own key, not the key made outside the rotation', async () => {
+    const pendingSavedAt = await (async () => {
+      world.addKey();
+      const clean = run('ensure');
+      await clean.result;
+      return clean.steps.indexOf('iam.create') + 2;
+    })();
+    world.reset(updateInPlace(principal), principal);
+    const legacy = world.addKey();
+    await expect(run('ensure', pendingSavedAt).result).rejects.toThrow(Crash);
+    const pending = world.state().pendingKeyId as string;
+    expect(pending).toBeDefined();
+
+    world.advanceDays(1);
+    const redo = await run('upkeep').result;
+    expect(redo).toMatchObject({ rotated: true, deletedKeyIds: [pending] });
+    expect(world.keys.get(legacy.accessKeyId)?.status).toBe('Active');
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: legacy.accessKeyId });
+    world.expectSoracomWorks();
+  });
+
   test('429 answers are waited out as the rate-limit headers say', async () => {
     world.settled(100);
     world.soracom.rateLimit(2, 3);
