@@ -414,6 +414,26 @@ describe.each(PRINCIPALS)('update-in-place (%s)', (principal) => {
     world.expectSoracomWorks();
   });
 
+  test('a first rotation that died before creating its key deletes nothing: the key made outside it is older', async () => {
+    const startSavedAt = await (async () => {
+      world.addKey();
+      const clean = run('ensure');
+      await clean.result;
+      return clean.steps.indexOf('ssm.save') + 1;
+    })();
+    world.reset(updateInPlace(principal), principal);
+    const legacy = world.addKey();
+    await expect(run('ensure', startSavedAt).result).rejects.toThrow(Crash);
+    expect(world.state()).toMatchObject({ phase: 'creating' });
+
+    world.advanceDays(1);
+    const redo = await run('upkeep').result;
+    expect(redo).toMatchObject({ rotated: true, deletedKeyIds: [] });
+    expect(world.keys.get(legacy.accessKeyId)?.status).toBe('Active');
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: legacy.accessKeyId });
+    world.expectSoracomWorks();
+  });
+
   test('429 answers are waited out as the rate-limit headers say', async () => {
     world.settled(100);
     world.soracom.rateLimit(2, 3);
