@@ -4,7 +4,9 @@ import {
   layoutFleet,
   lockIsStale,
   lockOf,
+  recordPlacementsCommand,
   UnrecordedPlacementError,
+  unrecordedPlacementWarning,
 } from '../../lib/fleet/placement';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { devConfig, testApp } from '../support/cdk-app';
@@ -34,7 +36,52 @@ describe('layoutFleet', () => {
   it('is current when the lock records exactly the configured things', () => {
     const layout = layoutFleet(things('a', 'b'), lock({ a: 1, b: 1 }));
     expect(layout.unrecorded).toEqual([]);
+    expect(layout.released).toEqual([]);
     expect(lockIsStale(layout)).toBe(false);
+  });
+
+  it('is stale when the lock only records a thing the config no longer has: its slot is free again', () => {
+    const layout = layoutFleet(things('a'), lock({ a: 1, gone: 1 }));
+    expect(layout.unrecorded).toEqual([]);
+    expect(layout.released).toEqual(['gone']);
+    expect(lockIsStale(layout)).toBe(true);
+    expect(lockOf(layout)).toEqual(lock({ a: 1 }));
+  });
+
+  it("keeps the lock's shard size, which decides where new things go", () => {
+    const layout = layoutFleet(things('a', 'b', 'c'), lock({}, 3));
+    expect(layout.maxThingsPerShard).toBe(3);
+    expect(layout.things.map((thing) => thing.shard)).toEqual([1, 1, 1]);
+    expect(lockOf(layout)).toEqual(lock({ a: 1, b: 1, c: 1 }, 3));
+  });
+});
+
+describe('the messages about unrecorded placements', () => {
+  const names = (count: number) => Array.from({ length: count }, (_, i) => `t${i + 1}`);
+
+  it('name the command that records placements for the environment', () => {
+    expect(recordPlacementsCommand('prod')).toBe('npx keyless fleet plan --env prod --write');
+    expect(unrecordedPlacementWarning('prod', ['t1', 't2'])).toBe(
+      'fleet/prod/shards.json does not record the Fleet stack of 2 thing(s) (t1, t2): this synth placed them in ' +
+        'memory only, and a later change to the fleet may place them elsewhere. Record the placements with ' +
+        '`npx keyless fleet plan --env prod --write` and commit fleet/prod/shards.json.',
+    );
+  });
+
+  it('list five things at most and count the rest', () => {
+    expect(unrecordedPlacementWarning('dev', names(5))).toContain('5 thing(s) (t1, t2, t3, t4, t5): ');
+    expect(unrecordedPlacementWarning('dev', names(6))).toContain('6 thing(s) (t1, t2, t3, t4, t5 and 1 more): ');
+    expect(new UnrecordedPlacementError('dev', names(12)).message).toContain(
+      '12 thing(s) (t1, t2, t3, t4, t5 and 7 more), and CI is set',
+    );
+  });
+
+  it('the CI refusal is an error of its own that carries the environment and the things', () => {
+    const error = new UnrecordedPlacementError('prod', ['t1']);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('UnrecordedPlacementError');
+    expect(error.envName).toBe('prod');
+    expect(error.unrecorded).toEqual(['t1']);
   });
 });
 
@@ -45,7 +92,9 @@ describe('the CI variable', () => {
     ['  ', false],
     ['false', false],
     ['FALSE', false],
+    [' false\n', false],
     ['0', false],
+    [' 0 ', false],
     ['true', true],
     ['1', true],
     ['yes', true],

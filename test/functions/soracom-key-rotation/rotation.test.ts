@@ -26,6 +26,17 @@ beforeAll(() => world.start());
 afterAll(() => world.stop());
 afterEach(() => world.expectNoSecretsLeaked());
 
+/** The one log line with this message, parsed (the function logs JSON). */
+function logLine(message: string): Record<string, unknown> {
+  const lines = world.logLines
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.message === message);
+  expect(lines).toHaveLength(1);
+  return lines[0];
+}
+
 function run(action: RotationAction, crashAfter?: number) {
   const { deps, steps } = world.deps(crashAfter);
   const result = runRotation(deps, readSettings(world.env()).rotation, action);
@@ -287,6 +298,139 @@ describe.each(PRINCIPALS)('update-in-place (%s)', (principal) => {
     expect(redo.deletedKeyIds).toEqual([orphan]);
     expect(world.soracomHeldKeys()).toEqual([redo.currentKeyId]);
     expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: k1 });
+    world.expectSoracomWorks();
+  });
+
+  // The orphan filter's own layer (not deleteKey's last-line refusal, which would make this run fail instead):
+  // a key created since the unfinished rotation started is only an orphan if SORACOM does not hold it.
+  test('an unfinished rotation leaves alone a key made since that SORACOM holds (an operator fixed it by hand)', async () => {
+    const startAt = await (async () => {
+      world.settled(100);
+      const clean = run('rotate');
+      await clean.result;
+      return clean.steps.indexOf('ssm.save') + 1;
+    })();
+    world.reset(updateInPlace(principal), principal);
+    const k1 = world.settled(100);
+    await expect(run('rotate', startAt).result).rejects.toThrow(Crash);
+    expect(world.state()).toMatchObject({ phase: 'creating', currentKeyId: k1 });
+    expect(world.state().pendingKeyId).toBeUndefined();
+    // By hand, after the run died: a new key into the credential, the old key deleted.
+    const manual = world.addKey({ createdDaysAgo: 0 });
+    world.soracom.seedCredential(
+      CREDENTIAL_ID,
+      'aws-credentials',
+      { accessKeyId: manual.accessKeyId, secretAccessKey: manual.secret },
+      `${SORACOM_PRINCIPALS[principal].credentialMarker}${manual.accessKeyId}`,
+    );
+    world.keys.delete(k1);
+
+    world.advanceDays(1);
+    const redo = await run('upkeep').result;
+    expect(redo).toMatchObject({ rotated: true, deletedKeyIds: [] });
+    expect(world.keys.get(manual.accessKeyId)?.status).toBe('Active');
+    expect(world.soracomHeldKeys()).toEqual([redo.currentKeyId]);
+    world.expectSoracomWorks();
+  });
+
+  test("an unfinished rotation's key is recognised as its own when IAM's clock is a few minutes behind", async () => {
+    const createAt = await (async () => {
+      world.settled(100);
+      const clean = run('rotate');
+      await clean.result;
+      return clean.steps.indexOf('iam.create') + 1;
+    })();
+    world.reset(updateInPlace(principal), principal);
+    world.settled(100);
+    await expect(run('rotate', createAt).result).rejects.toThrow(Crash);
+    expect(world.state().pendingKeyId).toBeUndefined();
+    const [orphan] = [...world.keys.keys()].slice(-1);
+    world.keys.get(orphan)!.createDate = new Date(world.clock.getTime() - 3 * 60_000);
+
+    world.advanceDays(1);
+    const redo = await run('upkeep').result;
+    expect(redo).toMatchObject({ rotated: true, deletedKeyIds: [orphan] });
+    // Deleted as the unfinished rotation's key, not later as a spare key that happened to be there.
+    const logs = world.logLines.join('\n');
+    expect(logs).toContain('Deleting the key of an unfinished rotation that SORACOM never received');
+    expect(logs).not.toContain('access keys; deleting the one SORACOM does not use');
+    expect(logLine('Deleting the key of an unfinished rotation that SORACOM never received')).toMatchObject({
+      accessKeyId: orphan,
+    });
+    expect(logLine('Access key deleted')).toMatchObject({ accessKeyId: orphan });
+    world.expectSoracomWorks();
+  });
+
+  test('SORACOM got the key of an unfinished rotation but the key is gone from IAM: it warns and rotates again', async () => {
+    const putAt = await (async () => {
+      world.settled(30);
+      const clean = run('rotate');
+      await clean.result;
+      return clean.steps.indexOf('soracom.updateCredential') + 1;
+    })();
+    world.reset(updateInPlace(principal), principal);
+    const k1 = world.settled(30);
+    await expect(run('rotate', putAt).result).rejects.toThrow(Crash);
+    const [pending] = world.soracomHeldKeys();
+    // (30 days: not overdue, so only the redo makes this upkeep rotate.)
+    // Deleted by hand before the next run: SORACOM holds a key that no longer works.
+    world.keys.delete(pending);
+
+    world.advanceDays(1);
+    const redo = await run('upkeep').result;
+    expect(logLine('SORACOM holds a key that no longer exists; rotating again')).toMatchObject({
+      pendingKeyId: pending,
+    });
+    expect(redo.rotated).toBe(true);
+    expect(world.soracomHeldKeys()).toEqual([redo.currentKeyId]);
+    expect(world.state()).toMatchObject({
+      phase: 'grace',
+      currentKeyId: redo.currentKeyId,
+      previousKeyId: k1,
+    });
+    world.expectSoracomWorks();
+  });
+
+  // The orphan filter deletes only the unfinished rotation's own key: a key made outside the rotation is retired
+  // through the grace period and the last-used check, never deleted as an orphan.
+  test('an unfinished first rotation deletes only its own key, not the key made outside the rotation', async () => {
+    const pendingSavedAt = await (async () => {
+      world.addKey();
+      const clean = run('ensure');
+      await clean.result;
+      return clean.steps.indexOf('iam.create') + 2;
+    })();
+    world.reset(updateInPlace(principal), principal);
+    const legacy = world.addKey();
+    await expect(run('ensure', pendingSavedAt).result).rejects.toThrow(Crash);
+    const pending = world.state().pendingKeyId as string;
+    expect(pending).toBeDefined();
+
+    world.advanceDays(1);
+    const redo = await run('upkeep').result;
+    expect(redo).toMatchObject({ rotated: true, deletedKeyIds: [pending] });
+    expect(world.keys.get(legacy.accessKeyId)?.status).toBe('Active');
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: legacy.accessKeyId });
+    world.expectSoracomWorks();
+  });
+
+  test('a first rotation that died before creating its key deletes nothing: the key made outside it is older', async () => {
+    const startSavedAt = await (async () => {
+      world.addKey();
+      const clean = run('ensure');
+      await clean.result;
+      return clean.steps.indexOf('ssm.save') + 1;
+    })();
+    world.reset(updateInPlace(principal), principal);
+    const legacy = world.addKey();
+    await expect(run('ensure', startSavedAt).result).rejects.toThrow(Crash);
+    expect(world.state()).toMatchObject({ phase: 'creating' });
+
+    world.advanceDays(1);
+    const redo = await run('upkeep').result;
+    expect(redo).toMatchObject({ rotated: true, deletedKeyIds: [] });
+    expect(world.keys.get(legacy.accessKeyId)?.status).toBe('Active');
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: legacy.accessKeyId });
     world.expectSoracomWorks();
   });
 
