@@ -98,6 +98,26 @@ function user(label: string, construct: IConstruct): PrincipalRef {
   return { label, type: 'AWS::IAM::User', ...locate(construct) };
 }
 
+/** The questions about one principal: ids `<kind>/<id>`, asked in `context` unless a question gives its own. */
+function asker(kind: string, principal: PrincipalRef, context: IsolationQuestion['context'] = {}) {
+  return (
+    id: string,
+    action: string,
+    resource: string,
+    expected: IsolationQuestion['expected'],
+    reason: string,
+    own: IsolationQuestion['context'] = context,
+  ): IsolationQuestion => ({
+    id: `${kind}/${id}`,
+    principal,
+    action,
+    resource,
+    context: own,
+    expected,
+    reason,
+  });
+}
+
 /**
  * Every isolation question of an environment. `deployed` gives the values AWS generated (the unit tests pass
  * stand-ins for them); a question whose value is missing is left out rather than asked with a guess.
@@ -129,14 +149,7 @@ function x509Questions(config: KeylessConfig, stacks: QuestionStacks): Isolation
   const as = { 'credentials-iot:ThingName': own };
   const secret = (name: string) =>
     `arn:${partition}:secretsmanager:${config.region}:${config.account}:secret:${name}-AbCdEf`;
-  const q = (
-    id: string,
-    action: string,
-    resource: string,
-    expected: IsolationQuestion['expected'],
-    reason: string,
-    context: IsolationQuestion['context'] = as,
-  ): IsolationQuestion => ({ id: `x509-role/${id}`, principal, action, resource, context, expected, reason });
+  const q = asker('x509-role', principal, as);
   return [
     q(
       'own-object-write',
@@ -222,22 +235,7 @@ function kryptonQuestions(config: KeylessConfig, stacks: QuestionStacks): Isolat
     `arn:${partition}:dynamodb:${config.region}:${config.account}:table/${name}`;
   const ids = identityIds(config.region);
   const as = { 'cognito-identity.amazonaws.com:sub': ids.own };
-  const q = (
-    id: string,
-    action: string,
-    resource: string,
-    expected: IsolationQuestion['expected'],
-    reason: string,
-    context: IsolationQuestion['context'] = as,
-  ): IsolationQuestion => ({
-    id: `krypton-role/${id}`,
-    principal,
-    action,
-    resource,
-    context,
-    expected,
-    reason,
-  });
+  const q = asker('krypton-role', principal, as);
   return [
     q(
       'own-object-write',
@@ -418,21 +416,7 @@ function funnelQuestions(config: KeylessConfig, stacks: QuestionStacks): Isolati
   ];
   return principals.flatMap((principal) => {
     const kind = principal.type === 'AWS::IAM::Role' ? 'funnel-publisher-role' : 'funnel-publisher-user';
-    const q = (
-      id: string,
-      action: string,
-      resource: string,
-      expected: IsolationQuestion['expected'],
-      reason: string,
-    ): IsolationQuestion => ({
-      id: `${kind}/${id}`,
-      principal,
-      action,
-      resource,
-      context: {},
-      expected,
-      reason,
-    });
+    const q = asker(kind, principal);
     return [
       q(
         'own-topic',
@@ -487,21 +471,7 @@ function rotationQuestions(config: KeylessConfig, stacks: QuestionStacks): Isola
     if (!rotation?.function.role || !rotatedUser) return [];
     const principal = role(label, rotation.function.role);
     const own = userNameAndPath(rotatedUser);
-    const q = (
-      id: string,
-      action: string,
-      resource: string,
-      expected: IsolationQuestion['expected'],
-      reason: string,
-    ): IsolationQuestion => ({
-      id: `${kind}/${id}`,
-      principal,
-      action,
-      resource,
-      context: {},
-      expected,
-      reason,
-    });
+    const q = asker(kind, principal);
     return [
       q(
         'own-user-key',
