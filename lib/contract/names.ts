@@ -163,7 +163,8 @@ export function roleArn(account: string, region: string, roleName: string): stri
   return `arn:${partitionOf(region)}:iam::${account}:role/${roleName}`;
 }
 
-function partitionOf(region: string): string {
+/** The AWS partition a region belongs to: `aws-cn`, `aws-us-gov` or `aws`. */
+export function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   return 'aws';

@@ -8,6 +8,7 @@ import {
   DEFAULT_CDK_BOOTSTRAP_QUALIFIER,
   DEVICE_TOPIC_ROOT,
   deviceScriptsPointerKey,
+  partitionOf,
   thingPrefix,
 } from '../contract';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -67,13 +68,6 @@ export interface DeployedIds {
 export type QuestionStacks = Partial<
   Pick<EnvironmentStacks, 'data' | 'iotAccess' | 'kryptonAccess' | 'funnel' | 'deployment'>
 >;
-
-/** `arn:<partition>` for the environment's region. */
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
 
 /** Two Cognito identity ids of the environment's region: the one asking and another SIM. */
 function identityIds(region: string): { own: string; other: string } {

@@ -25,13 +25,12 @@ import { GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import type { KeylessConfig } from '../config';
-import { DEVICE_TOPIC_ROOT, OUTPUTS, QUARANTINE_ATTRIBUTE, stackName } from '../contract';
+import { DEVICE_TOPIC_ROOT, OUTPUTS, partitionOf, QUARANTINE_ATTRIBUTE, stackName } from '../contract';
 import { statefulResourcesOf, type TemplateResources } from '../contract/stateful-resources';
 import { assertCallerMatches, describeAwsError, operatorClientConfig } from '../cli/bundle/aws';
 import { RemoteServiceError } from '../cli/exit-codes';
 import {
   isolationQuestions,
-  partitionOf,
   type DeployedIds,
   type IsolationQuestion,
   type PrincipalRef,

@@ -1,7 +1,7 @@
 import { Stack, type App } from 'aws-cdk-lib';
 import type { KeylessConfig } from '../../lib/config';
+import { partitionOf } from '../../lib/contract';
 import {
-  partitionOf,
   type DeployedIds,
   type IsolationQuestion,
   type PrincipalRef,
