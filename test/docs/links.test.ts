@@ -21,6 +21,7 @@ describe('every relative link resolves, anchors included', () => {
         'docs/security.md',
         'docs/configuration.md',
         'docs/decisions/README.md',
+        'CONTRIBUTING.md',
       ]),
     );
   });
