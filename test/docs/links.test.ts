@@ -3,22 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../support/cdk-app';
 import { brokenRelativeLinks, headingAnchors, markdownLinks } from '../support/markdown-links';
-
-/** The Markdown a reader follows links through: the README, docs/**, and the READMEs of bench/ and device-scripts/. */
-function documentation(): string[] {
-  const docs = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) return docs(full);
-      return entry.name.endsWith('.md') ? [full] : [];
-    });
-  return [
-    'README.md',
-    'bench/README.md',
-    'device-scripts/README.md',
-    ...docs(path.join(REPO_ROOT, 'docs')).map((file) => path.relative(REPO_ROOT, file)),
-  ].sort();
-}
+import { documentation } from './documentation';
 
 describe('every relative link resolves, anchors included', () => {
   it.each(documentation())('%s', (file) => {
@@ -36,6 +21,7 @@ describe('every relative link resolves, anchors included', () => {
         'docs/security.md',
         'docs/configuration.md',
         'docs/decisions/README.md',
+        'CONTRIBUTING.md',
       ]),
     );
   });

@@ -23,6 +23,19 @@ describe('README.md', () => {
     expect(ci.slice(0, main)).not.toMatch(/^(npm|npx|node) /m);
   });
 
+  it('says how to deploy to your own account: the three commands, and where the operations guide continues', () => {
+    const deploy = readme.slice(readme.indexOf('## Deploy to your account')).split('\n## ')[0];
+    expect(deploy).toContain('\nnpx cdk bootstrap aws://<account>/<region> ');
+    expect(deploy).toContain('\nnpm run synth -- -c env=prod ');
+    expect(deploy).toContain('\nnpx cdk deploy --all -c env=prod');
+    expect(deploy).toContain('(docs/operations.md#deploy-and-provision-devices)');
+  });
+
+  it('sends contributors to CONTRIBUTING.md from its Documentation section', () => {
+    const documentation = readme.slice(readme.indexOf('## Documentation')).split('\n## ')[0];
+    expect(documentation).toContain('(CONTRIBUTING.md)');
+  });
+
   it("states the Node versions package.json's engines allows", () => {
     expect(readme).toContain(`\`${JSON.parse(read('package.json')).engines.node}\``);
   });
