@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
 import { NAME_RULES } from '../contract';
 import { checkName } from './prop-checks';
-import { nagRendered } from '../validators';
+import { nagRendered } from './nag-rendered';
 import { acknowledgeCompliance } from './compliance-acknowledgements';
 
 export interface FunnelPublisherUserProps {
