@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { DEFAULT_BUNDLE_DIR } from '../contract';
 import { ConfigurationError, UsageError } from './exit-codes';
 import { commandOutput, envOption, jsonOption } from './options';
-import { terminalAuthKeyPrompt } from './soracom-register-krypton';
+import { terminalAuthKeyPrompt } from './operator-clients';
 import { createDeviceClients, loadEditableConfig, type DeviceCommandDeps } from './device/context';
 import { decommission, describeDecommission } from './device/decommission';
 import { describeOffboarding, offboardSim } from './device/offboard-sim';

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import type { Command } from 'commander';
 import { EXTERNAL_ID, externalIdWeakness, followsAwsExternalIdRule } from '../contract';
-import { soracomCommand } from './soracom-register-krypton';
+import { soracomCommand } from './operator-clients';
 
 /**
  * A fresh external id for a SORACOM role (`krypton.signer.externalId`, `funnel.publisher.externalId`): 32 bytes from

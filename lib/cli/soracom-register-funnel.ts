@@ -1,11 +1,7 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import type { KeylessConfig } from '../config';
 import { OUTPUTS, PROJECT } from '../contract';
 import type { SoracomCredential } from '../soracom/api-client';
-import { assertCallerMatches } from './bundle/aws';
 import { DeployedOutputs } from './deployed-outputs';
 import { ConfigurationError } from './exit-codes';
 import {
@@ -13,20 +9,8 @@ import {
   environmentRoleArn,
   putSoracomCredential,
   soracomEndpointFor,
-  type SoracomSessionIo,
 } from './soracom-credentials';
-import { addSoracomRegisterCommand } from './soracom-register-krypton';
-
-/** What the command talks to; tests pass mocked AWS clients, a fake prompt and a fast sleep. */
-export interface RegisterFunnelIo extends SoracomSessionIo {
-  readonly cloudFormation: CloudFormationClient;
-  /** Publisher mode user: the key rotation function that puts the publisher's key into SORACOM. */
-  readonly lambda: LambdaClient;
-  /** Who the AWS credentials belong to: they must be the environment's account. */
-  readonly sts: STSClient;
-  /** The result and the remaining console step (stdout). */
-  readonly out: (line: string) => void;
-}
+import { addSoracomRegisterCommand, assertCallerMatches, type SoracomRegisterIo } from './operator-clients';
 
 export interface RegisterFunnelResult {
   readonly mode: 'role' | 'user';
@@ -60,7 +44,7 @@ export interface RegisterFunnelResult {
  */
 export async function registerFunnelCredentials(
   config: KeylessConfig,
-  io: RegisterFunnelIo,
+  io: SoracomRegisterIo,
 ): Promise<RegisterFunnelResult> {
   const funnel = config.funnel;
   if (!funnel) {

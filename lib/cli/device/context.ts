@@ -15,7 +15,7 @@ import {
 } from '../../config';
 import { fleetStackName, REPO_ROOT } from '../../contract';
 import { layoutFleet } from '../../fleet/placement';
-import { operatorClientConfig } from '../bundle/aws';
+import { operatorClientConfig } from '../operator-clients';
 import { deployCommand } from '../deployed-outputs';
 import { ConfigurationError, UsageError } from '../exit-codes';
 

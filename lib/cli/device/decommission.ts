@@ -12,7 +12,7 @@ import {
 import { layoutFleet, lockOf } from '../../fleet/placement';
 import { renderShardLock } from '../../fleet/shard-lock';
 import { bundleFile } from '../bundle/build';
-import { assertCallerMatches, describeAwsError } from '../bundle/aws';
+import { assertCallerMatches, describeAwsError } from '../operator-clients';
 import { removeThingFromConfigFile } from '../config-file-edits';
 import { DeployedOutputs, StackAbsentError } from '../deployed-outputs';
 import { ConfigurationError, RemoteServiceError } from '../exit-codes';

@@ -14,7 +14,7 @@ import type { KeylessConfig } from '../../config';
 import type { KryptonConfig } from '../../config/sections/krypton';
 import { BUCKET_LAYOUT, LIFECYCLE_RULES, OUTPUTS, follows } from '../../contract';
 import { checkedSoracomEndpoint, SoracomClient, soracomEndpoint } from '../../soracom/api-client';
-import { assertCallerMatches, describeAwsError } from '../bundle/aws';
+import { assertCallerMatches, describeAwsError } from '../operator-clients';
 import { DeployedOutputs } from '../deployed-outputs';
 import { ConfigurationError, RemoteServiceError, UsageError } from '../exit-codes';
 import { soracomAuthKey, withSoracomOutcomes, type SoracomAuthKey } from '../soracom-credentials';

@@ -12,7 +12,7 @@ import {
   stackName as stackNameOf,
   type CertificateStatus,
 } from '../../contract';
-import { assertCallerMatches, describeAwsError } from '../bundle/aws';
+import { assertCallerMatches, describeAwsError } from '../operator-clients';
 import { setKryptonIdentityQuarantine, setThingLifecycle, type ThingLifecycle } from '../config-file-edits';
 import { deployCommand, DeployedOutputs, StackNotDeployedError } from '../deployed-outputs';
 import { ConfigurationError, RemoteServiceError, UsageError } from '../exit-codes';

@@ -1,6 +1,6 @@
 import { DescribeCertificateCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
 import { CERTIFICATE_STATUS, certificateIdOutput, type CertificateStatus } from '../../contract';
-import { assertCallerMatches, describeAwsError } from '../bundle/aws';
+import { assertCallerMatches, describeAwsError } from '../operator-clients';
 import { setThingLifecycle, type ThingLifecycle } from '../config-file-edits';
 import { DeployedOutputs } from '../deployed-outputs';
 import { ConfigurationError, RemoteServiceError, UsageError } from '../exit-codes';
