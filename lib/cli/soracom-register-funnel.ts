@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import type { KeylessConfig } from '../config';
+import { ConfigError, type KeylessConfig } from '../config';
 import { OUTPUTS, PROJECT } from '../contract';
 import type { SoracomCredential } from '../soracom/api-client';
 import { DeployedOutputs } from './deployed-outputs';
-import { ConfigurationError } from './exit-codes';
 import {
   ensureRotatedKey,
   environmentRoleArn,
@@ -48,9 +47,7 @@ export async function registerFunnelCredentials(
 ): Promise<RegisterFunnelResult> {
   const funnel = config.funnel;
   if (!funnel) {
-    throw new ConfigurationError(
-      `environment ${config.envName} has no funnel section in ${config.configFile}`,
-    );
+    throw new ConfigError(`environment ${config.envName} has no funnel section in ${config.configFile}`);
   }
   const publisher = funnel.publisher;
   // The auth key and the role credential go to this endpoint: refuse plain http before either is read.

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import type { KeylessConfig } from '../config';
+import { ConfigError, type KeylessConfig } from '../config';
 import { OUTPUTS, PROJECT, stackName } from '../contract';
 import type { SoracomCredential } from '../soracom/api-client';
 import { DeployedOutputs } from './deployed-outputs';
-import { ConfigurationError } from './exit-codes';
 import { addSoracomRegisterCommand, assertCallerMatches, type SoracomRegisterIo } from './operator-clients';
 import {
   ensureRotatedKey,
@@ -43,9 +42,7 @@ export async function registerKryptonCredentials(
 ): Promise<RegisterKryptonResult> {
   const krypton = config.krypton;
   if (!krypton) {
-    throw new ConfigurationError(
-      `environment ${config.envName} has no krypton section in ${config.configFile}`,
-    );
+    throw new ConfigError(`environment ${config.envName} has no krypton section in ${config.configFile}`);
   }
   const role = krypton.signer.mode === 'role';
   // The auth key and the role credential go to this endpoint: refuse plain http before either is read.
@@ -57,7 +54,7 @@ export async function registerKryptonCredentials(
   const identityPoolId = await outputs.require(OUTPUTS.KryptonAccess.identityPoolId);
   const developerProviderName = await outputs.require(OUTPUTS.KryptonAccess.developerProviderName);
   if (developerProviderName !== krypton.developerProviderName) {
-    throw new ConfigurationError(
+    throw new ConfigError(
       `stack ${name} has developer provider ${developerProviderName} but ${config.configFile} says ${krypton.developerProviderName}: ` +
         'Cognito cannot rename a developer provider; put the deployed name back in the config',
     );
