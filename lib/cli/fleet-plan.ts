@@ -175,7 +175,7 @@ export interface FleetPlanCommandDeps {
 }
 
 /** `keyless fleet plan --env <env> [--thing NAME] [--write] [--json]`. */
-export function addFleetPlanCommand(fleet: Command, deps: FleetPlanCommandDeps = {}): void {
+export function registerFleetPlanCommand(fleet: Command, deps: FleetPlanCommandDeps = {}): void {
   fleet
     .command('plan')
     .description(

@@ -400,7 +400,7 @@ export interface FleetRegisterCommandDeps extends Partial<BulkRegisterDeps> {
 }
 
 /** `keyless fleet register --bulk --env <env>`. */
-export function addFleetRegisterCommand(fleet: Command, deps: FleetRegisterCommandDeps = {}): void {
+export function registerFleetRegisterCommand(fleet: Command, deps: FleetRegisterCommandDeps = {}): void {
   fleet
     .command('register')
     .description(

@@ -91,10 +91,10 @@ export interface SoracomRegisterIo extends SoracomSessionIo {
 }
 
 /**
- * The `keyless soracom` command group, created by whichever SORACOM command registers first (Krypton, Funnel):
- * commander refuses two commands with one name.
+ * The `keyless soracom` command group: registered by whichever SORACOM command registers first (Krypton, Funnel,
+ * new-external-id) and found by the others, since commander refuses two commands with one name.
  */
-export function soracomCommand(program: Command): Command {
+export function registerSoracomGroup(program: Command): Command {
   return (
     program.commands.find((c) => c.name() === 'soracom') ??
     program.command('soracom').description('SORACOM-side setup for the Krypton and Funnel flows')
@@ -102,17 +102,17 @@ export function soracomCommand(program: Command): Command {
 }
 
 /**
- * Adds one `keyless soracom register-*-credentials --env <env> [--json]` command: the SDK clients (endpoints
+ * Registers one `keyless soracom register-*-credentials --env <env> [--json]` command: the SDK clients (endpoints
  * follow AWS_ENDPOINT_URL_CLOUDFORMATION / _LAMBDA / _STS, which the SDK reads), the auth key prompt, and the
  * result. Names and ids only: no access key, auth key or external id ever reaches this process's output.
  */
-export function addSoracomRegisterCommand<R extends object>(
+export function registerSoracomCredentialsCommand<R extends object>(
   program: Command,
   name: string,
   description: string,
   register: (config: KeylessConfig, io: SoracomRegisterIo) => Promise<R>,
 ): void {
-  soracomCommand(program)
+  registerSoracomGroup(program)
     .command(name)
     .description(description)
     .addOption(envOption())

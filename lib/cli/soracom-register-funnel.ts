@@ -9,7 +9,11 @@ import {
   putSoracomCredential,
   soracomEndpointFor,
 } from './soracom-credentials';
-import { addSoracomRegisterCommand, assertCallerMatches, type SoracomRegisterIo } from './operator-clients';
+import {
+  assertCallerMatches,
+  registerSoracomCredentialsCommand,
+  type SoracomRegisterIo,
+} from './operator-clients';
 
 export interface RegisterFunnelResult {
   readonly mode: 'role' | 'user';
@@ -138,7 +142,7 @@ export function describeFunnelResult(
 
 /** `keyless soracom register-funnel-credentials --env <env> [--json]` */
 export function registerSoracomFunnelCommand(program: Command): void {
-  addSoracomRegisterCommand(
+  registerSoracomCredentialsCommand(
     program,
     'register-funnel-credentials',
     'Put the principal SORACOM Funnel publishes to AWS IoT as into SORACOM: role mode creates or updates (in place) the role credential (auth key from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt); user mode has the deployed key rotation make sure SORACOM holds the current key',

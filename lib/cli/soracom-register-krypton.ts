@@ -3,7 +3,11 @@ import { ConfigError, type KeylessConfig } from '../config';
 import { OUTPUTS, PROJECT, stackName } from '../contract';
 import type { SoracomCredential } from '../soracom/api-client';
 import { DeployedOutputs } from './deployed-outputs';
-import { addSoracomRegisterCommand, assertCallerMatches, type SoracomRegisterIo } from './operator-clients';
+import {
+  assertCallerMatches,
+  registerSoracomCredentialsCommand,
+  type SoracomRegisterIo,
+} from './operator-clients';
 import {
   ensureRotatedKey,
   environmentRoleArn,
@@ -116,7 +120,7 @@ export function describeResult(result: RegisterKryptonResult): string[] {
 
 /** `keyless soracom register-krypton-credentials --env <env> [--json]` */
 export function registerSoracomKryptonCommand(program: Command): void {
-  addSoracomRegisterCommand(
+  registerSoracomCredentialsCommand(
     program,
     'register-krypton-credentials',
     'Put the principal Krypton signs Cognito calls with into SORACOM: role mode creates or updates (in place) the role credential (auth key from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt); user mode has the deployed key rotation make sure SORACOM holds the current key',

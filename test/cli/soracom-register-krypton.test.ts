@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { KeylessConfigInput } from '../../lib/config';
 import { Command } from 'commander';
-import { soracomCommand, type SoracomRegisterIo } from '../../lib/cli/operator-clients';
+import { registerSoracomGroup, type SoracomRegisterIo } from '../../lib/cli/operator-clients';
 import type { SoracomAuthKey } from '../../lib/cli/soracom-credentials';
 import {
   registerKryptonCredentials,
@@ -432,7 +432,7 @@ describe('keyless soracom register-krypton-credentials', () => {
   describe('the command', () => {
     it('sits under `keyless soracom`, shared with other SORACOM commands', () => {
       const program = new Command('keyless');
-      const group = soracomCommand(program);
+      const group = registerSoracomGroup(program);
       group.command('other-soracom-command');
       registerSoracomKryptonCommand(program);
       expect(program.commands.map((c) => c.name())).toEqual(['soracom']);
