@@ -1,8 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  Stack,
-  Token,
   Validations,
   type IPolicyValidationContext,
   type IPolicyValidationPlugin,
@@ -32,17 +30,6 @@ const COMPLIANCE_CHECKS: Readonly<Record<CompliancePack, (app: IConstruct) => IP
   'hipaa-security': (app) => new HIPAASecurityChecks(app),
   'pci-dss-3.2.1': (app) => new PCIDSS321Checks(app),
 };
-
-/**
- * A stack value the way cdk-nag writes it in a finding, and so in the acknowledgement that answers it: the literal
- * when CDK knows it (a stack with an explicit environment; the partition too, under the
- * `@aws-cdk/core:enablePartitionLiterals` feature flag), else `<AWS::Partition>`, `<AWS::Region>`, `<AWS::AccountId>`.
- */
-export function nagRendered(scope: IConstruct, pseudo: 'Partition' | 'Region' | 'AccountId'): string {
-  const stack = Stack.of(scope);
-  const value = pseudo === 'Partition' ? stack.partition : pseudo === 'Region' ? stack.region : stack.account;
-  return Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
-}
 
 /** Where @cdklabs/cdk-validator-cfnguard keeps the Control Tower rules it runs by default. */
 const CONTROL_TOWER_RULES = path.join(

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
-import { loadEnvironmentConfig, type KeylessConfig } from '../config';
+import { ConfigError, loadEnvironmentConfig, type KeylessConfig } from '../config';
 import { DEFAULT_BUNDLE_DIR, DEVICE_SCRIPTS_DIR, inRepository, privateKeyFile, REPO_ROOT } from '../contract';
 import { createBundleClients } from './bundle/aws';
 import {
@@ -12,7 +12,7 @@ import {
   type BundleTarget,
   type DeviceBundleResult,
 } from './bundle/build';
-import { ConfigurationError, PartialFailureError, UsageError } from './exit-codes';
+import { PartialFailureError, UsageError } from './exit-codes';
 import { commandOutput, envOption, jsonOption } from './options';
 
 export interface TargetSelection {
@@ -36,7 +36,7 @@ export function selectTargets(config: KeylessConfig, selection: TargetSelection)
     throw new UsageError('name the devices with --thing NAME (repeatable) or pass --all');
   if (selection.all) {
     if (things.length === 0 && sims.size === 0) {
-      throw new ConfigurationError(`--all: ${config.configFile} lists no iot.things and no krypton.devices`);
+      throw new ConfigError(`--all: ${config.configFile} lists no iot.things and no krypton.devices`);
     }
     return [
       ...things.map((name): BundleTarget => ({ name, source: 'x509' })),
@@ -48,7 +48,7 @@ export function selectTargets(config: KeylessConfig, selection: TargetSelection)
   const targets = unique.flatMap((name): BundleTarget[] => {
     if (selection.krypton) {
       if (!config.krypton) {
-        throw new ConfigurationError(`--krypton needs a krypton section in ${config.configFile}`);
+        throw new ConfigError(`--krypton needs a krypton section in ${config.configFile}`);
       }
       return [{ name, source: 'krypton', mode: selection.kryptonMode ?? sims.get(name) ?? 'credentials' }];
     }

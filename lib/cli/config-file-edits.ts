@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
+import { ConfigError } from '../config';
 import { exampleConfigFile, type ThingStatus } from '../contract';
 import { formatConfigJson } from './config-json-format';
-import { ConfigurationError, UsageError } from './exit-codes';
+import { UsageError } from './exit-codes';
 import { writeFileAtomically } from './file-transaction';
 
 /**
@@ -48,12 +49,12 @@ export function readConfigDocument(file: string): ConfigDocument {
   try {
     raw = JSON.parse(text) as RawConfig;
   } catch (error) {
-    throw new ConfigurationError(
+    throw new ConfigError(
       `${file}: cannot read JSON: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigurationError(`${file}: expected a JSON object`);
+    throw new ConfigError(`${file}: expected a JSON object`);
   }
   return { file, raw };
 }
@@ -82,12 +83,12 @@ export function renderConfigDocument(raw: unknown): string {
 
 function thingsOf(raw: RawConfig, file: string): RawThing[] {
   if (typeof raw.iot !== 'object' || raw.iot === null) {
-    throw new ConfigurationError(
+    throw new ConfigError(
       `${file}: iot: missing; add the iot section (see ${exampleConfigFile('prod')}) before enrolling things`,
     );
   }
   const things = raw.iot.things ?? [];
-  if (!Array.isArray(things)) throw new ConfigurationError(`${file}: iot.things: expected a list of things`);
+  if (!Array.isArray(things)) throw new ConfigError(`${file}: iot.things: expected a list of things`);
   return things;
 }
 
@@ -101,7 +102,7 @@ function thingNamed(raw: RawConfig, file: string, thingName: string): RawThing {
   }
   // The loader refuses duplicates; a file edited by hand since it was loaded could still hold two.
   if (matches.length > 1) {
-    throw new ConfigurationError(`${file}: iot.things: ${thingName} is listed ${matches.length} times`);
+    throw new ConfigError(`${file}: iot.things: ${thingName} is listed ${matches.length} times`);
   }
   return matches[0];
 }
@@ -197,13 +198,11 @@ export function setKryptonIdentityQuarantine(
     (raw) => {
       const krypton = raw.krypton as { quarantinedIdentities?: unknown } | undefined;
       if (typeof krypton !== 'object' || krypton === null || Array.isArray(krypton)) {
-        throw new ConfigurationError(
-          `${file}: krypton: missing, so there is no Krypton identity to quarantine`,
-        );
+        throw new ConfigError(`${file}: krypton: missing, so there is no Krypton identity to quarantine`);
       }
       const listed = krypton.quarantinedIdentities ?? [];
       if (!Array.isArray(listed)) {
-        throw new ConfigurationError(`${file}: krypton.quarantinedIdentities: expected a list`);
+        throw new ConfigError(`${file}: krypton.quarantinedIdentities: expected a list`);
       }
       const entries = listed as Array<{ identityId?: unknown }>;
       const present = entries.some((entry) => entry?.identityId === identityId);

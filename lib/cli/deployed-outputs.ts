@@ -7,7 +7,7 @@ import {
   type StackOutput,
   type StackPart,
 } from '../contract';
-import { describeAwsError } from './bundle/aws';
+import { describeAwsError } from './operator-clients';
 import { RemoteServiceError } from './exit-codes';
 
 /** The deploy command an operator runs for one stack of an environment. */

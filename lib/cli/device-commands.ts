@@ -1,10 +1,11 @@
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { ConfigError } from '../config';
 import { DEFAULT_BUNDLE_DIR } from '../contract';
-import { ConfigurationError, UsageError } from './exit-codes';
+import { UsageError } from './exit-codes';
 import { commandOutput, envOption, jsonOption } from './options';
-import { terminalAuthKeyPrompt } from './soracom-register-krypton';
+import { terminalAuthKeyPrompt } from './operator-clients';
 import { createDeviceClients, loadEditableConfig, type DeviceCommandDeps } from './device/context';
 import { decommission, describeDecommission } from './device/decommission';
 import { describeOffboarding, offboardSim } from './device/offboard-sim';
@@ -50,7 +51,7 @@ export function registerDeviceCommands(program: Command, deps: DeviceCommandDeps
       if (orphans) renderOrphans(orphans).forEach((line) => output.say(line));
       const conflicts = states.filter((s) => s.verdict === 'conflict').map((s) => s.thing);
       if (conflicts.length > 0) {
-        throw new ConfigurationError(
+        throw new ConfigError(
           `${editable.config.configFile} asks for what AWS IoT cannot do for ${conflicts.join(', ')} (above): fix it before deploying`,
         );
       }

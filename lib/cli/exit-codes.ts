@@ -31,11 +31,6 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** The config lacks what the command needs, or a file it names cannot be used (exit 3). */
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-}
-
 /** AWS or SORACOM answered with a problem, or a stack the command needs is missing or unusable (exit 4). */
 export class RemoteServiceError extends Error {
   override readonly name = 'RemoteServiceError';
@@ -70,11 +65,7 @@ export function exitCodeFor(error: unknown): ExitCode {
         : EXIT_CODES.usage;
     }
     if (cause instanceof UsageError) return EXIT_CODES.usage;
-    if (
-      cause instanceof ConfigError ||
-      cause instanceof ConfigurationError ||
-      cause instanceof UnrecordedPlacementError
-    ) {
+    if (cause instanceof ConfigError || cause instanceof UnrecordedPlacementError) {
       return EXIT_CODES.configuration;
     }
     if (cause instanceof PartialFailureError) return EXIT_CODES.partial;
@@ -95,8 +86,8 @@ export function exitCodeFor(error: unknown): ExitCode {
 
 /**
  * What the operator reads on stderr (docs/cli.md, "Exit codes"): every line starts with `keyless: `. One line for
- * the cause; a config error says which environment and then lists every problem, one line each; a stack trace only
- * with `debug`. Nothing for help and --version, which are not failures.
+ * the cause; a config that failed validation says which environment and then lists every problem, one line each;
+ * a stack trace only with `debug`. Nothing for help and --version, which are not failures.
  */
 export function describeFailure(error: unknown, debug: boolean): string {
   if (error instanceof CommanderError) {
@@ -104,7 +95,7 @@ export function describeFailure(error: unknown, debug: boolean): string {
   }
   if (debug) return `${error instanceof Error ? error.stack : String(error)}\n`;
   if (error instanceof UnknownEnvironmentError) return keylessLines(error.problems);
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError && error.listed) {
     const which = error.envName === undefined ? '' : ` for environment ${JSON.stringify(error.envName)}`;
     return keylessLines([
       `invalid configuration${which}:`,

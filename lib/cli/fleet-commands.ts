@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { addFleetPlanCommand, type FleetPlanCommandDeps } from './fleet-plan';
-import { addFleetRegisterCommand, type FleetRegisterCommandDeps } from './fleet-register';
+import { registerFleetPlanCommand, type FleetPlanCommandDeps } from './fleet-plan';
+import { registerFleetRegisterCommand, type FleetRegisterCommandDeps } from './fleet-register';
 
 /** `keyless fleet …`: the operator's view of Fleet stacks, and bulk registration beyond them. */
 export function registerFleetCommands(
@@ -12,7 +12,7 @@ export function registerFleetCommands(
     .description(
       'Fleet stacks and bulk registration: where things land, and registering fleets beyond CloudFormation',
     );
-  addFleetPlanCommand(fleet, deps);
-  addFleetRegisterCommand(fleet, deps);
+  registerFleetPlanCommand(fleet, deps);
+  registerFleetRegisterCommand(fleet, deps);
   return fleet;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  ConfigError,
   loadEnvironmentConfig,
   type FleetConfig,
   type FleetThingConfig,
@@ -8,7 +9,6 @@ import {
 import { fleetStackName } from '../contract';
 import { layoutFleet, lockOf, recordPlacementsCommand, type FleetLayout } from '../fleet/placement';
 import { planShards } from '../fleet/shard-plan';
-import { ConfigurationError } from './exit-codes';
 import { commandOutput, envOption, jsonOption, thingNameArgument } from './options';
 import { describeLockChange, recordPlacements, type ShardLockChange } from './shard-lock-file';
 
@@ -46,7 +46,7 @@ export interface ThingPlacement {
 
 function fleetOf(config: KeylessConfig): FleetConfig {
   if (!config.iot || !config.fleet) {
-    throw new ConfigurationError(
+    throw new ConfigError(
       `${config.configFile}: no iot section, so environment "${config.envName}" has no Fleet stacks`,
     );
   }
@@ -175,7 +175,7 @@ export interface FleetPlanCommandDeps {
 }
 
 /** `keyless fleet plan --env <env> [--thing NAME] [--write] [--json]`. */
-export function addFleetPlanCommand(fleet: Command, deps: FleetPlanCommandDeps = {}): void {
+export function registerFleetPlanCommand(fleet: Command, deps: FleetPlanCommandDeps = {}): void {
   fleet
     .command('plan')
     .description(

@@ -9,7 +9,7 @@ import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/clien
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvalidArgumentError, type Command } from 'commander';
 import pLimit from 'p-limit';
-import { loadEnvironmentConfig, type KeylessConfig } from '../config';
+import { ConfigError, loadEnvironmentConfig, type KeylessConfig } from '../config';
 import { fleetStackName, roleArn as roleArnOf } from '../contract';
 import {
   parameterFileKey,
@@ -18,7 +18,7 @@ import {
   type BulkThing,
 } from '../fleet/bulk-registration';
 import { layoutFleet } from '../fleet/placement';
-import { ConfigurationError, PartialFailureError, RemoteServiceError, UsageError } from './exit-codes';
+import { PartialFailureError, RemoteServiceError, UsageError } from './exit-codes';
 import { commandOutput, envOption, jsonOption } from './options';
 
 /** How `keyless fleet register --bulk` talks to the world; tests pass mocks and a fake clock. */
@@ -85,7 +85,7 @@ export const configuredCsrs: CsrSource = (config, thingNames) => {
     else pems.set(name, thing.csrPem);
   }
   if (missing.length > 0) {
-    throw new ConfigurationError(
+    throw new ConfigError(
       `things without a CSR (enroll them first with keyless enroll): ${missing.join(', ')}`,
     );
   }
@@ -170,11 +170,11 @@ export async function registerBulk(
 ): Promise<BulkRegisterResult> {
   const iotConfig = config.iot;
   if (!iotConfig) {
-    throw new ConfigurationError(`${config.configFile}: bulk registration needs the iot section`);
+    throw new ConfigError(`${config.configFile}: bulk registration needs the iot section`);
   }
   const things = selectThings(config, options.thingNames);
   if (things.length === 0) {
-    throw new ConfigurationError(`${config.configFile}: iot.things is empty: nothing to register`);
+    throw new ConfigError(`${config.configFile}: iot.things is empty: nothing to register`);
   }
   const thingNames = things.map((thing) => thing.name);
   const pems = csrs(config, thingNames);
@@ -400,7 +400,7 @@ export interface FleetRegisterCommandDeps extends Partial<BulkRegisterDeps> {
 }
 
 /** `keyless fleet register --bulk --env <env>`. */
-export function addFleetRegisterCommand(fleet: Command, deps: FleetRegisterCommandDeps = {}): void {
+export function registerFleetRegisterCommand(fleet: Command, deps: FleetRegisterCommandDeps = {}): void {
   fleet
     .command('register')
     .description(

@@ -9,7 +9,7 @@ import {
   type SoracomCredential,
 } from '../soracom/api-client';
 import { roleArn, stackName, type StackOutput } from '../contract';
-import { describeAwsError } from './bundle/aws';
+import { describeAwsError } from './operator-clients';
 import { deployCommand, type DeployedOutputs } from './deployed-outputs';
 import { RemoteServiceError, UsageError } from './exit-codes';
 

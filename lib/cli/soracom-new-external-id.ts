@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import type { Command } from 'commander';
 import { EXTERNAL_ID, externalIdWeakness, followsAwsExternalIdRule } from '../contract';
-import { soracomCommand } from './soracom-register-krypton';
+import { registerSoracomGroup } from './operator-clients';
 
 /**
  * A fresh external id for a SORACOM role (`krypton.signer.externalId`, `funnel.publisher.externalId`): 32 bytes from
@@ -18,7 +18,7 @@ export function newExternalId(randomBytes: (size: number) => Buffer = crypto.ran
 
 /** `keyless soracom new-external-id`: prints one fresh external id on stdout, and nothing else. */
 export function registerSoracomNewExternalIdCommand(program: Command): void {
-  soracomCommand(program)
+  registerSoracomGroup(program)
     .command('new-external-id')
     .description(
       'Print a fresh random external id for a SORACOM role (krypton.signer.externalId, funnel.publisher.externalId): run it once per role',

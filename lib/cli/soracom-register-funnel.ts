@@ -1,32 +1,19 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
-import type { KeylessConfig } from '../config';
+import { ConfigError, type KeylessConfig } from '../config';
 import { OUTPUTS, PROJECT } from '../contract';
 import type { SoracomCredential } from '../soracom/api-client';
-import { assertCallerMatches } from './bundle/aws';
 import { DeployedOutputs } from './deployed-outputs';
-import { ConfigurationError } from './exit-codes';
 import {
   ensureRotatedKey,
   environmentRoleArn,
   putSoracomCredential,
   soracomEndpointFor,
-  type SoracomSessionIo,
 } from './soracom-credentials';
-import { addSoracomRegisterCommand } from './soracom-register-krypton';
-
-/** What the command talks to; tests pass mocked AWS clients, a fake prompt and a fast sleep. */
-export interface RegisterFunnelIo extends SoracomSessionIo {
-  readonly cloudFormation: CloudFormationClient;
-  /** Publisher mode user: the key rotation function that puts the publisher's key into SORACOM. */
-  readonly lambda: LambdaClient;
-  /** Who the AWS credentials belong to: they must be the environment's account. */
-  readonly sts: STSClient;
-  /** The result and the remaining console step (stdout). */
-  readonly out: (line: string) => void;
-}
+import {
+  assertCallerMatches,
+  registerSoracomCredentialsCommand,
+  type SoracomRegisterIo,
+} from './operator-clients';
 
 export interface RegisterFunnelResult {
   readonly mode: 'role' | 'user';
@@ -60,13 +47,11 @@ export interface RegisterFunnelResult {
  */
 export async function registerFunnelCredentials(
   config: KeylessConfig,
-  io: RegisterFunnelIo,
+  io: SoracomRegisterIo,
 ): Promise<RegisterFunnelResult> {
   const funnel = config.funnel;
   if (!funnel) {
-    throw new ConfigurationError(
-      `environment ${config.envName} has no funnel section in ${config.configFile}`,
-    );
+    throw new ConfigError(`environment ${config.envName} has no funnel section in ${config.configFile}`);
   }
   const publisher = funnel.publisher;
   // The auth key and the role credential go to this endpoint: refuse plain http before either is read.
@@ -157,7 +142,7 @@ export function describeFunnelResult(
 
 /** `keyless soracom register-funnel-credentials --env <env> [--json]` */
 export function registerSoracomFunnelCommand(program: Command): void {
-  addSoracomRegisterCommand(
+  registerSoracomCredentialsCommand(
     program,
     'register-funnel-credentials',
     'Put the principal SORACOM Funnel publishes to AWS IoT as into SORACOM: role mode creates or updates (in place) the role credential (auth key from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt); user mode has the deployed key rotation make sure SORACOM holds the current key',

@@ -1,36 +1,19 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { STSClient } from '@aws-sdk/client-sts';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { loadEnvironmentConfig, type KeylessConfig } from '../config';
+import { ConfigError, type KeylessConfig } from '../config';
 import { OUTPUTS, PROJECT, stackName } from '../contract';
 import type { SoracomCredential } from '../soracom/api-client';
-import { assertCallerMatches } from './bundle/aws';
 import { DeployedOutputs } from './deployed-outputs';
-import { ConfigurationError } from './exit-codes';
+import {
+  assertCallerMatches,
+  registerSoracomCredentialsCommand,
+  type SoracomRegisterIo,
+} from './operator-clients';
 import {
   ensureRotatedKey,
   environmentRoleArn,
   putSoracomCredential,
   soracomEndpointFor,
-  type SoracomAuthKey,
-  type SoracomSessionIo,
 } from './soracom-credentials';
-import { commandOutput, envOption, jsonOption } from './options';
-
-export type { SoracomAuthKey } from './soracom-credentials';
-
-/** What the command talks to; tests pass mocked AWS clients, a fake prompt and a fast sleep. */
-export interface RegisterKryptonIo extends SoracomSessionIo {
-  readonly cloudFormation: CloudFormationClient;
-  /** Signer mode user: the key rotation function that puts the signer's key into SORACOM. */
-  readonly lambda: LambdaClient;
-  /** Who the AWS credentials belong to: they must be the environment's account. */
-  readonly sts: STSClient;
-  /** The result and the remaining console step (stdout). */
-  readonly out: (line: string) => void;
-}
 
 export interface RegisterKryptonResult {
   /**
@@ -59,13 +42,11 @@ export interface RegisterKryptonResult {
  */
 export async function registerKryptonCredentials(
   config: KeylessConfig,
-  io: RegisterKryptonIo,
+  io: SoracomRegisterIo,
 ): Promise<RegisterKryptonResult> {
   const krypton = config.krypton;
   if (!krypton) {
-    throw new ConfigurationError(
-      `environment ${config.envName} has no krypton section in ${config.configFile}`,
-    );
+    throw new ConfigError(`environment ${config.envName} has no krypton section in ${config.configFile}`);
   }
   const role = krypton.signer.mode === 'role';
   // The auth key and the role credential go to this endpoint: refuse plain http before either is read.
@@ -77,7 +58,7 @@ export async function registerKryptonCredentials(
   const identityPoolId = await outputs.require(OUTPUTS.KryptonAccess.identityPoolId);
   const developerProviderName = await outputs.require(OUTPUTS.KryptonAccess.developerProviderName);
   if (developerProviderName !== krypton.developerProviderName) {
-    throw new ConfigurationError(
+    throw new ConfigError(
       `stack ${name} has developer provider ${developerProviderName} but ${config.configFile} says ${krypton.developerProviderName}: ` +
         'Cognito cannot rename a developer provider; put the deployed name back in the config',
     );
@@ -137,107 +118,9 @@ export function describeResult(result: RegisterKryptonResult): string[] {
   ];
 }
 
-/** Asks on the terminal; the auth key is read with echo off. */
-export function terminalAuthKeyPrompt(
-  input: NodeJS.ReadStream = process.stdin,
-  output: NodeJS.WriteStream = process.stderr,
-): (() => Promise<SoracomAuthKey>) | undefined {
-  if (!input.isTTY || typeof input.setRawMode !== 'function') return undefined;
-  return async () => {
-    const authKeyId = await askLine('SORACOM auth key id: ', input, output);
-    const authKey = await askHidden('SORACOM auth key (not shown): ', input, output);
-    return { authKeyId: authKeyId.trim(), authKey };
-  };
-}
-
-function askLine(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<string> {
-  const rl = createInterface({ input, output, terminal: true });
-  return new Promise((resolve) =>
-    rl.question(question, (answer) => {
-      rl.close();
-      resolve(answer);
-    }),
-  );
-}
-
-function askHidden(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<string> {
-  output.write(question);
-  return new Promise((resolve, reject) => {
-    let value = '';
-    const finish = (): void => {
-      input.off('data', onData);
-      input.setRawMode(false);
-      input.pause();
-      output.write('\n');
-    };
-    const onData = (chunk: Buffer | string): void => {
-      for (const ch of chunk.toString('utf8')) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
-          finish();
-          resolve(value);
-          return;
-        }
-        if (ch === '\u0003') {
-          finish();
-          reject(new Error('cancelled'));
-          return;
-        }
-        value = ch === '\u007f' || ch === '\b' ? value.slice(0, -1) : value + ch;
-      }
-    };
-    input.setRawMode(true);
-    input.resume();
-    input.on('data', onData);
-  });
-}
-
-/**
- * The `keyless soracom` command group, created by whichever SORACOM command registers first (Krypton, Funnel):
- * commander refuses two commands with one name.
- */
-export function soracomCommand(program: Command): Command {
-  return (
-    program.commands.find((c) => c.name() === 'soracom') ??
-    program.command('soracom').description('SORACOM-side setup for the Krypton and Funnel flows')
-  );
-}
-
-/**
- * Adds one `keyless soracom register-*-credentials --env <env> [--json]` command: the SDK clients (endpoints
- * follow AWS_ENDPOINT_URL_CLOUDFORMATION / _LAMBDA / _STS, which the SDK reads), the auth key prompt, and the
- * result. Names and ids only: no access key, auth key or external id ever reaches this process's output.
- */
-export function addSoracomRegisterCommand<R extends object>(
-  program: Command,
-  name: string,
-  description: string,
-  register: (config: KeylessConfig, io: RegisterKryptonIo) => Promise<R>,
-): void {
-  soracomCommand(program)
-    .command(name)
-    .description(description)
-    .addOption(envOption())
-    .addOption(jsonOption())
-    .action(async (options: { env: string; json?: boolean }) => {
-      const output = commandOutput(Boolean(options.json));
-      const config = loadEnvironmentConfig(options.env);
-      const clientConfig = { region: config.region };
-      const result = await register(config, {
-        cloudFormation: new CloudFormationClient(clientConfig),
-        lambda: new LambdaClient(clientConfig),
-        sts: new STSClient(clientConfig),
-        env: process.env,
-        askAuthKey: terminalAuthKeyPrompt(),
-        out: output.say,
-        note: output.note,
-      });
-      output.result({ env: config.envName, ...result });
-    });
-}
-
 /** `keyless soracom register-krypton-credentials --env <env> [--json]` */
 export function registerSoracomKryptonCommand(program: Command): void {
-  addSoracomRegisterCommand(
+  registerSoracomCredentialsCommand(
     program,
     'register-krypton-credentials',
     'Put the principal Krypton signs Cognito calls with into SORACOM: role mode creates or updates (in place) the role credential (auth key from SORACOM_AUTH_KEY_ID/SORACOM_AUTH_KEY or a prompt); user mode has the deployed key rotation make sure SORACOM holds the current key',

@@ -2,14 +2,14 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { KeylessConfig } from '../config';
+import { ConfigError, type KeylessConfig } from '../config';
 import { OUTPUTS, privateKeyFile, thingPrefix } from '../contract';
 import type { CheckResult, VerifyClients } from '../verify/verify';
 import { certificatePem, iotEndpoint } from './bundle/aws';
 import { DeployedOutputs } from './deployed-outputs';
 import { placedThing, type DeviceClients, type EditableConfig } from './device/context';
 import { setQuarantine } from './device/quarantine';
-import { ConfigurationError, RemoteServiceError, UsageError } from './exit-codes';
+import { RemoteServiceError, UsageError } from './exit-codes';
 
 /**
  * `keyless verify --live --thing <canary>`: what only the real account can show. With the canary's key (on this
@@ -55,7 +55,7 @@ export async function liveChecks(
   }
   const keyFile = path.join(options.editable.repoRoot, privateKeyFile(config.envName, thing));
   if (!fs.existsSync(keyFile)) {
-    throw new ConfigurationError(
+    throw new ConfigError(
       `${privateKeyFile(config.envName, thing)} does not exist: --live needs the canary's key on this machine (keyless enroll makes it)`,
     );
   }

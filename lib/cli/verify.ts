@@ -15,7 +15,7 @@ import {
   type VerifyClients,
   type VerifyReport,
 } from '../verify/verify';
-import { assertCallerMatches, describeAwsError } from './bundle/aws';
+import { assertCallerMatches, describeAwsError } from './operator-clients';
 import { createDeviceClients, loadEditableConfig, type DeviceClients } from './device/context';
 import { UsageError, VerificationFailedError } from './exit-codes';
 import { commandOutput, envOption, jsonOption } from './options';

@@ -31,14 +31,33 @@ export interface KeylessConfig extends KeylessConfigBody {
   readonly fleet?: FleetConfig;
 }
 
-/** Every problem found in a config file; the message has one line per problem. */
+/**
+ * The config is wrong, or lacks what is asked of it (the CLI exits 3). Two shapes:
+ * - `new ConfigError(problems, envName?)`: every problem validation found, one line each; the CLI lists them
+ *   under "invalid configuration";
+ * - `new ConfigError(message, options?)`: one sentence on what a command needs from the config or a file it
+ *   names (a missing section, an unusable CSR, a config file that could not be written); the CLI prints it as is.
+ */
 export class ConfigError extends Error {
-  constructor(
-    public readonly problems: readonly string[],
-    /** The environment whose config has the problems, when known (the CLI names it in its first line). */
-    public readonly envName?: string,
-  ) {
-    super(problems.join('\n'));
+  readonly problems: readonly string[];
+  /** The environment whose config has the problems, when known (the CLI names it in its first line). */
+  readonly envName?: string;
+  /** True for validation's list of problems, false for one sentence. */
+  readonly listed: boolean;
+
+  constructor(problems: readonly string[], envName?: string);
+  constructor(message: string, options?: ErrorOptions);
+  constructor(what: readonly string[] | string, envNameOrOptions?: string | ErrorOptions) {
+    if (typeof what === 'string') {
+      super(what, typeof envNameOrOptions === 'object' ? envNameOrOptions : undefined);
+      this.problems = [what];
+      this.listed = false;
+    } else {
+      super(what.join('\n'));
+      this.problems = what;
+      this.envName = typeof envNameOrOptions === 'string' ? envNameOrOptions : undefined;
+      this.listed = true;
+    }
     this.name = 'ConfigError';
   }
 }

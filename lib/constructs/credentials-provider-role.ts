@@ -8,7 +8,7 @@ import {
   PER_THING_SECRET_PREFIX,
   type QuarantinedPrincipal,
 } from '../contract';
-import { nagRendered } from '../validators';
+import { nagRendered } from './nag-rendered';
 import { roleAliasArn } from './device-role-alias';
 import { checkName, checkRange } from './prop-checks';
 import { acknowledgeCompliance, ONE_TO_ONE_POLICY_REASON } from './compliance-acknowledgements';

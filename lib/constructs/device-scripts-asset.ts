@@ -3,7 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
-import { nagRendered } from '../validators';
+import { nagRendered } from './nag-rendered';
 import { acknowledgeCompliance } from './compliance-acknowledgements';
 import { BUCKET_LAYOUT, DEVICE_SCRIPTS_POINTER, NAME_RULES } from '../contract';
 import { checkName } from './prop-checks';

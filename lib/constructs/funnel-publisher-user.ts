@@ -1,9 +1,9 @@
-import { Arn, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Arn, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
 import { NAME_RULES } from '../contract';
 import { checkName } from './prop-checks';
-import { nagRendered } from '../validators';
+import { nagRendered } from './nag-rendered';
 import { acknowledgeCompliance } from './compliance-acknowledgements';
 
 export interface FunnelPublisherUserProps {
@@ -81,15 +81,13 @@ export function funnelPublishPermission(
       }),
     ],
   });
-  const rendered = (value: string, pseudo: string) =>
-    Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
   return {
     policyName,
     topicArnPattern,
     document,
     acknowledge(holder) {
       Validations.of(holder).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(holder, 'Partition')}:iot:${rendered(stack.region, 'Region')}:${rendered(stack.account, 'AccountId')}:topic/${topicPrefix}/*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${nagRendered(holder, 'Partition')}:iot:${nagRendered(stack, 'Region')}:${nagRendered(stack, 'AccountId')}:topic/${topicPrefix}/*]`,
         reason:
           'SORACOM Funnel publishes to one topic per device under the configured prefix; the prefix is the narrowest resource that names them all.',
       });

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { LIMITS } from '../contract';
-import { nagRendered } from '../validators';
+import { nagRendered } from './nag-rendered';
 import { KeylessFunction } from './keyless-function';
 import { acknowledgeCompliance } from './compliance-acknowledgements';
 

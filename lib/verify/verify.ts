@@ -27,7 +27,7 @@ import pLimit from 'p-limit';
 import type { KeylessConfig } from '../config';
 import { DEVICE_TOPIC_ROOT, OUTPUTS, partitionOf, QUARANTINE_ATTRIBUTE, stackName } from '../contract';
 import { statefulResourcesOf, type TemplateResources } from '../contract/stateful-resources';
-import { assertCallerMatches, describeAwsError, operatorClientConfig } from '../cli/bundle/aws';
+import { assertCallerMatches, describeAwsError, operatorClientConfig } from '../cli/operator-clients';
 import { RemoteServiceError } from '../cli/exit-codes';
 import {
   isolationQuestions,

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { assertCallerMatches, createBundleClients } from '../../lib/cli/bundle/aws';
+import { createBundleClients } from '../../lib/cli/bundle/aws';
+import { assertCallerMatches } from '../../lib/cli/operator-clients';
 import { archiveChecksums, progressFor, selectTargets, summaryLine } from '../../lib/cli/bundle';
 import { buildProgram } from '../../lib/cli/program';
 import { devConfig } from '../support/cdk-app';

@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
 import { CommanderError } from 'commander';
 import {
-  ConfigurationError,
   describeFailure,
   EXIT_CODES,
   exitCodeFor,
@@ -33,7 +32,7 @@ describe('exitCodeFor: one place maps errors to the documented codes', () => {
     ['a missing mandatory option', new CommanderError(1, 'commander.missingMandatoryOptionValue', 'e'), 2],
     ['a usage error', new UsageError('--prefix and --count go together'), 2],
     ['an invalid config', new ConfigError(['config/dev.json: account: expected …']), 3],
-    ['a config that lacks a section', new ConfigurationError('no krypton section'), 3],
+    ['a config that lacks a section', new ConfigError('no krypton section'), 3],
     ['an unrecorded placement', new UnrecordedPlacementError('dev', ['a']), 3],
     ['a remote failure', new RemoteServiceError('stack not deployed'), 4],
     ['an AWS service exception', awsError, 4],
@@ -67,6 +66,10 @@ describe('exitCodeFor: one place maps errors to the documented codes', () => {
     );
     expect(describeFailure(new ConfigError(['a', 'b'], 'dev'), false)).toBe(
       'keyless: invalid configuration for environment "dev":\nkeyless:   a\nkeyless:   b\n',
+    );
+    // One sentence on what a command needs from the config is printed as it is.
+    expect(describeFailure(new ConfigError('no krypton section in config/dev.json'), false)).toBe(
+      'keyless: no krypton section in config/dev.json\n',
     );
     // A message with a line break still reads as keyless' own lines.
     expect(describeFailure(new RemoteServiceError('first\nsecond'), false)).toBe(

@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import type { KeylessConfigInput } from '../../lib/config';
+import type { SoracomRegisterIo } from '../../lib/cli/operator-clients';
 import {
   registerFunnelCredentials,
   registerSoracomFunnelCommand,
-  type RegisterFunnelIo,
 } from '../../lib/cli/soracom-register-funnel';
 import { registerSoracomKryptonCommand } from '../../lib/cli/soracom-register-krypton';
 import { SoracomApiEmulator } from '../emulators/soracom-api';
@@ -90,10 +90,10 @@ interface Run {
   readonly stdout: string[];
   readonly stderr: string[];
   readonly waits: number[];
-  readonly io: RegisterFunnelIo;
+  readonly io: SoracomRegisterIo;
 }
 
-function io(overrides: Partial<RegisterFunnelIo> = {}): Run {
+function io(overrides: Partial<SoracomRegisterIo> = {}): Run {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const waits: number[] = [];

@@ -6,8 +6,9 @@ import type { KeylessConfig } from '../../config';
 import { certificateIdOutput, fleetStackName, inRepository, OUTPUTS, privateKeyFile } from '../../contract';
 import { layoutFleet } from '../../fleet/placement';
 import { deployCommand, DeployedOutputs } from '../deployed-outputs';
+import { assertCallerMatches } from '../operator-clients';
 import { buildDeterministicTarGz, type ArchiveFile } from './archive';
-import { assertCallerMatches, certificatePem, iotEndpoint, type BundleClients } from './aws';
+import { certificatePem, iotEndpoint, type BundleClients } from './aws';
 import {
   awsProfile,
   deviceKeyOf,

@@ -15,9 +15,9 @@ import {
 } from '../../config';
 import { fleetStackName, REPO_ROOT } from '../../contract';
 import { layoutFleet } from '../../fleet/placement';
-import { operatorClientConfig } from '../bundle/aws';
+import { operatorClientConfig } from '../operator-clients';
 import { deployCommand } from '../deployed-outputs';
-import { ConfigurationError, UsageError } from '../exit-codes';
+import { UsageError } from '../exit-codes';
 
 /**
  * What every `keyless device …` command shares: the environment's config as a file it may edit, the AWS clients
@@ -111,7 +111,7 @@ export interface PlacedThing {
 /** The thing named on the command line, or a usage error listing the things the config has. */
 export function placedThing(config: KeylessConfig, thingName: string): PlacedThing {
   if (!config.iot || !config.fleet) {
-    throw new ConfigurationError(
+    throw new ConfigError(
       `${config.configFile}: no iot section, so environment ${config.envName} has no things`,
     );
   }

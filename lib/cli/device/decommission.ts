@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UpdateCertificateCommand } from '@aws-sdk/client-iot';
+import { ConfigError } from '../../config';
 import {
   CERTIFICATE_STATUS,
   certificateIdOutput,
@@ -12,10 +13,10 @@ import {
 import { layoutFleet, lockOf } from '../../fleet/placement';
 import { renderShardLock } from '../../fleet/shard-lock';
 import { bundleFile } from '../bundle/build';
-import { assertCallerMatches, describeAwsError } from '../bundle/aws';
+import { assertCallerMatches, describeAwsError } from '../operator-clients';
 import { removeThingFromConfigFile } from '../config-file-edits';
 import { DeployedOutputs, StackAbsentError } from '../deployed-outputs';
-import { ConfigurationError, RemoteServiceError } from '../exit-codes';
+import { RemoteServiceError } from '../exit-codes';
 import type { ShardLockChange } from '../shard-lock-file';
 import { placedThing, shown, type DeviceClients, type EditableConfig, type PlacedThing } from './context';
 import { executeDeletion, mergePlans, planDirectoryDeletion, planFileDeletion } from './local-files';
@@ -164,7 +165,7 @@ export async function decommission(
       removeThingFromConfigFile(editable.file, thingName, { validate: editable.validate });
     } catch (error) {
       if (!certificate?.updated) throw error;
-      throw new ConfigurationError(
+      throw new ConfigError(
         `certificate ${certificate.certificateId} of thing ${thingName} is INACTIVE in AWS IoT, but ${shown(editable.file)} could not be written ` +
           `(${error instanceof Error ? error.message : String(error)}): set "status": "inactive" on ${thingName} before any deploy ` +
           '(a deploy of the config as it is makes the certificate ACTIVE again), then run the command again',

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigurationError } from '../exit-codes';
+import { ConfigError } from '../../config';
 
 /**
  * Deleting a device's local files (its private key, CSR and bundles) without ever reaching outside the places
@@ -39,16 +39,16 @@ function lstat(file: string): fs.Stats | undefined {
 function realDirectoriesBelow(root: string, relative: string): boolean {
   let current = root;
   for (const part of relative.split(/[\\/]+/).filter((p) => p !== '' && p !== '.')) {
-    if (part === '..') throw new ConfigurationError(`${relative}: a path with .. is never deleted from`);
+    if (part === '..') throw new ConfigError(`${relative}: a path with .. is never deleted from`);
     current = path.join(current, part);
     const stats = lstat(current);
     if (!stats) return false;
     if (stats.isSymbolicLink()) {
-      throw new ConfigurationError(
+      throw new ConfigError(
         `${current} is a symbolic link: keyless deletes nothing through links; check it and remove it by hand`,
       );
     }
-    if (!stats.isDirectory()) throw new ConfigurationError(`${current} is not a directory: nothing deleted`);
+    if (!stats.isDirectory()) throw new ConfigError(`${current} is not a directory: nothing deleted`);
   }
   return true;
 }
@@ -60,7 +60,7 @@ export function planDirectoryDeletion(root: string, relative: string): DeletionP
   const files = fs.readdirSync(directory, { withFileTypes: true }).map((entry) => {
     const file = path.join(directory, entry.name);
     if (entry.isFile() || entry.isSymbolicLink()) return file;
-    throw new ConfigurationError(
+    throw new ConfigError(
       `${file} is ${entry.isDirectory() ? 'a directory' : 'not a regular file'}, which keyless never puts there: nothing deleted; check it and remove it by hand`,
     );
   });
@@ -81,9 +81,7 @@ export function planFileDeletion(
     .map((entry) => {
       const file = path.join(directory, entry.name);
       if (entry.isFile() || entry.isSymbolicLink()) return file;
-      throw new ConfigurationError(
-        `${file} is not a regular file: nothing deleted; check it and remove it by hand`,
-      );
+      throw new ConfigError(`${file} is not a regular file: nothing deleted; check it and remove it by hand`);
     });
   return { files: files.sort(), directories: [] };
 }
@@ -110,8 +108,6 @@ export function executeDeletion(plan: DeletionPlan): void {
 function assertRealDirectory(directory: string): void {
   const stats = lstat(directory);
   if (!stats || stats.isSymbolicLink() || !stats.isDirectory()) {
-    throw new ConfigurationError(
-      `${directory} changed while keyless was deleting in it: stopped; check it by hand`,
-    );
+    throw new ConfigError(`${directory} changed while keyless was deleting in it: stopped; check it by hand`);
   }
 }

@@ -10,13 +10,13 @@ import {
   type AttributeValue,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import type { KeylessConfig } from '../../config';
+import { ConfigError, type KeylessConfig } from '../../config';
 import type { KryptonConfig } from '../../config/sections/krypton';
 import { BUCKET_LAYOUT, LIFECYCLE_RULES, OUTPUTS, follows } from '../../contract';
 import { checkedSoracomEndpoint, SoracomClient, soracomEndpoint } from '../../soracom/api-client';
-import { assertCallerMatches, describeAwsError } from '../bundle/aws';
+import { assertCallerMatches, describeAwsError } from '../operator-clients';
 import { DeployedOutputs } from '../deployed-outputs';
-import { ConfigurationError, RemoteServiceError, UsageError } from '../exit-codes';
+import { RemoteServiceError, UsageError } from '../exit-codes';
 import { soracomAuthKey, withSoracomOutcomes, type SoracomAuthKey } from '../soracom-credentials';
 import type { DeviceClients } from './context';
 
@@ -142,9 +142,7 @@ export async function offboardSim(
 ): Promise<OffboardSimResult> {
   const krypton = config.krypton;
   if (!krypton) {
-    throw new ConfigurationError(
-      `environment ${config.envName} has no krypton section in ${config.configFile}`,
-    );
+    throw new ConfigError(`environment ${config.envName} has no krypton section in ${config.configFile}`);
   }
   const { identityId } = options;
   if (!follows(LIFECYCLE_RULES.cognitoIdentityId, identityId)) {

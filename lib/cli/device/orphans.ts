@@ -7,7 +7,7 @@ import { DescribeCertificateCommand } from '@aws-sdk/client-iot';
 import pLimit from 'p-limit';
 import { CERTIFICATE_STATUS, fleetStackName, shardOfStackName } from '../../contract';
 import { layoutFleet } from '../../fleet/placement';
-import { describeAwsError } from '../bundle/aws';
+import { describeAwsError } from '../operator-clients';
 import { DeployedOutputs, deployCommand } from '../deployed-outputs';
 import { RemoteServiceError } from '../exit-codes';
 import type { DeviceClients, EditableConfig } from './context';

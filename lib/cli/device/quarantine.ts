@@ -1,5 +1,6 @@
 import { LookupDeveloperIdentityCommand } from '@aws-sdk/client-cognito-identity';
 import { UpdateCertificateCommand, UpdateThingCommand } from '@aws-sdk/client-iot';
+import { ConfigError } from '../../config';
 import {
   CERTIFICATE_STATUS,
   deployedCertificateStatus,
@@ -12,10 +13,10 @@ import {
   stackName as stackNameOf,
   type CertificateStatus,
 } from '../../contract';
-import { assertCallerMatches, describeAwsError } from '../bundle/aws';
+import { assertCallerMatches, describeAwsError } from '../operator-clients';
 import { setKryptonIdentityQuarantine, setThingLifecycle, type ThingLifecycle } from '../config-file-edits';
 import { deployCommand, DeployedOutputs, StackNotDeployedError } from '../deployed-outputs';
-import { ConfigurationError, RemoteServiceError, UsageError } from '../exit-codes';
+import { RemoteServiceError, UsageError } from '../exit-codes';
 import { placedThing, shown, type DeviceClients, type EditableConfig, type PlacedThing } from './context';
 import { describeStatus, recordAfterAws } from './revoke';
 
@@ -273,9 +274,7 @@ export async function setIdentityQuarantine(
 ): Promise<IdentityQuarantineResult> {
   const { config } = editable;
   if (!config.krypton) {
-    throw new ConfigurationError(
-      `environment ${config.envName} has no krypton section in ${config.configFile}`,
-    );
+    throw new ConfigError(`environment ${config.envName} has no krypton section in ${config.configFile}`);
   }
   if (!follows(LIFECYCLE_RULES.cognitoIdentityId, identityId)) {
     throw new UsageError(
@@ -301,7 +300,7 @@ export async function setIdentityQuarantine(
       validate: editable.validate,
     });
   } catch (error) {
-    throw new ConfigurationError(
+    throw new ConfigError(
       `${shown(editable.file)} could not be written (${error instanceof Error ? error.message : String(error)}): nothing changed`,
       { cause: error },
     );

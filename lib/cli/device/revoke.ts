@@ -1,9 +1,10 @@
 import { DescribeCertificateCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
+import { ConfigError } from '../../config';
 import { CERTIFICATE_STATUS, certificateIdOutput, type CertificateStatus } from '../../contract';
-import { assertCallerMatches, describeAwsError } from '../bundle/aws';
+import { assertCallerMatches, describeAwsError } from '../operator-clients';
 import { setThingLifecycle, type ThingLifecycle } from '../config-file-edits';
 import { DeployedOutputs } from '../deployed-outputs';
-import { ConfigurationError, RemoteServiceError, UsageError } from '../exit-codes';
+import { RemoteServiceError, UsageError } from '../exit-codes';
 import { placedThing, shown, type DeviceClients, type EditableConfig } from './context';
 
 export interface RevokeResult {
@@ -43,7 +44,7 @@ export async function revokeCertificate(
   const { config } = editable;
   const placed = placedThing(config, thingName);
   if (placed.thing.csrPem === undefined) {
-    throw new ConfigurationError(
+    throw new ConfigError(
       `thing ${thingName} has no CSR (${placed.thing.csrFile}), so it has no certificate to ${target === 'revoked' ? 'revoke' : 'deactivate'}`,
     );
   }
@@ -176,7 +177,7 @@ export function recordAfterAws(
       ...(lifecycle.quarantined !== undefined ? [`"quarantined": ${lifecycle.quarantined}`] : []),
       ...(lifecycle.quarantinedAt !== undefined ? [`"quarantinedAt": "${lifecycle.quarantinedAt}"`] : []),
     ].join(', ');
-    throw new ConfigurationError(
+    throw new ConfigError(
       `${done} in AWS IoT, but ${shown(editable.file)} could not be written (${error instanceof Error ? error.message : String(error)}): ` +
         `set ${fields} on ${thingName} by hand before the next deploy, or the deploy undoes it`,
       { cause: error },

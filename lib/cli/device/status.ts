@@ -10,7 +10,7 @@ import {
   type ThingStatus,
 } from '../../contract';
 import { x509 } from '../../fleet/x509';
-import { assertCallerMatches, describeAwsError } from '../bundle/aws';
+import { assertCallerMatches, describeAwsError } from '../operator-clients';
 import { DeployedOutputs, StackNotDeployedError } from '../deployed-outputs';
 import { placedThing, type DeviceClients, type EditableConfig } from './context';
 

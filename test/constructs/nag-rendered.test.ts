@@ -1,7 +1,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { nagRendered } from '../lib/validators';
-import { nagViolations, testApp } from './support/cdk-app';
+import { nagRendered } from '../../lib/constructs/nag-rendered';
+import { nagViolations, testApp } from '../support/cdk-app';
 
 /** A role with one wildcard statement on an ARN CDK formats, acknowledged the way the constructs do it. */
 function wildcardRole(env?: { account: string; region: string }, acknowledge = true): Stack {
