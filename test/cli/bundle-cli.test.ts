@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { certificateIdOutput } from '../../lib/contract';
 import { REPO_ROOT } from '../support/cdk-app';
 import { localAwsEnv, runKeyless } from '../support/keyless-cli';
-import { readArchive } from './bundle-fixture';
+import { readArchive } from './bundle/bundle-fixture';
 import { callerIdentityXml, describeStacksXml, stackMissingXml } from '../emulators/operator-aws';
 
 /**
