@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../support/cdk-app';
-import { runProcess } from '../support/run-process';
+import { runKeyless } from '../support/keyless-cli';
 
 /**
  * The AWS SDK's Node-version notice (9 lines on every command under Node < 22) is noise for an operator: the SDK is
@@ -13,27 +12,12 @@ const sdkWarnsOnThisNode = Number(process.versions.node.split('.')[0]) < 22;
 async function keylessWithoutCredentials(extraEnv: Record<string, string> = {}) {
   const home = mkdtempSync(join(tmpdir(), 'keyless-nocreds-'));
   try {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home };
-    Object.assign(env, {
-      AWS_CONFIG_FILE: join(home, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ...extraEnv,
+    // Node's warnings stay on: the notice is one, and the point is that bin/keyless.js turns it off itself.
+    return await runKeyless(['bundle', '--env', 'dev', '--thing', 'sensor-001', '--out', home], {
+      home,
+      nodeWarnings: true,
+      env: extraEnv,
     });
-    return await runProcess(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin', 'keyless.js'),
-        'bundle',
-        '--env',
-        'dev',
-        '--thing',
-        'sensor-001',
-        '--out',
-        home,
-      ],
-      { cwd: REPO_ROOT, env, timeoutMs: 90000 },
-    );
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { certificateIdOutput } from '../../lib/contract';
 import { REPO_ROOT } from '../support/cdk-app';
-import { runProcess } from '../support/run-process';
-import { readArchive } from './bundle-fixture';
+import { localAwsEnv, runKeyless } from '../support/keyless-cli';
+import { readArchive } from './bundle/bundle-fixture';
 import { callerIdentityXml, describeStacksXml, stackMissingXml } from '../emulators/operator-aws';
 
 /**
@@ -97,27 +97,9 @@ afterAll(async () => {
 });
 
 function keyless(args: readonly string[]) {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('AWS_') && !key.startsWith('KEYLESS_')) env[key] = value;
-  }
-  Object.assign(env, {
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'not-a-secret',
-    AWS_CONFIG_FILE: join(out, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(out, 'no-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_STS: endpoint,
-    AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
-    AWS_ENDPOINT_URL_IOT: endpoint,
-    // The SDK's Node.js support notice would otherwise be the first line of stderr.
-    NODE_NO_WARNINGS: '1',
+  return runKeyless(['bundle', '--env', 'dev', '--out', out, ...args], {
+    env: localAwsEnv(endpoint, ['STS', 'CLOUDFORMATION', 'IOT']),
   });
-  return runProcess(
-    join(REPO_ROOT, 'node_modules', '.bin', 'ts-node'),
-    ['--swc', join(REPO_ROOT, 'bin', 'keyless.ts'), 'bundle', '--env', 'dev', '--out', out, ...args],
-    { cwd: REPO_ROOT, env, timeoutMs: 90000 },
-  );
 }
 
 test('keyless bundle --all: builds what it can, lists each failure, summarises, exits 5', async () => {

@@ -11,7 +11,7 @@ import { recordPlacements } from '../../lib/cli/shard-lock-file';
 import { parseConfig } from '../../lib/config';
 import { layoutFleet } from '../../lib/fleet/placement';
 import { CONFIG_DIR } from '../support/cdk-app';
-import { answerAsDeployed, clientsIn } from './device-fixture';
+import { answerAsDeployed, clientsIn } from './device/device-fixture';
 
 /**
  * Every file edit the CLI makes, on a fleet of `count` things (issue 20: at 10,002 things `keyless enroll` failed

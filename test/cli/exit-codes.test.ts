@@ -16,7 +16,7 @@ import { ConfigError } from '../../lib/config';
 import { UnrecordedPlacementError } from '../../lib/fleet/placement';
 import { SoracomApiError, SoracomAuthError } from '../../lib/soracom/api-client';
 import { REPO_ROOT } from '../support/cdk-app';
-import { runProcess } from '../support/run-process';
+import { runKeyless } from '../support/keyless-cli';
 
 describe('exitCodeFor: one place maps errors to the documented codes', () => {
   const awsError = new CloudFormationServiceException({
@@ -97,13 +97,7 @@ describe('exitCodeFor: one place maps errors to the documented codes', () => {
 });
 
 describe('bin/keyless.js: the exit codes as an operator sees them', () => {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_NO_WARNINGS: '1' };
-  const keyless = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
-    runProcess(process.execPath, [path.join(REPO_ROOT, 'bin', 'keyless.js'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...env, ...extra },
-      timeoutMs: 90_000,
-    });
+  const keyless = (args: string[], env: NodeJS.ProcessEnv = {}) => runKeyless(args, { env });
 
   it('0: --version prints the package version', async () => {
     const result = await keyless(['--version']);

@@ -1,20 +1,10 @@
 import { newExternalId } from '../../lib/cli/soracom-new-external-id';
 import { EXTERNAL_ID, externalIdWeakness, followsAwsExternalIdRule } from '../../lib/contract';
-import { REPO_ROOT } from '../support/cdk-app';
-import { runProcess } from '../support/run-process';
-import * as path from 'node:path';
+import { runKeyless } from '../support/keyless-cli';
 
 describe('keyless soracom new-external-id', () => {
   it('prints one fresh external id on stdout, and nothing else', async () => {
-    const run = () =>
-      runProcess(
-        process.execPath,
-        [path.join(REPO_ROOT, 'bin', 'keyless.js'), 'soracom', 'new-external-id'],
-        {
-          cwd: REPO_ROOT,
-          timeoutMs: 90_000,
-        },
-      );
+    const run = () => runKeyless(['soracom', 'new-external-id']);
     const [first, second] = [await run(), await run()];
     for (const result of [first, second]) {
       expect(result.code).toBe(0);

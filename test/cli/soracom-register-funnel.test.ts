@@ -1,7 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import * as path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import type { KeylessConfigInput } from '../../lib/config';
@@ -12,9 +11,9 @@ import {
 } from '../../lib/cli/soracom-register-funnel';
 import { registerSoracomKryptonCommand } from '../../lib/cli/soracom-register-krypton';
 import { SoracomApiEmulator } from '../emulators/soracom-api';
-import { devConfig, REPO_ROOT } from '../support/cdk-app';
+import { devConfig } from '../support/cdk-app';
 import { deployedStackAnswer } from '../support/stack-answers';
-import { runProcess } from '../support/run-process';
+import { localAwsEnv, runKeyless } from '../support/keyless-cli';
 import { OperatorAws } from '../emulators/operator-aws';
 
 const STACK = 'KeylessIot-dev-Funnel';
@@ -436,35 +435,13 @@ describe('keyless soracom register-funnel-credentials', () => {
     afterAll(() => aws.stop());
 
     const keyless = (...extra: string[]) =>
-      runProcess(
-        path.join(REPO_ROOT, 'node_modules', '.bin', 'ts-node'),
-        [
-          '--swc',
-          path.join(REPO_ROOT, 'bin', 'keyless.ts'),
-          'soracom',
-          'register-funnel-credentials',
-          '--env',
-          'dev',
-          ...extra,
-        ],
-        {
-          cwd: REPO_ROOT,
-          timeoutMs: 120_000,
-          env: {
-            PATH: process.env.PATH,
-            HOME: process.env.HOME,
-            NODE_NO_WARNINGS: '1',
-            AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-            AWS_SECRET_ACCESS_KEY: 'local-test',
-            AWS_ENDPOINT_URL_CLOUDFORMATION: awsUrl,
-            AWS_ENDPOINT_URL_LAMBDA: awsUrl,
-            AWS_ENDPOINT_URL_STS: awsUrl,
-            AWS_EC2_METADATA_DISABLED: 'true',
-            SORACOM_API_ENDPOINT: soracomUrl,
-            ...AUTH,
-          },
+      runKeyless(['soracom', 'register-funnel-credentials', '--env', 'dev', ...extra], {
+        env: {
+          ...localAwsEnv(awsUrl, ['CLOUDFORMATION', 'LAMBDA', 'STS']),
+          SORACOM_API_ENDPOINT: soracomUrl,
+          ...AUTH,
         },
-      );
+      });
 
     it('--json: the result on stdout, the SIM group step on stderr, no secret in either', async () => {
       awsRequests.length = 0;

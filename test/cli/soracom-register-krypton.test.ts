@@ -5,7 +5,6 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import * as path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { KeylessConfigInput } from '../../lib/config';
 import { Command } from 'commander';
@@ -16,9 +15,9 @@ import {
   registerSoracomKryptonCommand,
 } from '../../lib/cli/soracom-register-krypton';
 import { SoracomApiEmulator } from '../emulators/soracom-api';
-import { devConfig, REPO_ROOT } from '../support/cdk-app';
+import { devConfig } from '../support/cdk-app';
 import { deployedStackAnswer } from '../support/stack-answers';
-import { runProcess } from '../support/run-process';
+import { localAwsEnv, runKeyless } from '../support/keyless-cli';
 import { OperatorAws } from '../emulators/operator-aws';
 
 const STACK = 'KeylessIot-dev-KryptonAccess';
@@ -509,36 +508,13 @@ describe('keyless soracom register-krypton-credentials', () => {
 
     /** The CLI as an operator runs it: no TTY, AWS and SORACOM endpoints from the environment. */
     const keyless = (...extra: string[]) =>
-      runProcess(
-        path.join(REPO_ROOT, 'node_modules', '.bin', 'ts-node'),
-        [
-          '--swc',
-          path.join(REPO_ROOT, 'bin', 'keyless.ts'),
-          'soracom',
-          'register-krypton-credentials',
-          '--env',
-          'dev',
-          ...extra,
-        ],
-        {
-          cwd: REPO_ROOT,
-          timeoutMs: 120_000,
-          env: {
-            PATH: process.env.PATH,
-            HOME: process.env.HOME,
-            // The SDK's "node >= 22 from 2027" notice is not this command's output.
-            NODE_NO_WARNINGS: '1',
-            AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-            AWS_SECRET_ACCESS_KEY: 'local-test',
-            AWS_ENDPOINT_URL_CLOUDFORMATION: awsUrl,
-            AWS_ENDPOINT_URL_LAMBDA: awsUrl,
-            AWS_ENDPOINT_URL_STS: awsUrl,
-            AWS_EC2_METADATA_DISABLED: 'true',
-            SORACOM_API_ENDPOINT: soracomUrl,
-            ...AUTH,
-          },
+      runKeyless(['soracom', 'register-krypton-credentials', '--env', 'dev', ...extra], {
+        env: {
+          ...localAwsEnv(awsUrl, ['CLOUDFORMATION', 'LAMBDA', 'STS']),
+          SORACOM_API_ENDPOINT: soracomUrl,
+          ...AUTH,
         },
-      );
+      });
 
     it('has the key rotation put the first key into SORACOM, and never writes a secret', async () => {
       awsRequests.length = 0;

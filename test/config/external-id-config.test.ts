@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  ConfigError,
   loadConfigFile,
   loadEnvironmentConfig,
   parseConfig,
@@ -11,6 +10,7 @@ import {
 import { newExternalId } from '../../lib/cli/soracom-new-external-id';
 import { EXTERNAL_ID } from '../../lib/contract';
 import { CONFIG_DIR, shippedConfigs } from '../support/cdk-app';
+import { problemsOf } from '../support/config-problems';
 import { prodExampleRaw, TEST_EXTERNAL_IDS } from '../support/prod-example';
 
 /**
@@ -34,13 +34,7 @@ function problems(
     if (ids.funnel !== undefined && publisher?.mode === 'role') publisher.externalId = ids.funnel;
     change(r);
   });
-  try {
-    parseConfig(raw, 'prod', 'config/prod.json');
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
+  return problemsOf(() => parseConfig(raw, 'prod', 'config/prod.json'));
 }
 
 const published = (() => {

@@ -1,21 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, listEnvironments, loadConfigFile, loadEnvironmentConfig } from '../../lib/config';
+import { listEnvironments, loadConfigFile, loadEnvironmentConfig } from '../../lib/config';
 import type { KeylessConfigInput } from '../../lib/config';
 import { CONFIG_DIR, devConfig } from '../support/cdk-app';
+import { devConfigProblems } from '../support/config-problems';
 
 type Raw = Record<string, unknown> & KeylessConfigInput;
-
-function problems(override: (raw: Raw) => void): string[] {
-  try {
-    devConfig((raw) => override(raw as Raw));
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 describe('config loader', () => {
   it('loads the dev sample with defaults filled in and derived names', () => {
@@ -97,11 +88,11 @@ describe('config loader', () => {
     ],
   ])('rejects a bad %s', (_rule, override, message) => {
     expect(() => devConfig((raw) => override(raw as Raw))).toThrow(message);
-    expect(problems((raw) => override(raw))).toEqual([message]);
+    expect(devConfigProblems((raw) => override(raw))).toEqual([message]);
   });
 
   it('reports every problem at once, one line each', () => {
-    const found = problems((raw) => {
+    const found = devConfigProblems((raw: Raw) => {
       raw.account = '12';
       raw.region = 'mars-1';
       raw.data!.noncurrentVersionExpirationDays = 99999;

@@ -1,6 +1,7 @@
-import { ConfigError, type KeylessConfigInput } from '../../lib/config';
+import { type KeylessConfigInput } from '../../lib/config';
 import { LIMITS } from '../../lib/contract';
 import { devConfig } from '../support/cdk-app';
+import { devConfigProblems } from '../support/config-problems';
 
 /**
  * The config of a quarantine: `iot.things[].quarantinedAt` next to `quarantined`, and
@@ -13,16 +14,6 @@ const thingsOf = (raw: KeylessConfigInput): Array<Thing & Record<string, unknown
   raw.iot!.things! as Array<Thing & Record<string, unknown>>;
 const kryptonOf = (raw: KeylessConfigInput): Record<string, unknown> =>
   raw.krypton as unknown as Record<string, unknown>;
-
-function problems(override: (raw: KeylessConfigInput) => void): string[] {
-  try {
-    devConfig(override);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 describe('iot.things[].quarantinedAt', () => {
   it('is read next to quarantined, and an old config with "quarantined": true and no time still loads', () => {
@@ -59,7 +50,7 @@ describe('iot.things[].quarantinedAt', () => {
       'config/dev.json: iot.things[0].quarantinedAt: expected a UTC time such as 2026-01-31T09:30:00Z, got 1765130400',
     ],
   ])('refuses %s', (_name, override, message) => {
-    expect(problems(override)).toContain(message);
+    expect(devConfigProblems(override)).toContain(message);
   });
 
   it('refuses more quarantined things than the managed policies of the deny hold, with the numbers', () => {
@@ -72,8 +63,8 @@ describe('iot.things[].quarantinedAt', () => {
         quarantinedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString().replace('.000Z', 'Z'),
       }));
     };
-    expect(problems((raw) => many(raw, LIMITS.quarantinedThingsAtWorst))).toEqual([]);
-    expect(problems((raw) => many(raw, LIMITS.quarantinedThingsAtWorst + 1))).toEqual([
+    expect(devConfigProblems((raw) => many(raw, LIMITS.quarantinedThingsAtWorst))).toEqual([]);
+    expect(devConfigProblems((raw) => many(raw, LIMITS.quarantinedThingsAtWorst + 1))).toEqual([
       `config/dev.json: iot.things: expected at most as many quarantined things as ${LIMITS.quarantineDenyPolicies} IAM managed policies of ${LIMITS.managedPolicyChars} characters hold (the device role's deny of their sessions): ${LIMITS.quarantinedThingsAtWorst} of these ${LIMITS.quarantinedThingsAtWorst + 1} fit (at least ${LIMITS.quarantinedThingsAtWorst} always do). Release some, or revoke or decommission the ones kept quarantined for good, got "${LIMITS.quarantinedThingsAtWorst + 1} quarantined"`,
     ]);
   });
@@ -111,7 +102,7 @@ describe('krypton.quarantinedIdentities', () => {
       'config/dev.json: krypton.quarantinedIdentities[1].identityId: expected an identity id listed once, got "ap-northeast-1:0f1e2d3c"',
     ],
   ])('refuses %s', (_name, entries, message) => {
-    expect(problems((raw) => (kryptonOf(raw).quarantinedIdentities = entries))).toContain(message);
+    expect(devConfigProblems((raw) => (kryptonOf(raw).quarantinedIdentities = entries))).toContain(message);
   });
 
   it('refuses more identities than the managed policies of the deny hold', () => {
@@ -121,8 +112,8 @@ describe('krypton.quarantinedIdentities', () => {
         quarantinedAt: '2026-12-07T18:00:00Z',
       }));
     };
-    expect(problems(many(LIMITS.quarantinedIdentitiesAtWorst))).toEqual([]);
-    expect(problems(many(LIMITS.quarantinedIdentitiesAtWorst + 1))).toEqual([
+    expect(devConfigProblems(many(LIMITS.quarantinedIdentitiesAtWorst))).toEqual([]);
+    expect(devConfigProblems(many(LIMITS.quarantinedIdentitiesAtWorst + 1))).toEqual([
       expect.stringMatching(
         new RegExp(
           `^config/dev.json: krypton.quarantinedIdentities: expected at most as many quarantined Krypton identities as ${LIMITS.quarantineDenyPolicies} IAM managed policies`,

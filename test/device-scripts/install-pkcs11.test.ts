@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBundles } from '../../lib/cli/bundle/build';
 import type { DeviceKeyConfig } from '../../lib/config/sections/device-key';
-import { BundleFixture } from '../cli/bundle-fixture';
+import { BundleFixture } from '../cli/bundle/bundle-fixture';
 import { devConfig } from '../support/cdk-app';
 import { ProcessResult, runProcess } from '../support/run-process';
 import { requireTool } from '../support/test-tools';

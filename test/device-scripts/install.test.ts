@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { buildBundles, type BundleTarget } from '../../lib/cli/bundle/build';
-import { BundleFixture, DEVICE_BUCKET, deviceConfigContract, ROLE_ALIAS } from '../cli/bundle-fixture';
+import { BundleFixture, DEVICE_BUCKET, deviceConfigContract, ROLE_ALIAS } from '../cli/bundle/bundle-fixture';
 import { CredentialsProviderEmulator } from '../emulators/credentials-provider';
 import { LocalS3 } from '../support/local-aws';
 import { ProcessResult, runProcess } from '../support/run-process';

@@ -1,30 +1,17 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { requireTool } from '../support/test-tools';
 import { ProcessResult } from '../support/run-process';
 import { isoIn } from '../emulators/emulator-server';
-import { DeviceFixture, helperEnv, parseOutput, runHelper } from './device-fixture';
+import { helperEnv, parseOutput, runHelper } from './device-fixture';
+import { SHELLS, startedDeviceFixture } from './shells';
 
 /**
  * A hostile or broken endpoint is bounded (docs/device-helper.md#answer-bounds): the body's size, how far
  * ahead credentials may expire, and which characters of an answer reach stderr.
  */
-const fixture = new DeviceFixture();
-const SHELLS: [string, string[]][] = [
-  ['dash', ['dash']],
-  ['busybox ash', ['busybox', 'sh']],
-];
+const fixture = startedDeviceFixture(['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl']);
 const MAX_ANSWER_BYTES = 65536;
 const LONGEST_LIFETIME = 43200;
 const CLOCK_MARGIN = 900;
-
-beforeAll(async () => {
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl']) requireTool(tool);
-  await fixture.start();
-});
-
-afterAll(async () => {
-  await fixture.stop();
-});
 
 beforeEach(() => {
   for (const emulator of [fixture.credentialsProvider, fixture.krypton, fixture.cognito]) {

@@ -16,9 +16,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireTool } from '../support/test-tools';
 import { ProcessResult, runProcess, waitFor } from '../support/run-process';
-import { DeviceFixture, HELPER, helperEnv, parseOutput } from './device-fixture';
+import { HELPER, helperEnv, parseOutput } from './device-fixture';
+import { SHELLS, startedDeviceFixture } from './shells';
 import { gidOf, OTHER_USER, requireRoot, runAs, SharedDevice, uidOf } from './other-user';
 
 /**
@@ -28,24 +28,17 @@ import { gidOf, OTHER_USER, requireRoot, runAs, SharedDevice, uidOf } from './ot
  * during a request reaches nothing. Root runs the helper against paths `nobody` controls, under dash and
  * busybox ash.
  */
-const fixture = new DeviceFixture();
-const SHELLS: [string, string[]][] = [
-  ['dash', ['dash']],
-  ['busybox ash', ['busybox', 'sh']],
-];
+const fixture = startedDeviceFixture(['dash', 'busybox', 'jq', 'curl', 'flock', 'runuser']);
 let scratch: string;
 
 beforeAll(async () => {
   requireRoot('showing what a root run does with a cache path another user controls');
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock', 'runuser']) requireTool(tool);
-  await fixture.start();
   scratch = mkdtempSync(join(tmpdir(), 'keyless-path-'));
   chmodSync(scratch, 0o755);
 });
 
 afterAll(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
-  await fixture.stop();
 });
 
 afterEach(() => fixture.credentialsProvider.faults.clear());

@@ -4,27 +4,25 @@ import { ProcessResult, runProcess } from '../support/run-process';
 import { TestPki } from '../support/test-pki';
 import { requireTool } from '../support/test-tools';
 import { DeviceFixture, HELPER, helperEnv, parseOutput, runHelper, THING } from './device-fixture';
+import { startedDeviceFixture } from './shells';
 
 /**
  * `keyless-credentials --check` (docs/device-helper.md#check): every step a fetch depends on, with a line a
  * technician can read aloud; exit 0 only when every step passes (skips allowed), otherwise the first failing
  * step's code. Whatever happens, no output carries a key id, secret or token.
  */
-const fixture = new DeviceFixture();
+const fixture = startedDeviceFixture(['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl', 'faketime']);
 const STEPS = [
   'tools', 'config', 'files', 'key', 'certificate', 'dns', 'tcp', 'tls', 'clock', 'credentials', 'cache', 'profile',
 ]; // prettier-ignore
 let otherPki: TestPki;
 
 beforeAll(async () => {
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl', 'faketime']) requireTool(tool);
-  await fixture.start();
   otherPki = new TestPki('keyless-other');
 });
 
 afterAll(async () => {
   otherPki.dispose();
-  await fixture.stop();
 });
 
 afterEach(() => {

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessResult, runProcess } from '../support/run-process';
-import { requireTool } from '../support/test-tools';
 import { ClockedRunner, machineBootId } from './device-clock';
-import { DeviceFixture, HELPER, helperEnv, parseOutput } from './device-fixture';
+import { HELPER, helperEnv, parseOutput } from './device-fixture';
+import { startedDeviceFixture } from './shells';
 
 /**
  * The device clock (docs/device-helper.md#clock): devices without a real-time clock boot with a wrong time and
@@ -11,20 +11,17 @@ import { DeviceFixture, HELPER, helperEnv, parseOutput } from './device-fixture'
  * header); a cache is judged on the endpoint's clock — its Date at the fetch plus the time since boot — so a
  * clock that jumps never keeps credentials the endpoint considers expired.
  */
-const fixture = new DeviceFixture();
+const fixture = startedDeviceFixture(['dash', 'busybox', 'jq', 'curl', 'flock', 'faketime']);
 let clock: ClockedRunner;
 let boot: string;
 
 beforeAll(async () => {
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock', 'faketime']) requireTool(tool);
-  await fixture.start();
   clock = new ClockedRunner();
   boot = machineBootId();
 });
 
 afterAll(async () => {
   clock.dispose();
-  await fixture.stop();
 });
 
 beforeEach(() => {

@@ -1,28 +1,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { httpsUrl, iotName, region, roleAliasName } from '../../lib/config/rules';
-import { requireTool } from '../support/test-tools';
 import { ProcessResult, runProcess } from '../support/run-process';
-import { DeviceFixture, HELPER, helperEnv, runHelper } from './device-fixture';
+import { HELPER, helperEnv, runHelper } from './device-fixture';
+import { startedDeviceFixture } from './shells';
 
 /**
  * The helper's config pass checks every value with the backend's own rules (docs/device-helper.md#config):
  * names as lib/config/rules.ts, endpoints as https URLs, paths as absolute paths, and no control character in
  * any value — so a CR or LF can never become an extra HTTP header.
  */
-const fixture = new DeviceFixture();
+const fixture = startedDeviceFixture(['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl']);
 /** A closed port on loopback: a config that passes the checks fails fast with exit 5, never 3. */
 const CLOSED = 'https://127.0.0.1:1';
 const QUICK = helperEnv({ KEYLESS_MAX_ATTEMPTS: '1', KEYLESS_CONNECT_TIMEOUT: '2' });
-
-beforeAll(async () => {
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl']) requireTool(tool);
-  await fixture.start();
-});
-
-afterAll(async () => {
-  await fixture.stop();
-});
 
 function printableLine(result: ProcessResult): string {
   const line = fixture.oneStderrLineWithoutSecrets(result);

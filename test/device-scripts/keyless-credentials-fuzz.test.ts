@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { EmulatorServer } from '../emulators/emulator-server';
 import { hostileString, mutatedBody, SeededRandom } from '../support/hostile-inputs';
 import { ProcessResult } from '../support/run-process';
-import { requireTool } from '../support/test-tools';
-import { DeviceFixture, helperEnv, runHelper } from './device-fixture';
+import { helperEnv, runHelper } from './device-fixture';
+import { SHELLS, startedDeviceFixture } from './shells';
 
 /**
  * Generated adversarial inputs for the helper's config pass and its four answer parsers (x509, Krypton one
@@ -18,21 +18,17 @@ const CONFIG_CASES = 40;
 const ANSWER_CASES = 24;
 const DOCUMENTED_EXIT_CODES = [0, 2, 3, 4, 5, 6, 7];
 const LONGEST_AHEAD_SECONDS = 43200 + 900;
-const SHELLS = [['dash'], ['busybox', 'sh']] as const;
 
-const fixture = new DeviceFixture();
+const fixture = startedDeviceFixture(['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl']);
 let home: string;
 
 beforeAll(async () => {
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl']) requireTool(tool);
-  await fixture.start();
   // A config whose cacheDir the generator removed falls back to $XDG_CACHE_HOME: keep that in the scratch area.
   home = mkdtempSync(join(tmpdir(), 'keyless-fuzz-home-'));
 });
 
 afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
-  await fixture.stop();
 });
 
 /** No retries (a malformed answer fails at once) and no cache outside the scratch area. */
@@ -100,7 +96,7 @@ describe(`generated adversarial inputs (seed ${SEED})`, () => {
         : mutatedBody(random, valid);
       writeFileSync(file, body);
 
-      const result = await runHelper(file, { shell: SHELLS[i % 2], env: fuzzEnv() });
+      const result = await runHelper(file, { shell: SHELLS[i % 2][1], env: fuzzEnv() });
 
       checkContract(result, body, `config case ${i}`);
       codes.add(result.code);
@@ -181,7 +177,7 @@ describe(`generated adversarial inputs (seed ${SEED})`, () => {
         emulator.faults.set({ kind: 'status', status, body, chunked: random.chance(0.5) }, { times: 1 });
 
         const result = await runHelper(config, {
-          shell: SHELLS[i % 2],
+          shell: SHELLS[i % 2][1],
           args: ['--force-refresh'],
           env: fuzzEnv(),
         });

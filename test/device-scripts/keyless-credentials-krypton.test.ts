@@ -1,18 +1,9 @@
-import { requireTool } from '../support/test-tools';
-import { DeviceFixture, parseOutput, runHelper } from './device-fixture';
+import { parseOutput, runHelper } from './device-fixture';
+import { startedDeviceFixture } from './shells';
 
-const fixture = new DeviceFixture();
+const fixture = startedDeviceFixture(['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl']);
 const CREDENTIALS_PATH = '/v1/provisioning/aws/cognito/credentials';
 const OPEN_ID_TOKENS_PATH = '/v1/provisioning/aws/cognito/open_id_tokens';
-
-beforeAll(async () => {
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl']) requireTool(tool);
-  await fixture.start();
-});
-
-afterAll(async () => {
-  await fixture.stop();
-});
 
 beforeEach(() => {
   fixture.krypton.faults.clear();

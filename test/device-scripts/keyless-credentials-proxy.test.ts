@@ -2,23 +2,21 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectProxy } from '../emulators/connect-proxy';
 import { runProcess } from '../support/run-process';
-import { requireTool } from '../support/test-tools';
-import { DeviceFixture, HELPER, helperEnv, parseOutput, runHelper } from './device-fixture';
+import { HELPER, helperEnv, parseOutput, runHelper } from './device-fixture';
+import { startedDeviceFixture } from './shells';
 
 /**
  * Proxies (docs/device-helper.md#proxy): HTTPS_PROXY and NO_PROXY from the environment (curl reads them), or
  * the `proxy` field of device.json for services that start without a login environment. The environment wins;
  * NO_PROXY applies to both. TLS stays end to end through the CONNECT tunnel, mutual TLS included.
  */
-const fixture = new DeviceFixture();
+const fixture = startedDeviceFixture(['dash', 'busybox', 'jq', 'curl', 'flock']);
 const proxy = new ConnectProxy();
 const other = new ConnectProxy();
 let proxyUrl: string;
 let otherUrl: string;
 
 beforeAll(async () => {
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock']) requireTool(tool);
-  await fixture.start();
   proxyUrl = await proxy.start();
   otherUrl = await other.start();
 });
@@ -26,7 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy.stop();
   await other.stop();
-  await fixture.stop();
 });
 
 /** Tunnels each proxy opened during `action`. */

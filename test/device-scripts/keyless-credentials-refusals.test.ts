@@ -1,26 +1,17 @@
 import { readdirSync, readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessResult } from '../support/run-process';
-import { requireTool } from '../support/test-tools';
 import { ClockedRunner, machineBootId } from './device-clock';
-import { DeviceFixture, helperEnv, parseOutput, runHelper, THING } from './device-fixture';
+import { helperEnv, parseOutput, runHelper, THING } from './device-fixture';
+import { startedDeviceFixture } from './shells';
 
 /**
  * Remembered refusals (docs/device-helper.md#refusals): a refusal that needs a person is answered from
  * memory for a while — 60 s less up to a quarter, doubling while it goes on, at most 30 min — with the same
  * exit code and cause and without a request; --force-refresh, a success or a changed config end it.
  */
-const fixture = new DeviceFixture();
+const fixture = startedDeviceFixture(['dash', 'busybox', 'jq', 'curl', 'flock']);
 const NOT_ATTACHED = `thing '${THING}' is not attached to this certificate (credentials provider: 403 Invalid thing name passed)`;
-
-beforeAll(async () => {
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock']) requireTool(tool);
-  await fixture.start();
-});
-
-afterAll(async () => {
-  await fixture.stop();
-});
 
 function attach(attached: boolean): void {
   fixture.credentialsProvider.registerCertificate(fixture.device.fingerprint256, {

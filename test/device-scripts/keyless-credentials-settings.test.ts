@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '../support/run-process';
 import { requireTool } from '../support/test-tools';
-import { DeviceFixture, HELPER, helperEnv, parseOutput, runHelper } from './device-fixture';
+import { HELPER, helperEnv, parseOutput, runHelper } from './device-fixture';
+import { SHELLS, startedDeviceFixture } from './shells';
 import { gidOf, OTHER_USER, requireRoot, uidOf } from './other-user';
 
 /**
@@ -24,23 +25,24 @@ import { gidOf, OTHER_USER, requireRoot, uidOf } from './other-user';
  * else. The settings file is code the helper sources, so every way of making it someone else's — or stale —
  * must send the helper back to the config pass without running a line of it.
  */
-const fixture = new DeviceFixture();
-const SHELLS: [string, string[]][] = [
-  ['dash', ['dash']],
-  ['busybox ash', ['busybox', 'sh']],
-];
+const fixture = startedDeviceFixture([
+  'dash',
+  'busybox',
+  'jq',
+  'curl',
+  'flock',
+  'stat',
+  'strace',
+  'faketime',
+]);
 let scratch: string;
 
 beforeAll(async () => {
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock', 'stat', 'strace', 'faketime'])
-    requireTool(tool);
-  await fixture.start();
   scratch = mkdtempSync(join(tmpdir(), 'keyless-settings-'));
 });
 
 afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
-  await fixture.stop();
 });
 
 function settingsFiles(config: string): string[] {

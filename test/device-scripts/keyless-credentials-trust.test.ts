@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTool } from '../support/test-tools';
 import { killGroup, ProcessResult, runProcess, waitFor } from '../support/run-process';
-import { DeviceFixture, HELPER, helperEnv, parseOutput, runHelper } from './device-fixture';
+import { HELPER, helperEnv, parseOutput, runHelper } from './device-fixture';
+import { SHELLS, startedDeviceFixture } from './shells';
 import { gidOf, OTHER_USER, plant, requireRoot, runAs, SharedDevice, uidOf } from './other-user';
 
 /**
@@ -25,16 +26,10 @@ import { gidOf, OTHER_USER, plant, requireRoot, runAs, SharedDevice, uidOf } fro
  * links and files planted there, directories other users can write, and the exit code of every local failure
  * under dash and busybox ash. Root-only cases run the helper as root and as `nobody` through runuser.
  */
-const fixture = new DeviceFixture();
-const SHELLS: [string, string[]][] = [
-  ['dash', ['dash']],
-  ['busybox ash', ['busybox', 'sh']],
-];
+const fixture = startedDeviceFixture(['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl', 'runuser']);
 let scratch: string;
 
 beforeAll(async () => {
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl', 'runuser']) requireTool(tool);
-  await fixture.start();
   // Not the fixture's directory: that one is root's 0700, and some cases need another user to reach in.
   scratch = mkdtempSync(join(tmpdir(), 'keyless-trust-'));
   chmodSync(scratch, 0o755);
@@ -42,7 +37,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
-  await fixture.stop();
 });
 
 /** A directory of its own in the scratch area, with `mode` and owner. */

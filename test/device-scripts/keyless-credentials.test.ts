@@ -2,27 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killGroup, ProcessResult, runProcess, waitFor } from '../support/run-process';
-import { requireTool } from '../support/test-tools';
-import {
-  DeviceFixture,
-  HELPER,
-  helperEnv,
-  parseOutput,
-  ROLE_ALIAS,
-  runHelper,
-  THING,
-} from './device-fixture';
+import { HELPER, helperEnv, parseOutput, ROLE_ALIAS, runHelper, THING } from './device-fixture';
+import { startedDeviceFixture } from './shells';
 
-const fixture = new DeviceFixture();
-
-beforeAll(async () => {
-  for (const tool of ['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl']) requireTool(tool);
-  await fixture.start();
-});
-
-afterAll(async () => {
-  await fixture.stop();
-});
+const fixture = startedDeviceFixture(['dash', 'busybox', 'jq', 'curl', 'flock', 'openssl']);
 
 beforeEach(() => {
   fixture.credentialsProvider.faults.clear();

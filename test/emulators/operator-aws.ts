@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * The AWS answers the operator CLI reads, as the SDK's wire protocols spell them: STS and CloudFormation speak
- * the query protocol (form body in, XML out). Tests that run `bin/keyless.ts` as a process point
+ * the query protocol (form body in, XML out). Tests that run the CLI as a process (test/support/keyless-cli.ts) point
  * AWS_ENDPOINT_URL_STS / _CLOUDFORMATION / _LAMBDA at {@link OperatorAws}; tests with their own server use the
  * builders.
  */

@@ -1,10 +1,9 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { configFile, fleetDir, inRepository } from '../../lib/contract';
 import { INTEG_ENV } from '../../scripts/integ/plan';
 import { OperatorAws } from '../emulators/operator-aws';
 import { REPO_ROOT } from '../support/cdk-app';
-import { runProcess } from '../support/run-process';
+import { localAwsEnv, runTsProgram } from '../support/keyless-cli';
 
 // `npm run integ` as the operator runs it, against a local STS: it must refuse before it deploys or writes anything.
 describe('npm run integ (scripts/integ/main.ts as a process)', () => {
@@ -20,25 +19,9 @@ describe('npm run integ (scripts/integ/main.ts as a process)', () => {
   afterAll(() => aws.stop());
 
   const integ = (env: Record<string, string>) =>
-    runProcess(
-      path.join(REPO_ROOT, 'node_modules', '.bin', 'ts-node'),
-      ['--swc', path.join(REPO_ROOT, 'scripts', 'integ', 'main.ts')],
-      {
-        cwd: REPO_ROOT,
-        timeoutMs: 120_000,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NODE_NO_WARNINGS: '1',
-          AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-          AWS_SECRET_ACCESS_KEY: 'local-test',
-          AWS_ENDPOINT_URL_STS: awsUrl,
-          AWS_ENDPOINT_URL_CLOUDFORMATION: awsUrl,
-          AWS_EC2_METADATA_DISABLED: 'true',
-          ...env,
-        },
-      },
-    );
+    runTsProgram('scripts/integ/main.ts', [], {
+      env: { ...localAwsEnv(awsUrl, ['STS', 'CLOUDFORMATION']), ...env },
+    });
   const nothingWritten = (): void => {
     expect(fs.existsSync(inRepository(REPO_ROOT, configFile(INTEG_ENV)))).toBe(false);
     expect(fs.existsSync(inRepository(REPO_ROOT, fleetDir(INTEG_ENV)))).toBe(false);

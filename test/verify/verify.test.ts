@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import type { KeylessConfig } from '../../lib/config';
 import { stackPolicies } from '../../lib/cli/verify';
 import { QUARANTINE_ATTRIBUTE } from '../../lib/contract';
@@ -11,10 +10,10 @@ import {
   type VerifyReport,
 } from '../../lib/verify/verify';
 import { VerifyAws } from '../emulators/verify-aws';
-import { devConfig, REPO_ROOT } from '../support/cdk-app';
+import { devConfig } from '../support/cdk-app';
 import { prodExampleConfig } from '../support/prod-example';
 import type { TemplateJson } from '../support/isolation-answers';
-import { runProcess } from '../support/run-process';
+import { runKeyless } from '../support/keyless-cli';
 
 /**
  * `keyless verify` against a stand-in that "deploys" the synthesized templates and answers SimulatePrincipalPolicy
@@ -309,13 +308,8 @@ describe('keyless verify', () => {
 });
 
 describe('bin/keyless.js verify as a process', () => {
-  const base = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_NO_WARNINGS: '1', ...CREDENTIALS };
   const keyless = (args: string[], env: NodeJS.ProcessEnv) =>
-    runProcess(process.execPath, [path.join(REPO_ROOT, 'bin', 'keyless.js'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...base, ...env },
-      timeoutMs: 300_000,
-    });
+    runKeyless(args, { env: { ...CREDENTIALS, ...env }, timeoutMs: 300_000 });
 
   it('exits 6 with --json naming each failed check, when the deployed device role is widened', async () => {
     const config = devConfig();

@@ -9,8 +9,8 @@ import {
   UpdateThingCommand,
 } from '@aws-sdk/client-iot';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { EXIT_CODES } from '../../lib/cli/exit-codes';
-import { fleetStackName, stackName } from '../../lib/contract';
+import { EXIT_CODES } from '../../../lib/cli/exit-codes';
+import { fleetStackName, stackName } from '../../../lib/contract';
 import {
   answerAsDeployed,
   cloudFormation,

@@ -1,6 +1,6 @@
-import { ConfigError } from '../../lib/config';
-import type { KeylessConfigInput } from '../../lib/config';
-import { devConfig } from '../support/cdk-app';
+import type { KeylessConfigInput } from '../../../lib/config';
+import { devConfig } from '../../support/cdk-app';
+import { devConfigProblems } from '../../support/config-problems';
 
 type ClosedNetworkInput = NonNullable<KeylessConfigInput['closedNetwork']>;
 
@@ -18,15 +18,8 @@ function closedNetwork(change: (network: ClosedNetworkInput) => void) {
   return (raw: KeylessConfigInput): void => change(raw.closedNetwork!);
 }
 
-function problems(change: (network: ClosedNetworkInput) => void): string[] {
-  try {
-    devConfig(closedNetwork(change));
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+const problems = (change: (network: ClosedNetworkInput) => void): string[] =>
+  devConfigProblems(closedNetwork(change));
 
 describe('closedNetwork config', () => {
   it('fills in the defaults', () => {

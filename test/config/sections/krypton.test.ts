@@ -1,7 +1,7 @@
-import { kryptonRotationDefaults } from '../../lib/config/sections/krypton';
-import type { KeylessConfigInput } from '../../lib/config';
-import { loadConfigFile } from '../../lib/config';
-import { CONFIG_DIR, devConfig } from '../support/cdk-app';
+import { kryptonRotationDefaults } from '../../../lib/config/sections/krypton';
+import type { KeylessConfigInput } from '../../../lib/config';
+import { loadConfigFile } from '../../../lib/config';
+import { CONFIG_DIR, devConfig } from '../../support/cdk-app';
 
 type KryptonInput = NonNullable<KeylessConfigInput['krypton']>;
 

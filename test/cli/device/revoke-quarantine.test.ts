@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-iot';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { EXIT_CODES } from '../../lib/cli/exit-codes';
-import { fleetStackName, QUARANTINE_ATTRIBUTE } from '../../lib/contract';
-import { deployedStackAnswer } from '../support/stack-answers';
+import { EXIT_CODES } from '../../../lib/cli/exit-codes';
+import { fleetStackName, QUARANTINE_ATTRIBUTE } from '../../../lib/contract';
+import { deployedStackAnswer } from '../../support/stack-answers';
 import {
   answerAsDeployed,
   certificateIdOf,

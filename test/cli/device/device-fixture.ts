@@ -13,13 +13,13 @@ import { IoTClient } from '@aws-sdk/client-iot';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
-import type { DeviceClients, DeviceCommandDeps } from '../../lib/cli/device/context';
-import { registerDeviceCommands } from '../../lib/cli/device-commands';
-import { exitCodeFor } from '../../lib/cli/exit-codes';
-import { certificateIdOutput, fleetStackName, stackName } from '../../lib/contract';
-import { CONFIG_DIR, REPO_ROOT } from '../support/cdk-app';
-import { deployedStackAnswer } from '../support/stack-answers';
-import { capturedStreams } from '../support/streams';
+import type { DeviceClients, DeviceCommandDeps } from '../../../lib/cli/device/context';
+import { registerDeviceCommands } from '../../../lib/cli/device-commands';
+import { exitCodeFor } from '../../../lib/cli/exit-codes';
+import { certificateIdOutput, fleetStackName, stackName } from '../../../lib/contract';
+import { CONFIG_DIR, REPO_ROOT } from '../../support/cdk-app';
+import { deployedStackAnswer } from '../../support/stack-answers';
+import { capturedStreams } from '../../support/streams';
 
 /**
  * A repository of its own for the `keyless device …` tests: config/dev.json and fleet/dev/ (CSRs, shard lock)

@@ -1,19 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, loadEnvironmentConfig, type KeylessConfigInput } from '../../lib/config';
-import { CONFIG_DIR, devConfig } from '../support/cdk-app';
-import { prodExampleConfig } from '../support/prod-example';
-
-function problems(override: (raw: KeylessConfigInput) => void): string[] {
-  try {
-    devConfig(override);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+import { ConfigError, loadEnvironmentConfig, type KeylessConfigInput } from '../../../lib/config';
+import { CONFIG_DIR, devConfig } from '../../support/cdk-app';
+import { devConfigProblems } from '../../support/config-problems';
+import { prodExampleConfig } from '../../support/prod-example';
 
 describe('audit config section', () => {
   it('is on in the production template: a daily audit mailing the security address', () => {
@@ -75,11 +66,11 @@ describe('audit config section', () => {
       'config/dev.json: audit.schedule.frequency: expected frequency "daily", "weekly", "biweekly" or "monthly", got {"frequency":"hourly"}',
     ],
   ])('refuses %s', (_name, schedule, message) => {
-    expect(problems((raw) => (raw.audit = { schedule } as never))).toEqual([message]);
+    expect(devConfigProblems((raw) => (raw.audit = { schedule } as never))).toEqual([message]);
   });
 
   it('refuses an address that is not one', () => {
-    expect(problems((raw) => (raw.audit = { alarmEmails: ['security'] }))).toEqual([
+    expect(devConfigProblems((raw) => (raw.audit = { alarmEmails: ['security'] }))).toEqual([
       'config/dev.json: audit.alarmEmails[0]: expected an e-mail address, got "security"',
     ]);
   });

@@ -1,5 +1,5 @@
-import type { KeylessConfigInput } from '../../lib/config';
-import { devConfig, shippedConfigs } from '../support/cdk-app';
+import type { KeylessConfigInput } from '../../../lib/config';
+import { devConfig, shippedConfigs } from '../../support/cdk-app';
 
 function funnel(change: (section: Record<string, unknown>) => void) {
   return (raw: KeylessConfigInput) => change(raw.funnel as unknown as Record<string, unknown>);

@@ -7,10 +7,10 @@ import {
 } from '@aws-sdk/client-cognito-identity';
 import { BatchWriteItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ownershipOf } from '../../lib/cli/device/offboard-sim';
-import { EXIT_CODES } from '../../lib/cli/exit-codes';
-import { devConfig } from '../support/cdk-app';
-import { SIM_ARC_PRIVATE_KEY_MARKER, SoracomApiEmulator } from '../emulators/soracom-api';
+import { ownershipOf } from '../../../lib/cli/device/offboard-sim';
+import { EXIT_CODES } from '../../../lib/cli/exit-codes';
+import { devConfig } from '../../support/cdk-app';
+import { SIM_ARC_PRIVATE_KEY_MARKER, SoracomApiEmulator } from '../../emulators/soracom-api';
 import {
   answerAsDeployed,
   cognito,

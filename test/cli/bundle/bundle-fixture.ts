@@ -8,11 +8,11 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Parser } from 'tar';
 import { z } from 'zod';
-import type { KeylessConfig } from '../../lib/config';
-import type { BundleClients } from '../../lib/cli/bundle/aws';
-import { certificateIdOutput, fleetStackName } from '../../lib/contract';
-import { devConfig, REPO_ROOT } from '../support/cdk-app';
-import { IssuedCertificate, TestPki } from '../support/test-pki';
+import type { KeylessConfig } from '../../../lib/config';
+import type { BundleClients } from '../../../lib/cli/bundle/aws';
+import { certificateIdOutput, fleetStackName } from '../../../lib/contract';
+import { devConfig, REPO_ROOT } from '../../support/cdk-app';
+import { IssuedCertificate, TestPki } from '../../support/test-pki';
 
 export const DEVICE_SCRIPTS = join(REPO_ROOT, 'device-scripts');
 

@@ -1,25 +1,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, parseConfig, type KeylessConfigInput } from '../../lib/config';
-import { CONFIG_DIR, devConfig } from '../support/cdk-app';
-import { EC_P256, EC_SECP256K1, opensslCsr, RSA_1024, tamperedCsr } from '../support/csr-files';
+import { parseConfig, type KeylessConfigInput } from '../../../lib/config';
+import { CONFIG_DIR, devConfig } from '../../support/cdk-app';
+import { devConfigProblems } from '../../support/config-problems';
+import { EC_P256, EC_SECP256K1, opensslCsr, RSA_1024, tamperedCsr } from '../../support/csr-files';
 
 type Iot = NonNullable<KeylessConfigInput['iot']>;
 type Thing = NonNullable<Iot['things']>[number];
 
 const iotOf = (raw: KeylessConfigInput): Iot => raw.iot!;
 const thingsOf = (raw: KeylessConfigInput): Thing[] => iotOf(raw).things!;
-
-function problems(override: (raw: KeylessConfigInput) => void): string[] {
-  try {
-    devConfig(override);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 let dir: string;
 beforeAll(() => {
@@ -145,7 +136,7 @@ describe('iot section rules', () => {
   ])('rejects a bad %s', (_rule, override, message) => {
     expect(() => devConfig(override)).toThrow(message);
     // Some values break two rules (a too-short MaxSessionDuration is also shorter than the alias duration).
-    expect(problems(override)).toContain(message);
+    expect(devConfigProblems(override)).toContain(message);
   });
 });
 
@@ -171,7 +162,7 @@ describe('device lifecycle fields', () => {
   });
 
   it('quarantine a thing with two attributes of its own (three with the quarantine attribute)', () => {
-    expect(problems((raw) => (thingsOf(raw)[0].quarantined = true))).toEqual([]);
+    expect(devConfigProblems((raw) => (thingsOf(raw)[0].quarantined = true))).toEqual([]);
   });
 });
 
@@ -277,7 +268,7 @@ describe('CSR files', () => {
   it('reports every CSR problem at once', () => {
     const weak = opensslCsr(dir, 'weak-other', 'someone', RSA_1024);
     expect(
-      problems((raw) => {
+      devConfigProblems((raw) => {
         withCsr(weak, 0)(raw);
         withCsr(path.join(dir, 'missing.pem'), 1)(raw);
       }),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { IoTClient, UpdateThingCommand } from '@aws-sdk/client-iot';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handleEvent } from '../../lib/functions/thing-type-assigner';
+import { handleEvent } from '../../../lib/functions/thing-type-assigner';
 
 /** Stands in for CloudFormation's pre-signed response URL: records every PUT. */
 let server: http.Server;

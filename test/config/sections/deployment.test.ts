@@ -2,10 +2,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, type KeylessConfigInput } from '../../lib/config';
-import { deployTarget } from '../../lib/config/deploy-target';
-import { devConfig, REPO_ROOT } from '../support/cdk-app';
-import { prodExampleConfig, prodExampleRaw } from '../support/prod-example';
+import { type KeylessConfigInput } from '../../../lib/config';
+import { deployTarget } from '../../../lib/config/deploy-target';
+import { devConfig, REPO_ROOT } from '../../support/cdk-app';
+import { devConfigProblems } from '../../support/config-problems';
+import { prodExampleConfig, prodExampleRaw } from '../../support/prod-example';
 
 type Deployment = NonNullable<KeylessConfigInput['deployment']>;
 
@@ -16,16 +17,6 @@ const deployment = (change: (d: Deployment) => void = () => {}) => {
   change(d);
   return (raw: KeylessConfigInput) => (raw.deployment = d);
 };
-
-function problems(override: (raw: KeylessConfigInput) => void): string[] {
-  try {
-    devConfig(override);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 describe('deployment config section', () => {
   it('is in the production template: one repository, the prod environment, a new OIDC provider', () => {
@@ -126,7 +117,7 @@ describe('deployment config section', () => {
       ],
     ],
   ])('refuses %s', (_name, change, expected) => {
-    expect(problems(deployment(change))).toEqual(expected);
+    expect(devConfigProblems(deployment(change))).toEqual(expected);
   });
 });
 

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, statSync, unlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import { DescribeCertificateCommand } from '@aws-sdk/client-iot';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ARCHIVE_MTIME } from '../../lib/cli/bundle/archive';
-import { buildBundles, type BuildBundlesOptions, type BundleTarget } from '../../lib/cli/bundle/build';
-import { certificateIdOutput, fleetStackName } from '../../lib/contract';
-import { devConfig, fleetLayoutOf, REPO_ROOT } from '../support/cdk-app';
+import { ARCHIVE_MTIME } from '../../../lib/cli/bundle/archive';
+import { buildBundles, type BuildBundlesOptions, type BundleTarget } from '../../../lib/cli/bundle/build';
+import { certificateIdOutput, fleetStackName } from '../../../lib/contract';
+import { devConfig, fleetLayoutOf, REPO_ROOT } from '../../support/cdk-app';
 import {
   BundleFixture,
   certificateIdOf,

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDeterministicTarGz } from '../../lib/cli/bundle/archive';
+import { buildDeterministicTarGz } from '../../../lib/cli/bundle/archive';
 
 const files = [
   { path: 'b/script.sh', mode: 0o755, content: Buffer.from('#!/bin/sh\necho hi\n') },

@@ -12,8 +12,8 @@ import {
   DescribeThingCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-iot';
-import { EXIT_CODES } from '../../lib/cli/exit-codes';
-import { fleetStackName, QUARANTINE_ATTRIBUTE } from '../../lib/contract';
+import { EXIT_CODES } from '../../../lib/cli/exit-codes';
+import { fleetStackName, QUARANTINE_ATTRIBUTE } from '../../../lib/contract';
 import {
   answerAsDeployed,
   certificateIdOf,
@@ -24,8 +24,9 @@ import {
   thingResources,
   type DeviceRepo,
 } from './device-fixture';
-import { certificateIdOutput } from '../../lib/contract';
-import { deployedStackAnswer } from '../support/stack-answers';
+import { certificateIdOutput } from '../../../lib/contract';
+import { REPO_ROOT } from '../../support/cdk-app';
+import { deployedStackAnswer } from '../../support/stack-answers';
 
 let repo: DeviceRepo;
 /** Certificates issued by a throwaway CA for the CSRs in the repository, as AWS IoT would hold them. */
@@ -52,7 +53,7 @@ beforeAll(() => {
   const cache = new Map<string, string>();
   certificateFor = (thing) => {
     if (!cache.has(thing)) {
-      const csr = path.resolve(__dirname, '..', '..', 'fleet', 'dev', thing, 'csr.pem');
+      const csr = path.resolve(REPO_ROOT, 'fleet', 'dev', thing, 'csr.pem');
       openssl([
         'x509',
         '-req',

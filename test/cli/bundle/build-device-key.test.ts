@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KeylessConfig } from '../../lib/config';
-import type { DeviceKeyConfig } from '../../lib/config/sections/device-key';
-import { buildBundles, type BuildBundlesOptions } from '../../lib/cli/bundle/build';
-import { devConfig } from '../support/cdk-app';
+import type { KeylessConfig } from '../../../lib/config';
+import type { DeviceKeyConfig } from '../../../lib/config/sections/device-key';
+import { buildBundles, type BuildBundlesOptions } from '../../../lib/cli/bundle/build';
+import { devConfig } from '../../support/cdk-app';
 import { BundleFixture, deviceConfigContract, readArchive } from './bundle-fixture';
 
 // Things whose key lives in a PKCS#11 token on the device: the config says so (per thing or for the fleet),

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeCertificateCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { EXIT_CODES } from '../../lib/cli/exit-codes';
-import { fleetStackName } from '../../lib/contract';
+import { EXIT_CODES } from '../../../lib/cli/exit-codes';
+import { fleetStackName } from '../../../lib/contract';
 import {
   answerAsDeployed,
   certificateIdOf,
