@@ -2,15 +2,24 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
- * The device helper reads top-down, as acme.sh, dehydrated and Google's shell style guide lay a program out: the
+ * The device helper (and install.sh) reads top-down, as acme.sh, dehydrated and Google's shell style guide lay a program out: the
  * header comment, the constants, every function, and `main "$@"` as the last line, so a reader finds the path a
  * call takes in `main` and each step in a function of its own. The helper is read as it is written (shfmt's
  * layout, which shellcheck and prettier-minded review keep): a function opens with `name() {` and, unless it is a
  * one-liner, closes with a `}` alone at the start of a line; a constant is an upper-case `NAME=value` whose value
  * runs no command (a single-quoted value may span lines: the jq programs).
  */
-const HELPER = resolve(__dirname, '../../device-scripts/bin/keyless-credentials');
+const DEVICE_SCRIPTS = resolve(__dirname, '../../device-scripts');
 const MAX_FUNCTION_LINES = 110;
+
+/** Each script, with functions it is known to have (so a reading that finds nothing cannot pass). */
+const SCRIPTS: [string, { known: string[]; atLeast: number }][] = [
+  [
+    'bin/keyless-credentials',
+    { known: ['fail', 'enter_cache_dir', 'load_config', 'request', 'run_check'], atLeast: 50 },
+  ],
+  ['install.sh', { known: ['say', 'fail', 'put', 'check_sums', 'install_config'], atLeast: 15 }],
+];
 
 interface ShellFunction {
   readonly name: string;
@@ -68,8 +77,8 @@ function layoutOf(text: string): Layout {
   return { functions, constants, code, lastLine: last >= 0 ? lines[last] : '' };
 }
 
-describe('the device helper reads top-down', () => {
-  const layout = layoutOf(readFileSync(HELPER, 'utf8'));
+describe.each(SCRIPTS)('device-scripts/%s reads top-down', (script, { known, atLeast }) => {
+  const layout = layoutOf(readFileSync(resolve(DEVICE_SCRIPTS, script), 'utf8'));
 
   test('its last line is main "$@", and main is a function of the file', () => {
     expect(layout.lastLine).toBe('main "$@"');
@@ -93,11 +102,11 @@ describe('the device helper reads top-down', () => {
     ).toEqual([]);
   });
 
-  test('the reading holds: it finds the functions the helper is known to have, each once', () => {
+  test('the reading holds: it finds the functions the script is known to have, each once', () => {
     const names = layout.functions.map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(['fail', 'enter_cache_dir', 'load_config', 'request']));
+    expect(names).toEqual(expect.arrayContaining(known));
     expect(names.filter((name, index) => names.indexOf(name) !== index)).toEqual([]);
-    expect(layout.functions.length).toBeGreaterThan(50);
+    expect(layout.functions.length).toBeGreaterThanOrEqual(atLeast);
   });
 });
 
