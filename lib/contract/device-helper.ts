@@ -9,6 +9,12 @@
  */
 export const DEVICE_REFRESH_MARGIN_SECONDS = 1200;
 
+/**
+ * The least `refreshMarginSeconds` the helper accepts in device.json: the AWS CLI and SDKs re-run a credential_process
+ * whose credentials expire within 15 minutes, so a smaller margin would hand them credentials they do not use.
+ */
+export const DEVICE_REFRESH_MARGIN_MIN_SECONDS = 900;
+
 /** The helper adds up to this much per-device jitter to the margin, so a fleet does not refresh at once. */
 export const DEVICE_REFRESH_JITTER_SECONDS = 300;
 
