@@ -90,7 +90,9 @@ export function createEnvironmentStacks(
     ? new FunnelStack(app, stackName(env, 'Funnel'), { config, functionCode: options.functionCode })
     : undefined;
   // Account-level and self-contained: no references to the other stacks, and none to them.
-  const audit = config.audit ? new AuditStack(app, stackName(env, 'Audit'), { config }) : undefined;
+  const audit = config.audit
+    ? new AuditStack(app, stackName(env, 'Audit'), { environment: config, audit: config.audit })
+    : undefined;
   const deployment = config.deployment
     ? new DeploymentStack(app, stackName(env, 'Deployment'), { config })
     : undefined;

@@ -1,0 +1,15 @@
+// Checked by `tsc --noEmit` (`npm run build`, the first step of `npm test`) and never run: a stack without its
+// config section does not compile, so no stack checks for its section at run time. Each stack is built once with
+// its section, which must compile, and once without, which must not: tsc fails on an `@ts-expect-error` line
+// that compiles.
+import type { Construct } from 'constructs';
+import type { EnvironmentCommon, KeylessConfig } from '../../lib/config';
+import { AuditStack } from '../../lib/stacks/audit-stack';
+
+declare const scope: Construct;
+declare const config: Required<KeylessConfig>;
+const environment: EnvironmentCommon = config;
+
+new AuditStack(scope, 'Audit', { environment, audit: config.audit });
+// @ts-expect-error -- an AuditStack without the audit section
+new AuditStack(scope, 'Audit', { environment });
