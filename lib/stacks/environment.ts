@@ -94,7 +94,10 @@ export function createEnvironmentStacks(
     ? new AuditStack(app, stackName(env, 'Audit'), { environment: config, audit: config.audit })
     : undefined;
   const deployment = config.deployment
-    ? new DeploymentStack(app, stackName(env, 'Deployment'), { config })
+    ? new DeploymentStack(app, stackName(env, 'Deployment'), {
+        environment: config,
+        deployment: config.deployment,
+      })
     : undefined;
   const stacks = [network, data, iotAccess, ...fleet, kryptonAccess, funnel, audit, deployment];
   if (config.removalPolicy === 'retain') {

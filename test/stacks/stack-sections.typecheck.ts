@@ -5,6 +5,7 @@
 import type { Construct } from 'constructs';
 import type { EnvironmentCommon, KeylessConfig } from '../../lib/config';
 import { AuditStack } from '../../lib/stacks/audit-stack';
+import { DeploymentStack } from '../../lib/stacks/deployment-stack';
 
 declare const scope: Construct;
 declare const config: Required<KeylessConfig>;
@@ -13,3 +14,7 @@ const environment: EnvironmentCommon = config;
 new AuditStack(scope, 'Audit', { environment, audit: config.audit });
 // @ts-expect-error -- an AuditStack without the audit section
 new AuditStack(scope, 'Audit', { environment });
+
+new DeploymentStack(scope, 'Deployment', { environment, deployment: config.deployment });
+// @ts-expect-error -- a DeploymentStack without the deployment section
+new DeploymentStack(scope, 'Deployment', { environment });
