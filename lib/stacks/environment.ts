@@ -63,7 +63,10 @@ export function createEnvironmentStacks(
   // Before Data: the bucket policy names the S3 endpoint (Data → Network), while the endpoint policy names the
   // bucket by its derived name, so Network never references Data and there is no cycle.
   const network = config.closedNetwork
-    ? new NetworkStack(app, stackName(env, 'Network'), { config })
+    ? new NetworkStack(app, stackName(env, 'Network'), {
+        environment: config,
+        closedNetwork: config.closedNetwork,
+      })
     : undefined;
   const data = new DataStack(app, stackName(env, 'Data'), {
     config,

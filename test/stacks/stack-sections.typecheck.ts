@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentCommon, KeylessConfig } from '../../lib/config';
 import { AuditStack } from '../../lib/stacks/audit-stack';
 import { DeploymentStack } from '../../lib/stacks/deployment-stack';
+import { NetworkStack } from '../../lib/stacks/network-stack';
 
 declare const scope: Construct;
 declare const config: Required<KeylessConfig>;
@@ -18,3 +19,7 @@ new AuditStack(scope, 'Audit', { environment });
 new DeploymentStack(scope, 'Deployment', { environment, deployment: config.deployment });
 // @ts-expect-error -- a DeploymentStack without the deployment section
 new DeploymentStack(scope, 'Deployment', { environment });
+
+new NetworkStack(scope, 'Network', { environment, closedNetwork: config.closedNetwork });
+// @ts-expect-error -- a NetworkStack without the closedNetwork section
+new NetworkStack(scope, 'Network', { environment });
