@@ -69,8 +69,13 @@ export function createEnvironmentStacks(
       })
     : undefined;
   const data = new DataStack(app, stackName(env, 'Data'), {
-    config,
-    closedNetwork: network && { endpointId: network.s3Endpoint.endpointId },
+    environment: config,
+    data: config.data,
+    closedNetwork: network && {
+      prefix: network.closedNetwork.prefix,
+      outsideAccessRoleArns: network.closedNetwork.outsideAccessRoleArns,
+      endpointId: network.s3Endpoint.endpointId,
+    },
   });
   const iotAccess = config.iot
     ? new IotAccessStack(app, stackName(env, 'IotAccess'), {

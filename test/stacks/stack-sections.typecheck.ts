@@ -5,6 +5,7 @@
 import type { Construct } from 'constructs';
 import type { EnvironmentCommon, KeylessConfig } from '../../lib/config';
 import { AuditStack } from '../../lib/stacks/audit-stack';
+import { DataStack } from '../../lib/stacks/data-stack';
 import { DeploymentStack } from '../../lib/stacks/deployment-stack';
 import { NetworkStack } from '../../lib/stacks/network-stack';
 
@@ -15,6 +16,10 @@ const environment: EnvironmentCommon = config;
 new AuditStack(scope, 'Audit', { environment, audit: config.audit });
 // @ts-expect-error -- an AuditStack without the audit section
 new AuditStack(scope, 'Audit', { environment });
+
+new DataStack(scope, 'Data', { environment, data: config.data });
+// @ts-expect-error -- a DataStack without the data section
+new DataStack(scope, 'Data', { environment });
 
 new DeploymentStack(scope, 'Deployment', { environment, deployment: config.deployment });
 // @ts-expect-error -- a DeploymentStack without the deployment section
