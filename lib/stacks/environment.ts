@@ -79,7 +79,8 @@ export function createEnvironmentStacks(
   });
   const iotAccess = config.iot
     ? new IotAccessStack(app, stackName(env, 'IotAccess'), {
-        config,
+        environment: config,
+        iot: config.iot,
         secretsKey: data.deviceSecret.key,
         functionCode: options.functionCode,
       })

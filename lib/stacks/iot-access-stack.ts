@@ -1,7 +1,7 @@
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { IotConfig, KeylessConfig } from '../config';
+import type { EnvironmentCommon, IotConfig } from '../config';
 import { BulkRegistrationRole } from '../constructs/bulk-registration-role';
 import { CredentialsProviderRole } from '../constructs/credentials-provider-role';
 import { DeviceIotPolicy } from '../constructs/device-iot-policy';
@@ -14,7 +14,10 @@ import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface IotAccessStackProps {
-  readonly config: KeylessConfig;
+  /** The environment's name, account, region, tags, removal policy and the derived names of the resources. */
+  readonly environment: EnvironmentCommon;
+  /** The `iot` section: thing type, role, role alias, IoT policy, and the things (for their quarantine). */
+  readonly iot: IotConfig;
   /** The KMS key of the device secrets (the Data stack's), which devices may use only via Secrets Manager. */
   readonly secretsKey: kms.IKey;
   /**
@@ -35,13 +38,16 @@ export class IotAccessStack extends Stack {
   public readonly bulkRegistrationRole: BulkRegistrationRole;
 
   constructor(scope: Construct, id: string, props: IotAccessStackProps) {
-    const { config } = props;
+    const { environment, iot } = props;
     super(
       scope,
       id,
-      keylessStackProps(config, 'IotAccess', 'thing type, credentials-provider role, role alias, IoT policy'),
+      keylessStackProps(
+        environment,
+        'IotAccess',
+        'thing type, credentials-provider role, role alias, IoT policy',
+      ),
     );
-    const iot: IotConfig = requireIot(config);
 
     this.thingType = new DeviceThingType(this, 'ThingType', {
       thingTypeName: iot.thingType.name,
@@ -50,9 +56,9 @@ export class IotAccessStack extends Stack {
     });
     const maxSessionDuration = Duration.seconds(iot.role.maxSessionDurationSeconds);
     this.role = new CredentialsProviderRole(this, 'CredentialsProviderRole', {
-      deviceBucketName: config.names.deviceBucket,
-      deviceSecretName: config.names.deviceSecret,
-      perThingSecretPrefix: config.names.perThingSecretPrefix,
+      deviceBucketName: environment.names.deviceBucket,
+      deviceSecretName: environment.names.deviceSecret,
+      perThingSecretPrefix: environment.names.perThingSecretPrefix,
       secretsKeyArn: props.secretsKey.keyArn,
       maxSessionDuration,
       roleAliasName: iot.roleAlias.name,
@@ -82,13 +88,13 @@ export class IotAccessStack extends Stack {
       requiredAttributes: iot.policy.requiredAttributes,
     });
     this.thingTypeAssigner = new ThingTypeAssigner(this, 'ThingTypeAssigner', {
-      functionName: config.names.thingTypeAssignerFunction,
+      functionName: environment.names.thingTypeAssignerFunction,
       code: props.functionCode?.('thing-type-assigner'),
-      logRemovalPolicy: removalPolicyOf(config),
+      logRemovalPolicy: removalPolicyOf(environment),
     });
     this.bulkRegistrationRole = new BulkRegistrationRole(this, 'BulkRegistrationRole', {
-      roleName: config.names.bulkRegistrationRole,
-      deviceBucketName: config.names.deviceBucket,
+      roleName: environment.names.bulkRegistrationRole,
+      deviceBucketName: environment.names.deviceBucket,
     });
     // The policy names the alias by ARN built from its name: make sure the alias exists first anyway.
     this.policy.node.addDependency(this.roleAlias);
@@ -101,9 +107,4 @@ export class IotAccessStack extends Stack {
       thingTypeName: iot.thingType.name,
     });
   }
-}
-
-function requireIot(config: KeylessConfig): IotConfig {
-  if (!config.iot) throw new Error(`${config.configFile}: the IotAccess stack needs the iot section`);
-  return config.iot;
 }

@@ -2,15 +2,18 @@
 // config section does not compile, so no stack checks for its section at run time. Each stack is built once with
 // its section, which must compile, and once without, which must not: tsc fails on an `@ts-expect-error` line
 // that compiles.
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentCommon, KeylessConfig } from '../../lib/config';
 import { AuditStack } from '../../lib/stacks/audit-stack';
 import { DataStack } from '../../lib/stacks/data-stack';
 import { DeploymentStack } from '../../lib/stacks/deployment-stack';
+import { IotAccessStack } from '../../lib/stacks/iot-access-stack';
 import { NetworkStack } from '../../lib/stacks/network-stack';
 
 declare const scope: Construct;
 declare const config: Required<KeylessConfig>;
+declare const secretsKey: kms.IKey;
 const environment: EnvironmentCommon = config;
 
 new AuditStack(scope, 'Audit', { environment, audit: config.audit });
@@ -24,6 +27,10 @@ new DataStack(scope, 'Data', { environment });
 new DeploymentStack(scope, 'Deployment', { environment, deployment: config.deployment });
 // @ts-expect-error -- a DeploymentStack without the deployment section
 new DeploymentStack(scope, 'Deployment', { environment });
+
+new IotAccessStack(scope, 'IotAccess', { environment, iot: config.iot, secretsKey });
+// @ts-expect-error -- an IotAccessStack without the iot section
+new IotAccessStack(scope, 'IotAccess', { environment, secretsKey });
 
 new NetworkStack(scope, 'Network', { environment, closedNetwork: config.closedNetwork });
 // @ts-expect-error -- a NetworkStack without the closedNetwork section
