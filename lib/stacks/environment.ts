@@ -1,5 +1,5 @@
 import { Annotations, type App } from 'aws-cdk-lib';
-import type { FleetThingConfig, KeylessConfig } from '../config';
+import type { EnvironmentCommon, FleetThingConfig, IotConfig, KeylessConfig } from '../config';
 import type { FunctionCode } from '../constructs/keyless-function';
 import { fleetStackName, stackName } from '../contract';
 import {
@@ -85,7 +85,10 @@ export function createEnvironmentStacks(
         functionCode: options.functionCode,
       })
     : undefined;
-  const fleet = iotAccess && fleetLayout ? createFleetStacks(app, config, iotAccess, fleetLayout) : [];
+  const fleet =
+    config.iot && iotAccess && fleetLayout
+      ? createFleetStacks(app, config, config.iot, iotAccess, fleetLayout)
+      : [];
   // Names its tables and bucket from config (no references), so the dependency only orders `cdk deploy --all`.
   const kryptonAccess = config.krypton
     ? new KryptonAccessStack(app, stackName(env, 'KryptonAccess'), {
@@ -118,7 +121,8 @@ export function createEnvironmentStacks(
 /** The things, one stack per shard of the layout: a recorded thing never changes stacks. */
 function createFleetStacks(
   app: App,
-  config: KeylessConfig,
+  environment: EnvironmentCommon,
+  iot: IotConfig,
   iotAccess: IotAccessStack,
   layout: FleetLayout<FleetThingConfig>,
 ): FleetStack[] {
@@ -126,8 +130,9 @@ function createFleetStacks(
   const unrecorded = new Set(layout.unrecorded);
   const shards = shardsOf(new Map(layout.things.map((thing) => [thing.name, thing.shard])));
   return [...shards].map(([shard, names]) => {
-    const stack = new FleetStack(app, fleetStackName(config.envName, shard), {
-      config,
+    const stack = new FleetStack(app, fleetStackName(environment.envName, shard), {
+      environment,
+      iot,
       shard,
       things: names.map((name) => byName.get(name)!),
     });
@@ -137,7 +142,7 @@ function createFleetStacks(
     if (placedHere.length > 0) {
       Annotations.of(stack).addWarningV2(
         'keyless:unrecordedPlacement',
-        unrecordedPlacementWarning(config.envName, placedHere),
+        unrecordedPlacementWarning(environment.envName, placedHere),
       );
     }
     return stack;

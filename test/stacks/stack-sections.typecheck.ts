@@ -8,6 +8,7 @@ import type { EnvironmentCommon, KeylessConfig } from '../../lib/config';
 import { AuditStack } from '../../lib/stacks/audit-stack';
 import { DataStack } from '../../lib/stacks/data-stack';
 import { DeploymentStack } from '../../lib/stacks/deployment-stack';
+import { FleetStack } from '../../lib/stacks/fleet-stack';
 import { IotAccessStack } from '../../lib/stacks/iot-access-stack';
 import { NetworkStack } from '../../lib/stacks/network-stack';
 
@@ -27,6 +28,10 @@ new DataStack(scope, 'Data', { environment });
 new DeploymentStack(scope, 'Deployment', { environment, deployment: config.deployment });
 // @ts-expect-error -- a DeploymentStack without the deployment section
 new DeploymentStack(scope, 'Deployment', { environment });
+
+new FleetStack(scope, 'Fleet', { environment, iot: config.iot, shard: 1, things: [] });
+// @ts-expect-error -- a FleetStack without the iot section
+new FleetStack(scope, 'Fleet', { environment, shard: 1, things: [] });
 
 new IotAccessStack(scope, 'IotAccess', { environment, iot: config.iot, secretsKey });
 // @ts-expect-error -- an IotAccessStack without the iot section
