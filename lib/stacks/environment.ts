@@ -92,7 +92,9 @@ export function createEnvironmentStacks(
   // Names its tables and bucket from config (no references), so the dependency only orders `cdk deploy --all`.
   const kryptonAccess = config.krypton
     ? new KryptonAccessStack(app, stackName(env, 'KryptonAccess'), {
-        config,
+        environment: config,
+        krypton: config.krypton,
+        closedNetworkPrefix: config.closedNetwork?.prefix,
         functionCode: options.functionCode,
       })
     : undefined;

@@ -10,6 +10,7 @@ import { DataStack } from '../../lib/stacks/data-stack';
 import { DeploymentStack } from '../../lib/stacks/deployment-stack';
 import { FleetStack } from '../../lib/stacks/fleet-stack';
 import { IotAccessStack } from '../../lib/stacks/iot-access-stack';
+import { KryptonAccessStack } from '../../lib/stacks/krypton-access-stack';
 import { NetworkStack } from '../../lib/stacks/network-stack';
 
 declare const scope: Construct;
@@ -36,6 +37,10 @@ new FleetStack(scope, 'Fleet', { environment, shard: 1, things: [] });
 new IotAccessStack(scope, 'IotAccess', { environment, iot: config.iot, secretsKey });
 // @ts-expect-error -- an IotAccessStack without the iot section
 new IotAccessStack(scope, 'IotAccess', { environment, secretsKey });
+
+new KryptonAccessStack(scope, 'KryptonAccess', { environment, krypton: config.krypton });
+// @ts-expect-error -- a KryptonAccessStack without the krypton section
+new KryptonAccessStack(scope, 'KryptonAccess', { environment });
 
 new NetworkStack(scope, 'Network', { environment, closedNetwork: config.closedNetwork });
 // @ts-expect-error -- a NetworkStack without the closedNetwork section
