@@ -101,7 +101,11 @@ export function createEnvironmentStacks(
   kryptonAccess?.addStackDependency(data, 'devices read and write the Data stack tables and bucket');
   // Self-contained: its own user, secret, key and topic, so no dependency on the other stacks.
   const funnel = config.funnel
-    ? new FunnelStack(app, stackName(env, 'Funnel'), { config, functionCode: options.functionCode })
+    ? new FunnelStack(app, stackName(env, 'Funnel'), {
+        environment: config,
+        funnel: config.funnel,
+        functionCode: options.functionCode,
+      })
     : undefined;
   // Account-level and self-contained: no references to the other stacks, and none to them.
   const audit = config.audit

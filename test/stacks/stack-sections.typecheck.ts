@@ -9,6 +9,7 @@ import { AuditStack } from '../../lib/stacks/audit-stack';
 import { DataStack } from '../../lib/stacks/data-stack';
 import { DeploymentStack } from '../../lib/stacks/deployment-stack';
 import { FleetStack } from '../../lib/stacks/fleet-stack';
+import { FunnelStack } from '../../lib/stacks/funnel-stack';
 import { IotAccessStack } from '../../lib/stacks/iot-access-stack';
 import { KryptonAccessStack } from '../../lib/stacks/krypton-access-stack';
 import { NetworkStack } from '../../lib/stacks/network-stack';
@@ -33,6 +34,10 @@ new DeploymentStack(scope, 'Deployment', { environment });
 new FleetStack(scope, 'Fleet', { environment, iot: config.iot, shard: 1, things: [] });
 // @ts-expect-error -- a FleetStack without the iot section
 new FleetStack(scope, 'Fleet', { environment, shard: 1, things: [] });
+
+new FunnelStack(scope, 'Funnel', { environment, funnel: config.funnel });
+// @ts-expect-error -- a FunnelStack without the funnel section
+new FunnelStack(scope, 'Funnel', { environment });
 
 new IotAccessStack(scope, 'IotAccess', { environment, iot: config.iot, secretsKey });
 // @ts-expect-error -- an IotAccessStack without the iot section
