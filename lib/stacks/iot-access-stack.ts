@@ -9,7 +9,11 @@ import { DeviceRoleAlias } from '../constructs/device-role-alias';
 import { DeviceThingType } from '../constructs/device-thing-type';
 import type { FunctionCode } from '../constructs/keyless-function';
 import { ThingTypeAssigner } from '../constructs/thing-type-assigner';
-import { DEVICE_REFRESH_MARGIN_SECONDS, UNCACHEABLE_CREDENTIAL_SECONDS } from '../contract';
+import {
+  DEVICE_REFRESH_JITTER_SECONDS,
+  DEVICE_REFRESH_MARGIN_SECONDS,
+  UNCACHEABLE_CREDENTIAL_SECONDS,
+} from '../contract';
 import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
@@ -78,7 +82,7 @@ export class IotAccessStack extends Stack {
         'keyless:credentialsTooShortToCache',
         `iot.roleAlias.credentialDurationSeconds is ${iot.roleAlias.credentialDurationSeconds}: devices refresh ` +
           `${DEVICE_REFRESH_MARGIN_SECONDS}-${UNCACHEABLE_CREDENTIAL_SECONDS} s before expiry, so every AWS call ` +
-          `would fetch new credentials; use at least ${UNCACHEABLE_CREDENTIAL_SECONDS + 300}`,
+          `would fetch new credentials; use at least ${UNCACHEABLE_CREDENTIAL_SECONDS + DEVICE_REFRESH_JITTER_SECONDS}`,
       );
     }
     this.policy = new DeviceIotPolicy(this, 'DevicePolicy', {
