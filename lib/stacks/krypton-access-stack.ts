@@ -1,4 +1,4 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentCommon } from '../config';
 import { kryptonRotationDefaults, type KryptonConfig } from '../config/sections/krypton';
@@ -80,47 +80,12 @@ export class KryptonAccessStack extends Stack {
     });
 
     // No long-term key anywhere (issue 15): in user mode the key SORACOM holds rotates; CloudFormation makes none.
-    const signer = krypton.signer;
-    if (signer.mode === 'user') {
-      const rotation = krypton.rotation ?? kryptonRotationDefaults();
-      this.signerAlarmTopic = new AlarmTopic(this, 'SignerAlarmTopic', {
-        purpose: `${PROJECT} ${environment.envName} Krypton signer key rotation alarms`,
-        emails: krypton.alarmEmails,
-        removalPolicy,
-      });
-      this.signerRotation = new SoracomKeyRotation(this, 'SignerKeyRotation', {
-        principal: 'krypton-signer',
-        user: this.signer.user!,
-        authKeySecretName: environment.names.kryptonAuthKeySecret,
-        logGroupName: environment.names.kryptonRotationLogGroup,
-        stateParameterName: environment.names.kryptonRotationStateParameter,
-        metricNamespace: environment.names.kryptonMetricNamespace,
-        coverage: krypton.coverage,
-        // Krypton SIM groups name one credential: the new key overwrites it in place.
-        strategy: { type: 'update-in-place', credentialId: krypton.credentialId },
-        periodDays: rotation.periodDays,
-        graceDays: rotation.graceDays,
-        alarmTopic: this.signerAlarmTopic.topic,
-        environmentName: environment.envName,
-        removalPolicy,
-        code: props.functionCode?.('soracom-key-rotation'),
-      });
-      if (signer.keepLegacyAccessKey) {
-        Annotations.of(this.signer).addWarningV2(
-          'keyless:legacySignerKey',
-          'krypton.signer.keepLegacyAccessKey keeps the access key CloudFormation made for the Krypton signer. ' +
-            `Once npx keyless soracom register-krypton-credentials --env ${environment.envName} has run the first rotation ` +
-            'and an hour has passed, remove the flag and deploy: that deletes the old user and key.',
-        );
-      }
-    } else if (signer.migratingFromUser) {
-      Annotations.of(this.signer).addWarningV2(
-        'keyless:migratingFromUser',
-        'krypton.signer.migratingFromUser keeps the signer user (and any key of it SORACOM still holds) next to the ' +
-          `role, without rotation. Register the role (npx keyless soracom register-krypton-credentials --env ${environment.envName}), ` +
-          "delete the user's access keys once they are idle, then remove the flag and deploy.",
-      );
+    if (krypton.signer.mode === 'user') {
+      const { alarmTopic, rotation } = this.rotateSignerKey(props, removalPolicy);
+      this.signerAlarmTopic = alarmTopic;
+      this.signerRotation = rotation;
     }
+    this.warnWhileSignerUpgrades(krypton.signer, environment.envName);
 
     emitOutputs(this, 'KryptonAccess', {
       identityPoolId: this.pool.identityPoolId,
@@ -132,5 +97,58 @@ export class KryptonAccessStack extends Stack {
       signerAuthKeySecretArn: this.signerRotation?.authKeySecret.secretArn,
       signerAlarmTopicArn: this.signerAlarmTopic?.topic.topicArn,
     });
+  }
+
+  /** Signer mode user: the rotation of the key SORACOM holds, and the topic its alarms go to. */
+  private rotateSignerKey(
+    props: KryptonAccessStackProps,
+    removalPolicy: RemovalPolicy,
+  ): { alarmTopic: AlarmTopic; rotation: SoracomKeyRotation } {
+    const { environment, krypton } = props;
+    const timing = krypton.rotation ?? kryptonRotationDefaults();
+    const alarmTopic = new AlarmTopic(this, 'SignerAlarmTopic', {
+      purpose: `${PROJECT} ${environment.envName} Krypton signer key rotation alarms`,
+      emails: krypton.alarmEmails,
+      removalPolicy,
+    });
+    return {
+      alarmTopic,
+      rotation: new SoracomKeyRotation(this, 'SignerKeyRotation', {
+        principal: 'krypton-signer',
+        user: this.signer.user!,
+        authKeySecretName: environment.names.kryptonAuthKeySecret,
+        logGroupName: environment.names.kryptonRotationLogGroup,
+        stateParameterName: environment.names.kryptonRotationStateParameter,
+        metricNamespace: environment.names.kryptonMetricNamespace,
+        coverage: krypton.coverage,
+        // Krypton SIM groups name one credential: the new key overwrites it in place.
+        strategy: { type: 'update-in-place', credentialId: krypton.credentialId },
+        periodDays: timing.periodDays,
+        graceDays: timing.graceDays,
+        alarmTopic: alarmTopic.topic,
+        environmentName: environment.envName,
+        removalPolicy,
+        code: props.functionCode?.('soracom-key-rotation'),
+      }),
+    };
+  }
+
+  /** While the signer leaves a key CloudFormation made, or leaves the user for the role: what is left to do. */
+  private warnWhileSignerUpgrades(signer: KryptonConfig['signer'], envName: string): void {
+    if (signer.mode === 'user' && signer.keepLegacyAccessKey) {
+      Annotations.of(this.signer).addWarningV2(
+        'keyless:legacySignerKey',
+        'krypton.signer.keepLegacyAccessKey keeps the access key CloudFormation made for the Krypton signer. ' +
+          `Once npx keyless soracom register-krypton-credentials --env ${envName} has run the first rotation ` +
+          'and an hour has passed, remove the flag and deploy: that deletes the old user and key.',
+      );
+    } else if (signer.mode === 'role' && signer.migratingFromUser) {
+      Annotations.of(this.signer).addWarningV2(
+        'keyless:migratingFromUser',
+        'krypton.signer.migratingFromUser keeps the signer user (and any key of it SORACOM still holds) next to the ' +
+          `role, without rotation. Register the role (npx keyless soracom register-krypton-credentials --env ${envName}), ` +
+          "delete the user's access keys once they are idle, then remove the flag and deploy.",
+      );
+    }
   }
 }
