@@ -1,4 +1,4 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentCommon, FunnelConfig } from '../config';
 import { PROJECT } from '../contract';
@@ -72,31 +72,9 @@ export class FunnelStack extends Stack {
         );
       }
     } else {
-      const rotation = funnel.rotation;
-      // The schema requires it in user mode; this says so if a caller built the config by hand.
-      if (rotation === undefined)
-        throw new Error('FunnelStack needs funnel.rotation with publisher mode user');
-      this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
-        purpose: `${PROJECT} ${environment.envName} Funnel key rotation alarms`,
-        emails: funnel.alarmEmails,
-        removalPolicy,
-      });
-      this.rotation = new SoracomKeyRotation(this, 'KeyRotation', {
-        principal: 'funnel-publisher',
-        user: this.publisher!.user,
-        authKeySecretName: environment.names.funnelAuthKeySecret,
-        logGroupName: environment.names.funnelRotationLogGroup,
-        stateParameterName: environment.names.funnelRotationStateParameter,
-        metricNamespace: environment.names.funnelMetricNamespace,
-        coverage: funnel.coverage,
-        strategy: rotation.strategy,
-        periodDays: rotation.periodDays,
-        graceDays: rotation.graceDays,
-        alarmTopic: this.alarmTopic.topic,
-        environmentName: environment.envName,
-        removalPolicy,
-        code: props.functionCode?.('soracom-key-rotation'),
-      });
+      const { alarmTopic, rotation } = this.rotatePublisherKey(props, this.publisher!, removalPolicy);
+      this.alarmTopic = alarmTopic;
+      this.rotation = rotation;
     }
 
     emitOutputs(this, 'Funnel', {
@@ -106,5 +84,41 @@ export class FunnelStack extends Stack {
       alarmTopicArn: this.alarmTopic?.topic.topicArn,
       publisherRoleArn: this.publisherRole?.role.roleArn,
     });
+  }
+
+  /** Publisher mode user: the rotation of the user's key SORACOM holds, and the topic its alarms go to. */
+  private rotatePublisherKey(
+    props: FunnelStackProps,
+    publisher: FunnelPublisherUser,
+    removalPolicy: RemovalPolicy,
+  ): { alarmTopic: AlarmTopic; rotation: SoracomKeyRotation } {
+    const { environment, funnel } = props;
+    const timing = funnel.rotation;
+    // The schema requires it in user mode; this says so if a caller built the config by hand.
+    if (timing === undefined) throw new Error('FunnelStack needs funnel.rotation with publisher mode user');
+    const alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+      purpose: `${PROJECT} ${environment.envName} Funnel key rotation alarms`,
+      emails: funnel.alarmEmails,
+      removalPolicy,
+    });
+    return {
+      alarmTopic,
+      rotation: new SoracomKeyRotation(this, 'KeyRotation', {
+        principal: 'funnel-publisher',
+        user: publisher.user,
+        authKeySecretName: environment.names.funnelAuthKeySecret,
+        logGroupName: environment.names.funnelRotationLogGroup,
+        stateParameterName: environment.names.funnelRotationStateParameter,
+        metricNamespace: environment.names.funnelMetricNamespace,
+        coverage: funnel.coverage,
+        strategy: timing.strategy,
+        periodDays: timing.periodDays,
+        graceDays: timing.graceDays,
+        alarmTopic: alarmTopic.topic,
+        environmentName: environment.envName,
+        removalPolicy,
+        code: props.functionCode?.('soracom-key-rotation'),
+      }),
+    };
   }
 }
