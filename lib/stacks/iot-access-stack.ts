@@ -76,15 +76,7 @@ export class IotAccessStack extends Stack {
       credentialDuration: Duration.seconds(iot.roleAlias.credentialDurationSeconds),
       roleMaxSessionDuration: maxSessionDuration,
     });
-    if (iot.roleAlias.credentialDurationSeconds <= UNCACHEABLE_CREDENTIAL_SECONDS) {
-      // Legal for AWS (900 s and up), but the device helper could never reuse such credentials.
-      Annotations.of(this.roleAlias).addWarningV2(
-        'keyless:credentialsTooShortToCache',
-        `iot.roleAlias.credentialDurationSeconds is ${iot.roleAlias.credentialDurationSeconds}: devices refresh ` +
-          `${DEVICE_REFRESH_MARGIN_SECONDS}-${UNCACHEABLE_CREDENTIAL_SECONDS} s before expiry, so every AWS call ` +
-          `would fetch new credentials; use at least ${UNCACHEABLE_CREDENTIAL_SECONDS + DEVICE_REFRESH_JITTER_SECONDS}`,
-      );
-    }
+    this.warnIfUncacheable(iot.roleAlias.credentialDurationSeconds);
     this.policy = new DeviceIotPolicy(this, 'DevicePolicy', {
       policyName: iot.policy.name,
       roleAliasArn: this.roleAlias.roleAliasArn,
@@ -110,5 +102,16 @@ export class IotAccessStack extends Stack {
       policyName: iot.policy.name,
       thingTypeName: iot.thingType.name,
     });
+  }
+
+  /** Legal for AWS (900 s and up), but the device helper could never reuse credentials this short. */
+  private warnIfUncacheable(credentialDurationSeconds: number): void {
+    if (credentialDurationSeconds > UNCACHEABLE_CREDENTIAL_SECONDS) return;
+    Annotations.of(this.roleAlias).addWarningV2(
+      'keyless:credentialsTooShortToCache',
+      `iot.roleAlias.credentialDurationSeconds is ${credentialDurationSeconds}: devices refresh ` +
+        `${DEVICE_REFRESH_MARGIN_SECONDS}-${UNCACHEABLE_CREDENTIAL_SECONDS} s before expiry, so every AWS call ` +
+        `would fetch new credentials; use at least ${UNCACHEABLE_CREDENTIAL_SECONDS + DEVICE_REFRESH_JITTER_SECONDS}`,
+    );
   }
 }
