@@ -1,3 +1,4 @@
+export type { EnvironmentCommon } from './environment-common';
 export * from './fleet';
 export * from './load';
 export * from './schema';

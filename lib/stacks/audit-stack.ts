@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { AuditConfig, KeylessConfig } from '../config';
+import type { AuditConfig, EnvironmentCommon } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { DeviceDefenderAudit } from '../constructs/device-defender-audit';
 import { PROJECT, scheduledAuditName } from '../contract';
@@ -8,7 +8,10 @@ import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface AuditStackProps {
-  readonly config: KeylessConfig;
+  /** The environment's name, account, region, tags and removal policy. */
+  readonly environment: EnvironmentCommon;
+  /** The `audit` section: the audit's schedule and who is told of its findings. */
+  readonly audit: AuditConfig;
 }
 
 /**
@@ -21,27 +24,25 @@ export class AuditStack extends Stack {
   public readonly alarmTopic: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: AuditStackProps) {
-    const { config } = props;
-    const audit: AuditConfig | undefined = config.audit;
-    if (audit === undefined) throw new Error('AuditStack needs the audit section of the config');
+    const { environment, audit } = props;
     super(
       scope,
       id,
       keylessStackProps(
-        config,
+        environment,
         'Audit',
         'AWS IoT Device Defender audit of the account, its schedule and notifications',
       ),
     );
-    const removalPolicy = removalPolicyOf(config);
+    const removalPolicy = removalPolicyOf(environment);
 
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
-      purpose: `${PROJECT} ${config.envName} Device Defender audit notifications`,
+      purpose: `${PROJECT} ${environment.envName} Device Defender audit notifications`,
       emails: audit.alarmEmails,
       removalPolicy,
     });
     this.audit = new DeviceDefenderAudit(this, 'DeviceDefenderAudit', {
-      scheduledAuditName: scheduledAuditName(config.envName),
+      scheduledAuditName: scheduledAuditName(environment.envName),
       schedule: audit.schedule,
       topic: this.alarmTopic.topic,
       topicKey: this.alarmTopic.key,

@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { KeylessConfig } from '../config';
+import type { ClosedNetworkConfig, DataConfig, EnvironmentCommon } from '../config';
 import { DEVICE_SCRIPTS_DIR, inRepository, REPO_ROOT } from '../contract';
 import { ClosedNetworkBucketPolicy } from '../constructs/closed-network-bucket-policy';
 import { DeviceDataBucket } from '../constructs/device-data-bucket';
@@ -11,12 +11,24 @@ import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface DataStackProps {
-  readonly config: KeylessConfig;
+  /** The environment's name, account, region, tags, removal policy and the derived names of the resources. */
+  readonly environment: EnvironmentCommon;
+  /** The `data` section: how long old object versions and access logs are kept, and the tables' keys. */
+  readonly data: DataConfig;
   /**
-   * The Network stack's S3 gateway endpoint: objects under the closed prefix are then reachable only through it.
+   * The closed network: objects under its prefix are then reachable only through the Network stack's endpoint.
    * @default - no closed network
    */
-  readonly closedNetwork?: { readonly endpointId: string };
+  readonly closedNetwork?: DataStackClosedNetwork;
+}
+
+/** What the bucket policy needs of the closed network: the `closedNetwork` section's prefix and roles, the endpoint. */
+export interface DataStackClosedNetwork extends Pick<
+  ClosedNetworkConfig,
+  'prefix' | 'outsideAccessRoleArns'
+> {
+  /** The Network stack's S3 gateway endpoint. */
+  readonly endpointId: string;
 }
 
 /** Stateful resources: the device bucket, the tables devices read and write, the device secret. */
@@ -27,34 +39,34 @@ export class DataStack extends Stack {
   public readonly deviceScripts: DeviceScriptsAsset;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
-    const { config } = props;
-    super(scope, id, keylessStackProps(config, 'Data', 'device bucket, tables and secret'));
-    const removalPolicy = removalPolicyOf(config);
+    const { environment, data, closedNetwork } = props;
+    super(scope, id, keylessStackProps(environment, 'Data', 'device bucket, tables and secret'));
+    const removalPolicy = removalPolicyOf(environment);
 
     this.deviceData = new DeviceDataBucket(this, 'DeviceData', {
-      bucketName: config.names.deviceBucket,
-      accessLogBucketName: config.names.accessLogBucket,
-      noncurrentVersionExpirationDays: config.data.noncurrentVersionExpirationDays,
-      accessLogExpirationDays: config.data.accessLogExpirationDays,
+      bucketName: environment.names.deviceBucket,
+      accessLogBucketName: environment.names.accessLogBucket,
+      noncurrentVersionExpirationDays: data.noncurrentVersionExpirationDays,
+      accessLogExpirationDays: data.accessLogExpirationDays,
       removalPolicy,
     });
-    if (props.closedNetwork !== undefined) {
+    if (closedNetwork !== undefined) {
       new ClosedNetworkBucketPolicy(this, 'ClosedNetworkBucketPolicy', {
         bucket: this.deviceData.bucket,
-        endpointId: props.closedNetwork.endpointId,
-        prefix: config.closedNetwork?.prefix,
-        outsideAccessRoleArns: config.closedNetwork?.outsideAccessRoleArns,
+        endpointId: closedNetwork.endpointId,
+        prefix: closedNetwork.prefix,
+        outsideAccessRoleArns: closedNetwork.outsideAccessRoleArns,
       });
     }
     this.tables = new DeviceTables(this, 'Tables', {
-      referenceTableName: config.names.referenceTable,
-      referenceTableKeys: config.data.referenceTable,
-      deviceTableName: config.names.deviceTable,
-      deviceTableKeys: config.data.deviceTable,
+      referenceTableName: environment.names.referenceTable,
+      referenceTableKeys: data.referenceTable,
+      deviceTableName: environment.names.deviceTable,
+      deviceTableKeys: data.deviceTable,
       removalPolicy,
     });
     this.deviceSecret = new DeviceSecret(this, 'DeviceSecret', {
-      secretName: config.names.deviceSecret,
+      secretName: environment.names.deviceSecret,
       removalPolicy,
     });
     this.deviceScripts = new DeviceScriptsAsset(this, 'DeviceScripts', {
@@ -71,7 +83,7 @@ export class DataStack extends Stack {
       referenceTableArn: this.tables.referenceTable.tableArn,
       deviceTableName: this.tables.deviceTable.tableName,
       deviceTableArn: this.tables.deviceTable.tableArn,
-      deviceSecretName: config.names.deviceSecret,
+      deviceSecretName: environment.names.deviceSecret,
       deviceSecretArn: this.deviceSecret.secret.secretArn,
       secretsKeyArn: this.deviceSecret.key.keyArn,
       deviceScriptsPrefix: this.deviceScripts.versionPrefix,

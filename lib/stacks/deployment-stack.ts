@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { DeploymentConfig, KeylessConfig } from '../config';
+import type { DeploymentConfig, EnvironmentCommon } from '../config';
 import { GitHubDeployRole } from '../constructs/github-deploy-role';
 import { GitHubOidcProvider } from '../constructs/github-oidc-provider';
 import { GitHubVerifyRole } from '../constructs/github-verify-role';
@@ -9,7 +9,10 @@ import { emitOutputs } from './stack-outputs';
 import { keylessStackProps } from './stack-props';
 
 export interface DeploymentStackProps {
-  readonly config: KeylessConfig;
+  /** The environment's name, account, region and tags. */
+  readonly environment: EnvironmentCommon;
+  /** The `deployment` section: the GitHub repository, its environments and the account's OIDC provider. */
+  readonly deployment: DeploymentConfig;
 }
 
 /**
@@ -24,15 +27,12 @@ export class DeploymentStack extends Stack {
   public readonly verifyRole: GitHubVerifyRole;
 
   constructor(scope: Construct, id: string, props: DeploymentStackProps) {
-    const { config } = props;
-    const deployment: DeploymentConfig | undefined = config.deployment;
-    if (deployment === undefined)
-      throw new Error('DeploymentStack needs the deployment section of the config');
+    const { environment, deployment } = props;
     super(
       scope,
       id,
       keylessStackProps(
-        config,
+        environment,
         'Deployment',
         'GitHub Actions OIDC provider and the deploy role it may assume',
       ),
@@ -43,7 +43,7 @@ export class DeploymentStack extends Stack {
       existingProviderArn: github.oidcProvider === 'create' ? undefined : github.oidcProvider.arn,
     });
     this.deployRole = new GitHubDeployRole(this, 'GitHubDeployRole', {
-      roleName: githubDeployRoleName(config.envName),
+      roleName: githubDeployRoleName(environment.envName),
       oidcProviderArn: this.oidcProvider.providerArn,
       repository: github.repository,
       repositoryIds: github.ids,
@@ -55,7 +55,7 @@ export class DeploymentStack extends Stack {
 
     // keyless verify runs project code: it gets its own read-only role, trusted by a token the deploy job never has.
     this.verifyRole = new GitHubVerifyRole(this, 'GitHubVerifyRole', {
-      roleName: githubVerifyRoleName(config.envName),
+      roleName: githubVerifyRoleName(environment.envName),
       oidcProviderArn: this.oidcProvider.providerArn,
       repository: github.repository,
       repositoryIds: github.ids,

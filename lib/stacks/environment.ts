@@ -1,5 +1,5 @@
 import { Annotations, type App } from 'aws-cdk-lib';
-import type { FleetThingConfig, KeylessConfig } from '../config';
+import type { EnvironmentCommon, FleetThingConfig, IotConfig, KeylessConfig } from '../config';
 import type { FunctionCode } from '../constructs/keyless-function';
 import { fleetStackName, stackName } from '../contract';
 import {
@@ -63,36 +63,59 @@ export function createEnvironmentStacks(
   // Before Data: the bucket policy names the S3 endpoint (Data → Network), while the endpoint policy names the
   // bucket by its derived name, so Network never references Data and there is no cycle.
   const network = config.closedNetwork
-    ? new NetworkStack(app, stackName(env, 'Network'), { config })
+    ? new NetworkStack(app, stackName(env, 'Network'), {
+        environment: config,
+        closedNetwork: config.closedNetwork,
+      })
     : undefined;
   const data = new DataStack(app, stackName(env, 'Data'), {
-    config,
-    closedNetwork: network && { endpointId: network.s3Endpoint.endpointId },
+    environment: config,
+    data: config.data,
+    closedNetwork: network && {
+      prefix: network.closedNetwork.prefix,
+      outsideAccessRoleArns: network.closedNetwork.outsideAccessRoleArns,
+      endpointId: network.s3Endpoint.endpointId,
+    },
   });
   const iotAccess = config.iot
     ? new IotAccessStack(app, stackName(env, 'IotAccess'), {
-        config,
+        environment: config,
+        iot: config.iot,
         secretsKey: data.deviceSecret.key,
         functionCode: options.functionCode,
       })
     : undefined;
-  const fleet = iotAccess && fleetLayout ? createFleetStacks(app, config, iotAccess, fleetLayout) : [];
+  const fleet =
+    config.iot && iotAccess && fleetLayout
+      ? createFleetStacks(app, config, config.iot, iotAccess, fleetLayout)
+      : [];
   // Names its tables and bucket from config (no references), so the dependency only orders `cdk deploy --all`.
   const kryptonAccess = config.krypton
     ? new KryptonAccessStack(app, stackName(env, 'KryptonAccess'), {
-        config,
+        environment: config,
+        krypton: config.krypton,
+        closedNetworkPrefix: config.closedNetwork?.prefix,
         functionCode: options.functionCode,
       })
     : undefined;
   kryptonAccess?.addStackDependency(data, 'devices read and write the Data stack tables and bucket');
   // Self-contained: its own user, secret, key and topic, so no dependency on the other stacks.
   const funnel = config.funnel
-    ? new FunnelStack(app, stackName(env, 'Funnel'), { config, functionCode: options.functionCode })
+    ? new FunnelStack(app, stackName(env, 'Funnel'), {
+        environment: config,
+        funnel: config.funnel,
+        functionCode: options.functionCode,
+      })
     : undefined;
   // Account-level and self-contained: no references to the other stacks, and none to them.
-  const audit = config.audit ? new AuditStack(app, stackName(env, 'Audit'), { config }) : undefined;
+  const audit = config.audit
+    ? new AuditStack(app, stackName(env, 'Audit'), { environment: config, audit: config.audit })
+    : undefined;
   const deployment = config.deployment
-    ? new DeploymentStack(app, stackName(env, 'Deployment'), { config })
+    ? new DeploymentStack(app, stackName(env, 'Deployment'), {
+        environment: config,
+        deployment: config.deployment,
+      })
     : undefined;
   const stacks = [network, data, iotAccess, ...fleet, kryptonAccess, funnel, audit, deployment];
   if (config.removalPolicy === 'retain') {
@@ -104,7 +127,8 @@ export function createEnvironmentStacks(
 /** The things, one stack per shard of the layout: a recorded thing never changes stacks. */
 function createFleetStacks(
   app: App,
-  config: KeylessConfig,
+  environment: EnvironmentCommon,
+  iot: IotConfig,
   iotAccess: IotAccessStack,
   layout: FleetLayout<FleetThingConfig>,
 ): FleetStack[] {
@@ -112,8 +136,9 @@ function createFleetStacks(
   const unrecorded = new Set(layout.unrecorded);
   const shards = shardsOf(new Map(layout.things.map((thing) => [thing.name, thing.shard])));
   return [...shards].map(([shard, names]) => {
-    const stack = new FleetStack(app, fleetStackName(config.envName, shard), {
-      config,
+    const stack = new FleetStack(app, fleetStackName(environment.envName, shard), {
+      environment,
+      iot,
       shard,
       things: names.map((name) => byName.get(name)!),
     });
@@ -123,7 +148,7 @@ function createFleetStacks(
     if (placedHere.length > 0) {
       Annotations.of(stack).addWarningV2(
         'keyless:unrecordedPlacement',
-        unrecordedPlacementWarning(config.envName, placedHere),
+        unrecordedPlacementWarning(environment.envName, placedHere),
       );
     }
     return stack;

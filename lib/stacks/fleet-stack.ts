@@ -1,6 +1,6 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { FleetThingConfig, IotConfig, KeylessConfig } from '../config';
+import type { EnvironmentCommon, FleetThingConfig, IotConfig } from '../config';
 import { deployedCertificateStatus, fleetStackPart } from '../contract';
 import { FleetThing } from '../constructs/fleet-thing';
 import { ThingTypeAssignment } from '../constructs/thing-type-assigner';
@@ -9,7 +9,10 @@ import { emitCertificateIdOutput } from './stack-outputs';
 import { keylessStackProps } from './stack-props';
 
 export interface FleetStackProps {
-  readonly config: KeylessConfig;
+  /** The environment's name, account, region, tags, protection and the thing-type assigner's derived name. */
+  readonly environment: EnvironmentCommon;
+  /** The `iot` section: the IoT policy each certificate attaches and the thing type each thing gets. */
+  readonly iot: IotConfig;
   /** The shard this stack holds (1-based): `KeylessIot-<env>-Fleet-<shard>`. */
   readonly shard: number;
   /** The things placed on this shard. */
@@ -25,14 +28,12 @@ export class FleetStack extends Stack {
   public readonly things: ReadonlyMap<string, FleetThing>;
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
-    const { config, shard } = props;
+    const { environment, iot, shard } = props;
     super(
       scope,
       id,
-      keylessStackProps(config, fleetStackPart(shard), `device things and certificates, shard ${shard}`),
+      keylessStackProps(environment, fleetStackPart(shard), `device things and certificates, shard ${shard}`),
     );
-    const iot: IotConfig | undefined = config.iot;
-    if (!iot) throw new Error(`${config.configFile}: a Fleet stack needs the iot section`);
 
     // A container keeps thing names apart from the stack's own children (outputs, the type assignment).
     const container = new Construct(this, 'Things');
@@ -54,7 +55,7 @@ export class FleetStack extends Stack {
         Annotations.of(device).addWarningV2(
           'keyless:thing-without-csr',
           `Thing ${thing.name} has no CSR at ${thing.csrFile}: it gets its thing but no certificate. ` +
-            `Run \`npx keyless enroll --env ${config.envName} --thing ${thing.name}\` (or --csr FILE) and synth again.`,
+            `Run \`npx keyless enroll --env ${environment.envName} --thing ${thing.name}\` (or --csr FILE) and synth again.`,
         );
       }
     }
@@ -63,7 +64,7 @@ export class FleetStack extends Stack {
     if (things.size > 0) {
       const assignment = new ThingTypeAssignment(this, 'ThingTypeAssignment', {
         // The IotAccess stack's function, by name (this stack deploys after it).
-        functionName: config.names.thingTypeAssignerFunction,
+        functionName: environment.names.thingTypeAssignerFunction,
         thingTypeName: iot.thingType.name,
         thingNames: [...things.keys()],
       });

@@ -1,6 +1,6 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { KeylessConfig } from '../config';
+import type { EnvironmentCommon, FunnelConfig } from '../config';
 import { PROJECT } from '../contract';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { SoracomKeyRotation } from '../constructs/soracom-key-rotation';
@@ -11,7 +11,10 @@ import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface FunnelStackProps {
-  readonly config: KeylessConfig;
+  /** The environment's name, account, region, tags, removal policy and the derived names of the resources. */
+  readonly environment: EnvironmentCommon;
+  /** The `funnel` section: topic prefix, publisher mode, the key rotation in user mode. */
+  readonly funnel: FunnelConfig;
   /**
    * Where the stack's functions get their code.
    * @default - bundled from lib/functions with esbuild
@@ -36,28 +39,26 @@ export class FunnelStack extends Stack {
   public readonly alarmTopic?: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: FunnelStackProps) {
-    const { config } = props;
-    const funnel = config.funnel;
-    if (funnel === undefined) throw new Error('FunnelStack needs the funnel section of the config');
+    const { environment, funnel } = props;
     super(
       scope,
       id,
-      keylessStackProps(config, 'Funnel', 'SORACOM Funnel publisher (role, or user with key rotation)'),
+      keylessStackProps(environment, 'Funnel', 'SORACOM Funnel publisher (role, or user with key rotation)'),
     );
-    const removalPolicy = removalPolicyOf(config);
+    const removalPolicy = removalPolicyOf(environment);
     const publisher = funnel.publisher;
 
     // The user keeps its construct id (and logical id) in every mode, and the role has its own: moving between
     // modes never asks CloudFormation to change a resource's type.
     if (publisher.mode === 'user' || publisher.migratingFromUser) {
       this.publisher = new FunnelPublisherUser(this, 'FunnelPublisher', {
-        userName: config.names.funnelPublisherUser,
+        userName: environment.names.funnelPublisherUser,
         topicPrefix: funnel.topicPrefix,
       });
     }
     if (publisher.mode === 'role') {
       this.publisherRole = new FunnelPublisherRole(this, 'PublisherRole', {
-        roleName: config.names.funnelPublisherRole,
+        roleName: environment.names.funnelPublisherRole,
         topicPrefix: funnel.topicPrefix,
         soracomAccountId: publisher.soracomAccountId,
         externalId: publisher.externalId,
@@ -66,36 +67,14 @@ export class FunnelStack extends Stack {
         Annotations.of(this.publisher!).addWarningV2(
           'keyless:migratingFromUser',
           'funnel.publisher.migratingFromUser keeps the Funnel publisher user (and the key SORACOM still holds) next ' +
-            `to the role, without rotation. Register the role (npx keyless soracom register-funnel-credentials --env ${config.envName}), ` +
+            `to the role, without rotation. Register the role (npx keyless soracom register-funnel-credentials --env ${environment.envName}), ` +
             "switch the SIM groups, delete the user's access keys once they are idle, then remove the flag and deploy.",
         );
       }
     } else {
-      const rotation = funnel.rotation;
-      // The schema requires it in user mode; this says so if a caller built the config by hand.
-      if (rotation === undefined)
-        throw new Error('FunnelStack needs funnel.rotation with publisher mode user');
-      this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
-        purpose: `${PROJECT} ${config.envName} Funnel key rotation alarms`,
-        emails: funnel.alarmEmails,
-        removalPolicy,
-      });
-      this.rotation = new SoracomKeyRotation(this, 'KeyRotation', {
-        principal: 'funnel-publisher',
-        user: this.publisher!.user,
-        authKeySecretName: config.names.funnelAuthKeySecret,
-        logGroupName: config.names.funnelRotationLogGroup,
-        stateParameterName: config.names.funnelRotationStateParameter,
-        metricNamespace: config.names.funnelMetricNamespace,
-        coverage: funnel.coverage,
-        strategy: rotation.strategy,
-        periodDays: rotation.periodDays,
-        graceDays: rotation.graceDays,
-        alarmTopic: this.alarmTopic.topic,
-        environmentName: config.envName,
-        removalPolicy,
-        code: props.functionCode?.('soracom-key-rotation'),
-      });
+      const { alarmTopic, rotation } = this.rotatePublisherKey(props, this.publisher!, removalPolicy);
+      this.alarmTopic = alarmTopic;
+      this.rotation = rotation;
     }
 
     emitOutputs(this, 'Funnel', {
@@ -105,5 +84,41 @@ export class FunnelStack extends Stack {
       alarmTopicArn: this.alarmTopic?.topic.topicArn,
       publisherRoleArn: this.publisherRole?.role.roleArn,
     });
+  }
+
+  /** Publisher mode user: the rotation of the user's key SORACOM holds, and the topic its alarms go to. */
+  private rotatePublisherKey(
+    props: FunnelStackProps,
+    publisher: FunnelPublisherUser,
+    removalPolicy: RemovalPolicy,
+  ): { alarmTopic: AlarmTopic; rotation: SoracomKeyRotation } {
+    const { environment, funnel } = props;
+    const timing = funnel.rotation;
+    // The schema requires it in user mode; this says so if a caller built the config by hand.
+    if (timing === undefined) throw new Error('FunnelStack needs funnel.rotation with publisher mode user');
+    const alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+      purpose: `${PROJECT} ${environment.envName} Funnel key rotation alarms`,
+      emails: funnel.alarmEmails,
+      removalPolicy,
+    });
+    return {
+      alarmTopic,
+      rotation: new SoracomKeyRotation(this, 'KeyRotation', {
+        principal: 'funnel-publisher',
+        user: publisher.user,
+        authKeySecretName: environment.names.funnelAuthKeySecret,
+        logGroupName: environment.names.funnelRotationLogGroup,
+        stateParameterName: environment.names.funnelRotationStateParameter,
+        metricNamespace: environment.names.funnelMetricNamespace,
+        coverage: funnel.coverage,
+        strategy: timing.strategy,
+        periodDays: timing.periodDays,
+        graceDays: timing.graceDays,
+        alarmTopic: alarmTopic.topic,
+        environmentName: environment.envName,
+        removalPolicy,
+        code: props.functionCode?.('soracom-key-rotation'),
+      }),
+    };
   }
 }

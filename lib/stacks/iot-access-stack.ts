@@ -1,7 +1,7 @@
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { IotConfig, KeylessConfig } from '../config';
+import type { EnvironmentCommon, IotConfig } from '../config';
 import { BulkRegistrationRole } from '../constructs/bulk-registration-role';
 import { CredentialsProviderRole } from '../constructs/credentials-provider-role';
 import { DeviceIotPolicy } from '../constructs/device-iot-policy';
@@ -9,12 +9,19 @@ import { DeviceRoleAlias } from '../constructs/device-role-alias';
 import { DeviceThingType } from '../constructs/device-thing-type';
 import type { FunctionCode } from '../constructs/keyless-function';
 import { ThingTypeAssigner } from '../constructs/thing-type-assigner';
-import { DEVICE_REFRESH_MARGIN_SECONDS, UNCACHEABLE_CREDENTIAL_SECONDS } from '../contract';
+import {
+  DEVICE_REFRESH_JITTER_SECONDS,
+  DEVICE_REFRESH_MARGIN_SECONDS,
+  UNCACHEABLE_CREDENTIAL_SECONDS,
+} from '../contract';
 import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface IotAccessStackProps {
-  readonly config: KeylessConfig;
+  /** The environment's name, account, region, tags, removal policy and the derived names of the resources. */
+  readonly environment: EnvironmentCommon;
+  /** The `iot` section: thing type, role, role alias, IoT policy, and the things (for their quarantine). */
+  readonly iot: IotConfig;
   /** The KMS key of the device secrets (the Data stack's), which devices may use only via Secrets Manager. */
   readonly secretsKey: kms.IKey;
   /**
@@ -35,13 +42,16 @@ export class IotAccessStack extends Stack {
   public readonly bulkRegistrationRole: BulkRegistrationRole;
 
   constructor(scope: Construct, id: string, props: IotAccessStackProps) {
-    const { config } = props;
+    const { environment, iot } = props;
     super(
       scope,
       id,
-      keylessStackProps(config, 'IotAccess', 'thing type, credentials-provider role, role alias, IoT policy'),
+      keylessStackProps(
+        environment,
+        'IotAccess',
+        'thing type, credentials-provider role, role alias, IoT policy',
+      ),
     );
-    const iot: IotConfig = requireIot(config);
 
     this.thingType = new DeviceThingType(this, 'ThingType', {
       thingTypeName: iot.thingType.name,
@@ -50,9 +60,9 @@ export class IotAccessStack extends Stack {
     });
     const maxSessionDuration = Duration.seconds(iot.role.maxSessionDurationSeconds);
     this.role = new CredentialsProviderRole(this, 'CredentialsProviderRole', {
-      deviceBucketName: config.names.deviceBucket,
-      deviceSecretName: config.names.deviceSecret,
-      perThingSecretPrefix: config.names.perThingSecretPrefix,
+      deviceBucketName: environment.names.deviceBucket,
+      deviceSecretName: environment.names.deviceSecret,
+      perThingSecretPrefix: environment.names.perThingSecretPrefix,
       secretsKeyArn: props.secretsKey.keyArn,
       maxSessionDuration,
       roleAliasName: iot.roleAlias.name,
@@ -66,15 +76,7 @@ export class IotAccessStack extends Stack {
       credentialDuration: Duration.seconds(iot.roleAlias.credentialDurationSeconds),
       roleMaxSessionDuration: maxSessionDuration,
     });
-    if (iot.roleAlias.credentialDurationSeconds <= UNCACHEABLE_CREDENTIAL_SECONDS) {
-      // Legal for AWS (900 s and up), but the device helper could never reuse such credentials.
-      Annotations.of(this.roleAlias).addWarningV2(
-        'keyless:credentialsTooShortToCache',
-        `iot.roleAlias.credentialDurationSeconds is ${iot.roleAlias.credentialDurationSeconds}: devices refresh ` +
-          `${DEVICE_REFRESH_MARGIN_SECONDS}-${UNCACHEABLE_CREDENTIAL_SECONDS} s before expiry, so every AWS call ` +
-          `would fetch new credentials; use at least ${UNCACHEABLE_CREDENTIAL_SECONDS + 300}`,
-      );
-    }
+    this.warnIfUncacheable(iot.roleAlias.credentialDurationSeconds);
     this.policy = new DeviceIotPolicy(this, 'DevicePolicy', {
       policyName: iot.policy.name,
       roleAliasArn: this.roleAlias.roleAliasArn,
@@ -82,13 +84,13 @@ export class IotAccessStack extends Stack {
       requiredAttributes: iot.policy.requiredAttributes,
     });
     this.thingTypeAssigner = new ThingTypeAssigner(this, 'ThingTypeAssigner', {
-      functionName: config.names.thingTypeAssignerFunction,
+      functionName: environment.names.thingTypeAssignerFunction,
       code: props.functionCode?.('thing-type-assigner'),
-      logRemovalPolicy: removalPolicyOf(config),
+      logRemovalPolicy: removalPolicyOf(environment),
     });
     this.bulkRegistrationRole = new BulkRegistrationRole(this, 'BulkRegistrationRole', {
-      roleName: config.names.bulkRegistrationRole,
-      deviceBucketName: config.names.deviceBucket,
+      roleName: environment.names.bulkRegistrationRole,
+      deviceBucketName: environment.names.deviceBucket,
     });
     // The policy names the alias by ARN built from its name: make sure the alias exists first anyway.
     this.policy.node.addDependency(this.roleAlias);
@@ -101,9 +103,15 @@ export class IotAccessStack extends Stack {
       thingTypeName: iot.thingType.name,
     });
   }
-}
 
-function requireIot(config: KeylessConfig): IotConfig {
-  if (!config.iot) throw new Error(`${config.configFile}: the IotAccess stack needs the iot section`);
-  return config.iot;
+  /** Legal for AWS (900 s and up), but the device helper could never reuse credentials this short. */
+  private warnIfUncacheable(credentialDurationSeconds: number): void {
+    if (credentialDurationSeconds > UNCACHEABLE_CREDENTIAL_SECONDS) return;
+    Annotations.of(this.roleAlias).addWarningV2(
+      'keyless:credentialsTooShortToCache',
+      `iot.roleAlias.credentialDurationSeconds is ${credentialDurationSeconds}: devices refresh ` +
+        `${DEVICE_REFRESH_MARGIN_SECONDS}-${UNCACHEABLE_CREDENTIAL_SECONDS} s before expiry, so every AWS call ` +
+        `would fetch new credentials; use at least ${UNCACHEABLE_CREDENTIAL_SECONDS + DEVICE_REFRESH_JITTER_SECONDS}`,
+    );
+  }
 }

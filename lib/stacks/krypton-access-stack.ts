@@ -1,6 +1,6 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { KeylessConfig } from '../config';
+import type { EnvironmentCommon } from '../config';
 import { kryptonRotationDefaults, type KryptonConfig } from '../config/sections/krypton';
 import { PROJECT } from '../contract';
 import { AlarmTopic } from '../constructs/alarm-topic';
@@ -13,7 +13,15 @@ import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface KryptonAccessStackProps {
-  readonly config: KeylessConfig;
+  /** The environment's name, account, region, tags, removal policy and the derived names of the resources. */
+  readonly environment: EnvironmentCommon;
+  /** The `krypton` section: identity pool, signer, its key rotation, quarantined identities. */
+  readonly krypton: KryptonConfig;
+  /**
+   * The closed network's prefix (`closedNetwork.prefix`): each identity may also write under it.
+   * @default - no closed network
+   */
+  readonly closedNetworkPrefix?: string;
   /**
    * Where the stack's functions get their code.
    * @default - bundled from lib/functions with esbuild
@@ -36,13 +44,16 @@ export class KryptonAccessStack extends Stack {
   public readonly signerAlarmTopic?: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: KryptonAccessStackProps) {
-    const { config } = props;
-    super(scope, id, keylessStackProps(config, 'KryptonAccess', 'Cognito identity pool for SORACOM Krypton'));
-    const krypton = requireKrypton(config);
+    const { environment, krypton } = props;
+    super(
+      scope,
+      id,
+      keylessStackProps(environment, 'KryptonAccess', 'Cognito identity pool for SORACOM Krypton'),
+    );
     const tableArn = (tableName: string): string =>
       this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName });
 
-    const removalPolicy = removalPolicyOf(config);
+    const removalPolicy = removalPolicyOf(environment);
     this.pool = new KryptonIdentityPool(this, 'IdentityPool', {
       identityPoolName: krypton.identityPoolName,
       developerProviderName: krypton.developerProviderName,
@@ -50,11 +61,11 @@ export class KryptonAccessStack extends Stack {
     });
     this.deviceRole = new KryptonDeviceRole(this, 'DevicePermissions', {
       role: this.pool.authenticatedRole,
-      referenceTableArn: tableArn(config.names.referenceTable),
-      deviceTableArn: tableArn(config.names.deviceTable),
-      bucketName: config.names.deviceBucket,
+      referenceTableArn: tableArn(environment.names.referenceTable),
+      deviceTableArn: tableArn(environment.names.deviceTable),
+      bucketName: environment.names.deviceBucket,
       // SIMs on the closed network write under the closed prefix, which the bucket policy opens only to the endpoint.
-      closedNetworkPrefix: config.closedNetwork?.prefix,
+      closedNetworkPrefix: props.closedNetworkPrefix,
       quarantinedIdentities: krypton.quarantinedIdentities.map((entry) => ({
         id: entry.identityId,
         quarantinedAt: entry.quarantinedAt,
@@ -63,53 +74,18 @@ export class KryptonAccessStack extends Stack {
     this.signer = new KryptonSigner(this, 'Signer', {
       identityPoolArn: this.pool.identityPoolArn,
       signer: krypton.signer,
-      userName: config.names.kryptonSignerUser,
-      legacySecretName: config.names.kryptonSignerSecret,
+      userName: environment.names.kryptonSignerUser,
+      legacySecretName: environment.names.kryptonSignerSecret,
       removalPolicy,
     });
 
     // No long-term key anywhere (issue 15): in user mode the key SORACOM holds rotates; CloudFormation makes none.
-    const signer = krypton.signer;
-    if (signer.mode === 'user') {
-      const rotation = krypton.rotation ?? kryptonRotationDefaults();
-      this.signerAlarmTopic = new AlarmTopic(this, 'SignerAlarmTopic', {
-        purpose: `${PROJECT} ${config.envName} Krypton signer key rotation alarms`,
-        emails: krypton.alarmEmails,
-        removalPolicy,
-      });
-      this.signerRotation = new SoracomKeyRotation(this, 'SignerKeyRotation', {
-        principal: 'krypton-signer',
-        user: this.signer.user!,
-        authKeySecretName: config.names.kryptonAuthKeySecret,
-        logGroupName: config.names.kryptonRotationLogGroup,
-        stateParameterName: config.names.kryptonRotationStateParameter,
-        metricNamespace: config.names.kryptonMetricNamespace,
-        coverage: krypton.coverage,
-        // Krypton SIM groups name one credential: the new key overwrites it in place.
-        strategy: { type: 'update-in-place', credentialId: krypton.credentialId },
-        periodDays: rotation.periodDays,
-        graceDays: rotation.graceDays,
-        alarmTopic: this.signerAlarmTopic.topic,
-        environmentName: config.envName,
-        removalPolicy,
-        code: props.functionCode?.('soracom-key-rotation'),
-      });
-      if (signer.keepLegacyAccessKey) {
-        Annotations.of(this.signer).addWarningV2(
-          'keyless:legacySignerKey',
-          'krypton.signer.keepLegacyAccessKey keeps the access key CloudFormation made for the Krypton signer. ' +
-            `Once npx keyless soracom register-krypton-credentials --env ${config.envName} has run the first rotation ` +
-            'and an hour has passed, remove the flag and deploy: that deletes the old user and key.',
-        );
-      }
-    } else if (signer.migratingFromUser) {
-      Annotations.of(this.signer).addWarningV2(
-        'keyless:migratingFromUser',
-        'krypton.signer.migratingFromUser keeps the signer user (and any key of it SORACOM still holds) next to the ' +
-          `role, without rotation. Register the role (npx keyless soracom register-krypton-credentials --env ${config.envName}), ` +
-          "delete the user's access keys once they are idle, then remove the flag and deploy.",
-      );
+    if (krypton.signer.mode === 'user') {
+      const { alarmTopic, rotation } = this.rotateSignerKey(props, removalPolicy);
+      this.signerAlarmTopic = alarmTopic;
+      this.signerRotation = rotation;
     }
+    this.warnWhileSignerUpgrades(krypton.signer, environment.envName);
 
     emitOutputs(this, 'KryptonAccess', {
       identityPoolId: this.pool.identityPoolId,
@@ -122,11 +98,57 @@ export class KryptonAccessStack extends Stack {
       signerAlarmTopicArn: this.signerAlarmTopic?.topic.topicArn,
     });
   }
-}
 
-function requireKrypton(config: KeylessConfig): KryptonConfig {
-  if (!config.krypton) {
-    throw new Error(`KryptonAccessStack needs the krypton section of ${config.configFile}`);
+  /** Signer mode user: the rotation of the key SORACOM holds, and the topic its alarms go to. */
+  private rotateSignerKey(
+    props: KryptonAccessStackProps,
+    removalPolicy: RemovalPolicy,
+  ): { alarmTopic: AlarmTopic; rotation: SoracomKeyRotation } {
+    const { environment, krypton } = props;
+    const timing = krypton.rotation ?? kryptonRotationDefaults();
+    const alarmTopic = new AlarmTopic(this, 'SignerAlarmTopic', {
+      purpose: `${PROJECT} ${environment.envName} Krypton signer key rotation alarms`,
+      emails: krypton.alarmEmails,
+      removalPolicy,
+    });
+    return {
+      alarmTopic,
+      rotation: new SoracomKeyRotation(this, 'SignerKeyRotation', {
+        principal: 'krypton-signer',
+        user: this.signer.user!,
+        authKeySecretName: environment.names.kryptonAuthKeySecret,
+        logGroupName: environment.names.kryptonRotationLogGroup,
+        stateParameterName: environment.names.kryptonRotationStateParameter,
+        metricNamespace: environment.names.kryptonMetricNamespace,
+        coverage: krypton.coverage,
+        // Krypton SIM groups name one credential: the new key overwrites it in place.
+        strategy: { type: 'update-in-place', credentialId: krypton.credentialId },
+        periodDays: timing.periodDays,
+        graceDays: timing.graceDays,
+        alarmTopic: alarmTopic.topic,
+        environmentName: environment.envName,
+        removalPolicy,
+        code: props.functionCode?.('soracom-key-rotation'),
+      }),
+    };
   }
-  return config.krypton;
+
+  /** While the signer leaves a key CloudFormation made, or leaves the user for the role: what is left to do. */
+  private warnWhileSignerUpgrades(signer: KryptonConfig['signer'], envName: string): void {
+    if (signer.mode === 'user' && signer.keepLegacyAccessKey) {
+      Annotations.of(this.signer).addWarningV2(
+        'keyless:legacySignerKey',
+        'krypton.signer.keepLegacyAccessKey keeps the access key CloudFormation made for the Krypton signer. ' +
+          `Once npx keyless soracom register-krypton-credentials --env ${envName} has run the first rotation ` +
+          'and an hour has passed, remove the flag and deploy: that deletes the old user and key.',
+      );
+    } else if (signer.mode === 'role' && signer.migratingFromUser) {
+      Annotations.of(this.signer).addWarningV2(
+        'keyless:migratingFromUser',
+        'krypton.signer.migratingFromUser keeps the signer user (and any key of it SORACOM still holds) next to the ' +
+          `role, without rotation. Register the role (npx keyless soracom register-krypton-credentials --env ${envName}), ` +
+          "delete the user's access keys once they are idle, then remove the flag and deploy.",
+      );
+    }
+  }
 }

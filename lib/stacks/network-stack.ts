@@ -1,6 +1,6 @@
 import { Fn, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { ClosedNetworkConfig, KeylessConfig } from '../config';
+import type { ClosedNetworkConfig, EnvironmentCommon } from '../config';
 import { GatePeerVpc } from '../constructs/gate-peer-vpc';
 import { PrivateCredentialEndpoints } from '../constructs/private-credential-endpoints';
 import { S3GatewayEndpoint } from '../constructs/s3-gateway-endpoint';
@@ -9,7 +9,10 @@ import { emitOutputs } from './stack-outputs';
 import { keylessStackProps, removalPolicyOf } from './stack-props';
 
 export interface NetworkStackProps {
-  readonly config: KeylessConfig;
+  /** The environment's name, account, region, tags, removal policy and the device bucket's derived name. */
+  readonly environment: EnvironmentCommon;
+  /** The `closedNetwork` section: the GatePeer VPC, the closed prefix and the interface endpoints. */
+  readonly closedNetwork: ClosedNetworkConfig;
 }
 
 /**
@@ -26,16 +29,12 @@ export class NetworkStack extends Stack {
   private readonly zones: string[];
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
-    const { config } = props;
+    const { environment, closedNetwork: network } = props;
     super(
       scope,
       id,
-      keylessStackProps(config, 'Network', 'GatePeer VPC and S3 gateway endpoint for SORACOM'),
+      keylessStackProps(environment, 'Network', 'GatePeer VPC and S3 gateway endpoint for SORACOM'),
     );
-    if (config.closedNetwork === undefined) {
-      throw new Error(`NetworkStack needs a closedNetwork section in ${config.configFile}`);
-    }
-    const network = config.closedNetwork;
     this.closedNetwork = network;
     this.zones = [...network.vpc.availabilityZones];
 
@@ -47,14 +46,14 @@ export class NetworkStack extends Stack {
     this.s3Endpoint = new S3GatewayEndpoint(this, 'S3Endpoint', {
       vpcId: this.gatePeer.vpc.vpcId,
       routeTableIds: this.gatePeer.routeTableIds,
-      bucketNames: [config.names.deviceBucket],
-      bucketAccount: config.account,
+      bucketNames: [environment.names.deviceBucket],
+      bucketAccount: environment.account,
     });
     this.flowLog = new VpcFlowLog(this, 'FlowLog', {
       vpc: this.gatePeer.vpc,
-      logGroupName: config.names.flowLogGroup,
+      logGroupName: environment.names.flowLogGroup,
       retentionDays: network.flowLogRetentionDays,
-      removalPolicy: removalPolicyOf(config),
+      removalPolicy: removalPolicyOf(environment),
     });
     const { iotCredentials, cognitoIdentity } = network.interfaceEndpoints;
     if (iotCredentials || cognitoIdentity) {

@@ -21,7 +21,7 @@ export function requireRetainedState(stack: Stack): void {
             `${resource.node.path} (${resource.cfnResourceType}) is not retained on delete and replacement, but the ` +
             `environment's removalPolicy is "retain": losing it loses ` +
             `${STATEFUL_RESOURCE_TYPES[resource.cfnResourceType as keyof typeof STATEFUL_RESOURCE_TYPES]}. ` +
-            'Give its construct the removalPolicy from removalPolicyOf(config) (applyRemovalPolicy sets both).',
+            'Give its construct the removalPolicy from removalPolicyOf(environment) (applyRemovalPolicy sets both).',
         ),
   });
 }

@@ -1,22 +1,22 @@
 import { RemovalPolicy, type StackProps } from 'aws-cdk-lib';
-import type { KeylessConfig } from '../config';
+import type { EnvironmentCommon } from '../config';
 import { PROJECT, projectTags, stackName, type FleetStackPart, type StackPart } from '../contract';
 
 /** Props every keyless-iot stack shares: its name, its environment and its protection. */
 export function keylessStackProps(
-  config: KeylessConfig,
+  environment: EnvironmentCommon,
   part: StackPart | FleetStackPart,
   description: string,
 ): StackProps {
   return {
-    stackName: stackName(config.envName, part),
-    description: `${PROJECT} ${config.envName}: ${description}`,
-    env: { account: config.account, region: config.region },
-    terminationProtection: config.removalPolicy === 'retain',
-    tags: { ...config.tags, ...projectTags(config.envName) },
+    stackName: stackName(environment.envName, part),
+    description: `${PROJECT} ${environment.envName}: ${description}`,
+    env: { account: environment.account, region: environment.region },
+    terminationProtection: environment.removalPolicy === 'retain',
+    tags: { ...environment.tags, ...projectTags(environment.envName) },
   };
 }
 
-export function removalPolicyOf(config: KeylessConfig): RemovalPolicy {
-  return config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+export function removalPolicyOf(environment: EnvironmentCommon): RemovalPolicy {
+  return environment.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 }

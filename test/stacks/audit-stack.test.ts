@@ -1,6 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { enabledAuditChecks, OUTPUTS, outputsOf } from '../../lib/contract';
-import { AuditStack } from '../../lib/stacks/audit-stack';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { devConfig, nagViolations, testApp } from '../support/cdk-app';
 import { prodExampleConfig } from '../support/prod-example';
@@ -77,11 +76,5 @@ describe('AuditStack is optional', () => {
   it('is absent from the dev sample, whose teardown would delete the account-wide audit', () => {
     const { audit } = createEnvironmentStacks(testApp(noBundling), devConfig());
     expect(audit).toBeUndefined();
-  });
-
-  it('refuses a config without the audit section', () => {
-    expect(() => new AuditStack(testApp(), 'KeylessIot-dev-Audit', { config: devConfig() })).toThrow(
-      'AuditStack needs the audit section of the config',
-    );
   });
 });

@@ -8,7 +8,7 @@ function synth(removalPolicy: 'retain' | 'destroy') {
   const config = devConfig((raw) => {
     raw.removalPolicy = removalPolicy;
   });
-  const stack = new DataStack(testApp(), 'Data', { config });
+  const stack = new DataStack(testApp(), 'Data', { environment: config, data: config.data });
   return { stack, template: Template.fromStack(stack), config };
 }
 

@@ -1,7 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { deployTarget } from '../../lib/config/deploy-target';
 import { outputsOf, VERIFY_ACTIONS } from '../../lib/contract';
-import { DeploymentStack } from '../../lib/stacks/deployment-stack';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { devConfig, nagViolations, testApp } from '../support/cdk-app';
 import { prodExampleConfig } from '../support/prod-example';
@@ -210,11 +209,5 @@ describe('DeploymentStack with the account provider another environment created'
 describe('DeploymentStack is optional', () => {
   it('is absent from the dev sample (deployed by hand)', () => {
     expect(createEnvironmentStacks(testApp(noBundling), devConfig()).deployment).toBeUndefined();
-  });
-
-  it('refuses a config without the deployment section', () => {
-    expect(
-      () => new DeploymentStack(testApp(), 'KeylessIot-dev-Deployment', { config: devConfig() }),
-    ).toThrow('DeploymentStack needs the deployment section of the config');
   });
 });

@@ -21,7 +21,8 @@ function x509Only(raw: KeylessConfigInput): void {
 function devFleetStack(config: KeylessConfig = devConfig(x509Only)) {
   const app = testApp();
   const stack = new FleetStack(app, 'KeylessIot-dev-Fleet-1', {
-    config,
+    environment: config,
+    iot: config.iot!,
     shard: 1,
     things: fleetLayoutOf(config).things,
   });

@@ -10,7 +10,10 @@ const noBundling = { 'aws:cdk:bundling-stacks': [] };
 
 describe('FunnelStack (dev sample)', () => {
   const config = devConfig();
-  const stack = new FunnelStack(testApp(noBundling), 'KeylessIot-dev-Funnel', { config });
+  const stack = new FunnelStack(testApp(noBundling), 'KeylessIot-dev-Funnel', {
+    environment: config,
+    funnel: config.funnel!,
+  });
   const template = Template.fromStack(stack);
   const logicalId = (construct: IConstruct) =>
     stack.resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
@@ -106,7 +109,9 @@ describe('FunnelStack variants', () => {
       raw.funnel!.rotation!.strategy = { type: 'new-credential', credentialPrefix: 'keyless-dev-funnel' };
       raw.funnel!.alarmEmails = [];
     });
-    const template = Template.fromStack(new FunnelStack(testApp(noBundling), 'F', { config }));
+    const template = Template.fromStack(
+      new FunnelStack(testApp(noBundling), 'F', { environment: config, funnel: config.funnel! }),
+    );
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -123,7 +128,9 @@ describe('FunnelStack variants', () => {
     const config = devConfig((raw) => {
       raw.removalPolicy = 'retain';
     });
-    const template = Template.fromStack(new FunnelStack(testApp(noBundling), 'F', { config }));
+    const template = Template.fromStack(
+      new FunnelStack(testApp(noBundling), 'F', { environment: config, funnel: config.funnel! }),
+    );
     for (const type of ['AWS::KMS::Key', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) {
       for (const resource of Object.values(template.findResources(type))) {
         expect({ type, policy: resource.DeletionPolicy }).toEqual({ type, policy: 'Retain' });

@@ -10,9 +10,10 @@ import { LocalDeployment, wrongAnswers } from '../support/isolation-answers';
 
 function build(config: KeylessConfig = devConfig()) {
   const app = testApp();
-  const data = new DataStack(app, 'KeylessIot-dev-Data', { config });
+  const data = new DataStack(app, 'KeylessIot-dev-Data', { environment: config, data: config.data });
   const stack = new IotAccessStack(app, 'KeylessIot-dev-IotAccess', {
-    config,
+    environment: config,
+    iot: config.iot!,
     secretsKey: data.deviceSecret.key,
     functionCode: () => lambda.Code.fromInline('exports.handler = async () => {};'),
   });

@@ -29,7 +29,9 @@ function synth(override: (raw: KeylessConfigInput) => void = () => {}) {
   const config = devConfig(override);
   const app = testApp({ 'aws:cdk:bundling-stacks': [] });
   const stack = new KryptonAccessStack(app, 'KryptonAccess', {
-    config,
+    environment: config,
+    krypton: config.krypton!,
+    closedNetworkPrefix: config.closedNetwork?.prefix,
   });
   return { app, stack, config, template: Template.fromStack(stack) };
 }

@@ -6,7 +6,6 @@ import { loadConfigFile, type KeylessConfig } from '../../lib/config';
 import { CLOSED_PREFIX_ACTIONS } from '../../lib/constructs/closed-network-bucket-policy';
 import { CredentialsProviderRole } from '../../lib/constructs/credentials-provider-role';
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
-import { NetworkStack } from '../../lib/stacks/network-stack';
 import { CONFIG_DIR, devConfig, nagViolations, testApp } from '../support/cdk-app';
 import { evaluatePolicies, flattenIntrinsics, type PolicyDocumentJson } from '../support/policy-evaluator';
 
@@ -205,13 +204,6 @@ describe('NetworkStack', () => {
     const { stacks, data } = environment(devConfig((raw) => delete raw.closedNetwork));
     expect(stacks.network).toBeUndefined();
     expect(JSON.stringify(Template.fromStack(data).toJSON())).not.toContain('aws:SourceVpce');
-  });
-
-  it('refuses a config without a closedNetwork section', () => {
-    const config = devConfig((raw) => delete raw.closedNetwork);
-    expect(() => new NetworkStack(testApp(), 'Network', { config })).toThrow(
-      'NetworkStack needs a closedNetwork section in config/dev.json',
-    );
   });
 });
 
