@@ -27,18 +27,4 @@ export function documentation(): string[] {
 /** A file of the repository as text. */
 export const readRepoFile = (file: string): string => fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
 
-/** The lines of a Markdown text outside fenced code blocks, each with its 1-based line number. */
-export function proseLines(text: string): Array<{ line: number; text: string }> {
-  const lines: Array<{ line: number; text: string }> = [];
-  let fence: string | undefined;
-  text.split('\n').forEach((raw, index) => {
-    const opening = /^\s*(`{3,}|~{3,})/.exec(raw);
-    if (opening) {
-      if (fence === undefined) fence = opening[1][0];
-      else if (opening[1][0] === fence) fence = undefined;
-      return;
-    }
-    if (fence === undefined) lines.push({ line: index + 1, text: raw });
-  });
-  return lines;
-}
+export { proseLines } from '../support/markdown-links';

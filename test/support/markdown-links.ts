@@ -7,12 +7,9 @@ export interface MarkdownLink {
   readonly target: string;
 }
 
-/**
- * The inline links and images of a Markdown text (`[text](target)`, `![alt](target "title")`), outside fenced
- * code blocks and code spans, where brackets are just text.
- */
-export function markdownLinks(text: string): MarkdownLink[] {
-  const links: MarkdownLink[] = [];
+/** The lines of a Markdown text outside fenced code blocks, each with its 1-based line number. */
+export function proseLines(text: string): Array<{ line: number; text: string }> {
+  const lines: Array<{ line: number; text: string }> = [];
   let fence: string | undefined;
   text.split('\n').forEach((raw, index) => {
     const opening = /^\s*(`{3,}|~{3,})/.exec(raw);
@@ -21,13 +18,23 @@ export function markdownLinks(text: string): MarkdownLink[] {
       else if (opening[1][0] === fence) fence = undefined;
       return;
     }
-    if (fence !== undefined) return;
-    const line = raw.replace(/(`+)[^`]*?\1/g, '');
-    for (const match of line.matchAll(/!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
-      links.push({ line: index + 1, target: match[1] });
-    }
+    if (fence === undefined) lines.push({ line: index + 1, text: raw });
   });
-  return links;
+  return lines;
+}
+
+/**
+ * The inline links and images of a Markdown text (`[text](target)`, `![alt](target "title")`), outside fenced
+ * code blocks and code spans, where brackets are just text.
+ */
+export function markdownLinks(text: string): MarkdownLink[] {
+  return proseLines(text).flatMap(({ line, text: raw }) =>
+    [
+      ...raw
+        .replace(/(`+)[^`]*?\1/g, '')
+        .matchAll(/!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g),
+    ].map((match) => ({ line, target: match[1] })),
+  );
 }
 
 /**
@@ -39,15 +46,7 @@ export function markdownLinks(text: string): MarkdownLink[] {
 export function headingAnchors(text: string): Set<string> {
   const anchors = new Set<string>();
   const seen = new Map<string, number>();
-  let fence: string | undefined;
-  for (const raw of text.split('\n')) {
-    const opening = /^\s*(`{3,}|~{3,})/.exec(raw);
-    if (opening) {
-      if (fence === undefined) fence = opening[1][0];
-      else if (opening[1][0] === fence) fence = undefined;
-      continue;
-    }
-    if (fence !== undefined) continue;
+  for (const { text: raw } of proseLines(text)) {
     for (const html of raw.matchAll(/<a\s+(?:id|name)="([^"]+)"/g)) anchors.add(html[1]);
     const heading = /^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(raw);
     if (!heading) continue;
