@@ -13,7 +13,11 @@ const E2E = ['<rootDir>/test/device-scripts/', '\\.e2e\\.test\\.ts$'];
 
 /** @type {import('jest').Config['projects'][number]} */
 const shared = {
-  testEnvironment: 'node',
+  // jest's node environment, with the CloudFormation template validator loaded once per worker (see the file).
+  testEnvironment: '<rootDir>/test/support/jest/environment.js',
+  moduleNameMapper: {
+    '^@aws/cloudformation-validate$': '<rootDir>/test/support/jest/cloudformation-validate.js',
+  },
   roots: ['<rootDir>/test'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
 };
