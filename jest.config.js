@@ -26,6 +26,8 @@ const shared = {
 module.exports = {
   // Synthesizing stacks with both validators is CPU-heavy; two workers fit the 2-core machine.
   maxWorkers: 2,
+  // The longest files first, also on a clean clone where jest has no timings of its own (see the file).
+  testSequencer: '<rootDir>/test/support/jest/sequencer.js',
   // A global option in jest 30 (a project's own testTimeout is ignored).
   testTimeout: 120000,
   projects: [
