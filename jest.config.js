@@ -13,7 +13,11 @@ const E2E = ['<rootDir>/test/device-scripts/', '\\.e2e\\.test\\.ts$'];
 
 /** @type {import('jest').Config['projects'][number]} */
 const shared = {
-  testEnvironment: 'node',
+  // jest's node environment, with the CloudFormation template validator loaded once per worker (see the file).
+  testEnvironment: '<rootDir>/test/support/jest/environment.js',
+  moduleNameMapper: {
+    '^@aws/cloudformation-validate$': '<rootDir>/test/support/jest/cloudformation-validate.js',
+  },
   roots: ['<rootDir>/test'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
 };
@@ -22,6 +26,8 @@ const shared = {
 module.exports = {
   // Synthesizing stacks with both validators is CPU-heavy; two workers fit the 2-core machine.
   maxWorkers: 2,
+  // The longest files first, also on a clean clone where jest has no timings of its own (see the file).
+  testSequencer: '<rootDir>/test/support/jest/sequencer.js',
   // A global option in jest 30 (a project's own testTimeout is ignored).
   testTimeout: 120000,
   projects: [
