@@ -18,7 +18,7 @@ const EXPECTED_SECONDS = {
   'test/bin/app.e2e.test.ts': 65,
   'test/verify/verify.test.ts': 65,
   'test/functions/soracom-key-rotation/rotation.test.ts': 60,
-  'test/verify/verify-live.test.ts': 60,
+  'test/cli/verify-live.test.ts': 60,
   'test/stacks/quarantine-deny.test.ts': 60,
   'test/upgrade/pins.test.ts': 50,
   'test/verify/isolation-questions.test.ts': 45,
