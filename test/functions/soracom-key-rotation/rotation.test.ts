@@ -903,3 +903,228 @@ describe('new-credential switches only groups whose credential has exactly the r
     world.expectSoracomWorks();
   });
 });
+
+// Each layer of the rotation's safety on its own (one principal, one strategy each, to keep them quick): the
+// states here are rare (an operator's hand in the SORACOM console, a state written by an older version), and
+// each test pins the one rule that decides it.
+describe('each safety layer on its own', () => {
+  const FUNNEL = FIXTURES['funnel-publisher'];
+  const MARKER = SORACOM_PRINCIPALS['funnel-publisher'].credentialMarker;
+
+  /** The step after which a clean run of `action` in a world seeded by `seed` has done `step`. */
+  async function stepOf(seed: () => void, action: RotationAction, step: string, after = 1): Promise<number> {
+    seed();
+    const clean = run(action);
+    await clean.result;
+    return clean.steps.indexOf(step) + after;
+  }
+
+  test('a previous key SORACOM holds again is kept past its grace period', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    // By hand: the old key back into the credential.
+    world.soracom.seedCredential(
+      FUNNEL.credentialId,
+      'aws-credentials',
+      { accessKeyId: k1, secretAccessKey: world.keys.get(k1)!.secret },
+      `${MARKER}${k1}`,
+    );
+    world.advanceDays(8);
+    const upkeep = await run('upkeep').result;
+    expect(upkeep).toMatchObject({
+      deletedKeyIds: [],
+      waiting: 'is still held by a SORACOM credential in use',
+    });
+    expect(
+      logLine('Keeping the previous access key: it is still held by a SORACOM credential in use'),
+    ).toMatchObject({ previousKeyId: k1 });
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  test('a previous key is kept while a credential in use does not say which key it holds', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    world.soracom.credentials.get(FUNNEL.credentialId)!.description = 'edited in the console';
+    world.soracom.hideCredentialFields = true;
+    world.advanceDays(8);
+    const upkeep = await run('upkeep').result;
+    expect(upkeep).toMatchObject({
+      deletedKeyIds: [],
+      waiting: 'may still be held by a SORACOM credential in use that does not say which key it holds',
+    });
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  test('update-in-place: an unfinished rotation whose credential no longer says which key it holds stops the run', async () => {
+    const seed = () => {
+      world.reset(updateInPlace('funnel-publisher'));
+      world.settled(100);
+    };
+    const pendingSavedAt = await stepOf(seed, 'rotate', 'iam.create', 2);
+    seed();
+    await expect(run('rotate', pendingSavedAt).result).rejects.toThrow(Crash);
+    const pending = world.state().pendingKeyId as string;
+    expect(pending).toBeDefined();
+    world.soracom.credentials.get(FUNNEL.credentialId)!.description = 'edited in the console';
+    world.soracom.hideCredentialFields = true;
+    const keys = [...world.keys.keys()];
+    const writes = iamWrites();
+
+    world.advanceDays(1);
+    await expect(run('upkeep').result).rejects.toThrow(
+      `Cannot tell whether SORACOM credential ${FUNNEL.credentialId} holds access key ${pending}: its description ` +
+        'was changed by hand. Check it in the SORACOM console, then delete the key it does not hold.',
+    );
+    expect([...world.keys.keys()]).toEqual(keys);
+    expect(iamWrites()).toBe(writes);
+  });
+
+  test('new-credential: a dated credential that exists holds the pending key, even with its description changed', async () => {
+    const seed = () => {
+      world.reset(NEW_CREDENTIAL);
+      seedNewCredentialWorld();
+    };
+    const postedAt = await stepOf(seed, 'rotate', 'soracom.createCredential');
+    seed();
+    await expect(run('rotate', postedAt).result).rejects.toThrow(Crash);
+    const { pendingKeyId: pending, pendingSoracomCredentialId: credentialId } = world.state() as Record<
+      string,
+      string
+    >;
+    world.soracom.credentials.get(credentialId)!.description = 'edited in the console';
+    world.soracom.hideCredentialFields = true;
+
+    world.advanceDays(1);
+    const finished = await run('upkeep').result;
+    expect(finished).toMatchObject({ currentKeyId: pending, credentialId, deletedKeyIds: [] });
+    expect(world.keys.get(pending)?.status).toBe('Active');
+    expect(world.soracom.groups.get('g1')?.configuration.SoracomFunnel?.credentialsId).toBe(credentialId);
+    world.expectSoracomWorks();
+  });
+
+  test('new-credential with no SIM group yet: the first rotation says which credential to point the groups at', async () => {
+    world.reset(NEW_CREDENTIAL);
+    const rotation = await run('rotate').result;
+    expect(rotation).toMatchObject({ rotated: true, credentialId: `${CREDENTIAL_PREFIX}-260301` });
+    expect(
+      logLine(
+        `No SIM group uses a credential named ${CREDENTIAL_PREFIX}-<yyMMdd>[-HHmmss]: set SoracomFunnel ` +
+          `credentialsId of your groups to ${CREDENTIAL_PREFIX}-260301`,
+      ),
+    ).toMatchObject({ level: 'WARN' });
+  });
+
+  test('new-credential: a previous credential a SIM group still uses is kept, even once its key is gone', async () => {
+    world.reset(NEW_CREDENTIAL);
+    const k1 = seedNewCredentialWorld();
+    await run('rotate').result;
+    const previous = `${CREDENTIAL_PREFIX}-251120`;
+    // By hand: a group pointed at the old credential again, and the old key deleted.
+    world.soracom.seedGroup('g7', previous);
+    world.keys.delete(k1);
+    world.advanceDays(8);
+    const upkeep = await run('upkeep').result;
+    expect(upkeep).toMatchObject({ deletedKeyIds: [] });
+    expect(world.soracom.credentials.has(previous)).toBe(true);
+    expect(world.soracom.requestsTo('DELETE', `/v1/credentials/${previous}`)).toEqual([]);
+    expect(logLine('Keeping a previous SORACOM credential that a SIM group still uses')).toMatchObject({
+      credentialId: previous,
+    });
+    expect(world.state()).toMatchObject({ phase: 'idle' });
+  });
+
+  test('2 keys SORACOM holds neither of: the inactive one is deleted to free a slot, the active one is kept', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const active = world.addKey();
+    const inactive = world.addKey({ status: 'Inactive' });
+    const rotation = await run('rotate').result;
+    expect(rotation.deletedKeyIds).toEqual([inactive.accessKeyId]);
+    expect(world.iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(0);
+    expect(world.keys.get(active.accessKeyId)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  test('a rotation due after the grace period retires the previous key first, then takes its slot', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    const first = await run('rotate').result;
+    world.advanceDays(8);
+    const second = await run('rotate').result;
+    expect(second).toMatchObject({ rotated: true, deletedKeyIds: [k1] });
+    expect([...world.keys.keys()]).toEqual([first.currentKeyId, second.currentKeyId]);
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: first.currentKeyId });
+    world.expectSoracomWorks();
+  });
+
+  test('upkeep leaves a key alone at the end of its rotation period: the periodic run rotates it', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    world.settled(90);
+    expect((await run('upkeep').result).rotated).toBe(false);
+  });
+
+  test('a rotation to redo while the previous key waits is postponed with a warning, not an error (upkeep)', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    // A state no run of this version writes (it retires the previous key before it starts a rotation): an
+    // unfinished rotation next to a previous key in its grace period.
+    world.parameters.set(
+      FUNNEL.parameterName,
+      JSON.stringify({ ...world.state(), rotationStartedAt: world.clock.toISOString() }),
+    );
+    world.advanceDays(1);
+    const upkeep = await run('upkeep').result;
+    expect(upkeep).toMatchObject({ rotated: false, deletedKeyIds: [] });
+    expect(
+      logLine(
+        `Rotation postponed: the previous access key ${k1} is in its grace period until 2026-03-08T03:00:00.000Z`,
+      ),
+    ).toMatchObject({ level: 'WARN' });
+    world.expectSoracomWorks();
+  });
+
+  test('an overdue upkeep or an ensure that finds SORACOM without its key fails while the previous key waits', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    world.keys.get(k1)!.lastUsed = new Date(world.clock.getTime() + DAY_MS);
+    world.advanceDays(92);
+    await expect(run('upkeep').result).rejects.toMatchObject({
+      name: 'RotationBlockedError',
+      message: expect.stringContaining(`Rotation postponed: the previous access key ${k1} was used at`),
+    });
+    // By hand: the credential overwritten with a key of another account.
+    world.soracom.seedCredential(
+      FUNNEL.credentialId,
+      'aws-credentials',
+      { accessKeyId: 'TESTKEYTYPEDBYHAND01', secretAccessKey: 'typed-in-the-console' },
+      'typed in the console',
+    );
+    await expect(run('ensure').result).rejects.toThrow(RotationBlockedError);
+    expect(world.keys.get(k1)?.status).toBe('Active');
+  });
+
+  test('the staleness metric counts from the recorded switch even when the run fails, and waits for a first switch', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    world.soracom.rejectAuth = true;
+    await expect(run('rotate').result).rejects.toThrow('SORACOM auth key rejected');
+    expect(world.metricLines).toEqual([]);
+
+    world.settled(10);
+    await expect(run('rotate').result).rejects.toThrow('SORACOM auth key rejected');
+    expect(world.metricLines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ SecondsSinceLastRotation: 10 * 86_400 }),
+    ]);
+  });
+
+  test('a SORACOM answer that lacks what the state records fails as a mismatch of its own kind', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    world.settled(10);
+    world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
+    await expect(run('upkeep').result).rejects.toMatchObject({ name: 'SoracomStateMismatchError' });
+  });
+});
