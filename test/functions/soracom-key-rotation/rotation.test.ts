@@ -4,6 +4,7 @@ import {
   RotationBlockedError,
   runRotation,
   SoracomStateMismatchError,
+  SWITCH_SETTLE_MS,
   type RotationAction,
   type RotationStrategy,
 } from '../../../lib/functions/soracom-key-rotation/rotation';
@@ -1119,6 +1120,106 @@ describe('each safety layer on its own', () => {
     expect(world.metricLines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
       expect.objectContaining({ SecondsSinceLastRotation: 10 * 86_400 }),
     ]);
+  });
+
+  test('a use of the old key up to the end of the settle time still counts as before the switch', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    world.keys.get(k1)!.lastUsed = new Date(world.clock.getTime() + SWITCH_SETTLE_MS);
+    world.advanceDays(7);
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
+  });
+
+  test('a first rotation where SORACOM holds no key yet: either of 2 active keys is spare', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const keys = [world.addKey().accessKeyId, world.addKey().accessKeyId];
+    const rotation = await run('rotate').result;
+    expect(rotation.rotated).toBe(true);
+    expect(rotation.deletedKeyIds).toHaveLength(1);
+    expect(keys).toContain(rotation.deletedKeyIds[0]);
+    world.expectSoracomWorks();
+  });
+
+  test('nothing says which key SORACOM uses and there is no state: only an inactive key is spare', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const held = world.addKey();
+    const inactive = world.addKey({ status: 'Inactive' });
+    world.soracom.seedCredential(FUNNEL.credentialId, 'aws-credentials', {
+      accessKeyId: held.accessKeyId,
+      secretAccessKey: held.secret,
+    });
+    world.soracom.hideCredentialFields = true;
+    const rotation = await run('rotate').result;
+    expect(rotation.deletedKeyIds).toEqual([inactive.accessKeyId]);
+    expect(world.keys.get(held.accessKeyId)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  test('a credential that does not say which key it holds holds the one the state calls current: the other is spare', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    const stray = world.addKey();
+    world.soracom.credentials.get(FUNNEL.credentialId)!.description = 'edited in the console';
+    world.soracom.hideCredentialFields = true;
+    const rotation = await run('rotate').result;
+    expect(rotation.deletedKeyIds).toEqual([stray.accessKeyId]);
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  test('the key the state calls current is never spare, even while SORACOM holds a key typed in by hand', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    const stray = world.addKey();
+    world.soracom.seedCredential(
+      FUNNEL.credentialId,
+      'aws-credentials',
+      { accessKeyId: 'TESTKEYTYPEDBYHAND01', secretAccessKey: 'typed-in-the-console' },
+      'typed in the console',
+    );
+    const ensure = await run('ensure').result;
+    expect(ensure).toMatchObject({ rotated: true, deletedKeyIds: [stray.accessKeyId] });
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: k1 });
+  });
+
+  test('each key kept or let go is logged with its id and the reason', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    const stray = world.addKey({ status: 'Inactive' });
+    await run('rotate').result;
+    expect(
+      logLine(
+        `The ${SORACOM_PRINCIPALS['funnel-publisher'].label} user has 2 access keys; deleting the one SORACOM does not use`,
+      ),
+    ).toMatchObject({ accessKeyId: stray.accessKeyId, status: 'Inactive' });
+
+    world.advanceDays(3);
+    await run('upkeep').result;
+    expect(
+      logLine('Keeping the previous access key: it is in its grace period until 2026-03-08T03:00:00.000Z'),
+    ).toMatchObject({ level: 'INFO', previousKeyId: k1 });
+
+    world.keys.get(k1)!.lastUsed = new Date('2026-03-02T00:00:00Z');
+    world.advanceDays(5);
+    await run('upkeep').result;
+    expect(
+      logLine(
+        'Keeping the previous access key: it was used at 2026-03-02T00:00:00.000Z, after the switch at 2026-03-01T03:00:00.000Z',
+      ),
+    ).toMatchObject({ level: 'WARN', previousKeyId: k1 });
+  });
+
+  test('new-credential: the previous credential is deleted with its key, and the log names it', async () => {
+    world.reset(NEW_CREDENTIAL);
+    seedNewCredentialWorld();
+    await run('rotate').result;
+    world.advanceDays(8);
+    await run('upkeep').result;
+    expect(logLine('Previous SORACOM credential deleted')).toMatchObject({
+      credentialId: `${CREDENTIAL_PREFIX}-251120`,
+    });
   });
 
   test('a SORACOM answer that lacks what the state records fails as a mismatch of its own kind', async () => {
