@@ -944,6 +944,8 @@ describe('each safety layer on its own', () => {
     world.expectSoracomWorks();
   });
 
+  // Equivalent mutant: `switchedAt ?? ''` with another string (rotation.ts line 399): a run records switchedAt with
+  // every previous key, and any text that is not a date parses to NaN alike.
   test('a previous key is kept while a credential in use does not say which key it holds', async () => {
     world.reset(updateInPlace('funnel-publisher'));
     const k1 = world.settled(100);
@@ -960,6 +962,8 @@ describe('each safety layer on its own', () => {
     world.expectSoracomWorks();
   });
 
+  // Equivalent mutants: `pending !== undefined` as `true` (line 279) and `credentialId === undefined` as `false`
+  // (line 315): a run saves the pending key and its credential id together, and `Map.get(undefined)` is undefined.
   test('update-in-place: an unfinished rotation whose credential no longer says which key it holds stops the run', async () => {
     const seed = () => {
       world.reset(updateInPlace('funnel-publisher'));
@@ -1019,6 +1023,8 @@ describe('each safety layer on its own', () => {
     ).toMatchObject({ level: 'WARN' });
   });
 
+  // Equivalent mutant: `previousSoracomCredentialIds ?? []` as `["Stryker was here"]` (line 414): an id that no SIM
+  // group uses and SORACOM does not list is skipped.
   test('new-credential: a previous credential a SIM group still uses is kept, even once its key is gone', async () => {
     world.reset(NEW_CREDENTIAL);
     const k1 = seedNewCredentialWorld();
@@ -1038,6 +1044,9 @@ describe('each safety layer on its own', () => {
     expect(world.state()).toMatchObject({ phase: 'idle' });
   });
 
+  // Equivalent mutants: one half of the spare keys' comparator as `false`, `""` or `true` (line 436): with 2 keys at
+  // most V8's sort makes one comparison, and these change only which of two keys of one status goes first; either
+  // is spare.
   test('2 keys SORACOM holds neither of: the inactive one is deleted to free a slot, the active one is kept', async () => {
     world.reset(updateInPlace('funnel-publisher'));
     const active = world.addKey();
