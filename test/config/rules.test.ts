@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   cidrRange,
   cidrsOverlap,
+  email,
   flag,
   intRange,
   matching,
@@ -33,6 +34,13 @@ describe('each rule says what a valid value is', () => {
     expect(messages(thing, 'sensor-001')).toEqual([]);
     expect(messages(thing, 'no spaces')).toEqual([`expected ${NAME_RULES.thingName.description}`]);
     expect(messages(thing, 42)).toEqual([`expected ${NAME_RULES.thingName.description}`]);
+  });
+
+  // Equivalent mutants: `.min(…, {})`, `.max(…, {})` and `.regex(…, {})` without their own error: zod 4 then reports
+  // the error the schema was made with, the same sentence.
+  test('an e-mail address is one, and anything else is named as not one', () => {
+    expect(messages(email, 'alarms@example.com')).toEqual([]);
+    expect(messages(email, 'alarms at example.com')).toEqual(['expected an e-mail address']);
   });
 
   test('a choice lists every value', () => {
