@@ -238,6 +238,8 @@ describe('funnel.publisher (issue 15: role mode has no key, and so no rotation)'
   });
 
   // A Funnel credential id is checked against Krypton's only when there is one.
+  // Equivalent mutant: `kryptonId !== undefined` as `true` for new-credential (schema.ts line 128):
+  // `couldCreate(undefined)` tests the text "undefined", which no dated credential id matches.
   // Equivalent mutants: a cross-check's issue `code: 'custom'` as `""` (lib/config/schema.ts, deployment.ts,
   // soracom-principal.ts): the loader reads the code of zod's own issues only, and prints path and message alike.
   it.each<[string, (raw: KeylessConfigInput) => void]>([
