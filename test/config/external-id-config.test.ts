@@ -104,6 +104,8 @@ describe('external ids of a deployable config', () => {
     );
   });
 
+  // Equivalent mutant: `typeof holder.externalId === 'string'` as `true` (soracom-principal.ts line 130): the field
+  // fails first, and zod 4 runs no cross-check on a config whose fields failed.
   it('a role without an external id gets one sentence: it is missing', () => {
     const found = problems({}, (raw) => {
       delete (raw.funnel!.publisher as { externalId?: string }).externalId;
