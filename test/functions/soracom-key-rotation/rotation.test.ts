@@ -1166,6 +1166,8 @@ describe('each safety layer on its own', () => {
     const rotation = await run('rotate').result;
     expect(rotation.deletedKeyIds).toEqual([inactive.accessKeyId]);
     expect(world.keys.get(held.accessKeyId)?.status).toBe('Active');
+    // The key left is the one this rotation replaced: it is retired like any previous key.
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: held.accessKeyId });
     world.expectSoracomWorks();
   });
 
@@ -1233,6 +1235,41 @@ describe('each safety layer on its own', () => {
     expect(logLine('Previous SORACOM credential deleted')).toMatchObject({
       credentialId: `${CREDENTIAL_PREFIX}-251120`,
     });
+  });
+
+  test('update-in-place, first key: once SORACOM has it, an empty credential list stops the next run', async () => {
+    const seed = () => world.reset(updateInPlace('funnel-publisher'));
+    const recordedAt = await stepOf(seed, 'ensure', 'soracom.createCredential', 2);
+    seed();
+    await expect(run('ensure', recordedAt).result).rejects.toThrow(Crash);
+    const pending = world.state().pendingKeyId as string;
+    expect(world.soracomHeldKeys()).toEqual([pending]);
+    world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
+    world.advanceDays(1);
+    await expect(run('ensure').result).rejects.toThrow(SoracomStateMismatchError);
+    expect(world.keys.get(pending)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  test('update-in-place over a credential made by hand: it is recorded before the key is made', async () => {
+    const seed = () => {
+      world.reset(updateInPlace('funnel-publisher'));
+      const legacy = world.addKey();
+      world.soracom.seedCredential(
+        FUNNEL.credentialId,
+        'aws-credentials',
+        { accessKeyId: legacy.accessKeyId, secretAccessKey: legacy.secret },
+        `${MARKER}${legacy.accessKeyId}`,
+      );
+    };
+    const startSavedAt = await stepOf(seed, 'ensure', 'ssm.save');
+    seed();
+    await expect(run('ensure', startSavedAt).result).rejects.toThrow(Crash);
+    expect(world.state()).toMatchObject({ phase: 'creating', soracomCredentialId: FUNNEL.credentialId });
+    world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
+    world.advanceDays(1);
+    await expect(run('ensure').result).rejects.toThrow(SoracomStateMismatchError);
+    world.expectSoracomWorks();
   });
 
   test('a SORACOM answer that lacks what the state records fails as a mismatch of its own kind', async () => {
