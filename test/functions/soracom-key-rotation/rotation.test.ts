@@ -1237,6 +1237,10 @@ describe('each safety layer on its own', () => {
     });
   });
 
+  // Equivalent mutants in step 3: `strategy.type === 'new-credential'` as `false` or `""` (line 471; a new-credential
+  // id is picked absent from SORACOM's list, so it is created anyway), and the new key's `status` as `""` (line 484;
+  // finishSwitch reads key ids only), and `soracomCredentialId !== credentialId` as `true` (line 476; it saves the
+  // state it already saved).
   test('update-in-place, first key: once SORACOM has it, an empty credential list stops the next run', async () => {
     const seed = () => world.reset(updateInPlace('funnel-publisher'));
     const recordedAt = await stepOf(seed, 'ensure', 'soracom.createCredential', 2);
