@@ -1,6 +1,8 @@
 // The safety-critical modules `npm run test:mutation` mutates, each with the unit tests that must catch a change
 // to it: scripts/mutation/run.js runs Stryker once per module, against that module's tests only. Scores:
-// bench/README.md "Mutation scores".
+// bench/README.md "Mutation scores". `lines` (optional) narrows a module to the part that is safety-critical; it is
+// what `npm run test:mutation -- <module>` mutates unless `:<lines>` says otherwise, and it follows the code: check
+// it when the file changes.
 module.exports.MODULES = [
   {
     name: 'rotation',
@@ -17,6 +19,61 @@ module.exports.MODULES = [
   },
   { name: 'placement', module: 'lib/fleet/placement.ts', tests: ['test/fleet/placement.test.ts'] },
   { name: 'shard-lock', module: 'lib/fleet/shard-lock.ts', tests: ['test/fleet/shard-lock.test.ts'] },
+  {
+    name: 'config-rules',
+    module: 'lib/config/rules.ts',
+    tests: [
+      'test/config/rules.test.ts',
+      'test/config/iot-config.test.ts',
+      'test/config/krypton-config.test.ts',
+      'test/config/closed-network-config.test.ts',
+      'test/config/quarantine-config.test.ts',
+    ],
+  },
+  {
+    // Only the checks across sections (the schema's superRefine); the rest of the file is fields and their
+    // descriptions, which the generated docs pin (test/docs), not these tests.
+    name: 'config-cross-checks',
+    module: 'lib/config/schema.ts',
+    lines: '110-166',
+    tests: [
+      'test/config/funnel-config.test.ts',
+      'test/config/closed-network-config.test.ts',
+      'test/config/load.test.ts',
+    ],
+  },
+  {
+    name: 'config-deployment-account',
+    module: 'lib/config/sections/deployment.ts',
+    lines: '90-105',
+    tests: ['test/config/deployment-config.test.ts'],
+  },
+  {
+    name: 'config-external-ids',
+    module: 'lib/config/sections/soracom-principal.ts',
+    lines: '117-161',
+    tests: ['test/config/external-id-config.test.ts'],
+  },
+  {
+    name: 'device-quarantine',
+    module: 'lib/cli/device/quarantine.ts',
+    tests: ['test/cli/device-quarantine.test.ts', 'test/cli/device-revoke-quarantine.test.ts'],
+  },
+  {
+    name: 'device-decommission',
+    module: 'lib/cli/device/decommission.ts',
+    tests: ['test/cli/device-decommission.test.ts'],
+  },
+  {
+    name: 'device-offboard-sim',
+    module: 'lib/cli/device/offboard-sim.ts',
+    tests: ['test/cli/device-offboard-sim.test.ts'],
+  },
+  {
+    name: 'soracom-api-client',
+    module: 'lib/soracom/api-client.ts',
+    tests: ['test/soracom/api-client.test.ts'],
+  },
 ];
 
 /** The module run.js is mutating now (it sets KEYLESS_MUTATION_MODULE for Stryker and the jest config). */

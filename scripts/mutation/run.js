@@ -30,7 +30,8 @@ const selected = process.argv
     if (found === undefined || (lines !== undefined && !/^\d+-\d+(,\d+-\d+)*$/.test(lines))) {
       console.error(
         `test:mutation: ${JSON.stringify(arg)} is not <module>[:<first line>-<last line>[,...]] with <module> one of ` +
-          `${MODULES.map((m) => m.name).join(', ')} (or its path)`,
+          `${MODULES.map((m) => m.name).join(', ')} (or its path); a Stryker option takes its value after "=" ` +
+          '(`--concurrency=1`)',
       );
       process.exit(2);
     }
@@ -50,8 +51,14 @@ const stryker = path.join(
 );
 let failed = false;
 for (const { module, lines } of selected.length > 0 ? selected : MODULES.map((m) => ({ module: m }))) {
-  console.log(`\n== test:mutation ${module.name}: ${module.module}${lines ? `:${lines}` : ''}`);
-  const env = { ...process.env, KEYLESS_MUTATION_MODULE: module.name, KEYLESS_MUTATION_LINES: lines ?? '' };
+  console.log(
+    `\n== test:mutation ${module.name}: ${module.module}${(lines ?? module.lines) ? `:${lines ?? module.lines}` : ''}`,
+  );
+  const env = {
+    ...process.env,
+    KEYLESS_MUTATION_MODULE: module.name,
+    KEYLESS_MUTATION_LINES: lines ?? module.lines ?? '',
+  };
   const started = Date.now();
   const run = spawnSync(process.execPath, [stryker, 'run', ...options], { stdio: 'inherit', env });
   console.log(

@@ -90,6 +90,33 @@ describe('external ids of a deployable config', () => {
     expect(found.join('\n')).not.toContain(id);
   });
 
+  it('an id IAM refuses gets one sentence, the IAM rule, however weak it also is', () => {
+    const found = problems({ funnel: 'x y' });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(
+      /^config\/prod\.json: funnel\.publisher\.externalId: expected at least 32 characters.*, got a value of 3 characters/,
+    );
+  });
+
+  // Equivalent mutant: `typeof holder.externalId === 'string'` as `true` (soracom-principal.ts line 130): the field
+  // fails first, and zod 4 runs no cross-check on a config whose fields failed.
+  it('a role without an external id gets one sentence: it is missing', () => {
+    const found = problems({}, (raw) => {
+      delete (raw.funnel!.publisher as { externalId?: string }).externalId;
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^config\/prod\.json: funnel\.publisher\.externalId: /);
+  });
+
+  it('a config with neither Krypton nor Funnel has no external id to check', () => {
+    expect(
+      problems({}, (raw) => {
+        delete raw.krypton;
+        delete raw.funnel;
+      }),
+    ).toEqual([]);
+  });
+
   it('refuses the same id for the Funnel publisher and the Krypton signer, naming the other field', () => {
     const id = newExternalId();
     const found = problems({ krypton: id, funnel: id });

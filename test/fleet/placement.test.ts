@@ -48,6 +48,13 @@ describe('layoutFleet', () => {
     expect(lockOf(layout)).toEqual(lock({ a: 1 }));
   });
 
+  it('is stale when the config has a thing the lock does not record yet, and nothing was released', () => {
+    const layout = layoutFleet(things('a', 'b'), lock({ a: 1 }));
+    expect(layout.unrecorded).toEqual(['b']);
+    expect(layout.released).toEqual([]);
+    expect(lockIsStale(layout)).toBe(true);
+  });
+
   it("keeps the lock's shard size, which decides where new things go", () => {
     const layout = layoutFleet(things('a', 'b', 'c'), lock({}, 3));
     expect(layout.maxThingsPerShard).toBe(3);

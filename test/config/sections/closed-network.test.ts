@@ -41,6 +41,11 @@ describe('closedNetwork config', () => {
     );
   });
 
+  it("accepts a region that is the environment's own, and a config with no closed network", () => {
+    expect(problems((network) => (network.region = 'ap-northeast-1'))).toEqual([]);
+    expect(devConfig((raw) => delete raw.closedNetwork).closedNetwork).toBeUndefined();
+  });
+
   it('accepts an imported VPC named by ids', () => {
     const config = devConfig(closedNetwork((network) => (network.vpc = IMPORTED)));
     expect(config.closedNetwork?.vpc).toEqual(IMPORTED);

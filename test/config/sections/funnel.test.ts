@@ -237,6 +237,30 @@ describe('funnel.publisher (issue 15: role mode has no key, and so no rotation)'
     expect(() => devConfig(override)).toThrow(message);
   });
 
+  // A Funnel credential id is checked against Krypton's only when there is one.
+  // Equivalent mutant: `kryptonId !== undefined` as `true` for new-credential (schema.ts line 128):
+  // `couldCreate(undefined)` tests the text "undefined", which no dated credential id matches.
+  // Equivalent mutants: a cross-check's issue `code: 'custom'` as `""` (lib/config/schema.ts, deployment.ts,
+  // soracom-principal.ts): the loader reads the code of zod's own issues only, and prints path and message alike.
+  it.each<[string, (raw: KeylessConfigInput) => void]>([
+    [
+      'update-in-place',
+      rotation((r) => (r.strategy = { type: 'update-in-place', credentialId: 'keyless-dev-krypton' })),
+    ],
+    [
+      'new-credential',
+      rotation((r) => (r.strategy = { type: 'new-credential', credentialPrefix: 'keyless-dev' })),
+    ],
+    ['role mode', roleMode({ credentialId: 'keyless-dev-krypton' })],
+  ])('with no Krypton section, %s may use any credential id', (_mode, override) => {
+    const config = devConfig((raw) => {
+      override(raw);
+      delete raw.krypton;
+    });
+    expect(config.krypton).toBeUndefined();
+    expect(config.funnel).toBeDefined();
+  });
+
   it('the prod template uses role mode with its own credential set', () => {
     const prod = shippedConfigs().find((c) => c.envName === 'prod')!;
     expect(prod.funnel?.publisher).toMatchObject({ mode: 'role', soracomAccountId: '762707677580' });

@@ -4,6 +4,7 @@ import {
   RotationBlockedError,
   runRotation,
   SoracomStateMismatchError,
+  SWITCH_SETTLE_MS,
   type RotationAction,
   type RotationStrategy,
 } from '../../../lib/functions/soracom-key-rotation/rotation';
@@ -301,6 +302,8 @@ describe.each(PRINCIPALS)('update-in-place (%s)', (principal) => {
     world.expectSoracomWorks();
   });
 
+  // deleteKey's last-line refusal (lines 597-598) is reached by no run with the other layers in place (each caller
+  // leaves out a key SORACOM holds first): no test can reach it, and it fails this one with the orphan filter broken.
   // The orphan filter's own layer (not deleteKey's last-line refusal, which would make this run fail instead):
   // a key created since the unfinished rotation started is only an orphan if SORACOM does not hold it.
   test('an unfinished rotation leaves alone a key made since that SORACOM holds (an operator fixed it by hand)', async () => {
@@ -333,6 +336,8 @@ describe.each(PRINCIPALS)('update-in-place (%s)', (principal) => {
     world.expectSoracomWorks();
   });
 
+  // Equivalent mutant: `rotationStartedAt ?? ''` with another string (line 290): the branch runs only when the
+  // state records rotationStartedAt.
   test("an unfinished rotation's key is recognised as its own when IAM's clock is a few minutes behind", async () => {
     const createAt = await (async () => {
       world.settled(100);
@@ -901,5 +906,380 @@ describe('new-credential switches only groups whose credential has exactly the r
     await run('upkeep').result;
     expect(world.soracom.credentials.has(timed)).toBe(false);
     world.expectSoracomWorks();
+  });
+});
+
+// Each layer of the rotation's safety on its own (one principal, one strategy each, to keep them quick): the
+// states here are rare (an operator's hand in the SORACOM console, a state written by an older version), and
+// each test pins the one rule that decides it.
+describe('each safety layer on its own', () => {
+  const FUNNEL = FIXTURES['funnel-publisher'];
+  const MARKER = SORACOM_PRINCIPALS['funnel-publisher'].credentialMarker;
+
+  /** The step after which a clean run of `action` in a world seeded by `seed` has done `step`. */
+  async function stepOf(seed: () => void, action: RotationAction, step: string, after = 1): Promise<number> {
+    seed();
+    const clean = run(action);
+    await clean.result;
+    return clean.steps.indexOf(step) + after;
+  }
+
+  test('a previous key SORACOM holds again is kept past its grace period', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    // By hand: the old key back into the credential.
+    world.soracom.seedCredential(
+      FUNNEL.credentialId,
+      'aws-credentials',
+      { accessKeyId: k1, secretAccessKey: world.keys.get(k1)!.secret },
+      `${MARKER}${k1}`,
+    );
+    world.advanceDays(8);
+    const upkeep = await run('upkeep').result;
+    expect(upkeep).toMatchObject({
+      deletedKeyIds: [],
+      waiting: 'is still held by a SORACOM credential in use',
+    });
+    expect(
+      logLine('Keeping the previous access key: it is still held by a SORACOM credential in use'),
+    ).toMatchObject({ previousKeyId: k1 });
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  // Equivalent mutant: `switchedAt ?? ''` with another string (rotation.ts line 399): a run records switchedAt with
+  // every previous key, and any text that is not a date parses to NaN alike.
+  test('a previous key is kept while a credential in use does not say which key it holds', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    world.soracom.credentials.get(FUNNEL.credentialId)!.description = 'edited in the console';
+    world.soracom.hideCredentialFields = true;
+    world.advanceDays(8);
+    const upkeep = await run('upkeep').result;
+    expect(upkeep).toMatchObject({
+      deletedKeyIds: [],
+      waiting: 'may still be held by a SORACOM credential in use that does not say which key it holds',
+    });
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  // Equivalent mutants: `pending !== undefined` as `true` (line 279) and `credentialId === undefined` as `false`
+  // (line 315): a run saves the pending key and its credential id together, and `Map.get(undefined)` is undefined.
+  test('update-in-place: an unfinished rotation whose credential no longer says which key it holds stops the run', async () => {
+    const seed = () => {
+      world.reset(updateInPlace('funnel-publisher'));
+      world.settled(100);
+    };
+    const pendingSavedAt = await stepOf(seed, 'rotate', 'iam.create', 2);
+    seed();
+    await expect(run('rotate', pendingSavedAt).result).rejects.toThrow(Crash);
+    const pending = world.state().pendingKeyId as string;
+    expect(pending).toBeDefined();
+    world.soracom.credentials.get(FUNNEL.credentialId)!.description = 'edited in the console';
+    world.soracom.hideCredentialFields = true;
+    const keys = [...world.keys.keys()];
+    const writes = iamWrites();
+
+    world.advanceDays(1);
+    await expect(run('upkeep').result).rejects.toThrow(
+      `Cannot tell whether SORACOM credential ${FUNNEL.credentialId} holds access key ${pending}: its description ` +
+        'was changed by hand. Check it in the SORACOM console, then delete the key it does not hold.',
+    );
+    expect([...world.keys.keys()]).toEqual(keys);
+    expect(iamWrites()).toBe(writes);
+  });
+
+  test('new-credential: a dated credential that exists holds the pending key, even with its description changed', async () => {
+    const seed = () => {
+      world.reset(NEW_CREDENTIAL);
+      seedNewCredentialWorld();
+    };
+    const postedAt = await stepOf(seed, 'rotate', 'soracom.createCredential');
+    seed();
+    await expect(run('rotate', postedAt).result).rejects.toThrow(Crash);
+    const { pendingKeyId: pending, pendingSoracomCredentialId: credentialId } = world.state() as Record<
+      string,
+      string
+    >;
+    world.soracom.credentials.get(credentialId)!.description = 'edited in the console';
+    world.soracom.hideCredentialFields = true;
+
+    world.advanceDays(1);
+    const finished = await run('upkeep').result;
+    expect(finished).toMatchObject({ currentKeyId: pending, credentialId, deletedKeyIds: [] });
+    expect(world.keys.get(pending)?.status).toBe('Active');
+    expect(world.soracom.groups.get('g1')?.configuration.SoracomFunnel?.credentialsId).toBe(credentialId);
+    world.expectSoracomWorks();
+  });
+
+  test('new-credential with no SIM group yet: the first rotation says which credential to point the groups at', async () => {
+    world.reset(NEW_CREDENTIAL);
+    const rotation = await run('rotate').result;
+    expect(rotation).toMatchObject({ rotated: true, credentialId: `${CREDENTIAL_PREFIX}-260301` });
+    expect(
+      logLine(
+        `No SIM group uses a credential named ${CREDENTIAL_PREFIX}-<yyMMdd>[-HHmmss]: set SoracomFunnel ` +
+          `credentialsId of your groups to ${CREDENTIAL_PREFIX}-260301`,
+      ),
+    ).toMatchObject({ level: 'WARN' });
+  });
+
+  // Equivalent mutant: `previousSoracomCredentialIds ?? []` as `["Stryker was here"]` (line 414): an id that no SIM
+  // group uses and SORACOM does not list is skipped.
+  test('new-credential: a previous credential a SIM group still uses is kept, even once its key is gone', async () => {
+    world.reset(NEW_CREDENTIAL);
+    const k1 = seedNewCredentialWorld();
+    await run('rotate').result;
+    const previous = `${CREDENTIAL_PREFIX}-251120`;
+    // By hand: a group pointed at the old credential again, and the old key deleted.
+    world.soracom.seedGroup('g7', previous);
+    world.keys.delete(k1);
+    world.advanceDays(8);
+    const upkeep = await run('upkeep').result;
+    expect(upkeep).toMatchObject({ deletedKeyIds: [] });
+    expect(world.soracom.credentials.has(previous)).toBe(true);
+    expect(world.soracom.requestsTo('DELETE', `/v1/credentials/${previous}`)).toEqual([]);
+    expect(logLine('Keeping a previous SORACOM credential that a SIM group still uses')).toMatchObject({
+      credentialId: previous,
+    });
+    expect(world.state()).toMatchObject({ phase: 'idle' });
+  });
+
+  // Equivalent mutants: one half of the spare keys' comparator as `false`, `""` or `true` (line 436): with 2 keys at
+  // most V8's sort makes one comparison, and these change only which of two keys of one status goes first; either
+  // is spare.
+  test('2 keys SORACOM holds neither of: the inactive one is deleted to free a slot, the active one is kept', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const active = world.addKey();
+    const inactive = world.addKey({ status: 'Inactive' });
+    const rotation = await run('rotate').result;
+    expect(rotation.deletedKeyIds).toEqual([inactive.accessKeyId]);
+    expect(world.iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(0);
+    expect(world.keys.get(active.accessKeyId)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  test('a rotation due after the grace period retires the previous key first, then takes its slot', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    const first = await run('rotate').result;
+    world.advanceDays(8);
+    const second = await run('rotate').result;
+    expect(second).toMatchObject({ rotated: true, deletedKeyIds: [k1] });
+    expect([...world.keys.keys()]).toEqual([first.currentKeyId, second.currentKeyId]);
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: first.currentKeyId });
+    world.expectSoracomWorks();
+  });
+
+  test('upkeep leaves a key alone at the end of its rotation period: the periodic run rotates it', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    world.settled(90);
+    expect((await run('upkeep').result).rotated).toBe(false);
+  });
+
+  test('a rotation to redo while the previous key waits is postponed with a warning, not an error (upkeep)', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    // A state no run of this version writes (it retires the previous key before it starts a rotation): an
+    // unfinished rotation next to a previous key in its grace period.
+    world.parameters.set(
+      FUNNEL.parameterName,
+      JSON.stringify({ ...world.state(), rotationStartedAt: world.clock.toISOString() }),
+    );
+    world.advanceDays(1);
+    const upkeep = await run('upkeep').result;
+    expect(upkeep).toMatchObject({ rotated: false, deletedKeyIds: [] });
+    expect(
+      logLine(
+        `Rotation postponed: the previous access key ${k1} is in its grace period until 2026-03-08T03:00:00.000Z`,
+      ),
+    ).toMatchObject({ level: 'WARN' });
+    world.expectSoracomWorks();
+  });
+
+  test('an overdue upkeep or an ensure that finds SORACOM without its key fails while the previous key waits', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    world.keys.get(k1)!.lastUsed = new Date(world.clock.getTime() + DAY_MS);
+    world.advanceDays(92);
+    await expect(run('upkeep').result).rejects.toMatchObject({
+      name: 'RotationBlockedError',
+      message: expect.stringContaining(`Rotation postponed: the previous access key ${k1} was used at`),
+    });
+    // By hand: the credential overwritten with a key of another account.
+    world.soracom.seedCredential(
+      FUNNEL.credentialId,
+      'aws-credentials',
+      { accessKeyId: 'TESTKEYTYPEDBYHAND01', secretAccessKey: 'typed-in-the-console' },
+      'typed in the console',
+    );
+    await expect(run('ensure').result).rejects.toThrow(RotationBlockedError);
+    expect(world.keys.get(k1)?.status).toBe('Active');
+  });
+
+  test('the staleness metric counts from the recorded switch even when the run fails, and waits for a first switch', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    world.soracom.rejectAuth = true;
+    await expect(run('rotate').result).rejects.toThrow('SORACOM auth key rejected');
+    expect(world.metricLines).toEqual([]);
+
+    world.settled(10);
+    await expect(run('rotate').result).rejects.toThrow('SORACOM auth key rejected');
+    expect(world.metricLines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ SecondsSinceLastRotation: 10 * 86_400 }),
+    ]);
+  });
+
+  test('a use of the old key up to the end of the settle time still counts as before the switch', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    world.keys.get(k1)!.lastUsed = new Date(world.clock.getTime() + SWITCH_SETTLE_MS);
+    world.advanceDays(7);
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
+  });
+
+  test('a first rotation where SORACOM holds no key yet: either of 2 active keys is spare', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const keys = [world.addKey().accessKeyId, world.addKey().accessKeyId];
+    const rotation = await run('rotate').result;
+    expect(rotation.rotated).toBe(true);
+    expect(rotation.deletedKeyIds).toHaveLength(1);
+    expect(keys).toContain(rotation.deletedKeyIds[0]);
+    world.expectSoracomWorks();
+  });
+
+  test('nothing says which key SORACOM uses and there is no state: only an inactive key is spare', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const held = world.addKey();
+    const inactive = world.addKey({ status: 'Inactive' });
+    world.soracom.seedCredential(FUNNEL.credentialId, 'aws-credentials', {
+      accessKeyId: held.accessKeyId,
+      secretAccessKey: held.secret,
+    });
+    world.soracom.hideCredentialFields = true;
+    const rotation = await run('rotate').result;
+    expect(rotation.deletedKeyIds).toEqual([inactive.accessKeyId]);
+    expect(world.keys.get(held.accessKeyId)?.status).toBe('Active');
+    // The key left is the one this rotation replaced: it is retired like any previous key.
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: held.accessKeyId });
+    world.expectSoracomWorks();
+  });
+
+  test('a credential that does not say which key it holds holds the one the state calls current: the other is spare', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    const stray = world.addKey();
+    world.soracom.credentials.get(FUNNEL.credentialId)!.description = 'edited in the console';
+    world.soracom.hideCredentialFields = true;
+    const rotation = await run('rotate').result;
+    expect(rotation.deletedKeyIds).toEqual([stray.accessKeyId]);
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  test('the key the state calls current is never spare, even while SORACOM holds a key typed in by hand', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    const stray = world.addKey();
+    world.soracom.seedCredential(
+      FUNNEL.credentialId,
+      'aws-credentials',
+      { accessKeyId: 'TESTKEYTYPEDBYHAND01', secretAccessKey: 'typed-in-the-console' },
+      'typed in the console',
+    );
+    const ensure = await run('ensure').result;
+    expect(ensure).toMatchObject({ rotated: true, deletedKeyIds: [stray.accessKeyId] });
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: k1 });
+  });
+
+  test('each key kept or let go is logged with its id and the reason', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(100);
+    const stray = world.addKey({ status: 'Inactive' });
+    await run('rotate').result;
+    expect(
+      logLine(
+        `The ${SORACOM_PRINCIPALS['funnel-publisher'].label} user has 2 access keys; deleting the one SORACOM does not use`,
+      ),
+    ).toMatchObject({ accessKeyId: stray.accessKeyId, status: 'Inactive' });
+
+    world.advanceDays(3);
+    await run('upkeep').result;
+    expect(
+      logLine('Keeping the previous access key: it is in its grace period until 2026-03-08T03:00:00.000Z'),
+    ).toMatchObject({ level: 'INFO', previousKeyId: k1 });
+
+    world.keys.get(k1)!.lastUsed = new Date('2026-03-02T00:00:00Z');
+    world.advanceDays(5);
+    await run('upkeep').result;
+    expect(
+      logLine(
+        'Keeping the previous access key: it was used at 2026-03-02T00:00:00.000Z, after the switch at 2026-03-01T03:00:00.000Z',
+      ),
+    ).toMatchObject({ level: 'WARN', previousKeyId: k1 });
+  });
+
+  test('new-credential: the previous credential is deleted with its key, and the log names it', async () => {
+    world.reset(NEW_CREDENTIAL);
+    seedNewCredentialWorld();
+    await run('rotate').result;
+    world.advanceDays(8);
+    await run('upkeep').result;
+    expect(logLine('Previous SORACOM credential deleted')).toMatchObject({
+      credentialId: `${CREDENTIAL_PREFIX}-251120`,
+    });
+  });
+
+  // Equivalent mutants in step 3: `strategy.type === 'new-credential'` as `false` or `""` (line 471; a new-credential
+  // id is picked absent from SORACOM's list, so it is created anyway), and the new key's `status` as `""` (line 484;
+  // finishSwitch reads key ids only), and `soracomCredentialId !== credentialId` as `true` (line 476; it saves the
+  // state it already saved).
+  test('update-in-place, first key: once SORACOM has it, an empty credential list stops the next run', async () => {
+    const seed = () => world.reset(updateInPlace('funnel-publisher'));
+    const recordedAt = await stepOf(seed, 'ensure', 'soracom.createCredential', 2);
+    seed();
+    await expect(run('ensure', recordedAt).result).rejects.toThrow(Crash);
+    const pending = world.state().pendingKeyId as string;
+    expect(world.soracomHeldKeys()).toEqual([pending]);
+    world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
+    world.advanceDays(1);
+    await expect(run('ensure').result).rejects.toThrow(SoracomStateMismatchError);
+    expect(world.keys.get(pending)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  test('update-in-place over a credential made by hand: it is recorded before the key is made', async () => {
+    const seed = () => {
+      world.reset(updateInPlace('funnel-publisher'));
+      const legacy = world.addKey();
+      world.soracom.seedCredential(
+        FUNNEL.credentialId,
+        'aws-credentials',
+        { accessKeyId: legacy.accessKeyId, secretAccessKey: legacy.secret },
+        `${MARKER}${legacy.accessKeyId}`,
+      );
+    };
+    const startSavedAt = await stepOf(seed, 'ensure', 'ssm.save');
+    seed();
+    await expect(run('ensure', startSavedAt).result).rejects.toThrow(Crash);
+    expect(world.state()).toMatchObject({ phase: 'creating', soracomCredentialId: FUNNEL.credentialId });
+    world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
+    world.advanceDays(1);
+    await expect(run('ensure').result).rejects.toThrow(SoracomStateMismatchError);
+    world.expectSoracomWorks();
+  });
+
+  test('a SORACOM answer that lacks what the state records fails as a mismatch of its own kind', async () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    world.settled(10);
+    world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
+    await expect(run('upkeep').result).rejects.toMatchObject({ name: 'SoracomStateMismatchError' });
   });
 });
