@@ -24,9 +24,9 @@ module.exports.MODULES = [
     module: 'lib/config/rules.ts',
     tests: [
       'test/config/rules.test.ts',
-      'test/config/iot-config.test.ts',
-      'test/config/krypton-config.test.ts',
-      'test/config/closed-network-config.test.ts',
+      'test/config/sections/iot.test.ts',
+      'test/config/sections/krypton.test.ts',
+      'test/config/sections/closed-network.test.ts',
       'test/config/quarantine-config.test.ts',
     ],
   },
@@ -37,8 +37,8 @@ module.exports.MODULES = [
     module: 'lib/config/schema.ts',
     lines: '110-166',
     tests: [
-      'test/config/funnel-config.test.ts',
-      'test/config/closed-network-config.test.ts',
+      'test/config/sections/funnel.test.ts',
+      'test/config/sections/closed-network.test.ts',
       'test/config/load.test.ts',
     ],
   },
@@ -46,7 +46,7 @@ module.exports.MODULES = [
     name: 'config-deployment-account',
     module: 'lib/config/sections/deployment.ts',
     lines: '90-105',
-    tests: ['test/config/deployment-config.test.ts'],
+    tests: ['test/config/sections/deployment.test.ts'],
   },
   {
     name: 'config-external-ids',
@@ -57,17 +57,17 @@ module.exports.MODULES = [
   {
     name: 'device-quarantine',
     module: 'lib/cli/device/quarantine.ts',
-    tests: ['test/cli/device-quarantine.test.ts', 'test/cli/device-revoke-quarantine.test.ts'],
+    tests: ['test/cli/device/quarantine.test.ts', 'test/cli/device/revoke-quarantine.test.ts'],
   },
   {
     name: 'device-decommission',
     module: 'lib/cli/device/decommission.ts',
-    tests: ['test/cli/device-decommission.test.ts'],
+    tests: ['test/cli/device/decommission.test.ts'],
   },
   {
     name: 'device-offboard-sim',
     module: 'lib/cli/device/offboard-sim.ts',
-    tests: ['test/cli/device-offboard-sim.test.ts'],
+    tests: ['test/cli/device/offboard-sim.test.ts'],
   },
   {
     name: 'soracom-api-client',

@@ -14,6 +14,7 @@ const CROSS_CUTTING_ROOTS: Readonly<Record<string, string>> = {
   docs: 'docs/ and the README',
   emulators: 'the local stand-ins for AWS and SORACOM endpoints',
   integ: 'scripts/integ/ (`npm run integ`)',
+  scripts: 'scripts/ (the mutation runner and the other repository scripts)',
   support: 'helpers the tests share',
   upgrade: 'what an existing deployment keeps across versions',
 };
