@@ -6,11 +6,18 @@ const base = require('../../jest.config.js');
 const { currentModule } = require('./modules.js');
 
 const unit = base.projects.find((p) => p.displayName === 'unit');
+const root = path.resolve(__dirname, '../..');
+// Stryker's jest runner wraps the test environment and requires it by name itself, without jest's <rootDir>
+// substitution: give it (and the module mapping the environment works with) as absolute paths.
+const absolute = (value) => value.replace('<rootDir>', root);
 
 /** @type {import('jest').Config} */
 module.exports = {
-  rootDir: path.resolve(__dirname, '../..'),
-  testEnvironment: unit.testEnvironment,
+  rootDir: root,
+  testEnvironment: absolute(unit.testEnvironment),
+  moduleNameMapper: Object.fromEntries(
+    Object.entries(unit.moduleNameMapper).map(([pattern, target]) => [pattern, absolute(target)]),
+  ),
   roots: ['<rootDir>/test'],
   transform: unit.transform,
   testTimeout: base.testTimeout,
