@@ -364,6 +364,25 @@ describe('keyless device quarantine --identity-id: what is refused', () => {
     expect(repo.configText()).toBe(before);
   });
 
+  it('validates the file again as it writes it: an edit made meanwhile that breaks the config is not written over', async () => {
+    // The file is read again for the write (after the Cognito check), so the dry run's validation does not cover it.
+    let broken = '';
+    cognito.on(LookupDeveloperIdentityCommand).callsFake(() => {
+      const config = repo.config();
+      config.account = 'not-an-account';
+      writeFileSync(repo.configFile, JSON.stringify(config, null, 2));
+      broken = repo.configText();
+      return { IdentityId: IDENTITY };
+    });
+    const run = await runDevice(repo, ['quarantine', '--env', 'dev', '--identity-id', IDENTITY]);
+    expect(run.code).toBe(EXIT_CODES.configuration);
+    expect(run.error?.message).toMatch(
+      /^\S*config\/dev.json could not be written \(.*not-an-account.*\): nothing changed$/s,
+    );
+    expect((run.error as Error & { cause?: Error }).cause?.message).toMatch(/not-an-account/);
+    expect(repo.configText()).toBe(broken);
+  });
+
   it.each<[string, string | undefined, string]>([
     ['another identity', IDENTITY.replace(/1$/, '2'), IDENTITY.replace(/1$/, '2')],
     ['no identity', undefined, '(none)'],
