@@ -297,6 +297,13 @@ describe('keyless device decommission', () => {
     expect(run.stderr).toMatch(
       /sensor-002 was the last thing of .*: the app no longer has that stack, so `cdk deploy` leaves it deployed\. Delete the stack/,
     );
+    const stack = fleetStackName('dev', 1);
+    expect(run.stderr).toContain(
+      `\nsensor-002 was the last thing of ${stack}: the app no longer has that stack, so \`cdk deploy\` leaves it deployed. ` +
+        `Delete the stack, which deletes thing sensor-002 (AWS::IoT::Thing); its certificate (AWS::IoT::Certificate, deactivated first unless revoked) ` +
+        `and the stack output ${certificateIdOutputKey('sensor-002')}; the certificate's attachments to the thing and to the IoT policy: ` +
+        `aws cloudformation delete-stack --region ap-northeast-1 --stack-name ${stack}\n`,
+    );
   });
 
   it('an unknown thing is a usage error; nothing changes', async () => {
@@ -309,6 +316,9 @@ describe('keyless device decommission', () => {
     expect(repo.configText()).toBe(text);
   });
 
+  // Equivalent (decommission.ts:123-127, the "would move" guard, its condition and its message): unreachable, since
+  // the lock used is lockOf(before), which records every remaining thing at its shard, and layoutFleet keeps
+  // recorded things where they are, so nothing moves and nothing is unrecorded. It stays as a guard.
   it('things the lock did not record yet are recorded where they are: nobody moves', async () => {
     // sensor-002 was added by hand, without `fleet plan --write`: the lock knows only sensor-001.
     fs.writeFileSync(
@@ -371,6 +381,8 @@ describe('keyless device decommission', () => {
     expect(fs.readdirSync(dir).sort()).toEqual([...others, 'sensor-002.tar.gz'].sort());
   });
 
+  // Equivalent (decommission.ts:272, `relative !== ''` made true or compared with another string): it differs only
+  // when csrFile names the thing directory itself, which the loader refuses (a directory is no readable CSR).
   it('a CSR the config names outside the thing directory is kept and said so', async () => {
     const config = repo.config();
     fs.mkdirSync(path.join(repo.root, 'csrs'));
@@ -505,5 +517,54 @@ describe('keyless device decommission', () => {
     expect(fs.readFileSync(lockFile, 'utf8')).toBe(text);
     expect(JSON.parse(run.stdout).shardLock).toBeNull();
     expect(run.stderr).not.toContain('shards.json');
+  });
+
+  it('the config written is one the loader accepts, even if it changed while AWS IoT was asked', async () => {
+    const changed = { ...repo.config(), region: 'nowhere-1' };
+    iot.on(UpdateCertificateCommand).callsFake(() => {
+      fs.writeFileSync(repo.configFile, `${JSON.stringify(changed, null, 2)}\n`);
+      return {};
+    });
+    const run = await decommission('--thing', 'sensor-001');
+    expect(run.code).toBe(EXIT_CODES.configuration);
+    expect(run.error?.message).toMatch(/is INACTIVE in AWS IoT, but .* could not be written/);
+    expect(repo.config()).toEqual(changed);
+  });
+
+  it('no certificate was cut off and the config cannot be written: the write error itself is reported', async () => {
+    cloudFormation.on(DescribeStacksCommand, { StackName: fleetStackName('dev', 1) }).callsFake(() => {
+      fs.writeFileSync(repo.configFile, '{ not json');
+      throw new Error(`Stack with id ${fleetStackName('dev', 1)} does not exist`);
+    });
+    const run = await decommission('--thing', 'sensor-001');
+    expect(run.code).toBe(EXIT_CODES.configuration);
+    expect(run.error?.message).toBe(`${repo.configFile}: cannot read JSON: ${jsonError('{ not json')}`);
+  });
+
+  it('the dry run names every thing the lock would record, in order', async () => {
+    const config = repo.config();
+    config.iot.things.push({ name: 'sensor-003', attributes: { Owner: 'keyless' } });
+    fs.writeFileSync(repo.configFile, `${JSON.stringify(config, null, 2)}\n`);
+    fs.rmSync(path.join(repo.root, 'fleet', 'dev', 'shards.json'));
+    const run = await decommission('--thing', 'sensor-001', '--dry-run');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      `fleet/dev/shards.json would release its slot on ${fleetStackName('dev', 1)} and would record 2 thing(s) where they are (sensor-002, sensor-003); no other thing moves.`,
+    );
+  });
+
+  it('the last thing of its Fleet stack is so even when other stacks still hold things', async () => {
+    fs.writeFileSync(
+      path.join(repo.root, 'fleet', 'dev', 'shards.json'),
+      `${JSON.stringify({ version: 1, maxThingsPerShard: 1, assignments: { 'sensor-001': 1, 'sensor-002': 2 } }, null, 2)}\n`,
+    );
+    cloudFormation.on(DescribeStacksCommand, { StackName: fleetStackName('dev', 2) }).resolves(
+      deployedStackAnswer(fleetStackName('dev', 2), {
+        [certificateIdOutputKey('sensor-002')]: certificateIdOf('sensor-002'),
+      }),
+    );
+    const run = await decommission('--thing', 'sensor-002', '--dry-run', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ stackName: fleetStackName('dev', 2), stackEmptied: true });
   });
 });
