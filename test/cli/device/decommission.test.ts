@@ -4,7 +4,8 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeCertificateCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { EXIT_CODES } from '../../../lib/cli/exit-codes';
-import { fleetStackName } from '../../../lib/contract';
+import { certificateIdOutput, fleetStackName } from '../../../lib/contract';
+import { deployedStackAnswer } from '../../support/stack-answers';
 import {
   answerAsDeployed,
   certificateIdOf,
@@ -42,8 +43,29 @@ afterEach(() => repo.remove());
 
 const thingDir = (thing: string) => path.join(repo.root, 'fleet', 'dev', thing);
 const bundle = (thing: string) => path.join(repo.outDir, 'dev', `${thing}.tar.gz`);
+/** What decommission deletes of a thing, as it lists them: its files first, then its directory. */
+const ownFiles = (thing: string) =>
+  [
+    path.join(thingDir(thing), 'csr.pem'),
+    path.join(thingDir(thing), 'private.key'),
+    bundle(thing),
+    thingDir(thing),
+  ].join(', ');
 const decommission = (...args: string[]) =>
   runDevice(repo, ['decommission', '--env', 'dev', '--out', repo.outDir, ...args]);
+
+const certificateIdOutputKey = (thing: string) => certificateIdOutput(thing).key;
+const deployCommandOf = (stack: string) => `npx cdk deploy -c env=dev ${stack}`;
+
+const jsonError = (text: string) => {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error(`${text} is JSON`);
+};
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function accessDenied(): Error {
   return Object.assign(new Error('User is not authorized to perform iot:UpdateCertificate'), {
@@ -275,6 +297,13 @@ describe('keyless device decommission', () => {
     expect(run.stderr).toMatch(
       /sensor-002 was the last thing of .*: the app no longer has that stack, so `cdk deploy` leaves it deployed\. Delete the stack/,
     );
+    const stack = fleetStackName('dev', 1);
+    expect(run.stderr).toContain(
+      `\nsensor-002 was the last thing of ${stack}: the app no longer has that stack, so \`cdk deploy\` leaves it deployed. ` +
+        `Delete the stack, which deletes thing sensor-002 (AWS::IoT::Thing); its certificate (AWS::IoT::Certificate, deactivated first unless revoked) ` +
+        `and the stack output ${certificateIdOutputKey('sensor-002')}; the certificate's attachments to the thing and to the IoT policy: ` +
+        `aws cloudformation delete-stack --region ap-northeast-1 --stack-name ${stack}\n`,
+    );
   });
 
   it('an unknown thing is a usage error; nothing changes', async () => {
@@ -287,6 +316,9 @@ describe('keyless device decommission', () => {
     expect(repo.configText()).toBe(text);
   });
 
+  // Equivalent (decommission.ts:123-127, the "would move" guard, its condition and its message): unreachable, since
+  // the lock used is lockOf(before), which records every remaining thing at its shard, and layoutFleet keeps
+  // recorded things where they are, so nothing moves and nothing is unrecorded. It stays as a guard.
   it('things the lock did not record yet are recorded where they are: nobody moves', async () => {
     // sensor-002 was added by hand, without `fleet plan --write`: the lock knows only sensor-001.
     fs.writeFileSync(
@@ -300,5 +332,239 @@ describe('keyless device decommission', () => {
       placed: { 'sensor-002': 1 },
       released: ['sensor-001'],
     });
+  });
+
+  it('says what it did, line by line: the certificate first, the config, the lock, the files, what deploy deletes', async () => {
+    const run = await decommission('--thing', 'sensor-001');
+    expect(run.code).toBe(0);
+    const stack = fleetStackName('dev', 1);
+    expect(run.stdout.trimEnd().split('\n')).toEqual([
+      `Certificate ${certificateIdOf('sensor-001')} of sensor-001 is now INACTIVE in AWS IoT (was ACTIVE): the device is refused from now on.`,
+      `sensor-001 is removed from ${repo.configFile}.`,
+      `fleet/dev/shards.json releases its slot on ${stack}; no other thing moves. Commit it with the config.`,
+      `Deleted: ${ownFiles('sensor-001')}`,
+      expect.stringMatching(
+        /^Kept: things\/sensor-001\/ in the device bucket \(.+\): what the device uploaded stays$/,
+      ),
+      `Deploying ${stack} deletes thing sensor-001 (AWS::IoT::Thing); its certificate (AWS::IoT::Certificate, deactivated first unless revoked) and the stack output ${certificateIdOutputKey('sensor-001')}; the certificate's attachments to the thing and to the IoT policy: ${deployCommandOf(stack)}`,
+      'Credentials it was issued before stay valid until they expire (iot.roleAlias.credentialDurationSeconds). ' +
+        'If the device is lost or stolen, its key is known: revoke it for good first (`npx keyless device revoke --env dev --thing sensor-001`), then decommission.',
+    ]);
+  });
+
+  it('--dry-run says each step with "would"', async () => {
+    const run = await decommission('--thing', 'sensor-001', '--dry-run');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      `Dry run: nothing changed. Would set certificate ${certificateIdOf('sensor-001')} of sensor-001 INACTIVE in AWS IoT (it is ACTIVE) before changing anything else.`,
+      `sensor-001 would be removed from ${repo.configFile}.`,
+      `fleet/dev/shards.json would release its slot on ${fleetStackName('dev', 1)}; no other thing moves. Commit it with the config.`,
+      `Would delete: ${ownFiles('sensor-001')}`,
+    ]);
+  });
+
+  it("deletes the temporary files a killed bundle run left for this thing, and no one else's", async () => {
+    const dir = path.dirname(bundle('sensor-001'));
+    const ours = 'sensor-001.tar.gz.12345.tmp';
+    // Not a `<pid>.tmp` of this thing's bundle: another thing's, a name around the pid, a suffix after it.
+    const others = [
+      'sensor-002.tar.gz.12345.tmp',
+      'sensor-001.tar.gz.x12345.tmp',
+      'sensor-001.tar.gz.12345.tmp.keep',
+      'sensor-001.tar.gz.tmp',
+      'xsensor-001.tar.gz.12345.tmp',
+    ];
+    for (const name of [ours, ...others]) fs.writeFileSync(path.join(dir, name), 'partial');
+    expect((await decommission('--thing', 'sensor-001')).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, ours))).toBe(false);
+    expect(fs.readdirSync(dir).sort()).toEqual([...others, 'sensor-002.tar.gz'].sort());
+  });
+
+  // Equivalent (decommission.ts:272, `relative !== ''` made true or compared with another string): it differs only
+  // when csrFile names the thing directory itself, which the loader refuses (a directory is no readable CSR).
+  it('a CSR the config names outside the thing directory is kept and said so', async () => {
+    const config = repo.config();
+    fs.mkdirSync(path.join(repo.root, 'csrs'));
+    fs.renameSync(
+      path.join(thingDir('sensor-001'), 'csr.pem'),
+      path.join(repo.root, 'csrs', 'sensor-001.pem'),
+    );
+    config.iot.things[0] = { ...config.iot.things[0], csrFile: 'csrs/sensor-001.pem' };
+    fs.writeFileSync(repo.configFile, `${JSON.stringify(config, null, 2)}\n`);
+    const run = await decommission('--thing', 'sensor-001', '--json');
+    expect(run.code).toBe(0);
+    expect(fs.existsSync(path.join(repo.root, 'csrs', 'sensor-001.pem'))).toBe(true);
+    const result = JSON.parse(run.stdout);
+    expect(result.kept[0]).toBe(
+      'csrs/sensor-001.pem (csrFile names it outside fleet/dev/sensor-001/: delete it by hand if nothing else uses it)',
+    );
+    expect(result.kept).toHaveLength(2);
+  });
+
+  it('the default CSR inside the thing directory is deleted, not listed as kept', async () => {
+    const result = JSON.parse((await decommission('--thing', 'sensor-001', '--json')).stdout);
+    expect(result.kept).toEqual([expect.stringMatching(/^things\/sensor-001\/ in the device bucket/)]);
+  });
+
+  it('a thing never enrolled (no CSR, no local file): only the thing is deleted by the deploy, nothing local to delete', async () => {
+    fs.rmSync(thingDir('sensor-001'), { recursive: true });
+    fs.rmSync(bundle('sensor-001'));
+    const run = await decommission('--thing', 'sensor-001', '--dry-run', '--json');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.nextDeployDeletes).toEqual(['thing sensor-001 (AWS::IoT::Thing)']);
+    expect(result.deleted).toEqual([]);
+    expect(run.stderr).toContain('\nNo local key, CSR or bundle to delete.\n');
+  });
+
+  it('an enrolled thing: the deploy deletes the thing, its certificate and their attachments', async () => {
+    const result = JSON.parse((await decommission('--thing', 'sensor-001', '--dry-run', '--json')).stdout);
+    expect(result.nextDeployDeletes).toEqual([
+      'thing sensor-001 (AWS::IoT::Thing)',
+      `its certificate (AWS::IoT::Certificate, deactivated first unless revoked) and the stack output ${certificateIdOutputKey('sensor-001')}`,
+      "the certificate's attachments to the thing and to the IoT policy",
+    ]);
+  });
+
+  it('a Fleet stack deployed without an output for the thing: no certificate is touched, and the reason names the bulk path', async () => {
+    cloudFormation.on(DescribeStacksCommand, { StackName: fleetStackName('dev', 1) }).resolves(
+      deployedStackAnswer(fleetStackName('dev', 1), {
+        [certificateIdOutputKey('sensor-002')]: certificateIdOf('sensor-002'),
+      }),
+    );
+    const run = await decommission('--thing', 'sensor-001', '--json');
+    expect(run.code).toBe(0);
+    expect(iot.commandCalls(UpdateCertificateCommand)).toHaveLength(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.certificate).toBeNull();
+    const reason =
+      `${fleetStackName('dev', 1)} has no output ${certificateIdOutputKey('sensor-001')}: no certificate of sensor-001 was deployed with it. ` +
+      'A certificate made outside its Fleet stack (keyless fleet register --bulk) is not touched: `aws iot list-thing-principals --thing-name sensor-001`';
+    expect(result.noCertificateReason).toBe(reason);
+    expect(run.stderr.split('\n')[0]).toBe(`No deployed certificate to deactivate: ${reason}.`);
+    expect(repo.config().iot.things.map((t) => t.name)).toEqual(['sensor-002']);
+  });
+
+  it('when UpdateCertificate fails, the error says nothing changed and keeps the AWS cause', async () => {
+    iot.on(UpdateCertificateCommand).rejects(accessDenied());
+    const run = await decommission('--thing', 'sensor-001');
+    expect(run.code).toBe(EXIT_CODES.remote);
+    expect(run.error?.message).toMatch(
+      new RegExp(
+        `^AWS IoT did not set certificate ${certificateIdOf('sensor-001')} of thing sensor-001 INACTIVE: .*not authorized.*\\. ` +
+          `Nothing changed \\(${escaped(repo.configFile)}, its key, CSR and bundle untouched\\); fix the cause and run the command again$`,
+      ),
+    );
+    expect(run.error?.cause).toBeInstanceOf(Error);
+  });
+
+  it('the certificate is INACTIVE but the config cannot be written: the error says how to keep it so, and nothing else changes', async () => {
+    // The config changes under the command while AWS IoT is asked: its edit no longer applies.
+    iot.on(UpdateCertificateCommand).callsFake(() => {
+      fs.writeFileSync(repo.configFile, '{ not json');
+      return {};
+    });
+    const lock = repo.lock();
+    const run = await decommission('--thing', 'sensor-001');
+    expect(run.code).toBe(EXIT_CODES.configuration);
+    expect(run.error?.message).toMatch(
+      new RegExp(
+        `^certificate ${certificateIdOf('sensor-001')} of thing sensor-001 is INACTIVE in AWS IoT, but ${escaped(repo.configFile)} could not be written \\(.+\\): ` +
+          'set "status": "inactive" on sensor-001 before any deploy \\(a deploy of the config as it is makes the certificate ACTIVE again\\), then run the command again$',
+      ),
+    );
+    expect(run.error?.cause).toBeInstanceOf(Error);
+    expect(repo.lock()).toEqual(lock);
+    expect(fs.existsSync(path.join(thingDir('sensor-001'), 'private.key'))).toBe(true);
+    expect(fs.existsSync(bundle('sensor-001'))).toBe(true);
+  });
+
+  it('the config cannot be written and AWS IoT was not changed: the write error itself is reported', async () => {
+    certificates.set(certificateIdOf('sensor-001'), 'INACTIVE');
+    iot.on(DescribeCertificateCommand).callsFake((input: { certificateId: string }) => {
+      fs.writeFileSync(repo.configFile, '{ not json');
+      return { certificateDescription: { certificateId: input.certificateId, status: 'INACTIVE' } };
+    });
+    const run = await decommission('--thing', 'sensor-001');
+    expect(run.code).toBe(EXIT_CODES.configuration);
+    expect(run.error?.message).toBe(`${repo.configFile}: cannot read JSON: ${jsonError('{ not json')}`);
+    expect(fs.existsSync(path.join(thingDir('sensor-001'), 'private.key'))).toBe(true);
+  });
+
+  it('no shard lock yet: it is written with the things that remain, where they are', async () => {
+    fs.rmSync(path.join(repo.root, 'fleet', 'dev', 'shards.json'));
+    const run = await decommission('--thing', 'sensor-001', '--json');
+    expect(run.code).toBe(0);
+    expect(repo.lock().assignments).toEqual({ 'sensor-002': 1 });
+    // sensor-001 had no slot to release; sensor-002 is recorded, sensor-001 is not.
+    expect(JSON.parse(run.stdout).shardLock).toEqual({
+      lockFile: 'fleet/dev/shards.json',
+      placed: { 'sensor-002': 1 },
+      released: [],
+    });
+    expect(run.stderr).toContain(
+      `fleet/dev/shards.json releases its slot on ${fleetStackName('dev', 1)} and records 1 thing(s) where they are (sensor-002); no other thing moves.`,
+    );
+  });
+
+  it('a lock that already says what remains is left byte for byte', async () => {
+    const lockFile = path.join(repo.root, 'fleet', 'dev', 'shards.json');
+    const text = JSON.stringify({ version: 1, maxThingsPerShard: 100, assignments: { 'sensor-002': 1 } });
+    fs.writeFileSync(lockFile, text);
+    const run = await decommission('--thing', 'sensor-001', '--json');
+    expect(run.code).toBe(0);
+    expect(fs.readFileSync(lockFile, 'utf8')).toBe(text);
+    expect(JSON.parse(run.stdout).shardLock).toBeNull();
+    expect(run.stderr).not.toContain('shards.json');
+  });
+
+  it('the config written is one the loader accepts, even if it changed while AWS IoT was asked', async () => {
+    const changed = { ...repo.config(), region: 'nowhere-1' };
+    iot.on(UpdateCertificateCommand).callsFake(() => {
+      fs.writeFileSync(repo.configFile, `${JSON.stringify(changed, null, 2)}\n`);
+      return {};
+    });
+    const run = await decommission('--thing', 'sensor-001');
+    expect(run.code).toBe(EXIT_CODES.configuration);
+    expect(run.error?.message).toMatch(/is INACTIVE in AWS IoT, but .* could not be written/);
+    expect(repo.config()).toEqual(changed);
+  });
+
+  it('no certificate was cut off and the config cannot be written: the write error itself is reported', async () => {
+    cloudFormation.on(DescribeStacksCommand, { StackName: fleetStackName('dev', 1) }).callsFake(() => {
+      fs.writeFileSync(repo.configFile, '{ not json');
+      throw new Error(`Stack with id ${fleetStackName('dev', 1)} does not exist`);
+    });
+    const run = await decommission('--thing', 'sensor-001');
+    expect(run.code).toBe(EXIT_CODES.configuration);
+    expect(run.error?.message).toBe(`${repo.configFile}: cannot read JSON: ${jsonError('{ not json')}`);
+  });
+
+  it('the dry run names every thing the lock would record, in order', async () => {
+    const config = repo.config();
+    config.iot.things.push({ name: 'sensor-003', attributes: { Owner: 'keyless' } });
+    fs.writeFileSync(repo.configFile, `${JSON.stringify(config, null, 2)}\n`);
+    fs.rmSync(path.join(repo.root, 'fleet', 'dev', 'shards.json'));
+    const run = await decommission('--thing', 'sensor-001', '--dry-run');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      `fleet/dev/shards.json would release its slot on ${fleetStackName('dev', 1)} and would record 2 thing(s) where they are (sensor-002, sensor-003); no other thing moves.`,
+    );
+  });
+
+  it('the last thing of its Fleet stack is so even when other stacks still hold things', async () => {
+    fs.writeFileSync(
+      path.join(repo.root, 'fleet', 'dev', 'shards.json'),
+      `${JSON.stringify({ version: 1, maxThingsPerShard: 1, assignments: { 'sensor-001': 1, 'sensor-002': 2 } }, null, 2)}\n`,
+    );
+    cloudFormation.on(DescribeStacksCommand, { StackName: fleetStackName('dev', 2) }).resolves(
+      deployedStackAnswer(fleetStackName('dev', 2), {
+        [certificateIdOutputKey('sensor-002')]: certificateIdOf('sensor-002'),
+      }),
+    );
+    const run = await decommission('--thing', 'sensor-002', '--dry-run', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ stackName: fleetStackName('dev', 2), stackEmptied: true });
   });
 });
