@@ -830,7 +830,9 @@ describe('what SORACOM lists must account for what the state says exists (new-cr
     seedNewCredentialWorld();
     world.soracom.seedGroup('g9', `${CREDENTIAL_PREFIX}-251201`);
     await expect(run('rotate').result).rejects.toThrow(
-      `SORACOM lists no credential ${CREDENTIAL_PREFIX}-251201, but SIM group g9 uses it for SORACOM Funnel: stopping before any change`,
+      `SORACOM lists no credential ${CREDENTIAL_PREFIX}-251201, but SIM group g9 uses it for SORACOM Funnel: stopping ` +
+        'before any change (the next scheduled run tries again). Check the credential store in the SORACOM console; ' +
+        'if the credential was deleted on purpose, remove it from the rotation state parameter.',
     );
     expect(world.iamMock.commandCalls(CreateAccessKeyCommand)).toHaveLength(0);
   });
@@ -839,9 +841,80 @@ describe('what SORACOM lists must account for what the state says exists (new-cr
     world.reset(NEW_CREDENTIAL);
     world.settled(100);
     await expect(run('rotate').result).rejects.toThrow(
-      `SORACOM lists no SIM group, but the rotation state records ${CREDENTIAL_PREFIX}-251120 as the credential Funnel's groups use: stopping before any change`,
+      `SORACOM lists no SIM group, but the rotation state records ${CREDENTIAL_PREFIX}-251120 as the credential ` +
+        "Funnel's groups use: stopping before any change (the next scheduled run tries again). Check the SIM groups " +
+        'in the SORACOM console; if Funnel no longer uses any, delete the rotation state parameter.',
     );
     expect(iamWrites()).toBe(0);
+  });
+
+  test('new-credential: a group on a credential this rotation did not create and SORACOM does not list is not ours to account for', async () => {
+    world.reset(NEW_CREDENTIAL);
+    seedNewCredentialWorld();
+    world.soracom.seedGroup('g6', 'deleted-by-another-team');
+    const rotation = await run('rotate').result;
+    expect(rotation).toMatchObject({ rotated: true, credentialId: `${CREDENTIAL_PREFIX}-260301` });
+    expect(world.soracom.groups.get('g6')?.configuration.SoracomFunnel?.credentialsId).toBe(
+      'deleted-by-another-team',
+    );
+    expect(world.soracom.requestsTo('PUT', '/v1/groups/g6/configuration/SoracomFunnel')).toHaveLength(0);
+  });
+});
+
+// Which credentials hold a key SORACOM still needs (new-credential): the one the state calls current and every one a
+// Funnel group uses, and no other. A key one of them holds is never deleted; a credential of another team never
+// keeps, nor frees, one of ours.
+// Equivalent mutants:
+// - line 503, `groups = []` as `["Stryker was here"]`: update-in-place only; it reads groups only to look for a
+//   Funnel credential id, which a string has none of.
+// - line 513, `soracomCredentialId !== undefined` as `true`: an undefined id is never a listed credential, so adding
+//   it to the set changes nothing.
+// - lines 511 and 562, `id !== undefined` as `true`: isFunnelGroup itself answers false for a group without a
+//   credential id.
+// - line 588, `this.ids !== undefined` (alone or with `&& id !== undefined`) as `true`, or that `&&` as `||`: only the
+//   new-credential strategy calls isFunnelGroup, and its constructor always sets the ids.
+// - line 588, `id !== undefined` as `true`: `matches(undefined)` is false, as no rotation id reads "undefined"; the
+//   mutant that would switch another team's group (`this.ids.matches(id)` as `true`) is killed by the full rotation.
+describe('new-credential: which credentials count as in use', () => {
+  beforeEach(() => world.reset(NEW_CREDENTIAL));
+
+  test('a Funnel group switched back to the previous credential keeps the previous key past its grace period', async () => {
+    const k1 = seedNewCredentialWorld();
+    await run('rotate').result;
+    // By hand: g1 back onto the credential that holds the previous key.
+    world.soracom.seedGroup('g1', `${CREDENTIAL_PREFIX}-251120`);
+    world.advanceDays(8);
+    const upkeep = await run('upkeep').result;
+    expect(upkeep).toMatchObject({
+      deletedKeyIds: [],
+      waiting: 'is still held by a SORACOM credential in use',
+    });
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    expect(world.soracom.credentials.has(`${CREDENTIAL_PREFIX}-251120`)).toBe(true);
+  });
+
+  test("another team's credential that does not say which key it holds does not keep our previous key", async () => {
+    const k1 = seedNewCredentialWorld();
+    await run('rotate').result;
+    world.soracom.credentials.get('other-cred')!.description = 'another team';
+    world.soracom.hideCredentialFields = true;
+    world.advanceDays(8);
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
+    expect(world.soracom.groups.get('g3')?.configuration.SoracomFunnel?.credentialsId).toBe('other-cred');
+    expect(world.soracom.credentials.has('other-cred')).toBe(true);
+  });
+
+  test('the current credential holds the current key even while no group uses it yet: ensure leaves it alone', async () => {
+    const k1 = world.settled(1);
+    world.soracom.seedGroup('g5');
+    const ensure = await run('ensure').result;
+    expect(ensure).toMatchObject({
+      rotated: false,
+      currentKeyId: k1,
+      credentialId: `${CREDENTIAL_PREFIX}-251120`,
+    });
+    expect(world.iamMock.commandCalls(CreateAccessKeyCommand)).toHaveLength(0);
+    expect([...world.soracom.credentials.keys()]).toEqual([`${CREDENTIAL_PREFIX}-251120`]);
   });
 });
 
