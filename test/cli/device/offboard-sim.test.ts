@@ -7,7 +7,12 @@ import {
 } from '@aws-sdk/client-cognito-identity';
 import { BatchWriteItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ownershipOf } from '../../../lib/cli/device/offboard-sim';
+import {
+  deletePartition,
+  describeOffboarding,
+  describePlan,
+  ownershipOf,
+} from '../../../lib/cli/device/offboard-sim';
 import { EXIT_CODES } from '../../../lib/cli/exit-codes';
 import { devConfig } from '../../support/cdk-app';
 import { SIM_ARC_PRIVATE_KEY_MARKER, SoracomApiEmulator } from '../../emulators/soracom-api';
@@ -447,5 +452,193 @@ describe("ownershipOf: whether an identity is the SIM's", () => {
     expect(ownershipOf({ exists: true, identifiers: ['440100000000001'] }, undefined, IDENTITY).verdict).toBe(
       'unverifiable',
     );
+  });
+});
+
+describe('deletePartition: every item goes, in batches DynamoDB accepts, and a stuck answer stops it', () => {
+  const target = { table: 'T', partitionKey: 'pk', sortKey: 'sk', value: IDENTITY };
+  const item = (i: number) => ({ pk: { S: IDENTITY }, sk: { S: `r#${i}` } });
+  /** A DynamoDB that answers Query from `pages` and BatchWriteItem from `write`; records every call. */
+  const fakeDynamoDb = (
+    pages: { Items?: Record<string, AttributeValue>[]; LastEvaluatedKey?: Record<string, AttributeValue> }[],
+    write: (requests: unknown[]) => Record<string, unknown[]> = () => ({}),
+  ) => {
+    const batches: number[] = [];
+    let page = 0;
+    const send = async (command: unknown) => {
+      if (command instanceof QueryCommand) return pages[page++];
+      const requests = (command as BatchWriteItemCommand).input.RequestItems!.T;
+      batches.push(requests.length);
+      return { UnprocessedItems: write(requests) };
+    };
+    return { clients: { dynamoDb: { send } } as never, batches };
+  };
+
+  it('deletes 60 items of one page in batches of 25, 25 and 10, and returns 60', async () => {
+    const { clients, batches } = fakeDynamoDb([{ Items: Array.from({ length: 60 }, (_, i) => item(i)) }]);
+    await expect(deletePartition(clients, devConfig(), target)).resolves.toBe(60);
+    expect(batches).toEqual([25, 25, 10]);
+  });
+
+  it('a batch DynamoDB keeps leaving unprocessed stops after maxAttempts, backing off 25-50 ms then doubling', async () => {
+    const slept: number[] = [];
+    const { clients, batches } = fakeDynamoDb([{ Items: [item(0), item(1)] }], (requests) => ({
+      T: requests,
+    }));
+    const random = jest.spyOn(Math, 'random');
+    try {
+      random.mockReturnValue(0);
+      await expect(
+        deletePartition(clients, devConfig(), {
+          ...target,
+          maxAttempts: 3,
+          sleep: async (ms) => {
+            slept.push(ms);
+          },
+        }),
+      ).rejects.toThrow(
+        `DynamoDB left 2 item(s) of partition ${IDENTITY} unprocessed after 3 attempts (throttled): run the command again`,
+      );
+      expect(batches).toEqual([2, 2, 2]);
+      // Half the backoff (50 ms, then 100 ms) plus a random share of the other half.
+      expect(slept).toEqual([25, 50]);
+      random.mockReturnValue(1);
+      slept.length = 0;
+      await expect(
+        deletePartition(fakeDynamoDb([{ Items: [item(0)] }], (r) => ({ T: r })).clients, devConfig(), {
+          ...target,
+          maxAttempts: 3,
+          sleep: async (ms) => {
+            slept.push(ms);
+          },
+        }),
+      ).rejects.toThrow('after 3 attempts');
+      expect(slept).toEqual([50, 100]);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
+  it('gives up after 8 attempts when no maxAttempts is given', async () => {
+    const { clients, batches } = fakeDynamoDb([{ Items: [item(0)] }], (requests) => ({ T: requests }));
+    await expect(deletePartition(clients, devConfig(), { ...target, sleep: async () => {} })).rejects.toThrow(
+      'after 8 attempts',
+    );
+    expect(batches).toHaveLength(8);
+  });
+
+  it('a page token DynamoDB repeats stops it instead of deleting forever', async () => {
+    const again = { pk: { S: IDENTITY }, sk: { S: 'r#0' } };
+    const { clients } = fakeDynamoDb([
+      { Items: [item(0)], LastEvaluatedKey: again },
+      { Items: [item(0)], LastEvaluatedKey: again },
+      { Items: [] },
+    ]);
+    await expect(deletePartition(clients, devConfig(), target)).rejects.toThrow(
+      `DynamoDB repeated a page of partition ${IDENTITY}`,
+    );
+  });
+
+  it('an item of another partition stops it: it deletes only the identity it was given', async () => {
+    const { clients, batches } = fakeDynamoDb([
+      { Items: [{ pk: { S: 'ap-northeast-1:other' }, sk: { S: 'r#0' } }] },
+    ]);
+    await expect(deletePartition(clients, devConfig(), target)).rejects.toThrow(
+      `DynamoDB answered item 0 of partition ${IDENTITY} in T without its key (pk, sk): stopped after deleting 0`,
+    );
+    expect(batches).toEqual([]);
+  });
+});
+
+describe('describePlan and describeOffboarding: the lines an operator acts on', () => {
+  const plan = {
+    sim: { simId: SIM, status: 'active', imsis: [IMSI], iccids: [] },
+    identityExists: true,
+    developerUserIdentifiers: [DEVELOPER_USER_ID],
+    logins: [],
+    identityCreated: null,
+    identityLastModified: null,
+    partitionItems: 3,
+    ownership: { verdict: 'verified' as const, reason: 'r' },
+  };
+
+  it('says what will go, with "none" and "unknown" where Cognito or SORACOM told nothing', () => {
+    expect(describePlan(plan, IDENTITY, POOL, 'T')).toEqual([
+      `SIM ${SIM} (active; IMSI ${IMSI}; ICCID none): will be suspended.`,
+      `Identity ${IDENTITY} of pool ${POOL}: developer user identifier(s) "${DEVELOPER_USER_ID}"; logins none; created unknown, last modified unknown: will be unlinked and deleted.`,
+      `Partition ${IDENTITY} of T: 3 item(s) will be deleted.`,
+      'Ownership: verified (r).',
+    ]);
+    expect(
+      describePlan(
+        {
+          ...plan,
+          sim: { simId: SIM, status: 'suspended', imsis: [], iccids: [SIM] },
+          identityExists: false,
+          partitionItems: null,
+        },
+        IDENTITY,
+        POOL,
+        'T',
+      ).slice(0, 3),
+    ).toEqual([
+      `SIM ${SIM} (suspended; IMSI none; ICCID ${SIM}): already suspended, left so.`,
+      `Identity ${IDENTITY} does not exist in pool ${POOL} (already deleted, or mistyped).`,
+      `Partition ${IDENTITY} of T: kept (--keep-data).`,
+    ]);
+    expect(describePlan({ ...plan, sim: null }, IDENTITY, POOL, 'T')[0]).toBe(
+      'No --sim-id: SORACOM is neither asked nor changed.',
+    );
+  });
+
+  const result = {
+    env: 'dev',
+    identityId: IDENTITY,
+    identityPoolId: POOL,
+    plan,
+    table: 'T',
+    bucketPrefixes: ['krypton/a/', 'closed/a/'],
+    dryRun: false,
+    sim: null,
+    unlinked: [DEVELOPER_USER_ID],
+    identityDeleted: true,
+    itemsDeleted: 3,
+  };
+
+  it('after a run without --sim-id, names the suspend command for the coverage, and how to delete the objects', () => {
+    const lines = describeOffboarding(result, { coverage: 'jp' } as never, 'b');
+    expect(lines).toEqual([
+      'SORACOM was not asked (no --sim-id). Until the SIM is suspended or leaves its Krypton SIM group, Krypton gets it a NEW Cognito identity at its next request: ' +
+        'suspend it now (User Console → SIM → Suspend, or `soracom sims suspend --sim-id <id> --coverage-type jp`).',
+      `Identity ${IDENTITY} is unlinked from 1 developer user id(s) and deleted from pool ${POOL}: Cognito issues it nothing more. Credentials issued before stay valid until they expire (at most an hour).`,
+      `3 item(s) of partition ${IDENTITY} deleted from T.`,
+      'Objects it uploaded stay in s3://b/ under krypton/a/ and closed/a/; to delete them: ' +
+        'aws s3 rm --recursive s3://b/krypton/a/ ; aws s3 rm --recursive s3://b/closed/a/ ' +
+        '(the bucket keeps noncurrent versions for data.noncurrentVersionExpirationDays).',
+    ]);
+    expect(describeOffboarding(result, { coverage: 'g' } as never, 'b')[0]).toContain('--coverage-type g`');
+  });
+
+  it('after a run with nothing to delete, and after a dry run, says what is left', () => {
+    expect(
+      describeOffboarding(
+        {
+          ...result,
+          sim: { simId: SIM, status: 'suspended' },
+          identityDeleted: false,
+          itemsDeleted: null,
+        },
+        { coverage: 'g' } as never,
+        'b',
+      ).slice(0, 3),
+    ).toEqual([
+      `SIM ${SIM} is suspended at SORACOM: it cannot open a data session to ask Krypton again.`,
+      `Identity ${IDENTITY} was already gone from pool ${POOL}.`,
+      `Partition ${IDENTITY} of T was kept (--keep-data).`,
+    ]);
+    expect(describeOffboarding({ ...result, dryRun: true }, { coverage: 'g' } as never, 'b')).toEqual([
+      'Dry run: nothing changed. Ownership verified: the command would go ahead (after --yes or a confirmation).',
+      'Objects it uploaded are under s3://b/krypton/a/ and s3://b/closed/a/ (never deleted by this command).',
+    ]);
   });
 });
