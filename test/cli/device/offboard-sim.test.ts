@@ -642,3 +642,182 @@ describe('describePlan and describeOffboarding: the lines an operator acts on', 
     ]);
   });
 });
+
+describe('keyless device offboard-sim: what each answer leaves, and what the operator reads', () => {
+  /** Nothing was deleted in Cognito or DynamoDB. */
+  const expectNothingDeleted = () => {
+    expect(cognito.commandCalls(UnlinkDeveloperIdentityCommand)).toHaveLength(0);
+    expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(0);
+    expect(dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+  };
+
+  it('reports each step as it is done, on stderr', async () => {
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`SORACOM: SIM ${SIM} is suspended.`);
+    expect(run.stderr).toContain(
+      `Cognito: identity ${IDENTITY} unlinked (1 developer user id(s)) and deleted.`,
+    );
+    expect(run.stderr).toContain(`DynamoDB: 30 item(s) deleted from partition ${IDENTITY} of ${TABLE}.`);
+
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no identity', $metadata: {} }));
+    const gone = await offboard('--yes', '--allow-unverified-identity');
+    expect(gone.stderr).toContain(`Cognito: identity ${IDENTITY} does not exist (already deleted).`);
+    expect(gone.stderr).not.toContain('SORACOM:');
+  });
+
+  it('asks about exactly what will go: no SIM and no items when there is no --sim-id and --keep-data', async () => {
+    const questions: string[] = [];
+    const run = await runDevice(
+      repo,
+      [
+        'offboard-sim',
+        '--env',
+        'dev',
+        '--identity-id',
+        IDENTITY,
+        '--keep-data',
+        '--allow-unverified-identity',
+      ],
+      {
+        env: {},
+        confirm: async (question: string) => {
+          questions.push(question);
+          return false;
+        },
+      },
+    );
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(questions).toEqual([`Suspend no SIM, delete identity ${IDENTITY}? Type "yes" to go ahead: `]);
+  });
+
+  it('an identity that cannot be tied to --sim-id is refused naming that SIM', async () => {
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .resolves({ IdentityId: IDENTITY, DeveloperUserIdentifierList: [] });
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(run.error?.message).toBe(
+      `cannot tell that identity ${IDENTITY} belongs to SIM ${SIM}: identity ${IDENTITY} has no developer user identifier, so Cognito names no SIM for it. ` +
+        'Nothing changed. If you are sure of --identity-id, run again with --allow-unverified-identity',
+    );
+    expectNothingDeleted();
+  });
+
+  it('reads every page of developer user ids, and a page token Cognito repeats stops everything', async () => {
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .callsFake((input: { NextToken?: string }) =>
+        input.NextToken === undefined
+          ? { IdentityId: IDENTITY, DeveloperUserIdentifierList: [DEVELOPER_USER_ID], NextToken: 't1' }
+          : { IdentityId: IDENTITY, DeveloperUserIdentifierList: ['second-page'], NextToken: '' },
+      );
+    const run = await offboard('--sim-id', SIM, '--yes', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).unlinked).toEqual([DEVELOPER_USER_ID, 'second-page']);
+    expect(
+      cognito.commandCalls(LookupDeveloperIdentityCommand).map((c) => c.args[0].input.NextToken),
+    ).toEqual([undefined, 't1']);
+
+    cognito.resetHistory();
+    dynamoDb.resetHistory();
+    cognito.on(LookupDeveloperIdentityCommand).resolves({
+      IdentityId: IDENTITY,
+      DeveloperUserIdentifierList: [DEVELOPER_USER_ID],
+      NextToken: 'same',
+    });
+    const looping = await offboard('--sim-id', SIM, '--yes');
+    expect(looping.code).toBe(EXIT_CODES.remote);
+    expect(looping.error?.message).toBe('Cognito LookupDeveloperIdentity repeated a page token');
+    expect(cognito.commandCalls(LookupDeveloperIdentityCommand)).toHaveLength(2);
+    expectNothingDeleted();
+  });
+
+  it('Cognito answering or describing another identity stops everything, saying so', async () => {
+    const other = 'ap-northeast-1:00000000-0000-0000-0000-000000000000';
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .resolves({ IdentityId: other, DeveloperUserIdentifierList: [] });
+    const looked = await offboard('--sim-id', SIM, '--yes');
+    expect(looked.error?.message).toBe(
+      `Cognito answered identity ${other} when asked about ${IDENTITY}: nothing unlinked or deleted`,
+    );
+
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .resolves({ IdentityId: IDENTITY, DeveloperUserIdentifierList: [DEVELOPER_USER_ID] });
+    cognito.on(DescribeIdentityCommand).resolves({ IdentityId: other });
+    const described = await offboard('--sim-id', SIM, '--yes');
+    expect(described.code).toBe(EXIT_CODES.remote);
+    expect(described.error?.message).toBe(
+      `Cognito described identity ${other} when asked about ${IDENTITY}: nothing changed`,
+    );
+    expect(soracom.sims.get(SIM)?.status).toBe('active');
+    expectNothingDeleted();
+  });
+
+  it('an identity Cognito describes without dates or logins is shown as such; its plan still goes ahead', async () => {
+    cognito.on(DescribeIdentityCommand).resolves({});
+    const run = await offboard('--sim-id', SIM, '--yes', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).plan).toMatchObject({
+      identityExists: true,
+      logins: [],
+      identityCreated: null,
+      identityLastModified: null,
+    });
+  });
+
+  it('another Cognito error while reading stops everything with the AWS error, not as "already deleted"', async () => {
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.code).not.toBe(0);
+    expect(soracom.sims.get(SIM)?.status).toBe('active');
+    expectNothingDeleted();
+  });
+
+  it('Cognito leaving the identity undeleted stops before the partition, and says to run again', async () => {
+    cognito
+      .on(DeleteIdentitiesCommand)
+      .resolves({ UnprocessedIdentityIds: [{ IdentityId: IDENTITY, ErrorCode: 'InternalServerError' }] });
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.code).toBe(EXIT_CODES.remote);
+    expect(run.error?.message).toBe(
+      `Cognito did not delete identity ${IDENTITY} (InternalServerError): run the command again`,
+    );
+    expect(dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+  });
+
+  it('counts every page of the partition, and a count DynamoDB does not give stops before anything changes', async () => {
+    dynamoDb
+      .on(QueryCommand)
+      .callsFake((input: { Select?: string; ExclusiveStartKey?: unknown }) =>
+        input.ExclusiveStartKey
+          ? { Count: 5 }
+          : { Count: 7, LastEvaluatedKey: { deviceId: { S: IDENTITY }, sk: { S: 'x' } } },
+      );
+    const dry = await offboard('--sim-id', SIM, '--dry-run', '--json');
+    expect(JSON.parse(dry.stdout).plan.partitionItems).toBe(12);
+
+    dynamoDb
+      .on(QueryCommand)
+      .resolves({ Count: 7, LastEvaluatedKey: { deviceId: { S: IDENTITY }, sk: { S: 'x' } } });
+    const looping = await offboard('--sim-id', SIM, '--yes');
+    expect(looping.error?.message).toBe(`DynamoDB repeated a page of partition ${IDENTITY}`);
+
+    for (const Count of [undefined, -1, 1.5]) {
+      dynamoDb.on(QueryCommand).resolves({ Count });
+      const run = await offboard('--sim-id', SIM, '--yes');
+      expect(run.code).toBe(EXIT_CODES.remote);
+      expect(run.error?.message).toBe(
+        `DynamoDB answered no item count for partition ${IDENTITY} of ${TABLE}: nothing changed`,
+      );
+    }
+    expect(soracom.sims.get(SIM)?.status).toBe('active');
+    expectNothingDeleted();
+  });
+});
