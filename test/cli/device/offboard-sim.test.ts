@@ -11,6 +11,7 @@ import {
   deletePartition,
   describeOffboarding,
   describePlan,
+  offboardSim,
   ownershipOf,
 } from '../../../lib/cli/device/offboard-sim';
 import { EXIT_CODES } from '../../../lib/cli/exit-codes';
@@ -819,5 +820,54 @@ describe('keyless device offboard-sim: what each answer leaves, and what the ope
     }
     expect(soracom.sims.get(SIM)?.status).toBe('active');
     expectNothingDeleted();
+  });
+});
+
+describe('keyless device offboard-sim: the rarer answers', () => {
+  it('SORACOM rate-limiting the login is waited out, saying how long, through the injected sleep', async () => {
+    soracom.rateLimit(1, 2);
+    const slept: number[] = [];
+    const run = await runDevice(
+      repo,
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--sim-id', SIM, '--yes'],
+      {
+        env: { ...AUTH, SORACOM_API_ENDPOINT: soracomUrl },
+        sleep: async (ms: number) => {
+          slept.push(ms);
+        },
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('SORACOM API rate limit reached: waiting 2 s before retrying');
+    expect(slept[0]).toBeGreaterThan(1000);
+  });
+
+  it('an environment without a krypton section is a config error before anything is read', async () => {
+    const config = { ...devConfig(), krypton: undefined };
+    await expect(offboardSim(config, {} as never, { identityId: IDENTITY }, {} as never)).rejects.toThrow(
+      `environment dev has no krypton section in ${config.configFile}`,
+    );
+  });
+
+  it('an undeleted identity without an error code still says so', async () => {
+    cognito.on(DeleteIdentitiesCommand).resolves({ UnprocessedIdentityIds: [{ IdentityId: IDENTITY }] });
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.error?.message).toBe(
+      `Cognito did not delete identity ${IDENTITY} (no error code): run the command again`,
+    );
+  });
+
+  it('a mismatch names every number of the SIM, and "none" where it has none', () => {
+    expect(
+      ownershipOf(
+        { exists: true, identifiers: ['imsi-440100000000999'] },
+        { simId: 'S1', imsis: [], iccids: [] },
+        IDENTITY,
+      ),
+    ).toEqual({
+      verdict: 'mismatch',
+      reason:
+        'its developer user identifier(s) "imsi-440100000000999" name a SIM, but none of SIM S1\'s numbers (IMSI none; ICCID none)',
+    });
   });
 });
