@@ -871,3 +871,134 @@ describe('keyless device offboard-sim: the rarer answers', () => {
     });
   });
 });
+
+describe('keyless device offboard-sim: exact words and boundaries', () => {
+  it('without a SORACOM auth key it names the two permissions the SAM user needs', async () => {
+    const run = await runDevice(
+      repo,
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--sim-id', SIM, '--yes'],
+      { env: { SORACOM_API_ENDPOINT: soracomUrl } },
+    );
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(run.error?.message).toContain(
+      'a SAM user allowed to read and suspend SIMs (Sim:getSim and Sim:suspendSim)',
+    );
+  });
+
+  it('a plain-http SORACOM endpoint is refused naming the variable, and ignored without --sim-id', async () => {
+    const env = { SORACOM_API_ENDPOINT: 'http://soracom.example' };
+    const refused = await runDevice(
+      repo,
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--sim-id', SIM, '--yes'],
+      { env: { ...AUTH, ...env } },
+    );
+    expect(refused.error?.message).toContain('SORACOM_API_ENDPOINT');
+    const ignored = await runDevice(
+      repo,
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--yes', '--allow-unverified-identity'],
+      { env, sleep: async () => {} },
+    );
+    expect(ignored.code).toBe(0);
+  });
+
+  it('a terminated SIM is left so, like a suspended one', async () => {
+    soracom.seedSim(SIM, 'group-krypton', 'terminated', [IMSI]);
+    const run = await offboard('--sim-id', SIM, '--yes', '--json');
+    expect(run.code).toBe(0);
+    expect(soracom.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/suspend'))).toEqual([]);
+    expect(JSON.parse(run.stdout).sim).toEqual({ simId: SIM, status: 'terminated' });
+  });
+
+  it('an empty partition is counted as 0 items, not refused', async () => {
+    dynamoDb.on(QueryCommand).resolves({ Count: 0, Items: [] });
+    const run = await offboard('--sim-id', SIM, '--dry-run', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).plan.partitionItems).toBe(0);
+  });
+
+  it('25 items are one batch, not one batch and an empty one', async () => {
+    const batches: number[] = [];
+    const send = async (command: unknown) => {
+      if (command instanceof QueryCommand)
+        return {
+          Items: Array.from({ length: 25 }, (_, i) => ({ pk: { S: IDENTITY }, sk: { S: `r#${i}` } })),
+        };
+      batches.push((command as BatchWriteItemCommand).input.RequestItems!.T.length);
+      return { UnprocessedItems: {} };
+    };
+    await deletePartition({ dynamoDb: { send } } as never, devConfig(), {
+      table: 'T',
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      value: IDENTITY,
+    });
+    expect(batches).toEqual([25]);
+  });
+
+  const sim = {
+    simId: 'SIMID0001',
+    imsis: ['440100000000001', '295050000000001'],
+    iccids: ['8981100000000000001', '8981100000000000002'],
+  };
+  it('ownership reasons say which number matched, or what is missing', () => {
+    expect(ownershipOf({ exists: false, identifiers: [] }, sim, IDENTITY).reason).toBe(
+      `identity ${IDENTITY} does not exist in the pool, so Cognito names no SIM for it`,
+    );
+    expect(ownershipOf({ exists: true, identifiers: ['SIMID0001'] }, sim, IDENTITY).reason).toBe(
+      `developer user identifier "SIMID0001" names the SIM's SIM ID SIMID0001`,
+    );
+    expect(ownershipOf({ exists: true, identifiers: ['a', 'b'] }, sim, IDENTITY).reason).toBe(
+      'its developer user identifier(s) "a", "b" carry no IMSI, ICCID or SIM ID to compare',
+    );
+    expect(
+      ownershipOf({ exists: true, identifiers: ['imsi-440100000000999', 'x-44010000000099'] }, sim, IDENTITY)
+        .reason,
+    ).toBe(
+      'its developer user identifier(s) "imsi-440100000000999", "x-44010000000099" name a SIM, but none of SIM SIMID0001\'s numbers ' +
+        '(IMSI 440100000000001, 295050000000001; ICCID 8981100000000000001, 8981100000000000002)',
+    );
+    // 14 digits is the shortest run read as a SIM number.
+    expect(ownershipOf({ exists: true, identifiers: ['x-44010000000099'] }, sim, IDENTITY).verdict).toBe(
+      'mismatch',
+    );
+  });
+
+  it('the plan lists every number, identifier and login, separated by commas, and "none" for no identifier', () => {
+    const lines = describePlan(
+      {
+        sim: { ...sim, status: 'active' },
+        identityExists: true,
+        developerUserIdentifiers: [],
+        logins: ['a', 'b'],
+        identityCreated: 'c',
+        identityLastModified: 'm',
+        partitionItems: 0,
+        ownership: { verdict: 'unverifiable', reason: 'r' },
+      },
+      IDENTITY,
+      POOL,
+      'T',
+    );
+    expect(lines.slice(0, 2)).toEqual([
+      'SIM SIMID0001 (active; IMSI 440100000000001, 295050000000001; ICCID 8981100000000000001, 8981100000000000002): will be suspended.',
+      `Identity ${IDENTITY} of pool ${POOL}: developer user identifier(s) none; logins a, b; created c, last modified m: will be unlinked and deleted.`,
+    ]);
+    expect(
+      describePlan(
+        {
+          sim: null,
+          identityExists: true,
+          developerUserIdentifiers: ['u1', 'u2'],
+          logins: [],
+          identityCreated: null,
+          identityLastModified: null,
+          partitionItems: 0,
+          ownership: { verdict: 'unverifiable', reason: 'r' },
+        },
+        IDENTITY,
+        POOL,
+        'T',
+      )[1],
+    ).toContain('developer user identifier(s) "u1", "u2"; logins none;');
+  });
+});
