@@ -1002,3 +1002,30 @@ describe('keyless device offboard-sim: exact words and boundaries', () => {
     ).toContain('developer user identifier(s) "u1", "u2"; logins none;');
   });
 });
+
+describe('keyless device offboard-sim: what Cognito leaves out', () => {
+  it('an identity already gone is planned as gone: no identifiers, logins or dates', async () => {
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no identity', $metadata: {} }));
+    const run = await offboard('--sim-id', SIM, '--dry-run', '--json', '--allow-unverified-identity');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).plan).toMatchObject({
+      identityExists: false,
+      developerUserIdentifiers: [],
+      logins: [],
+      identityCreated: null,
+      identityLastModified: null,
+    });
+  });
+
+  it('answers without an IdentityId or an identifier list are read as about the identity asked, with none', async () => {
+    cognito.on(LookupDeveloperIdentityCommand).resolves({});
+    const run = await offboard('--sim-id', SIM, '--dry-run', '--json', '--allow-unverified-identity');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).plan).toMatchObject({ identityExists: true, developerUserIdentifiers: [] });
+    expect(cognito.commandCalls(DescribeIdentityCommand).map((c) => c.args[0].input)).toEqual([
+      { IdentityId: IDENTITY },
+    ]);
+  });
+});
