@@ -1029,3 +1029,49 @@ describe('keyless device offboard-sim: what Cognito leaves out', () => {
     ]);
   });
 });
+
+describe('keyless device offboard-sim: the queries asked, and answers that leave fields out', () => {
+  it('counts and reads the partition by its key, strongly consistent', async () => {
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.code).toBe(0);
+    const [count, ...reads] = dynamoDb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    const byKey = {
+      TableName: TABLE,
+      KeyConditionExpression: '#pk = :id',
+      ExpressionAttributeValues: { ':id': { S: IDENTITY } },
+      ConsistentRead: true,
+    };
+    expect(count).toEqual({ ...byKey, ExpressionAttributeNames: { '#pk': 'deviceId' }, Select: 'COUNT' });
+    expect(reads[0]).toEqual({
+      ...byKey,
+      ExpressionAttributeNames: { '#pk': 'deviceId', '#sk': 'sk' },
+      ProjectionExpression: '#pk, #sk',
+    });
+  });
+
+  it('an identity already gone leaves nothing unlinked; a delete answer without a list is a success', async () => {
+    cognito.on(DeleteIdentitiesCommand).resolves({});
+    const deleted = await offboard('--sim-id', SIM, '--yes', '--json');
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.stdout).identityDeleted).toBe(true);
+
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no identity', $metadata: {} }));
+    const gone = await offboard('--sim-id', SIM, '--yes', '--json', '--allow-unverified-identity');
+    expect(gone.code).toBe(0);
+    expect(JSON.parse(gone.stdout)).toMatchObject({ unlinked: [], identityDeleted: false });
+  });
+
+  it('deletePartition: a page without Items or UnprocessedItems is empty, and an item without its partition key stops it', async () => {
+    const send = async (command: unknown) => (command instanceof QueryCommand ? (answers.shift() ?? {}) : {});
+    const answers: unknown[] = [{}, { Items: [{ pk: { S: IDENTITY }, sk: { S: 'a' } }] }];
+    const target = { table: 'T', partitionKey: 'pk', sortKey: 'sk', value: IDENTITY };
+    await expect(deletePartition({ dynamoDb: { send } } as never, devConfig(), target)).resolves.toBe(0);
+    await expect(deletePartition({ dynamoDb: { send } } as never, devConfig(), target)).resolves.toBe(1);
+    answers.push({ Items: [{ sk: { S: 'a' } }] });
+    await expect(deletePartition({ dynamoDb: { send } } as never, devConfig(), target)).rejects.toThrow(
+      `DynamoDB answered item 0 of partition ${IDENTITY} in T without its key (pk, sk): stopped after deleting 0`,
+    );
+  });
+});
