@@ -1075,3 +1075,33 @@ describe('keyless device offboard-sim: the queries asked, and answers that leave
     );
   });
 });
+
+describe('keyless device offboard-sim: AWS errors are described, at every step', () => {
+  const expired = () => Object.assign(new Error('token expired'), { name: 'ExpiredTokenException' });
+  const message = 'the AWS credentials have expired: refresh them (e.g. `aws sso login`) and try again';
+
+  it('while reading the identity, counting, deleting the identity or deleting the partition', async () => {
+    cognito.on(LookupDeveloperIdentityCommand).rejects(expired());
+    expect((await offboard('--sim-id', SIM, '--yes')).error?.message).toBe(message);
+    expect(soracom.sims.get(SIM)?.status).toBe('active');
+
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .resolves({ IdentityId: IDENTITY, DeveloperUserIdentifierList: [DEVELOPER_USER_ID] });
+    dynamoDb.on(QueryCommand).rejects(expired());
+    expect((await offboard('--sim-id', SIM, '--yes')).error?.message).toBe(message);
+
+    dynamoDb.on(QueryCommand).resolves({ Count: 0, Items: [] });
+    cognito.on(DeleteIdentitiesCommand).rejects(expired());
+    expect((await offboard('--sim-id', SIM, '--yes')).error?.message).toBe(message);
+
+    cognito.on(DeleteIdentitiesCommand).resolves({ UnprocessedIdentityIds: [] });
+    dynamoDb
+      .on(QueryCommand)
+      .callsFake((input: { Select?: string }) =>
+        input.Select === 'COUNT' ? { Count: 1 } : { Items: [{ deviceId: { S: IDENTITY }, sk: { S: 'a' } }] },
+      );
+    dynamoDb.on(BatchWriteItemCommand).rejects(expired());
+    expect((await offboard('--sim-id', SIM, '--yes')).error?.message).toBe(message);
+  });
+});
