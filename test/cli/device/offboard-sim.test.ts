@@ -7,7 +7,13 @@ import {
 } from '@aws-sdk/client-cognito-identity';
 import { BatchWriteItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ownershipOf } from '../../../lib/cli/device/offboard-sim';
+import {
+  deletePartition,
+  describeOffboarding,
+  describePlan,
+  offboardSim,
+  ownershipOf,
+} from '../../../lib/cli/device/offboard-sim';
 import { EXIT_CODES } from '../../../lib/cli/exit-codes';
 import { devConfig } from '../../support/cdk-app';
 import { SIM_ARC_PRIVATE_KEY_MARKER, SoracomApiEmulator } from '../../emulators/soracom-api';
@@ -447,5 +453,668 @@ describe("ownershipOf: whether an identity is the SIM's", () => {
     expect(ownershipOf({ exists: true, identifiers: ['440100000000001'] }, undefined, IDENTITY).verdict).toBe(
       'unverifiable',
     );
+  });
+});
+
+/*
+ * Mutants of lib/cli/device/offboard-sim.ts left alive (`npm run test:mutation -- device-offboard-sim`), each equivalent:
+ * - L158 `options.simId !== undefined && ...` as `true`: `follows` tests String(undefined), which the SIM ID rule accepts.
+ * - L353 `nextToken !== undefined`, L469 and L611 `if (startKey)` as `true`: without a token the loop ends this turn and
+ *   the set of seen tokens is never read again.
+ * - L477, L540, L619 `error instanceof RemoteServiceError` as `false`: describeAwsError returns an error it does not
+ *   recognise unchanged.
+ * - L536 the ', ' between unprocessed ids: one identity is deleted per call, so Cognito names at most one.
+ * - L305 and L571 the default sleep (setTimeout) as `() => undefined`: only how long a retry waits changes, and tests
+ *   never assert on time.
+ * - L599 `i <= keys.length`: the extra batch is empty, and writeAll sends nothing for it.
+ * - L462 `typeof page.Count !== 'number'` as `false`: `!Number.isInteger` already refuses every non-number.
+ */
+describe('deletePartition: every item goes, in batches DynamoDB accepts, and a stuck answer stops it', () => {
+  const target = { table: 'T', partitionKey: 'pk', sortKey: 'sk', value: IDENTITY };
+  const item = (i: number) => ({ pk: { S: IDENTITY }, sk: { S: `r#${i}` } });
+  /** A DynamoDB that answers Query from `pages` and BatchWriteItem from `write`; records every call. */
+  const fakeDynamoDb = (
+    pages: { Items?: Record<string, AttributeValue>[]; LastEvaluatedKey?: Record<string, AttributeValue> }[],
+    write: (requests: unknown[]) => Record<string, unknown[]> = () => ({}),
+  ) => {
+    const batches: number[] = [];
+    let page = 0;
+    const send = async (command: unknown) => {
+      if (command instanceof QueryCommand) return pages[page++];
+      const requests = (command as BatchWriteItemCommand).input.RequestItems!.T;
+      batches.push(requests.length);
+      return { UnprocessedItems: write(requests) };
+    };
+    return { clients: { dynamoDb: { send } } as never, batches };
+  };
+
+  it('deletes 60 items of one page in batches of 25, 25 and 10, and returns 60', async () => {
+    const { clients, batches } = fakeDynamoDb([{ Items: Array.from({ length: 60 }, (_, i) => item(i)) }]);
+    await expect(deletePartition(clients, devConfig(), target)).resolves.toBe(60);
+    expect(batches).toEqual([25, 25, 10]);
+  });
+
+  it('a batch DynamoDB keeps leaving unprocessed stops after maxAttempts, backing off 25-50 ms then doubling', async () => {
+    const slept: number[] = [];
+    const { clients, batches } = fakeDynamoDb([{ Items: [item(0), item(1)] }], (requests) => ({
+      T: requests,
+    }));
+    const random = jest.spyOn(Math, 'random');
+    try {
+      random.mockReturnValue(0);
+      await expect(
+        deletePartition(clients, devConfig(), {
+          ...target,
+          maxAttempts: 3,
+          sleep: async (ms) => {
+            slept.push(ms);
+          },
+        }),
+      ).rejects.toThrow(
+        `DynamoDB left 2 item(s) of partition ${IDENTITY} unprocessed after 3 attempts (throttled): run the command again`,
+      );
+      expect(batches).toEqual([2, 2, 2]);
+      // Half the backoff (50 ms, then 100 ms) plus a random share of the other half.
+      expect(slept).toEqual([25, 50]);
+      random.mockReturnValue(1);
+      slept.length = 0;
+      await expect(
+        deletePartition(fakeDynamoDb([{ Items: [item(0)] }], (r) => ({ T: r })).clients, devConfig(), {
+          ...target,
+          maxAttempts: 3,
+          sleep: async (ms) => {
+            slept.push(ms);
+          },
+        }),
+      ).rejects.toThrow('after 3 attempts');
+      expect(slept).toEqual([50, 100]);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
+  it('gives up after 8 attempts when no maxAttempts is given', async () => {
+    const { clients, batches } = fakeDynamoDb([{ Items: [item(0)] }], (requests) => ({ T: requests }));
+    await expect(deletePartition(clients, devConfig(), { ...target, sleep: async () => {} })).rejects.toThrow(
+      'after 8 attempts',
+    );
+    expect(batches).toHaveLength(8);
+  });
+
+  it('a page token DynamoDB repeats stops it instead of deleting forever', async () => {
+    const again = { pk: { S: IDENTITY }, sk: { S: 'r#0' } };
+    const { clients } = fakeDynamoDb([
+      { Items: [item(0)], LastEvaluatedKey: again },
+      { Items: [item(0)], LastEvaluatedKey: again },
+      { Items: [] },
+    ]);
+    await expect(deletePartition(clients, devConfig(), target)).rejects.toThrow(
+      `DynamoDB repeated a page of partition ${IDENTITY}`,
+    );
+  });
+
+  it('an item of another partition stops it: it deletes only the identity it was given', async () => {
+    const { clients, batches } = fakeDynamoDb([
+      { Items: [{ pk: { S: 'ap-northeast-1:other' }, sk: { S: 'r#0' } }] },
+    ]);
+    await expect(deletePartition(clients, devConfig(), target)).rejects.toThrow(
+      `DynamoDB answered item 0 of partition ${IDENTITY} in T without its key (pk, sk): stopped after deleting 0`,
+    );
+    expect(batches).toEqual([]);
+  });
+});
+
+describe('describePlan and describeOffboarding: the lines an operator acts on', () => {
+  const plan = {
+    sim: { simId: SIM, status: 'active', imsis: [IMSI], iccids: [] },
+    identityExists: true,
+    developerUserIdentifiers: [DEVELOPER_USER_ID],
+    logins: [],
+    identityCreated: null,
+    identityLastModified: null,
+    partitionItems: 3,
+    ownership: { verdict: 'verified' as const, reason: 'r' },
+  };
+
+  it('says what will go, with "none" and "unknown" where Cognito or SORACOM told nothing', () => {
+    expect(describePlan(plan, IDENTITY, POOL, 'T')).toEqual([
+      `SIM ${SIM} (active; IMSI ${IMSI}; ICCID none): will be suspended.`,
+      `Identity ${IDENTITY} of pool ${POOL}: developer user identifier(s) "${DEVELOPER_USER_ID}"; logins none; created unknown, last modified unknown: will be unlinked and deleted.`,
+      `Partition ${IDENTITY} of T: 3 item(s) will be deleted.`,
+      'Ownership: verified (r).',
+    ]);
+    expect(
+      describePlan(
+        {
+          ...plan,
+          sim: { simId: SIM, status: 'suspended', imsis: [], iccids: [SIM] },
+          identityExists: false,
+          partitionItems: null,
+        },
+        IDENTITY,
+        POOL,
+        'T',
+      ).slice(0, 3),
+    ).toEqual([
+      `SIM ${SIM} (suspended; IMSI none; ICCID ${SIM}): already suspended, left so.`,
+      `Identity ${IDENTITY} does not exist in pool ${POOL} (already deleted, or mistyped).`,
+      `Partition ${IDENTITY} of T: kept (--keep-data).`,
+    ]);
+    expect(describePlan({ ...plan, sim: null }, IDENTITY, POOL, 'T')[0]).toBe(
+      'No --sim-id: SORACOM is neither asked nor changed.',
+    );
+  });
+
+  const result = {
+    env: 'dev',
+    identityId: IDENTITY,
+    identityPoolId: POOL,
+    plan,
+    table: 'T',
+    bucketPrefixes: ['krypton/a/', 'closed/a/'],
+    dryRun: false,
+    sim: null,
+    unlinked: [DEVELOPER_USER_ID],
+    identityDeleted: true,
+    itemsDeleted: 3,
+  };
+
+  it('after a run without --sim-id, names the suspend command for the coverage, and how to delete the objects', () => {
+    const lines = describeOffboarding(result, { coverage: 'jp' } as never, 'b');
+    expect(lines).toEqual([
+      'SORACOM was not asked (no --sim-id). Until the SIM is suspended or leaves its Krypton SIM group, Krypton gets it a NEW Cognito identity at its next request: ' +
+        'suspend it now (User Console → SIM → Suspend, or `soracom sims suspend --sim-id <id> --coverage-type jp`).',
+      `Identity ${IDENTITY} is unlinked from 1 developer user id(s) and deleted from pool ${POOL}: Cognito issues it nothing more. Credentials issued before stay valid until they expire (at most an hour).`,
+      `3 item(s) of partition ${IDENTITY} deleted from T.`,
+      'Objects it uploaded stay in s3://b/ under krypton/a/ and closed/a/; to delete them: ' +
+        'aws s3 rm --recursive s3://b/krypton/a/ ; aws s3 rm --recursive s3://b/closed/a/ ' +
+        '(the bucket keeps noncurrent versions for data.noncurrentVersionExpirationDays).',
+    ]);
+    expect(describeOffboarding(result, { coverage: 'g' } as never, 'b')[0]).toContain('--coverage-type g`');
+  });
+
+  it('after a run with nothing to delete, and after a dry run, says what is left', () => {
+    expect(
+      describeOffboarding(
+        {
+          ...result,
+          sim: { simId: SIM, status: 'suspended' },
+          identityDeleted: false,
+          itemsDeleted: null,
+        },
+        { coverage: 'g' } as never,
+        'b',
+      ).slice(0, 3),
+    ).toEqual([
+      `SIM ${SIM} is suspended at SORACOM: it cannot open a data session to ask Krypton again.`,
+      `Identity ${IDENTITY} was already gone from pool ${POOL}.`,
+      `Partition ${IDENTITY} of T was kept (--keep-data).`,
+    ]);
+    expect(describeOffboarding({ ...result, dryRun: true }, { coverage: 'g' } as never, 'b')).toEqual([
+      'Dry run: nothing changed. Ownership verified: the command would go ahead (after --yes or a confirmation).',
+      'Objects it uploaded are under s3://b/krypton/a/ and s3://b/closed/a/ (never deleted by this command).',
+    ]);
+  });
+});
+
+describe('keyless device offboard-sim: what each answer leaves, and what the operator reads', () => {
+  /** Nothing was deleted in Cognito or DynamoDB. */
+  const expectNothingDeleted = () => {
+    expect(cognito.commandCalls(UnlinkDeveloperIdentityCommand)).toHaveLength(0);
+    expect(cognito.commandCalls(DeleteIdentitiesCommand)).toHaveLength(0);
+    expect(dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+  };
+
+  it('reports each step as it is done, on stderr', async () => {
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`SORACOM: SIM ${SIM} is suspended.`);
+    expect(run.stderr).toContain(
+      `Cognito: identity ${IDENTITY} unlinked (1 developer user id(s)) and deleted.`,
+    );
+    expect(run.stderr).toContain(`DynamoDB: 30 item(s) deleted from partition ${IDENTITY} of ${TABLE}.`);
+
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no identity', $metadata: {} }));
+    const gone = await offboard('--yes', '--allow-unverified-identity');
+    expect(gone.stderr).toContain(`Cognito: identity ${IDENTITY} does not exist (already deleted).`);
+    expect(gone.stderr).not.toContain('SORACOM:');
+  });
+
+  it('asks about exactly what will go: no SIM and no items when there is no --sim-id and --keep-data', async () => {
+    const questions: string[] = [];
+    const run = await runDevice(
+      repo,
+      [
+        'offboard-sim',
+        '--env',
+        'dev',
+        '--identity-id',
+        IDENTITY,
+        '--keep-data',
+        '--allow-unverified-identity',
+      ],
+      {
+        env: {},
+        confirm: async (question: string) => {
+          questions.push(question);
+          return false;
+        },
+      },
+    );
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(questions).toEqual([`Suspend no SIM, delete identity ${IDENTITY}? Type "yes" to go ahead: `]);
+  });
+
+  it('an identity that cannot be tied to --sim-id is refused naming that SIM', async () => {
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .resolves({ IdentityId: IDENTITY, DeveloperUserIdentifierList: [] });
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(run.error?.message).toBe(
+      `cannot tell that identity ${IDENTITY} belongs to SIM ${SIM}: identity ${IDENTITY} has no developer user identifier, so Cognito names no SIM for it. ` +
+        'Nothing changed. If you are sure of --identity-id, run again with --allow-unverified-identity',
+    );
+    expectNothingDeleted();
+  });
+
+  it('reads every page of developer user ids, and a page token Cognito repeats stops everything', async () => {
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .callsFake((input: { NextToken?: string }) =>
+        input.NextToken === undefined
+          ? { IdentityId: IDENTITY, DeveloperUserIdentifierList: [DEVELOPER_USER_ID], NextToken: 't1' }
+          : { IdentityId: IDENTITY, DeveloperUserIdentifierList: ['second-page'], NextToken: '' },
+      );
+    const run = await offboard('--sim-id', SIM, '--yes', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).unlinked).toEqual([DEVELOPER_USER_ID, 'second-page']);
+    expect(
+      cognito.commandCalls(LookupDeveloperIdentityCommand).map((c) => c.args[0].input.NextToken),
+    ).toEqual([undefined, 't1']);
+
+    cognito.resetHistory();
+    dynamoDb.resetHistory();
+    cognito.on(LookupDeveloperIdentityCommand).resolves({
+      IdentityId: IDENTITY,
+      DeveloperUserIdentifierList: [DEVELOPER_USER_ID],
+      NextToken: 'same',
+    });
+    const looping = await offboard('--sim-id', SIM, '--yes');
+    expect(looping.code).toBe(EXIT_CODES.remote);
+    expect(looping.error?.message).toBe('Cognito LookupDeveloperIdentity repeated a page token');
+    expect(cognito.commandCalls(LookupDeveloperIdentityCommand)).toHaveLength(2);
+    expectNothingDeleted();
+  });
+
+  it('Cognito answering or describing another identity stops everything, saying so', async () => {
+    const other = 'ap-northeast-1:00000000-0000-0000-0000-000000000000';
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .resolves({ IdentityId: other, DeveloperUserIdentifierList: [] });
+    const looked = await offboard('--sim-id', SIM, '--yes');
+    expect(looked.error?.message).toBe(
+      `Cognito answered identity ${other} when asked about ${IDENTITY}: nothing unlinked or deleted`,
+    );
+
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .resolves({ IdentityId: IDENTITY, DeveloperUserIdentifierList: [DEVELOPER_USER_ID] });
+    cognito.on(DescribeIdentityCommand).resolves({ IdentityId: other });
+    const described = await offboard('--sim-id', SIM, '--yes');
+    expect(described.code).toBe(EXIT_CODES.remote);
+    expect(described.error?.message).toBe(
+      `Cognito described identity ${other} when asked about ${IDENTITY}: nothing changed`,
+    );
+    expect(soracom.sims.get(SIM)?.status).toBe('active');
+    expectNothingDeleted();
+  });
+
+  it('an identity Cognito describes without dates or logins is shown as such; its plan still goes ahead', async () => {
+    cognito.on(DescribeIdentityCommand).resolves({});
+    const run = await offboard('--sim-id', SIM, '--yes', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).plan).toMatchObject({
+      identityExists: true,
+      logins: [],
+      identityCreated: null,
+      identityLastModified: null,
+    });
+  });
+
+  it('another Cognito error while reading stops everything with the AWS error, not as "already deleted"', async () => {
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.code).not.toBe(0);
+    expect(soracom.sims.get(SIM)?.status).toBe('active');
+    expectNothingDeleted();
+  });
+
+  it('Cognito leaving the identity undeleted stops before the partition, and says to run again', async () => {
+    cognito
+      .on(DeleteIdentitiesCommand)
+      .resolves({ UnprocessedIdentityIds: [{ IdentityId: IDENTITY, ErrorCode: 'InternalServerError' }] });
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.code).toBe(EXIT_CODES.remote);
+    expect(run.error?.message).toBe(
+      `Cognito did not delete identity ${IDENTITY} (InternalServerError): run the command again`,
+    );
+    expect(dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+  });
+
+  it('counts every page of the partition, and a count DynamoDB does not give stops before anything changes', async () => {
+    dynamoDb
+      .on(QueryCommand)
+      .callsFake((input: { Select?: string; ExclusiveStartKey?: unknown }) =>
+        input.ExclusiveStartKey
+          ? { Count: 5 }
+          : { Count: 7, LastEvaluatedKey: { deviceId: { S: IDENTITY }, sk: { S: 'x' } } },
+      );
+    const dry = await offboard('--sim-id', SIM, '--dry-run', '--json');
+    expect(JSON.parse(dry.stdout).plan.partitionItems).toBe(12);
+
+    dynamoDb
+      .on(QueryCommand)
+      .resolves({ Count: 7, LastEvaluatedKey: { deviceId: { S: IDENTITY }, sk: { S: 'x' } } });
+    const looping = await offboard('--sim-id', SIM, '--yes');
+    expect(looping.error?.message).toBe(`DynamoDB repeated a page of partition ${IDENTITY}`);
+
+    for (const Count of [undefined, -1, 1.5]) {
+      dynamoDb.on(QueryCommand).resolves({ Count });
+      const run = await offboard('--sim-id', SIM, '--yes');
+      expect(run.code).toBe(EXIT_CODES.remote);
+      expect(run.error?.message).toBe(
+        `DynamoDB answered no item count for partition ${IDENTITY} of ${TABLE}: nothing changed`,
+      );
+    }
+    expect(soracom.sims.get(SIM)?.status).toBe('active');
+    expectNothingDeleted();
+  });
+});
+
+describe('keyless device offboard-sim: the rarer answers', () => {
+  it('SORACOM rate-limiting the login is waited out, saying how long, through the injected sleep', async () => {
+    soracom.rateLimit(1, 2);
+    const slept: number[] = [];
+    const run = await runDevice(
+      repo,
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--sim-id', SIM, '--yes'],
+      {
+        env: { ...AUTH, SORACOM_API_ENDPOINT: soracomUrl },
+        sleep: async (ms: number) => {
+          slept.push(ms);
+        },
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('SORACOM API rate limit reached: waiting 2 s before retrying');
+    expect(slept[0]).toBeGreaterThan(1000);
+  });
+
+  it('an environment without a krypton section is a config error before anything is read', async () => {
+    const config = { ...devConfig(), krypton: undefined };
+    await expect(offboardSim(config, {} as never, { identityId: IDENTITY }, {} as never)).rejects.toThrow(
+      `environment dev has no krypton section in ${config.configFile}`,
+    );
+  });
+
+  it('an undeleted identity without an error code still says so', async () => {
+    cognito.on(DeleteIdentitiesCommand).resolves({ UnprocessedIdentityIds: [{ IdentityId: IDENTITY }] });
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.error?.message).toBe(
+      `Cognito did not delete identity ${IDENTITY} (no error code): run the command again`,
+    );
+  });
+
+  it('a mismatch names every number of the SIM, and "none" where it has none', () => {
+    expect(
+      ownershipOf(
+        { exists: true, identifiers: ['imsi-440100000000999'] },
+        { simId: 'S1', imsis: [], iccids: [] },
+        IDENTITY,
+      ),
+    ).toEqual({
+      verdict: 'mismatch',
+      reason:
+        'its developer user identifier(s) "imsi-440100000000999" name a SIM, but none of SIM S1\'s numbers (IMSI none; ICCID none)',
+    });
+  });
+});
+
+describe('keyless device offboard-sim: exact words and boundaries', () => {
+  it('without a SORACOM auth key it names the two permissions the SAM user needs', async () => {
+    const run = await runDevice(
+      repo,
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--sim-id', SIM, '--yes'],
+      { env: { SORACOM_API_ENDPOINT: soracomUrl } },
+    );
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(run.error?.message).toContain(
+      'a SAM user allowed to read and suspend SIMs (Sim:getSim and Sim:suspendSim)',
+    );
+  });
+
+  it('a plain-http SORACOM endpoint is refused naming the variable, and ignored without --sim-id', async () => {
+    const env = { SORACOM_API_ENDPOINT: 'http://soracom.example' };
+    const refused = await runDevice(
+      repo,
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--sim-id', SIM, '--yes'],
+      { env: { ...AUTH, ...env } },
+    );
+    expect(refused.error?.message).toContain('SORACOM_API_ENDPOINT');
+    const ignored = await runDevice(
+      repo,
+      ['offboard-sim', '--env', 'dev', '--identity-id', IDENTITY, '--yes', '--allow-unverified-identity'],
+      { env, sleep: async () => {} },
+    );
+    expect(ignored.code).toBe(0);
+  });
+
+  it('a terminated SIM is left so, like a suspended one', async () => {
+    soracom.seedSim(SIM, 'group-krypton', 'terminated', [IMSI]);
+    const run = await offboard('--sim-id', SIM, '--yes', '--json');
+    expect(run.code).toBe(0);
+    expect(soracom.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/suspend'))).toEqual([]);
+    expect(JSON.parse(run.stdout).sim).toEqual({ simId: SIM, status: 'terminated' });
+  });
+
+  it('an empty partition is counted as 0 items, not refused', async () => {
+    dynamoDb.on(QueryCommand).resolves({ Count: 0, Items: [] });
+    const run = await offboard('--sim-id', SIM, '--dry-run', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).plan.partitionItems).toBe(0);
+  });
+
+  it('25 items are one batch, not one batch and an empty one', async () => {
+    const batches: number[] = [];
+    const send = async (command: unknown) => {
+      if (command instanceof QueryCommand)
+        return {
+          Items: Array.from({ length: 25 }, (_, i) => ({ pk: { S: IDENTITY }, sk: { S: `r#${i}` } })),
+        };
+      batches.push((command as BatchWriteItemCommand).input.RequestItems!.T.length);
+      return { UnprocessedItems: {} };
+    };
+    await deletePartition({ dynamoDb: { send } } as never, devConfig(), {
+      table: 'T',
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      value: IDENTITY,
+    });
+    expect(batches).toEqual([25]);
+  });
+
+  const sim = {
+    simId: 'SIMID0001',
+    imsis: ['440100000000001', '295050000000001'],
+    iccids: ['8981100000000000001', '8981100000000000002'],
+  };
+  it('ownership reasons say which number matched, or what is missing', () => {
+    expect(ownershipOf({ exists: false, identifiers: [] }, sim, IDENTITY).reason).toBe(
+      `identity ${IDENTITY} does not exist in the pool, so Cognito names no SIM for it`,
+    );
+    expect(ownershipOf({ exists: true, identifiers: ['SIMID0001'] }, sim, IDENTITY).reason).toBe(
+      `developer user identifier "SIMID0001" names the SIM's SIM ID SIMID0001`,
+    );
+    expect(ownershipOf({ exists: true, identifiers: ['a', 'b'] }, sim, IDENTITY).reason).toBe(
+      'its developer user identifier(s) "a", "b" carry no IMSI, ICCID or SIM ID to compare',
+    );
+    expect(
+      ownershipOf({ exists: true, identifiers: ['imsi-440100000000999', 'x-44010000000099'] }, sim, IDENTITY)
+        .reason,
+    ).toBe(
+      'its developer user identifier(s) "imsi-440100000000999", "x-44010000000099" name a SIM, but none of SIM SIMID0001\'s numbers ' +
+        '(IMSI 440100000000001, 295050000000001; ICCID 8981100000000000001, 8981100000000000002)',
+    );
+    // 14 digits is the shortest run read as a SIM number.
+    expect(ownershipOf({ exists: true, identifiers: ['x-44010000000099'] }, sim, IDENTITY).verdict).toBe(
+      'mismatch',
+    );
+  });
+
+  it('the plan lists every number, identifier and login, separated by commas, and "none" for no identifier', () => {
+    const lines = describePlan(
+      {
+        sim: { ...sim, status: 'active' },
+        identityExists: true,
+        developerUserIdentifiers: [],
+        logins: ['a', 'b'],
+        identityCreated: 'c',
+        identityLastModified: 'm',
+        partitionItems: 0,
+        ownership: { verdict: 'unverifiable', reason: 'r' },
+      },
+      IDENTITY,
+      POOL,
+      'T',
+    );
+    expect(lines.slice(0, 2)).toEqual([
+      'SIM SIMID0001 (active; IMSI 440100000000001, 295050000000001; ICCID 8981100000000000001, 8981100000000000002): will be suspended.',
+      `Identity ${IDENTITY} of pool ${POOL}: developer user identifier(s) none; logins a, b; created c, last modified m: will be unlinked and deleted.`,
+    ]);
+    expect(
+      describePlan(
+        {
+          sim: null,
+          identityExists: true,
+          developerUserIdentifiers: ['u1', 'u2'],
+          logins: [],
+          identityCreated: null,
+          identityLastModified: null,
+          partitionItems: 0,
+          ownership: { verdict: 'unverifiable', reason: 'r' },
+        },
+        IDENTITY,
+        POOL,
+        'T',
+      )[1],
+    ).toContain('developer user identifier(s) "u1", "u2"; logins none;');
+  });
+});
+
+describe('keyless device offboard-sim: what Cognito leaves out', () => {
+  it('an identity already gone is planned as gone: no identifiers, logins or dates', async () => {
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no identity', $metadata: {} }));
+    const run = await offboard('--sim-id', SIM, '--dry-run', '--json', '--allow-unverified-identity');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).plan).toMatchObject({
+      identityExists: false,
+      developerUserIdentifiers: [],
+      logins: [],
+      identityCreated: null,
+      identityLastModified: null,
+    });
+  });
+
+  it('answers without an IdentityId or an identifier list are read as about the identity asked, with none', async () => {
+    cognito.on(LookupDeveloperIdentityCommand).resolves({});
+    const run = await offboard('--sim-id', SIM, '--dry-run', '--json', '--allow-unverified-identity');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).plan).toMatchObject({ identityExists: true, developerUserIdentifiers: [] });
+    expect(cognito.commandCalls(DescribeIdentityCommand).map((c) => c.args[0].input)).toEqual([
+      { IdentityId: IDENTITY },
+    ]);
+  });
+});
+
+describe('keyless device offboard-sim: the queries asked, and answers that leave fields out', () => {
+  it('counts and reads the partition by its key, strongly consistent', async () => {
+    const run = await offboard('--sim-id', SIM, '--yes');
+    expect(run.code).toBe(0);
+    const [count, ...reads] = dynamoDb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    const byKey = {
+      TableName: TABLE,
+      KeyConditionExpression: '#pk = :id',
+      ExpressionAttributeValues: { ':id': { S: IDENTITY } },
+      ConsistentRead: true,
+    };
+    expect(count).toEqual({ ...byKey, ExpressionAttributeNames: { '#pk': 'deviceId' }, Select: 'COUNT' });
+    expect(reads[0]).toEqual({
+      ...byKey,
+      ExpressionAttributeNames: { '#pk': 'deviceId', '#sk': 'sk' },
+      ProjectionExpression: '#pk, #sk',
+    });
+  });
+
+  it('an identity already gone leaves nothing unlinked; a delete answer without a list is a success', async () => {
+    cognito.on(DeleteIdentitiesCommand).resolves({});
+    const deleted = await offboard('--sim-id', SIM, '--yes', '--json');
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.stdout).identityDeleted).toBe(true);
+
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no identity', $metadata: {} }));
+    const gone = await offboard('--sim-id', SIM, '--yes', '--json', '--allow-unverified-identity');
+    expect(gone.code).toBe(0);
+    expect(JSON.parse(gone.stdout)).toMatchObject({ unlinked: [], identityDeleted: false });
+  });
+
+  it('deletePartition: a page without Items or UnprocessedItems is empty, and an item without its partition key stops it', async () => {
+    const send = async (command: unknown) => (command instanceof QueryCommand ? (answers.shift() ?? {}) : {});
+    const answers: unknown[] = [{}, { Items: [{ pk: { S: IDENTITY }, sk: { S: 'a' } }] }];
+    const target = { table: 'T', partitionKey: 'pk', sortKey: 'sk', value: IDENTITY };
+    await expect(deletePartition({ dynamoDb: { send } } as never, devConfig(), target)).resolves.toBe(0);
+    await expect(deletePartition({ dynamoDb: { send } } as never, devConfig(), target)).resolves.toBe(1);
+    answers.push({ Items: [{ sk: { S: 'a' } }] });
+    await expect(deletePartition({ dynamoDb: { send } } as never, devConfig(), target)).rejects.toThrow(
+      `DynamoDB answered item 0 of partition ${IDENTITY} in T without its key (pk, sk): stopped after deleting 0`,
+    );
+  });
+});
+
+describe('keyless device offboard-sim: AWS errors are described, at every step', () => {
+  const expired = () => Object.assign(new Error('token expired'), { name: 'ExpiredTokenException' });
+  const message = 'the AWS credentials have expired: refresh them (e.g. `aws sso login`) and try again';
+
+  it('while reading the identity, counting, deleting the identity or deleting the partition', async () => {
+    cognito.on(LookupDeveloperIdentityCommand).rejects(expired());
+    expect((await offboard('--sim-id', SIM, '--yes')).error?.message).toBe(message);
+    expect(soracom.sims.get(SIM)?.status).toBe('active');
+
+    cognito
+      .on(LookupDeveloperIdentityCommand)
+      .resolves({ IdentityId: IDENTITY, DeveloperUserIdentifierList: [DEVELOPER_USER_ID] });
+    dynamoDb.on(QueryCommand).rejects(expired());
+    expect((await offboard('--sim-id', SIM, '--yes')).error?.message).toBe(message);
+
+    dynamoDb.on(QueryCommand).resolves({ Count: 0, Items: [] });
+    cognito.on(DeleteIdentitiesCommand).rejects(expired());
+    expect((await offboard('--sim-id', SIM, '--yes')).error?.message).toBe(message);
+
+    cognito.on(DeleteIdentitiesCommand).resolves({ UnprocessedIdentityIds: [] });
+    dynamoDb
+      .on(QueryCommand)
+      .callsFake((input: { Select?: string }) =>
+        input.Select === 'COUNT' ? { Count: 1 } : { Items: [{ deviceId: { S: IDENTITY }, sk: { S: 'a' } }] },
+      );
+    dynamoDb.on(BatchWriteItemCommand).rejects(expired());
+    expect((await offboard('--sim-id', SIM, '--yes')).error?.message).toBe(message);
   });
 });
