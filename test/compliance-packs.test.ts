@@ -10,6 +10,7 @@ import { addValidators } from '../lib/validators';
 import { devConfig, testApp } from './support/cdk-app';
 import { prodExampleProblems } from './support/config-problems';
 import { prodExampleConfig } from './support/prod-example';
+import { bundledFunctionCode } from './support/function-bundles';
 
 const CHECKS: Record<CompliancePack, () => { validateScope(stack: Stack): { violations: Violation[] } }> = {
   'nist-800-53-r5': () => new NIST80053R5Checks(),
@@ -35,7 +36,7 @@ const PRODUCTION_CONFIGS: [string, () => KeylessConfig][] = [
 
 function packFindings(config: KeylessConfig, pack: CompliancePack): string[] {
   const app = testApp();
-  createEnvironmentStacks(app, config, { functionCode: () => undefined });
+  createEnvironmentStacks(app, config, { functionCode: bundledFunctionCode() });
   return app.node.children
     .filter((c): c is Stack => c instanceof Stack)
     .flatMap((stack) =>

@@ -2,6 +2,7 @@ import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createEnvironmentStacks } from '../lib/stacks/environment';
 import { shippedConfigs, testApp } from './support/cdk-app';
+import { bundledFunctionCode } from './support/function-bundles';
 
 /**
  * Confused deputy: every role trust and resource-policy grant to an AWS service principal must carry a
@@ -88,7 +89,7 @@ describe.each(shippedConfigs().map((config) => [config.configFile, config] as co
   '%s: grants to AWS service principals',
   (_file, config) => {
     const app = testApp();
-    createEnvironmentStacks(app, config);
+    createEnvironmentStacks(app, config, { functionCode: bundledFunctionCode() });
     const stacks = app.node.children.filter((c): c is Stack => c instanceof Stack);
     const grants = stacks.flatMap(grantsOf);
 

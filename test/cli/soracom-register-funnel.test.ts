@@ -1,20 +1,25 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
 import type { KeylessConfigInput } from '../../lib/config';
-import type { SoracomRegisterIo } from '../../lib/cli/operator-clients';
 import {
   registerFunnelCredentials,
   registerSoracomFunnelCommand,
 } from '../../lib/cli/soracom-register-funnel';
 import { registerSoracomKryptonCommand } from '../../lib/cli/soracom-register-krypton';
-import { SoracomApiEmulator } from '../emulators/soracom-api';
+import { OperatorAws } from '../emulators/operator-aws';
 import { devConfig } from '../support/cdk-app';
 import { deployedStackAnswer } from '../support/stack-answers';
-import { localAwsEnv, runKeyless } from '../support/keyless-cli';
-import { OperatorAws } from '../emulators/operator-aws';
+import {
+  AUTH,
+  expectNoSecretsIn as expectNone,
+  failure,
+  OPERATOR_ARN,
+  registerProcess,
+  rotationAnswer,
+  soracomRegisterFixture,
+} from './soracom-register-fixture';
 
 const STACK = 'KeylessIot-dev-Funnel';
 const ROLE_ARN = 'arn:aws:iam::111111111111:role/keyless-iot-dev-funnel-publisher-role';
@@ -23,21 +28,9 @@ const AUTH_SECRET_ARN =
   'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:keyless-iot/dev/funnel/soracom-auth-key-AbCdEf';
 const EXTERNAL_ID = 'funnel-external-id-0123456789abcdef';
 const CREDENTIAL_ID = 'keyless-dev-funnel-role';
-const AUTH = { SORACOM_AUTH_KEY_ID: 'keyId-test-0001', SORACOM_AUTH_KEY: 'secret-test-auth-key-0001' };
-const OPERATOR_ARN = 'arn:aws:iam::111111111111:role/operator';
 
-const cloudFormation = mockClient(CloudFormationClient);
-const lambda = mockClient(LambdaClient);
-const sts = mockClient(STSClient);
-const soracom = new SoracomApiEmulator();
-let soracomUrl = '';
-
-beforeAll(async () => {
-  soracomUrl = await soracom.start();
-});
-afterAll(async () => {
-  await soracom.stop();
-});
+const fixture = soracomRegisterFixture();
+const { cloudFormation, lambda, sts, soracom, soracomUrl, io } = fixture;
 
 /** The dev sample with the Funnel publisher in role mode (what the prod template uses). */
 const roleMode = (raw: KeylessConfigInput) => {
@@ -51,23 +44,7 @@ const roleMode = (raw: KeylessConfigInput) => {
   raw.funnel!.alarmEmails = [];
 };
 
-function rotationAnswer(body: unknown, functionError?: string) {
-  return {
-    StatusCode: 200,
-    FunctionError: functionError,
-    Payload: new TextEncoder().encode(JSON.stringify(body)) as never,
-  };
-}
-
 beforeEach(() => {
-  cloudFormation.reset();
-  lambda.reset();
-  sts.reset();
-  sts
-    .on(GetCallerIdentityCommand)
-    .resolves({ Account: '111111111111', Arn: OPERATOR_ARN, UserId: 'AROATEST' });
-  soracom.reset();
-  soracom.authKeys.set(AUTH.SORACOM_AUTH_KEY_ID, AUTH.SORACOM_AUTH_KEY);
   cloudFormation.on(DescribeStacksCommand, { StackName: STACK }).resolves(
     deployedStackAnswer(STACK, {
       PublisherRoleArn: ROLE_ARN,
@@ -85,54 +62,11 @@ beforeEach(() => {
   );
 });
 
-interface Run {
-  readonly stdout: string[];
-  readonly stderr: string[];
-  readonly waits: number[];
-  readonly io: SoracomRegisterIo;
-}
-
-function io(overrides: Partial<SoracomRegisterIo> = {}): Run {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const waits: number[] = [];
-  return {
-    stdout,
-    stderr,
-    waits,
-    io: {
-      cloudFormation: new CloudFormationClient({ region: 'ap-northeast-1' }),
-      lambda: new LambdaClient({ region: 'ap-northeast-1' }),
-      sts: new STSClient({ region: 'ap-northeast-1' }),
-      env: { ...AUTH, SORACOM_API_ENDPOINT: soracomUrl },
-      out: (line) => stdout.push(line),
-      note: (line) => stderr.push(line),
-      // Records the back-off instead of waiting it: no timed assertions.
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
-      ...overrides,
-    },
-  };
-}
-
 /** The auth key and the external id (what makes the role this customer's) appear in no output line. */
-function expectNoSecretsIn(
+const expectNoSecretsIn = (
   run: { stdout: string[] | string; stderr: string[] | string },
   ...more: string[]
-): void {
-  const all = [run.stdout, run.stderr, more].flat().join('\n');
-  for (const secret of [AUTH.SORACOM_AUTH_KEY, EXTERNAL_ID]) expect(all).not.toContain(secret);
-}
-
-async function failure(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('expected the command to fail');
-}
+): void => expectNone([AUTH.SORACOM_AUTH_KEY, EXTERNAL_ID], run, ...more);
 
 describe('keyless soracom register-funnel-credentials', () => {
   describe('publisher mode role', () => {
@@ -163,7 +97,7 @@ describe('keyless soracom register-funnel-credentials', () => {
         action: 'created',
         credentialId: CREDENTIAL_ID,
         type: 'aws-iam-role-credentials',
-        endpoint: soracomUrl,
+        endpoint: soracomUrl(),
         roleArn: ROLE_ARN,
         topicPrefix: 'funnel/dev',
         region: 'ap-northeast-1',
@@ -223,7 +157,7 @@ describe('keyless soracom register-funnel-credentials', () => {
       const run = io();
       await registerFunnelCredentials(devConfig(roleMode), run.io);
       expect(run.stdout).toEqual([
-        `SORACOM credential ${CREDENTIAL_ID} created (aws-iam-role-credentials: role ${ROLE_ARN}) via ${soracomUrl}.`,
+        `SORACOM credential ${CREDENTIAL_ID} created (aws-iam-role-credentials: role ${ROLE_ARN}) via ${soracomUrl()}.`,
         '',
         'Remaining step, in the SORACOM User Console, for every SIM group whose devices send through Funnel:',
         '  SIM group > SORACOM Funnel settings > turn on, service AWS IoT, and enter',
@@ -332,7 +266,7 @@ describe('keyless soracom register-funnel-credentials', () => {
 
   describe('publisher mode user (the dev sample): the deployed key rotation puts the key into SORACOM', () => {
     it('invokes the rotation with "ensure", needs no SORACOM auth key of its own and calls SORACOM not at all', async () => {
-      const run = io({ env: { SORACOM_API_ENDPOINT: soracomUrl } });
+      const run = io({ env: { SORACOM_API_ENDPOINT: soracomUrl() } });
       const result = await registerFunnelCredentials(devConfig(), run.io);
       expect(result).toMatchObject({ mode: 'user', action: 'rotated', credentialId: 'keyless-dev-funnel' });
       const invoked = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
@@ -428,20 +362,7 @@ describe('keyless soracom register-funnel-credentials', () => {
       },
     });
     const awsRequests = aws.requests;
-    let awsUrl = '';
-    beforeAll(async () => {
-      awsUrl = await aws.start();
-    });
-    afterAll(() => aws.stop());
-
-    const keyless = (...extra: string[]) =>
-      runKeyless(['soracom', 'register-funnel-credentials', '--env', 'dev', ...extra], {
-        env: {
-          ...localAwsEnv(awsUrl, ['CLOUDFORMATION', 'LAMBDA', 'STS']),
-          SORACOM_API_ENDPOINT: soracomUrl,
-          ...AUTH,
-        },
-      });
+    const keyless = registerProcess(fixture, 'register-funnel-credentials', aws);
 
     it('--json: the result on stdout, the SIM group step on stderr, no secret in either', async () => {
       awsRequests.length = 0;

@@ -1,24 +1,26 @@
-import {
-  CloudFormationClient,
-  DescribeStacksCommand,
-  type StackStatus,
-} from '@aws-sdk/client-cloudformation';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeStacksCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { KeylessConfigInput } from '../../lib/config';
 import { Command } from 'commander';
-import { registerSoracomGroup, type SoracomRegisterIo } from '../../lib/cli/operator-clients';
+import { registerSoracomGroup } from '../../lib/cli/operator-clients';
 import type { SoracomAuthKey } from '../../lib/cli/soracom-credentials';
 import {
   registerKryptonCredentials,
   registerSoracomKryptonCommand,
 } from '../../lib/cli/soracom-register-krypton';
-import { SoracomApiEmulator } from '../emulators/soracom-api';
 import { devConfig } from '../support/cdk-app';
 import { deployedStackAnswer } from '../support/stack-answers';
-import { localAwsEnv, runKeyless } from '../support/keyless-cli';
 import { OperatorAws } from '../emulators/operator-aws';
+import {
+  AUTH,
+  expectNoSecretsIn as expectNone,
+  failure,
+  OPERATOR_ARN,
+  registerProcess,
+  rotationAnswer,
+  soracomRegisterFixture,
+} from './soracom-register-fixture';
 
 const STACK = 'KeylessIot-dev-KryptonAccess';
 const POOL_ID = 'ap-northeast-1:0b7f2c3e-1111-2222-3333-444455556666';
@@ -30,21 +32,9 @@ const SIGNER_ROLE_ARN = 'arn:aws:iam::111111111111:role/KeylessIot-dev-KryptonAc
 // carries them, and the command must not add them).
 const ACCESS_KEY_ID = 'TESTKEYKRYPTON000001';
 const SECRET_ACCESS_KEY = 'kRyPt0nS3cretAcc3ssK3y/ExampleOnly+0000001';
-const AUTH = { SORACOM_AUTH_KEY_ID: 'keyId-test-0001', SORACOM_AUTH_KEY: 'secret-test-auth-key-0001' };
 
-const cloudFormation = mockClient(CloudFormationClient);
-const lambda = mockClient(LambdaClient);
-const sts = mockClient(STSClient);
-const OPERATOR_ARN = 'arn:aws:iam::111111111111:role/operator';
-const soracom = new SoracomApiEmulator();
-let soracomUrl = '';
-
-beforeAll(async () => {
-  soracomUrl = await soracom.start();
-});
-afterAll(async () => {
-  await soracom.stop();
-});
+const fixture = soracomRegisterFixture();
+const { cloudFormation, lambda, sts, soracom, soracomUrl, io } = fixture;
 
 function deployedStack(outputs: Record<string, string>, status?: StackStatus): void {
   cloudFormation
@@ -67,24 +57,7 @@ const ROLE_OUTPUTS = {
   SignerRoleArn: SIGNER_ROLE_ARN,
 };
 
-/** What the rotation function answers to {"action":"ensure"}. */
-function rotationAnswer(body: unknown, functionError?: string) {
-  return {
-    StatusCode: 200,
-    FunctionError: functionError,
-    Payload: new TextEncoder().encode(JSON.stringify(body)) as never,
-  };
-}
-
 beforeEach(() => {
-  cloudFormation.reset();
-  lambda.reset();
-  sts.reset();
-  sts
-    .on(GetCallerIdentityCommand)
-    .resolves({ Account: '111111111111', Arn: OPERATOR_ARN, UserId: 'AROATEST' });
-  soracom.reset();
-  soracom.authKeys.set(AUTH.SORACOM_AUTH_KEY_ID, AUTH.SORACOM_AUTH_KEY);
   // Both modes' outputs: each test's config picks the ones it reads.
   deployedStack({ ...USER_OUTPUTS, ...ROLE_OUTPUTS });
   lambda.on(InvokeCommand).resolves(
@@ -98,37 +71,6 @@ beforeEach(() => {
   );
 });
 
-interface Run {
-  readonly stdout: string[];
-  readonly stderr: string[];
-  readonly waits: number[];
-  readonly io: SoracomRegisterIo;
-}
-
-function io(overrides: Partial<SoracomRegisterIo> = {}): Run {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const waits: number[] = [];
-  return {
-    stdout,
-    stderr,
-    waits,
-    io: {
-      cloudFormation: new CloudFormationClient({ region: 'ap-northeast-1' }),
-      lambda: new LambdaClient({ region: 'ap-northeast-1' }),
-      sts: new STSClient({ region: 'ap-northeast-1' }),
-      env: { ...AUTH, SORACOM_API_ENDPOINT: soracomUrl },
-      out: (line) => stdout.push(line),
-      note: (line) => stderr.push(line),
-      // Records the back-off instead of waiting it: no timed assertions.
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
-      ...overrides,
-    },
-  };
-}
-
 const roleMode = (raw: KeylessConfigInput) => {
   raw.krypton!.signer = {
     mode: 'role',
@@ -137,26 +79,14 @@ const roleMode = (raw: KeylessConfigInput) => {
   };
 };
 
-function expectNoSecretsIn(run: { stdout: string[] | string; stderr: string[] | string }): void {
-  const all = [run.stdout, run.stderr].flat().join('\n');
-  for (const secret of [ACCESS_KEY_ID, SECRET_ACCESS_KEY, AUTH.SORACOM_AUTH_KEY]) {
-    expect(all).not.toContain(secret);
-  }
-}
-
-async function failure(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('expected the command to fail');
-}
+/** Neither the signer's keys nor the auth key appear in any line the command writes. */
+const expectNoSecretsIn = (run: { stdout: string[] | string; stderr: string[] | string }): void =>
+  expectNone([ACCESS_KEY_ID, SECRET_ACCESS_KEY, AUTH.SORACOM_AUTH_KEY], run);
 
 describe('keyless soracom register-krypton-credentials', () => {
   describe('user mode (the dev sample): the deployed key rotation puts the key into SORACOM', () => {
     it('invokes the rotation function with "ensure" and needs no SORACOM auth key of its own', async () => {
-      const run = io({ env: { SORACOM_API_ENDPOINT: soracomUrl } });
+      const run = io({ env: { SORACOM_API_ENDPOINT: soracomUrl() } });
       const result = await registerKryptonCredentials(devConfig(), run.io);
 
       expect(result).toEqual({
@@ -404,7 +334,7 @@ describe('keyless soracom register-krypton-credentials', () => {
     it('is asked for when the environment has none', async () => {
       const asked: SoracomAuthKey[] = [];
       const run = io({
-        env: { SORACOM_API_ENDPOINT: soracomUrl },
+        env: { SORACOM_API_ENDPOINT: soracomUrl() },
         askAuthKey: async () => {
           const key = { authKeyId: AUTH.SORACOM_AUTH_KEY_ID, authKey: AUTH.SORACOM_AUTH_KEY };
           asked.push(key);
@@ -419,7 +349,10 @@ describe('keyless soracom register-krypton-credentials', () => {
 
     it('is required when there is no terminal to ask on', async () => {
       const message = await failure(
-        registerKryptonCredentials(devConfig(roleMode), io({ env: { SORACOM_API_ENDPOINT: soracomUrl } }).io),
+        registerKryptonCredentials(
+          devConfig(roleMode),
+          io({ env: { SORACOM_API_ENDPOINT: soracomUrl() } }).io,
+        ),
       );
       expect(message).toBe(
         'no SORACOM auth key: set SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY (a SAM user allowed to list, create and update credentials), or run in a terminal to be asked',
@@ -500,21 +433,7 @@ describe('keyless soracom register-krypton-credentials', () => {
       },
     });
     const awsRequests = aws.requests;
-    let awsUrl = '';
-    beforeAll(async () => {
-      awsUrl = await aws.start();
-    });
-    afterAll(() => aws.stop());
-
-    /** The CLI as an operator runs it: no TTY, AWS and SORACOM endpoints from the environment. */
-    const keyless = (...extra: string[]) =>
-      runKeyless(['soracom', 'register-krypton-credentials', '--env', 'dev', ...extra], {
-        env: {
-          ...localAwsEnv(awsUrl, ['CLOUDFORMATION', 'LAMBDA', 'STS']),
-          SORACOM_API_ENDPOINT: soracomUrl,
-          ...AUTH,
-        },
-      });
+    const keyless = registerProcess(fixture, 'register-krypton-credentials', aws);
 
     it('has the key rotation put the first key into SORACOM, and never writes a secret', async () => {
       awsRequests.length = 0;

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import { CONFIG_DIR, devConfig, REPO_ROOT } from '../support/cdk-app';
 import type { TemplateJson } from '../support/isolation-answers';
 import { TestPki } from '../support/test-pki';
+import { bundledFunctionCode } from '../support/function-bundles';
 
 /**
  * `keyless verify --live --thing <canary>`: the canary's key and certificate ask the credentials endpoint (the
@@ -77,7 +78,7 @@ describe('keyless verify --live', () => {
   let saved: NodeJS.ProcessEnv;
 
   beforeAll(() => {
-    synthesized = synthesizeEnvironment(config);
+    synthesized = synthesizeEnvironment(config, { functionCode: bundledFunctionCode() });
     pki = new TestPki('verify-live');
   });
   afterAll(() => pki.dispose());

@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DeviceScriptsAsset } from '../../lib/constructs/device-scripts-asset';
 import { createEnvironmentStacks, type EnvironmentStacks } from '../../lib/stacks/environment';
 import { devConfig, nagViolations, REPO_ROOT, testApp } from '../support/cdk-app';
+import { bundledFunctionCode } from '../support/function-bundles';
 
 const DEVICE_SCRIPTS = join(REPO_ROOT, 'device-scripts');
 
@@ -16,7 +17,7 @@ let outdir: string;
 
 beforeAll(() => {
   const app = testApp();
-  stacks = createEnvironmentStacks(app, devConfig());
+  stacks = createEnvironmentStacks(app, devConfig(), { functionCode: bundledFunctionCode() });
   data = Template.fromStack(stacks.data);
   outdir = app.outdir;
 });

@@ -10,6 +10,7 @@ import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { FleetStack } from '../../lib/stacks/fleet-stack';
 import { addValidators } from '../../lib/validators';
 import { CONFIG_DIR, devConfig, fleetLayoutOf, nagViolations, REPO_ROOT, testApp } from '../support/cdk-app';
+import { bundledFunctionCode } from '../support/function-bundles';
 
 /** The dev sample with only the X.509 flow, so these tests do not depend on the other flows' stacks. */
 function x509Only(raw: KeylessConfigInput): void {
@@ -128,7 +129,7 @@ describe('a thing without a CSR', () => {
 
   it('does not fail the validators gate', () => {
     const app = testApp();
-    createEnvironmentStacks(app, config);
+    createEnvironmentStacks(app, config, { functionCode: bundledFunctionCode() });
     addValidators(app);
     const assembly = app.synth();
     const report = JSON.parse(
@@ -169,7 +170,9 @@ describe('sharding across Fleet stacks', () => {
     const config = parseConfig(raw, 'dev', 'config/dev.json', root);
     recordPlacements(config.fleet!, fleetLayoutOf(config));
     const app = testApp();
-    const { fleet, iotAccess } = createEnvironmentStacks(app, config);
+    const { fleet, iotAccess } = createEnvironmentStacks(app, config, {
+      functionCode: bundledFunctionCode(),
+    });
     const where = new Map<string, { stack: string; logicalIds: string[] }>();
     for (const stack of fleet) {
       expect(stack.dependencies).toContain(iotAccess);

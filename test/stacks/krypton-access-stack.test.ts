@@ -15,6 +15,7 @@ import {
   type PolicyDocumentJson,
   type PolicyRequest,
 } from '../support/policy-evaluator';
+import { bundledFunctionCode } from '../support/function-bundles';
 
 const ACCOUNT = '111111111111';
 const REGION = 'ap-northeast-1';
@@ -480,7 +481,9 @@ describe('KryptonAccessStack', () => {
 
   describe('in the environment', () => {
     it('exists only when the config has a krypton section, after the Data stack', () => {
-      const withKrypton = createEnvironmentStacks(testApp(), devConfig());
+      const withKrypton = createEnvironmentStacks(testApp(), devConfig(), {
+        functionCode: bundledFunctionCode(),
+      });
       expect(withKrypton.kryptonAccess?.stackName).toBe('KeylessIot-dev-KryptonAccess');
       expect(withKrypton.kryptonAccess?.dependencies).toContain(withKrypton.data);
       const without = createEnvironmentStacks(
@@ -488,6 +491,7 @@ describe('KryptonAccessStack', () => {
         devConfig((raw) => {
           delete raw.krypton;
         }),
+        { functionCode: bundledFunctionCode() },
       );
       expect(without.kryptonAccess).toBeUndefined();
     });

@@ -8,6 +8,7 @@ import { CredentialsProviderRole } from '../../lib/constructs/credentials-provid
 import { createEnvironmentStacks } from '../../lib/stacks/environment';
 import { CONFIG_DIR, devConfig, nagViolations, testApp } from '../support/cdk-app';
 import { evaluatePolicies, flattenIntrinsics, type PolicyDocumentJson } from '../support/policy-evaluator';
+import { bundledFunctionCode } from '../support/function-bundles';
 
 const ACCOUNT = '111111111111';
 const BUCKET = `keyless-iot-dev-${ACCOUNT}-ap-northeast-1`;
@@ -15,7 +16,7 @@ const ENDPOINT = 'vpce-0123456789abcdef0';
 
 function environment(config: KeylessConfig) {
   const app = testApp();
-  const stacks = createEnvironmentStacks(app, config);
+  const stacks = createEnvironmentStacks(app, config, { functionCode: bundledFunctionCode() });
   const assembly = app.synth();
   return { app, stacks, assembly, network: stacks.network!, data: stacks.data };
 }

@@ -24,7 +24,12 @@ export function cdkJsonContext(): Record<string, unknown> {
 /** A fresh App with cdk.json's context and an out dir of its own. */
 export function testApp(context: Record<string, unknown> = {}): App {
   return new App({
-    context: { ...cdkJsonContext(), ...context },
+    context: {
+      ...cdkJsonContext(),
+      'aws:cdk:disable-stack-trace': true,
+      'aws:cdk:disable-creation-stack-traces': true,
+      ...context,
+    },
     outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-cdk-')),
   });
 }

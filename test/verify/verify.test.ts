@@ -14,6 +14,7 @@ import { devConfig } from '../support/cdk-app';
 import { prodExampleConfig } from '../support/prod-example';
 import type { TemplateJson } from '../support/isolation-answers';
 import { runKeyless } from '../support/keyless-cli';
+import { bundledFunctionCode } from '../support/function-bundles';
 
 /**
  * `keyless verify` against a stand-in that "deploys" the synthesized templates and answers SimulatePrincipalPolicy
@@ -30,7 +31,8 @@ const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAVERIFYTEST', AWS_SECRET_ACCESS_KEY
 const synthesized = new Map<string, SynthesizedEnvironment>();
 function synthesisOf(config: KeylessConfig): SynthesizedEnvironment {
   const key = `${config.envName} ${JSON.stringify(config.iot?.things)}`;
-  if (!synthesized.has(key)) synthesized.set(key, synthesizeEnvironment(config));
+  if (!synthesized.has(key))
+    synthesized.set(key, synthesizeEnvironment(config, { functionCode: bundledFunctionCode() }));
   return synthesized.get(key)!;
 }
 

@@ -14,7 +14,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
  */
 const EXPECTED_SECONDS = {
   'test/device-scripts/aws-cli.test.ts': 180,
-  'test/bin/synth-read-only.test.ts': 70,
+  'test/bin/synth-read-only.e2e.test.ts': 70,
   'test/bin/app.e2e.test.ts': 65,
   'test/verify/verify.test.ts': 65,
   'test/functions/soracom-key-rotation/rotation.test.ts': 60,
