@@ -19,6 +19,7 @@ import { devConfig } from '../../support/cdk-app';
 import { SIM_ARC_PRIVATE_KEY_MARKER, SoracomApiEmulator } from '../../emulators/soracom-api';
 import {
   answerAsDeployed,
+  clientsIn,
   cognito,
   deviceRepo,
   dynamoDb,
@@ -461,8 +462,8 @@ describe("ownershipOf: whether an identity is the SIM's", () => {
  * - L158 `options.simId !== undefined && ...` as `true`: `follows` tests String(undefined), which the SIM ID rule accepts.
  * - L353 `nextToken !== undefined`, L469 and L611 `if (startKey)` as `true`: without a token the loop ends this turn and
  *   the set of seen tokens is never read again.
- * - L477, L540, L619 `error instanceof RemoteServiceError` as `false`: describeAwsError returns an error it does not
- *   recognise unchanged.
+ * - L376, L477, L540, L619 `error instanceof RemoteServiceError` as `false`: describeAwsError returns an error it
+ *   does not recognise unchanged.
  * - L536 the ', ' between unprocessed ids: one identity is deleted per call, so Cognito names at most one.
  * - L305 and L571 the default sleep (setTimeout) as `() => undefined`: only how long a retry waits changes, and tests
  *   never assert on time.
@@ -860,6 +861,18 @@ describe('keyless device offboard-sim: the rarer answers', () => {
     await expect(offboardSim(config, {} as never, { identityId: IDENTITY }, {} as never)).rejects.toThrow(
       `environment dev has no krypton section in ${config.configFile}`,
     );
+  });
+
+  it('an environment without a closed network names only the Krypton prefix as left to clean up', async () => {
+    const config = { ...devConfig(), closedNetwork: undefined };
+    const result = await offboardSim(
+      config,
+      clientsIn(),
+      { identityId: IDENTITY, dryRun: true, allowUnverifiedIdentity: true },
+      { env: {}, note: () => {} },
+    );
+    // A prefix the environment never writes to would send the operator looking for data that cannot exist.
+    expect(result.bucketPrefixes).toEqual([`krypton/${IDENTITY}/`]);
   });
 
   it('an undeleted identity without an error code still says so', async () => {
