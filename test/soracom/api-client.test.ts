@@ -378,6 +378,7 @@ describe('SoracomClient', () => {
  *   every caller handles an absent field before it describes one).
  * - L547 `accessKeyId !== undefined` as `true`: optionalString accepts undefined.
  * - L555 `credentials === undefined` as `true`, and `{ credentials }` as `{}`: `rest` already carries the same object.
+ * - L588 errorCode's `catch { return undefined; }` as `catch {}`: a function that returns nothing answers undefined.
  */
 // A 2xx answer whose body is not the documented shape (soracom-api.en.yaml) is an error, never "nothing there".
 describe('answers that are not the documented shape', () => {
