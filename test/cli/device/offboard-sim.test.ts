@@ -465,8 +465,8 @@ describe("ownershipOf: whether an identity is the SIM's", () => {
  * - L376, L477, L540, L619 `error instanceof RemoteServiceError` as `false`: describeAwsError returns an error it
  *   does not recognise unchanged.
  * - L536 the ', ' between unprocessed ids: one identity is deleted per call, so Cognito names at most one.
- * - L305 and L571 the default sleep (setTimeout) as `() => undefined`: only how long a retry waits changes, and tests
- *   never assert on time.
+ * - L305 the default sleep (setTimeout) as `() => undefined`: only how long a retry waits changes; the CLI always
+ *   injects one, and L571's default (deletePartition's) is pinned on a fake clock below.
  * - L599 `i <= keys.length`: the extra batch is empty, and writeAll sends nothing for it.
  * - L462 `typeof page.Count !== 'number'` as `false`: `!Number.isInteger` already refuses every non-number.
  */
@@ -488,6 +488,31 @@ describe('deletePartition: every item goes, in batches DynamoDB accepts, and a s
     };
     return { clients: { dynamoDb: { send } } as never, batches };
   };
+
+  // A fake clock, not a measured one: what is pinned is that nothing is sent again before the backoff has passed, and
+  // that the wait ends (a sleep that never resolved would hang the command).
+  it('without an injected sleep, unprocessed items are sent again once the backoff has passed, not before', async () => {
+    jest.useFakeTimers();
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      let writes = 0;
+      // The first write leaves the item unprocessed, the second deletes it.
+      const { clients, batches } = fakeDynamoDb([{ Items: [item(0)] }], (requests) => {
+        writes += 1;
+        const unprocessed: Record<string, unknown[]> = writes === 1 ? { T: requests } : {};
+        return unprocessed;
+      });
+      const deleting = deletePartition(clients, devConfig(), target);
+      await jest.advanceTimersByTimeAsync(24);
+      expect(batches).toEqual([1]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(batches).toEqual([1, 1]);
+      await expect(deleting).resolves.toBe(1);
+    } finally {
+      random.mockRestore();
+      jest.useRealTimers();
+    }
+  });
 
   it('deletes 60 items of one page in batches of 25, 25 and 10, and returns 60', async () => {
     const { clients, batches } = fakeDynamoDb([{ Items: Array.from({ length: 60 }, (_, i) => item(i)) }]);
