@@ -465,8 +465,6 @@ describe("ownershipOf: whether an identity is the SIM's", () => {
  * - L376, L477, L540, L619 `error instanceof RemoteServiceError` as `false`: describeAwsError returns an error it
  *   does not recognise unchanged.
  * - L536 the ', ' between unprocessed ids: one identity is deleted per call, so Cognito names at most one.
- * - L305 the default sleep (setTimeout) as `() => undefined`: only how long a retry waits changes; the CLI always
- *   injects one, and L571's default (deletePartition's) is pinned on a fake clock below.
  * - L599 `i <= keys.length`: the extra batch is empty, and writeAll sends nothing for it.
  * - L462 `typeof page.Count !== 'number'` as `false`: `!Number.isInteger` already refuses every non-number.
  */
@@ -863,6 +861,55 @@ describe('keyless device offboard-sim: what each answer leaves, and what the ope
 });
 
 describe('keyless device offboard-sim: the rarer answers', () => {
+  // A fake clock, not a measured one (the CLI injects no sleep, so this default is the one operators get): no retry
+  // before the asked wait has passed, and the wait ends.
+  it('without an injected sleep, a rate-limited SORACOM login is retried once the asked wait has passed', async () => {
+    jest.useFakeTimers();
+    try {
+      const sent: string[] = [];
+      const fetchImpl: typeof fetch = async (input) => {
+        const path = new URL(String(input)).pathname;
+        sent.push(path);
+        if (path === '/v1/auth' && sent.length === 1) {
+          return new Response(null, {
+            status: 429,
+            headers: { 'x-soracom-ratelimit-seconds-before-refresh': '2' },
+          });
+        }
+        if (path === '/v1/auth') return new Response(JSON.stringify({ apiKey: 'api-k', token: 'token-t' }));
+        return new Response(
+          JSON.stringify({
+            simId: SIM,
+            status: 'active',
+            profiles: { [SIM]: { iccid: SIM, primaryImsi: IMSI } },
+          }),
+        );
+      };
+      const notes: string[] = [];
+      const running = offboardSim(
+        devConfig(),
+        clientsIn(),
+        { identityId: IDENTITY, simId: SIM, dryRun: true },
+        {
+          env: { ...AUTH, SORACOM_API_ENDPOINT: 'https://api.soracom.io' },
+          note: (l) => notes.push(l),
+          fetchImpl,
+        },
+      );
+      await jest.advanceTimersByTimeAsync(1_999);
+      expect(sent).toEqual(['/v1/auth']);
+      await jest.advanceTimersByTimeAsync(1);
+      await expect(running).resolves.toMatchObject({
+        dryRun: true,
+        plan: { ownership: { verdict: 'verified' } },
+      });
+      expect(sent).toEqual(['/v1/auth', '/v1/auth', `/v1/sims/${SIM}`]);
+      expect(notes).toContain('SORACOM API rate limit reached: waiting 2 s before retrying');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('SORACOM rate-limiting the login is waited out, saying how long, through the injected sleep', async () => {
     soracom.rateLimit(1, 2);
     const slept: number[] = [];
