@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   checkedSoracomEndpoint,
   rateLimitWaitMs,
@@ -837,5 +839,90 @@ describe('getSim', () => {
       imsis: [IMSI, '440100000000099'],
       iccids: ['8981100000000000011', '8981100000000000099'],
     });
+  });
+});
+
+// A redirect would take the auth key (the login's body) and the API key and token (every other request's headers)
+// to wherever the Location header points, past checkedSoracomEndpoint's https-only rule: fetch keeps the body on a
+// 307/308 and strips only its own credential headers (Authorization, Cookie) on a change of origin. The client
+// follows no redirect; a 3xx is an answer it does not understand.
+describe('a redirect from the SORACOM endpoint', () => {
+  const received: string[] = [];
+  const elsewhere = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      received.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)} ${body}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ apiKey: 'api-key-elsewhere', token: 'token-elsewhere', operatorId: 'OP' }));
+    });
+  });
+  let status = 307;
+  const redirecting = createServer((req, res) => {
+    req.resume();
+    const port = (elsewhere.address() as AddressInfo).port;
+    res.writeHead(status, { location: `http://localhost:${port}/steal${req.url}` });
+    res.end();
+  });
+  const listen = (server: Server) =>
+    new Promise<string>((resolve) =>
+      server.listen(0, '127.0.0.1', () =>
+        resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+      ),
+    );
+  let redirectingUrl = '';
+  beforeAll(async () => {
+    await listen(elsewhere);
+    redirectingUrl = await listen(redirecting);
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => elsewhere.close(resolve));
+    await new Promise((resolve) => redirecting.close(resolve));
+  });
+  beforeEach(() => {
+    received.length = 0;
+  });
+
+  it.each([301, 302, 303, 307, 308])(
+    'HTTP %i: the login fails naming the redirect, and the auth key goes nowhere else',
+    async (code) => {
+      status = code;
+      const error = await SoracomClient.login({
+        endpoint: redirectingUrl,
+        authKeyId: AUTH_KEY_ID,
+        authKey: AUTH_KEY,
+        sleep,
+      }).catch((e: unknown) => e);
+
+      expect(received).toEqual([]);
+      expect(error).toBeInstanceOf(SoracomApiError);
+      expect((error as Error).message).toBe(
+        `SORACOM API POST /v1/auth failed with HTTP ${code} (a redirect, which is not followed: the request goes to the configured endpoint only)`,
+      );
+      expect((error as Error).message).not.toContain(AUTH_KEY);
+      expect((error as Error).message).not.toContain('steal');
+    },
+  );
+
+  it('a request after the login follows none either: the token and API key stay with the endpoint', async () => {
+    status = 307;
+    // Log in at the stand-in, then have every later request answered with a redirect.
+    const client = await SoracomClient.login({
+      endpoint,
+      authKeyId: AUTH_KEY_ID,
+      authKey: AUTH_KEY,
+      sleep,
+      fetchImpl: (input, init) =>
+        fetch(
+          String(input).startsWith(endpoint) && String(input).endsWith('/v1/auth')
+            ? input
+            : `${redirectingUrl}/v1/groups`,
+          init,
+        ),
+    });
+    const error = await client.listGroups().catch((e: unknown) => e);
+
+    expect(received).toEqual([]);
+    expect((error as Error).message).toContain('HTTP 307 (a redirect, which is not followed');
   });
 });
