@@ -433,7 +433,7 @@ async function send(
         response.status,
         method,
         path,
-        'a redirect, which is not followed: the request goes to the configured endpoint only',
+        'no redirect is followed: the request goes to the configured endpoint only',
       );
     }
     if (response.status === 429 && attempt < transport.maxRetries) {

@@ -375,12 +375,12 @@ describe('SoracomClient', () => {
  * Mutants of lib/soracom/api-client.ts left alive (`npm run test:mutation -- soracom-api-client`), each equivalent:
  * - L290 `nextKey !== undefined` as `true`: without a key the loop ends this turn and the seen set is never read again.
  * - L420 `body === undefined ? undefined : ...` as `false`: JSON.stringify(undefined) is undefined, the same body.
- * - L445 `raw.trim()` as `raw`: Headers strips white space around every value, so a blank header already reads ''.
- * - L529 `value === undefined` as `false` and 'missing' as "": kindOf never sees undefined (JSON holds none, and
+ * - L457 `raw.trim()` as `raw`: Headers strips white space around every value, so a blank header already reads ''.
+ * - L541 `value === undefined` as `false` and 'missing' as "": kindOf never sees undefined (JSON holds none, and
  *   every caller handles an absent field before it describes one).
- * - L547 `accessKeyId !== undefined` as `true`: optionalString accepts undefined.
- * - L555 `credentials === undefined` as `true`, and `{ credentials }` as `{}`: `rest` already carries the same object.
- * - L588 errorCode's `catch { return undefined; }` as `catch {}`: a function that returns nothing answers undefined.
+ * - L559 `accessKeyId !== undefined` as `true`: optionalString accepts undefined.
+ * - L567 `credentials === undefined` as `true`, and `{ credentials }` as `{}`: `rest` already carries the same object.
+ * - L600 errorCode's `catch { return undefined; }` as `catch {}`: a function that returns nothing answers undefined.
  */
 // A 2xx answer whose body is not the documented shape (soracom-api.en.yaml) is an error, never "nothing there".
 describe('answers that are not the documented shape', () => {
@@ -883,7 +883,8 @@ describe('a redirect from the SORACOM endpoint', () => {
     received.length = 0;
   });
 
-  it.each([301, 302, 303, 307, 308])(
+  // 300 and 304 are not redirects fetch follows, but no 3xx is an answer the client understands (a 304 has no body).
+  it.each([300, 301, 302, 303, 304, 307, 308])(
     'HTTP %i: the login fails naming the redirect, and the auth key goes nowhere else',
     async (code) => {
       status = code;
@@ -897,12 +898,20 @@ describe('a redirect from the SORACOM endpoint', () => {
       expect(received).toEqual([]);
       expect(error).toBeInstanceOf(SoracomApiError);
       expect((error as Error).message).toBe(
-        `SORACOM API POST /v1/auth failed with HTTP ${code} (a redirect, which is not followed: the request goes to the configured endpoint only)`,
+        `SORACOM API POST /v1/auth failed with HTTP ${code} (no redirect is followed: the request goes to the configured endpoint only)`,
       );
       expect((error as Error).message).not.toContain(AUTH_KEY);
       expect((error as Error).message).not.toContain('steal');
     },
   );
+
+  it('another unexpected answer below 400 is not called a redirect', async () => {
+    const { fetchImpl } = fetchVia((path) =>
+      path === '/v1/auth' ? new Response(null, { status: 204 }) : undefined,
+    );
+    const error = await login({ fetchImpl }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('SORACOM API POST /v1/auth failed with HTTP 204');
+  });
 
   it('a request after the login follows none either: the token and API key stay with the endpoint', async () => {
     status = 307;
@@ -923,6 +932,6 @@ describe('a redirect from the SORACOM endpoint', () => {
     const error = await client.listGroups().catch((e: unknown) => e);
 
     expect(received).toEqual([]);
-    expect((error as Error).message).toContain('HTTP 307 (a redirect, which is not followed');
+    expect((error as Error).message).toContain('HTTP 307 (no redirect is followed');
   });
 });
