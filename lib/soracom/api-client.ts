@@ -418,12 +418,24 @@ async function send(
           ...headers,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+        // Following a redirect would send the auth key (the login's body) or the API key and token to wherever
+        // Location points, past checkedSoracomEndpoint; a 3xx is refused below.
+        redirect: 'manual',
       });
     } catch {
       // The cause may quote the request; only say where it went.
       throw new SoracomApiError(0, method, path);
     }
     if (expected.includes(response.status)) return response;
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw new SoracomApiError(
+        response.status,
+        method,
+        path,
+        'no redirect is followed: the request goes to the configured endpoint only',
+      );
+    }
     if (response.status === 429 && attempt < transport.maxRetries) {
       await response.body?.cancel();
       await transport.sleep(rateLimitWaitMs(response.headers));

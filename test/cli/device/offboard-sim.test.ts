@@ -19,6 +19,7 @@ import { devConfig } from '../../support/cdk-app';
 import { SIM_ARC_PRIVATE_KEY_MARKER, SoracomApiEmulator } from '../../emulators/soracom-api';
 import {
   answerAsDeployed,
+  clientsIn,
   cognito,
   deviceRepo,
   dynamoDb,
@@ -461,11 +462,9 @@ describe("ownershipOf: whether an identity is the SIM's", () => {
  * - L158 `options.simId !== undefined && ...` as `true`: `follows` tests String(undefined), which the SIM ID rule accepts.
  * - L353 `nextToken !== undefined`, L469 and L611 `if (startKey)` as `true`: without a token the loop ends this turn and
  *   the set of seen tokens is never read again.
- * - L477, L540, L619 `error instanceof RemoteServiceError` as `false`: describeAwsError returns an error it does not
- *   recognise unchanged.
+ * - L376, L477, L540, L619 `error instanceof RemoteServiceError` as `false`: describeAwsError returns an error it
+ *   does not recognise unchanged.
  * - L536 the ', ' between unprocessed ids: one identity is deleted per call, so Cognito names at most one.
- * - L305 and L571 the default sleep (setTimeout) as `() => undefined`: only how long a retry waits changes, and tests
- *   never assert on time.
  * - L599 `i <= keys.length`: the extra batch is empty, and writeAll sends nothing for it.
  * - L462 `typeof page.Count !== 'number'` as `false`: `!Number.isInteger` already refuses every non-number.
  */
@@ -487,6 +486,31 @@ describe('deletePartition: every item goes, in batches DynamoDB accepts, and a s
     };
     return { clients: { dynamoDb: { send } } as never, batches };
   };
+
+  // A fake clock, not a measured one: what is pinned is that nothing is sent again before the backoff has passed, and
+  // that the wait ends (a sleep that never resolved would hang the command).
+  it('without an injected sleep, unprocessed items are sent again once the backoff has passed, not before', async () => {
+    jest.useFakeTimers();
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      let writes = 0;
+      // The first write leaves the item unprocessed, the second deletes it.
+      const { clients, batches } = fakeDynamoDb([{ Items: [item(0)] }], (requests) => {
+        writes += 1;
+        const unprocessed: Record<string, unknown[]> = writes === 1 ? { T: requests } : {};
+        return unprocessed;
+      });
+      const deleting = deletePartition(clients, devConfig(), target);
+      await jest.advanceTimersByTimeAsync(24);
+      expect(batches).toEqual([1]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(batches).toEqual([1, 1]);
+      await expect(deleting).resolves.toBe(1);
+    } finally {
+      random.mockRestore();
+      jest.useRealTimers();
+    }
+  });
 
   it('deletes 60 items of one page in batches of 25, 25 and 10, and returns 60', async () => {
     const { clients, batches } = fakeDynamoDb([{ Items: Array.from({ length: 60 }, (_, i) => item(i)) }]);
@@ -837,6 +861,55 @@ describe('keyless device offboard-sim: what each answer leaves, and what the ope
 });
 
 describe('keyless device offboard-sim: the rarer answers', () => {
+  // A fake clock, not a measured one (the CLI injects no sleep, so this default is the one operators get): no retry
+  // before the asked wait has passed, and the wait ends.
+  it('without an injected sleep, a rate-limited SORACOM login is retried once the asked wait has passed', async () => {
+    jest.useFakeTimers();
+    try {
+      const sent: string[] = [];
+      const fetchImpl: typeof fetch = async (input) => {
+        const path = new URL(String(input)).pathname;
+        sent.push(path);
+        if (path === '/v1/auth' && sent.length === 1) {
+          return new Response(null, {
+            status: 429,
+            headers: { 'x-soracom-ratelimit-seconds-before-refresh': '2' },
+          });
+        }
+        if (path === '/v1/auth') return new Response(JSON.stringify({ apiKey: 'api-k', token: 'token-t' }));
+        return new Response(
+          JSON.stringify({
+            simId: SIM,
+            status: 'active',
+            profiles: { [SIM]: { iccid: SIM, primaryImsi: IMSI } },
+          }),
+        );
+      };
+      const notes: string[] = [];
+      const running = offboardSim(
+        devConfig(),
+        clientsIn(),
+        { identityId: IDENTITY, simId: SIM, dryRun: true },
+        {
+          env: { ...AUTH, SORACOM_API_ENDPOINT: 'https://api.soracom.io' },
+          note: (l) => notes.push(l),
+          fetchImpl,
+        },
+      );
+      await jest.advanceTimersByTimeAsync(1_999);
+      expect(sent).toEqual(['/v1/auth']);
+      await jest.advanceTimersByTimeAsync(1);
+      await expect(running).resolves.toMatchObject({
+        dryRun: true,
+        plan: { ownership: { verdict: 'verified' } },
+      });
+      expect(sent).toEqual(['/v1/auth', '/v1/auth', `/v1/sims/${SIM}`]);
+      expect(notes).toContain('SORACOM API rate limit reached: waiting 2 s before retrying');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('SORACOM rate-limiting the login is waited out, saying how long, through the injected sleep', async () => {
     soracom.rateLimit(1, 2);
     const slept: number[] = [];
@@ -860,6 +933,18 @@ describe('keyless device offboard-sim: the rarer answers', () => {
     await expect(offboardSim(config, {} as never, { identityId: IDENTITY }, {} as never)).rejects.toThrow(
       `environment dev has no krypton section in ${config.configFile}`,
     );
+  });
+
+  it('an environment without a closed network names only the Krypton prefix as left to clean up', async () => {
+    const config = { ...devConfig(), closedNetwork: undefined };
+    const result = await offboardSim(
+      config,
+      clientsIn(),
+      { identityId: IDENTITY, dryRun: true, allowUnverifiedIdentity: true },
+      { env: {}, note: () => {} },
+    );
+    // A prefix the environment never writes to would send the operator looking for data that cannot exist.
+    expect(result.bucketPrefixes).toEqual([`krypton/${IDENTITY}/`]);
   });
 
   it('an undeleted identity without an error code still says so', async () => {
