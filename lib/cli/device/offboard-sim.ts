@@ -8,6 +8,8 @@ import {
   BatchWriteItemCommand,
   QueryCommand,
   type AttributeValue,
+  type QueryCommandInput,
+  type QueryCommandOutput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { ConfigError, type KeylessConfig } from '../../config';
@@ -443,41 +445,65 @@ async function countPartition(
   config: KeylessConfig,
   target: PartitionDeletion,
 ): Promise<number> {
-  let count = 0;
-  let startKey: Record<string, AttributeValue> | undefined;
-  const seen = new Set<string>();
-  try {
-    do {
-      const page = await clients.dynamoDb.send(
-        new QueryCommand({
-          TableName: target.table,
-          KeyConditionExpression: '#pk = :id',
-          ExpressionAttributeNames: { '#pk': target.partitionKey },
-          ExpressionAttributeValues: { ':id': { S: target.value } },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+  return inOperatorWords(config, async () => {
+    let count = 0;
+    const pages = partitionPages(clients, target, {
+      ExpressionAttributeNames: { '#pk': target.partitionKey },
+      Select: 'COUNT',
+    });
+    for await (const page of pages) {
       if (typeof page.Count !== 'number' || !Number.isInteger(page.Count) || page.Count < 0) {
         throw new RemoteServiceError(
           `DynamoDB answered no item count for partition ${target.value} of ${target.table}: nothing changed`,
         );
       }
       count += page.Count;
-      startKey = page.LastEvaluatedKey;
-      if (startKey) {
-        const marker = JSON.stringify(startKey);
-        if (seen.has(marker))
-          throw new RemoteServiceError(`DynamoDB repeated a page of partition ${target.value}`);
-        seen.add(marker);
-      }
-    } while (startKey);
+    }
+    return count;
+  });
+}
+
+/**
+ * Every page of a strongly consistent Query of one partition (`#pk` is its key), following LastEvaluatedKey. A
+ * page key DynamoDB answers a second time stops it: that is a loop, not a partition without end.
+ */
+async function* partitionPages(
+  clients: Pick<DeviceClients, 'dynamoDb'>,
+  target: PartitionDeletion,
+  query: Pick<QueryCommandInput, 'ExpressionAttributeNames' | 'Select' | 'ProjectionExpression'>,
+): AsyncGenerator<QueryCommandOutput> {
+  let startKey: Record<string, AttributeValue> | undefined;
+  const seen = new Set<string>();
+  do {
+    const page = await clients.dynamoDb.send(
+      new QueryCommand({
+        TableName: target.table,
+        KeyConditionExpression: '#pk = :id',
+        ExpressionAttributeValues: { ':id': { S: target.value } },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+        ...query,
+      }),
+    );
+    yield page;
+    startKey = page.LastEvaluatedKey;
+    if (startKey) {
+      const marker = JSON.stringify(startKey);
+      if (seen.has(marker))
+        throw new RemoteServiceError(`DynamoDB repeated a page of partition ${target.value}`);
+      seen.add(marker);
+    }
+  } while (startKey);
+}
+
+/** Runs AWS calls, an AWS error said in the operator's words (a RemoteServiceError this file wrote already is). */
+async function inOperatorWords<T>(config: KeylessConfig, calls: () => Promise<T>): Promise<T> {
+  try {
+    return await calls();
   } catch (error) {
     if (error instanceof RemoteServiceError) throw error;
     throw describeAwsError(error, config);
   }
-  return count;
 }
 
 /** The plan, for people (stderr): what will go, and whether the identity is the SIM's. */
@@ -516,7 +542,7 @@ async function endIdentity(
   identity: IdentityFacts,
 ): Promise<{ unlinked: string[]; existed: boolean }> {
   if (!identity.exists) return { unlinked: [], existed: false };
-  try {
+  await inOperatorWords(config, async () => {
     for (const developerUserIdentifier of identity.identifiers) {
       await clients.cognitoIdentity.send(
         new UnlinkDeveloperIdentityCommand({
@@ -536,10 +562,7 @@ async function endIdentity(
         `Cognito did not delete identity ${identityId} (${unprocessed.map((u) => u.ErrorCode ?? 'no error code').join(', ')}): run the command again`,
       );
     }
-  } catch (error) {
-    if (error instanceof RemoteServiceError) throw error;
-    throw describeAwsError(error, config);
-  }
+  });
   return { unlinked: [...identity.identifiers], existed: true };
 }
 
@@ -570,22 +593,13 @@ export async function deletePartition(
 ): Promise<number> {
   const sleep = target.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const maxAttempts = target.maxAttempts ?? 8;
-  let deleted = 0;
-  let startKey: Record<string, AttributeValue> | undefined;
-  const seen = new Set<string>();
-  try {
-    do {
-      const page = await clients.dynamoDb.send(
-        new QueryCommand({
-          TableName: target.table,
-          KeyConditionExpression: '#pk = :id',
-          ExpressionAttributeNames: { '#pk': target.partitionKey, '#sk': target.sortKey },
-          ExpressionAttributeValues: { ':id': { S: target.value } },
-          ProjectionExpression: '#pk, #sk',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+  return inOperatorWords(config, async () => {
+    let deleted = 0;
+    const pages = partitionPages(clients, target, {
+      ExpressionAttributeNames: { '#pk': target.partitionKey, '#sk': target.sortKey },
+      ProjectionExpression: '#pk, #sk',
+    });
+    for await (const page of pages) {
       const keys = (page.Items ?? []).map((item, index) => {
         const pk = item[target.partitionKey];
         const sk = item[target.sortKey];
@@ -607,19 +621,9 @@ export async function deletePartition(
         );
         deleted += batch.length;
       }
-      startKey = page.LastEvaluatedKey;
-      if (startKey) {
-        const marker = JSON.stringify(startKey);
-        if (seen.has(marker))
-          throw new RemoteServiceError(`DynamoDB repeated a page of partition ${target.value}`);
-        seen.add(marker);
-      }
-    } while (startKey);
-  } catch (error) {
-    if (error instanceof RemoteServiceError) throw error;
-    throw describeAwsError(error, config);
-  }
-  return deleted;
+    }
+    return deleted;
+  });
 }
 
 async function writeAll(

@@ -459,14 +459,14 @@ describe("ownershipOf: whether an identity is the SIM's", () => {
 
 /*
  * Mutants of lib/cli/device/offboard-sim.ts left alive (`npm run test:mutation -- device-offboard-sim`), each equivalent:
- * - L158 `options.simId !== undefined && ...` as `true`: `follows` tests String(undefined), which the SIM ID rule accepts.
- * - L353 `nextToken !== undefined`, L469 and L611 `if (startKey)` as `true`: without a token the loop ends this turn and
- *   the set of seen tokens is never read again.
- * - L376, L477, L540, L619 `error instanceof RemoteServiceError` as `false`: describeAwsError returns an error it
- *   does not recognise unchanged.
- * - L536 the ', ' between unprocessed ids: one identity is deleted per call, so Cognito names at most one.
- * - L599 `i <= keys.length`: the extra batch is empty, and writeAll sends nothing for it.
- * - L462 `typeof page.Count !== 'number'` as `false`: `!Number.isInteger` already refuses every non-number.
+ * - L160 `options.simId !== undefined && ...` as `true`: `follows` tests String(undefined), which the SIM ID rule accepts.
+ * - L355 `nextToken !== undefined` and L490 `if (startKey)` (partitionPages) as `true`: without a token the loop ends
+ *   this turn and the set of seen tokens is never read again.
+ * - L378 and L504 (inOperatorWords) `error instanceof RemoteServiceError` as `false`: describeAwsError returns an
+ *   error it does not recognise unchanged.
+ * - L562 the ', ' between unprocessed ids: one identity is deleted per call, so Cognito names at most one.
+ * - L613 `i <= keys.length`: the extra batch is empty, and writeAll sends nothing for it.
+ * - L455 `typeof page.Count !== 'number'` as `false`: `!Number.isInteger` already refuses every non-number.
  */
 describe('deletePartition: every item goes, in batches DynamoDB accepts, and a stuck answer stops it', () => {
   const target = { table: 'T', partitionKey: 'pk', sortKey: 'sk', value: IDENTITY };
