@@ -1660,3 +1660,49 @@ describe('an unfinished rotation deletes its own key only', () => {
     expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: legacy });
   });
 });
+
+// What a failed call leaves: SORACOM holds the key of an unfinished rotation that someone deleted from IAM, so
+// Funnel (or Krypton) is down until a new key is in. A run that then dies before its own rotation records a new
+// start (a crash, or a failed IAM or SORACOM read in between) must leave the redo recorded, so the next daily
+// upkeep redoes it instead of waiting for the periodic rotation.
+test('SORACOM holding a key gone from IAM: a run that dies before redoing leaves the redo to the next daily run', async () => {
+  const FUNNEL = FIXTURES['funnel-publisher'];
+  const putAt = await stepOf(
+    () => {
+      world.reset(updateInPlace('funnel-publisher'));
+      world.settled(30);
+    },
+    'rotate',
+    'soracom.updateCredential',
+  );
+  const crashed = async (): Promise<string> => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(30);
+    await expect(run('rotate', putAt).result).rejects.toThrow(Crash);
+    // Deleted by hand before the next run.
+    world.keys.delete(world.state().pendingKeyId as string);
+    world.advanceDays(1);
+    return k1;
+  };
+  await crashed();
+  const clean = run('upkeep');
+  await clean.result;
+  const redoSavedAt = clean.steps.indexOf('ssm.save') + 1;
+  const k1 = await crashed();
+  const switchedAt = world.state().switchedAt;
+  await expect(run('upkeep', redoSavedAt).result).rejects.toThrow(Crash);
+  expect(world.state()).toMatchObject({
+    phase: 'creating',
+    currentKeyId: k1,
+    soracomCredentialId: FUNNEL.credentialId,
+    switchedAt,
+  });
+  expect(world.state()).not.toHaveProperty('pendingKeyId');
+
+  world.advanceDays(1);
+  const redo = await run('upkeep').result;
+  expect(redo).toMatchObject({ rotated: true, deletedKeyIds: [] });
+  expect(world.soracomHeldKeys()).toEqual([redo.currentKeyId]);
+  expect(world.state()).toMatchObject({ phase: 'grace', currentKeyId: redo.currentKeyId, previousKeyId: k1 });
+  world.expectSoracomWorks();
+});
