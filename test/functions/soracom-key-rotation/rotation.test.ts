@@ -1497,7 +1497,8 @@ describe('which key a SORACOM credential holds', () => {
 // Switching Funnel's SIM groups (new-credential): every group on a rotation credential moves to the new one, and
 // every credential they leave (and the one the state called current) is recorded to be deleted with the previous
 // key, never the new one.
-// Equivalent mutants (finishSwitch): line 349, `this.ids?.shape` as `this.ids.shape` (the constructor sets the ids
+// Equivalent mutants (finishSwitch): line 335, `id !== undefined` as `true` (isFunnelGroup already left out every
+// group without a credential id); line 349, `this.ids?.shape` as `this.ids.shape` (the constructor sets the ids
 // for new-credential); line 353, `oldCredential !== credentialId` as `true`, and line 359, `currentKeyId !==
 // pendingKeyId` as `true` (a new id is picked absent from SORACOM's list, where the current one is listed, and a
 // pending key is always one this run or the one before created); line 361, `others.length === 1` as `true` (with
@@ -1603,6 +1604,10 @@ test('the key SORACOM held is recorded as previous even when it is gone; an unre
 });
 
 // Step 1's orphan filter, at its edges: the unfinished rotation's own key is deleted, no other.
+// Not killed, seen only in which log line names a deletion: line 295, `pending === undefined` as `true`. It differs
+// only for a key IAM dates after the start, beside a pending key, that neither SORACOM holds nor the state names:
+// IAM's 2 keys leave room for one only once someone deleted the pending key by hand, and the redo then deletes it
+// anyway, as the spare key it must free a slot from.
 describe('an unfinished rotation deletes its own key only', () => {
   const FUNNEL = FIXTURES['funnel-publisher'];
   beforeEach(() => world.reset(updateInPlace('funnel-publisher')));
