@@ -283,7 +283,7 @@ class RotationRun {
         return false;
       }
       log.warn('SORACOM holds a key that no longer exists; rotating again', { pendingKeyId: pending });
-      await this.save({ ...this.state, rotationStartedAt: undefined, pendingKeyId: undefined });
+      await this.save({ ...this.state, pendingKeyId: undefined }); // the redo stays recorded until it starts
       return true;
     }
     // SORACOM never got the new key and its secret died with the run that created it: delete it and redo.

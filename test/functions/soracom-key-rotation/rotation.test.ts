@@ -1,6 +1,7 @@
 import { CreateAccessKeyCommand, DeleteAccessKeyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { SoracomAnswerError } from '../../../lib/soracom/api-client';
 import {
+  keyHeldBy,
   RotationBlockedError,
   runRotation,
   SoracomStateMismatchError,
@@ -29,11 +30,7 @@ afterEach(() => world.expectNoSecretsLeaked());
 
 /** The one log line with this message, parsed (the function logs JSON). */
 function logLine(message: string): Record<string, unknown> {
-  const lines = world.logLines
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((line) => line.message === message);
+  const lines = logLinesOf(message);
   expect(lines).toHaveLength(1);
   return lines[0];
 }
@@ -42,6 +39,23 @@ function run(action: RotationAction, crashAfter?: number) {
   const { deps, steps } = world.deps(crashAfter);
   const result = runRotation(deps, readSettings(world.env()).rotation, action);
   return { result, steps };
+}
+
+/** The step after which a clean run of `action` in a world seeded by `seed` has done `step`. */
+async function stepOf(seed: () => void, action: RotationAction, step: string, after = 1): Promise<number> {
+  seed();
+  const clean = run(action);
+  await clean.result;
+  return clean.steps.indexOf(step) + after;
+}
+
+/** Every log line with this message, parsed, in order. */
+function logLinesOf(message: string): Record<string, unknown>[] {
+  return world.logLines
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.message === message);
 }
 
 /** Groups for new-credential: three use the Funnel prefix (over several pages), one another credential, one none. */
@@ -989,14 +1003,6 @@ describe('each safety layer on its own', () => {
   const FUNNEL = FIXTURES['funnel-publisher'];
   const MARKER = SORACOM_PRINCIPALS['funnel-publisher'].credentialMarker;
 
-  /** The step after which a clean run of `action` in a world seeded by `seed` has done `step`. */
-  async function stepOf(seed: () => void, action: RotationAction, step: string, after = 1): Promise<number> {
-    seed();
-    const clean = run(action);
-    await clean.result;
-    return clean.steps.indexOf(step) + after;
-  }
-
   test('a previous key SORACOM holds again is kept past its grace period', async () => {
     world.reset(updateInPlace('funnel-publisher'));
     const k1 = world.settled(100);
@@ -1083,6 +1089,9 @@ describe('each safety layer on its own', () => {
     world.advanceDays(1);
     const finished = await run('upkeep').result;
     expect(finished).toMatchObject({ currentKeyId: pending, credentialId, deletedKeyIds: [] });
+    expect(logLine('SORACOM holds the key of an unfinished rotation; finishing it')).toMatchObject({
+      pendingKeyId: pending,
+    });
     expect(world.keys.get(pending)?.status).toBe('Active');
     expect(world.soracom.groups.get('g1')?.configuration.SoracomFunnel?.credentialsId).toBe(credentialId);
     world.expectSoracomWorks();
@@ -1092,6 +1101,13 @@ describe('each safety layer on its own', () => {
     world.reset(NEW_CREDENTIAL);
     const rotation = await run('rotate').result;
     expect(rotation).toMatchObject({ rotated: true, credentialId: `${CREDENTIAL_PREFIX}-260301` });
+    // Nothing was replaced: no previous credential to delete later.
+    expect(world.state()).toEqual({
+      phase: 'idle',
+      currentKeyId: rotation.currentKeyId,
+      soracomCredentialId: `${CREDENTIAL_PREFIX}-260301`,
+      switchedAt: world.clock.toISOString(),
+    });
     expect(
       logLine(
         `No SIM group uses a credential named ${CREDENTIAL_PREFIX}-<yyMMdd>[-HHmmss]: set SoracomFunnel ` +
@@ -1355,4 +1371,343 @@ describe('each safety layer on its own', () => {
     world.soracom.answerOn('GET', '/v1/credentials', () => '[]');
     await expect(run('upkeep').result).rejects.toMatchObject({ name: 'SoracomStateMismatchError' });
   });
+});
+
+// What a run tells the operator: the log lines that open and close every run (where it starts, what it did), read
+// in CloudWatch to follow a rotation across runs.
+// Equivalent mutants of the run's steps: line 234, `waiting === undefined` as `true` (a previous key kept means
+// nothing changed, and the keys are read again as they were); line 238, `switchedAt !== undefined` as `true` (a
+// missing switchedAt parses to NaN, never overdue); line 242, `current === undefined` as `false` (no credential
+// holds an undefined key, so `!held.has(current)` answers the same).
+describe("a run's trail", () => {
+  beforeEach(() => world.reset(updateInPlace('funnel-publisher')));
+
+  test('every run logs the phase and key ids it starts from, and what it did with them', async () => {
+    const k1 = world.settled(100);
+    const stray = world.addKey({ status: 'Inactive' });
+    const rotation = await run('rotate').result;
+    expect(logLine('Rotation run starting')).toMatchObject({
+      action: 'rotate',
+      phase: 'idle',
+      currentKeyId: k1,
+    });
+    expect(logLine('Rotation run done')).toMatchObject({
+      action: 'rotate',
+      rotated: true,
+      deletedKeyIds: [stray.accessKeyId],
+      currentKeyId: rotation.currentKeyId,
+      previousKeyId: k1,
+    });
+    // The key a run made is named before SORACOM gets it: a run that dies next leaves it findable.
+    expect(logLine('New access key created')).toMatchObject({
+      pendingKeyId: rotation.currentKeyId,
+      credentialId: FIXTURES['funnel-publisher'].credentialId,
+    });
+    expect(logLine('SORACOM switched to the new access key')).toMatchObject({
+      currentKeyId: rotation.currentKeyId,
+      previousKeyId: k1,
+      credentialId: FIXTURES['funnel-publisher'].credentialId,
+    });
+
+    world.logLines.length = 0;
+    world.advanceDays(3);
+    await run('upkeep').result;
+    expect(logLine('Rotation run starting')).toMatchObject({
+      action: 'upkeep',
+      phase: 'grace',
+      currentKeyId: rotation.currentKeyId,
+      previousKeyId: k1,
+    });
+    expect(logLine('Rotation run done')).toMatchObject({
+      action: 'upkeep',
+      rotated: false,
+      deletedKeyIds: [],
+      waiting: 'is in its grace period until 2026-03-08T03:00:00.000Z',
+    });
+  });
+
+  test('a run after one that died says which key the unfinished rotation made', async () => {
+    const seed = () => {
+      world.reset(updateInPlace('funnel-publisher'));
+      world.settled(100);
+    };
+    const pendingSavedAt = await stepOf(seed, 'rotate', 'iam.create', 2);
+    seed();
+    await expect(run('rotate', pendingSavedAt).result).rejects.toThrow(Crash);
+    const pending = world.state().pendingKeyId as string;
+    world.logLines.length = 0;
+    world.advanceDays(1);
+    await run('upkeep').result;
+    expect(logLine('Rotation run starting')).toMatchObject({ phase: 'switching', pendingKeyId: pending });
+  });
+});
+
+// Which key a credential holds decides which key is never deleted: read wrong, a key SORACOM uses looks spare.
+// Equivalent mutant: line 636, `description ?? ''` with another string (no text but the marker starts with it).
+describe('which key a SORACOM credential holds', () => {
+  const MARKER = SORACOM_PRINCIPALS['funnel-publisher'].credentialMarker;
+  const listed = (fields: Record<string, unknown>) => ({
+    credentialsId: 'keyless-dev-funnel',
+    type: 'aws-credentials',
+    ...fields,
+  });
+
+  test('the key id SORACOM answers comes first; the description this function writes is read otherwise', () => {
+    expect(
+      keyHeldBy(
+        listed({ credentials: { accessKeyId: 'TESTKEYANSWERED00001' }, description: `${MARKER}X` }),
+        MARKER,
+      ),
+    ).toBe('TESTKEYANSWERED00001');
+    expect(keyHeldBy(listed({ credentials: {}, description: `${MARKER}TESTKEYMARKED000001` }), MARKER)).toBe(
+      'TESTKEYMARKED000001',
+    );
+  });
+
+  test('an empty answered key id names no key: the description decides', () => {
+    expect(
+      keyHeldBy(
+        listed({ credentials: { accessKeyId: '' }, description: `${MARKER}TESTKEYMARKED000001` }),
+        MARKER,
+      ),
+    ).toBe('TESTKEYMARKED000001');
+  });
+
+  test('a credential listed without its credentials part is read by its description', () => {
+    expect(keyHeldBy(listed({ description: `${MARKER}TESTKEYMARKED000001` }), MARKER)).toBe(
+      'TESTKEYMARKED000001',
+    );
+    expect(keyHeldBy(listed({}), MARKER)).toBeUndefined();
+  });
+
+  test('whitespace after the key id in the description is not part of it', () => {
+    expect(keyHeldBy(listed({ description: `${MARKER}TESTKEYMARKED000001 \n` }), MARKER)).toBe(
+      'TESTKEYMARKED000001',
+    );
+  });
+
+  test('a description without the marker at its start names no key', () => {
+    expect(
+      keyHeldBy(listed({ description: 'typed in the console TESTKEYMARKED000001' }), MARKER),
+    ).toBeUndefined();
+    expect(keyHeldBy(listed({ description: `x${MARKER}TESTKEYMARKED000001` }), MARKER)).toBeUndefined();
+  });
+});
+
+// Switching Funnel's SIM groups (new-credential): every group on a rotation credential moves to the new one, and
+// every credential they leave (and the one the state called current) is recorded to be deleted with the previous
+// key, never the new one.
+// Equivalent mutants (finishSwitch): line 335, `id !== undefined` as `true` (isFunnelGroup already left out every
+// group without a credential id); line 349, `this.ids?.shape` as `this.ids.shape` (the constructor sets the ids
+// for new-credential); line 353, `oldCredential !== credentialId` as `true`, and line 359, `currentKeyId !==
+// pendingKeyId` as `true` (a new id is picked absent from SORACOM's list, where the current one is listed, and a
+// pending key is always one this run or the one before created); line 361, `others.length === 1` as `true` (with
+// IAM's 2 keys per user there is at most one other key, and `others[0]` of none is undefined).
+describe('new-credential: switching the groups', () => {
+  beforeEach(() => world.reset(NEW_CREDENTIAL));
+
+  test('a group left on an older rotation credential is switched too, and that credential is deleted with the previous key', async () => {
+    const k1 = seedNewCredentialWorld();
+    const older = `${CREDENTIAL_PREFIX}-251001`;
+    world.soracom.seedCredential(older, 'aws-credentials', {
+      accessKeyId: 'TESTKEYRETIRED000001',
+      secretAccessKey: 'x',
+    });
+    world.soracom.seedGroup('g8', older);
+    const rotation = await run('rotate').result;
+    const current = `${CREDENTIAL_PREFIX}-260301`;
+    expect(logLinesOf('SIM group switched to the new credential')).toEqual(
+      ['g1', 'g2', 'g4', 'g8'].map((groupId) => expect.objectContaining({ groupId, credentialId: current })),
+    );
+    expect(
+      logLinesOf(
+        `No SIM group uses a credential named ${CREDENTIAL_PREFIX}-<yyMMdd>[-HHmmss]: set SoracomFunnel credentialsId of your groups to ${current}`,
+      ),
+    ).toEqual([]);
+    expect(world.state()).toMatchObject({
+      currentKeyId: rotation.currentKeyId,
+      previousKeyId: k1,
+      previousSoracomCredentialIds: [`${CREDENTIAL_PREFIX}-251120`, older],
+    });
+
+    world.advanceDays(8);
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
+    expect([...world.soracom.credentials.keys()].sort()).toEqual([current, 'other-cred']);
+    world.expectSoracomWorks();
+  });
+
+  test('a run that died mid-switch is finished without writing the switched groups again or recording the new credential as one to delete', async () => {
+    const seed = () => {
+      world.reset(NEW_CREDENTIAL);
+      seedNewCredentialWorld();
+    };
+    const firstSwitchAt = await stepOf(seed, 'rotate', 'soracom.putGroupConfiguration');
+    seed();
+    await expect(run('rotate', firstSwitchAt).result).rejects.toThrow(Crash);
+    const current = `${CREDENTIAL_PREFIX}-260301`;
+    expect(world.soracom.groups.get('g1')?.configuration.SoracomFunnel?.credentialsId).toBe(current);
+    world.soracom.requests.length = 0;
+
+    world.advanceDays(1);
+    await run('upkeep').result;
+    expect(world.soracom.requestsTo('PUT', /\/configuration\/SoracomFunnel$/).map((r) => r.path)).toEqual([
+      '/v1/groups/g2/configuration/SoracomFunnel',
+      '/v1/groups/g4/configuration/SoracomFunnel',
+    ]);
+    expect(world.state()).toMatchObject({
+      soracomCredentialId: current,
+      previousSoracomCredentialIds: [`${CREDENTIAL_PREFIX}-251120`],
+    });
+    world.expectSoracomWorks();
+  });
+
+  test('the credential the state called current is deleted with the previous key even when no group used it', async () => {
+    const k1 = world.settled(1);
+    world.soracom.seedGroup('g5');
+    world.advanceDays(100);
+    await run('rotate').result;
+    const replaced = `${CREDENTIAL_PREFIX}-251120`;
+    expect(world.state()).toMatchObject({ previousKeyId: k1, previousSoracomCredentialIds: [replaced] });
+    world.advanceDays(8);
+    expect((await run('upkeep').result).deletedKeyIds).toEqual([k1]);
+    expect(world.soracom.credentials.has(replaced)).toBe(false);
+  });
+
+  // Equivalent mutant: line 626, `typeof id === 'string'` as `true` (the client refuses a credentialsId that is not
+  // a string, and an absent one stays undefined).
+  test('a SIM group listed without any configuration is no Funnel group: the rotation goes on and leaves it alone', async () => {
+    seedNewCredentialWorld();
+    world.soracom.answerOn('GET', '/v1/groups', (normal) =>
+      JSON.stringify(
+        (normal as { groupId: string }[]).map((g) => (g.groupId === 'g5' ? { groupId: 'g5' } : g)),
+      ),
+    );
+    const rotation = await run('rotate').result;
+    expect(rotation.rotated).toBe(true);
+    expect(world.soracom.requestsTo('PUT', '/v1/groups/g5/configuration/SoracomFunnel')).toEqual([]);
+  });
+});
+
+// The previous key is the one the state called current: a key the rotation neither made nor replaced is never
+// retired, even when the current key is gone from IAM.
+test('the key SORACOM held is recorded as previous even when it is gone; an unrelated key is never retired', async () => {
+  world.reset(updateInPlace('funnel-publisher'));
+  const k1 = world.settled(100);
+  world.keys.delete(k1);
+  const unrelated = world.addKey();
+  const rotation = await run('rotate').result;
+  expect(world.state()).toMatchObject({ currentKeyId: rotation.currentKeyId, previousKeyId: k1 });
+  world.advanceDays(8);
+  expect((await run('upkeep').result).deletedKeyIds).toEqual([]);
+  expect(world.keys.get(unrelated.accessKeyId)?.status).toBe('Active');
+  world.expectSoracomWorks();
+});
+
+// Step 1's orphan filter, at its edges: the unfinished rotation's own key is deleted, no other.
+// Not killed, seen only in which log line names a deletion: line 295, `pending === undefined` as `true`. It differs
+// only for a key IAM dates after the start, beside a pending key, that neither SORACOM holds nor the state names:
+// IAM's 2 keys leave room for one only once someone deleted the pending key by hand, and the redo then deletes it
+// anyway, as the spare key it must free a slot from.
+describe('an unfinished rotation deletes its own key only', () => {
+  const FUNNEL = FIXTURES['funnel-publisher'];
+  beforeEach(() => world.reset(updateInPlace('funnel-publisher')));
+
+  test("the previous key is never taken for the unfinished rotation's key, whatever its date", async () => {
+    const k1 = world.settled(100);
+    await run('rotate').result;
+    // A state no run of this version writes (it retires the previous key before it starts a rotation): an
+    // unfinished rotation recorded as started before the previous key was made.
+    const longAgo = new Date(world.clock.getTime() - 200 * DAY_MS).toISOString();
+    world.parameters.set(
+      FUNNEL.parameterName,
+      JSON.stringify({ ...world.state(), rotationStartedAt: longAgo }),
+    );
+    world.advanceDays(1);
+    expect(await run('upkeep').result).toMatchObject({ rotated: false, deletedKeyIds: [] });
+    expect(world.keys.get(k1)?.status).toBe('Active');
+    world.expectSoracomWorks();
+  });
+
+  test("a key IAM dates exactly the allowed clock skew before the start is the unfinished rotation's", async () => {
+    const createAt = await stepOf(
+      () => {
+        world.reset(updateInPlace('funnel-publisher'));
+        world.settled(100);
+      },
+      'rotate',
+      'iam.create',
+    );
+    world.reset(updateInPlace('funnel-publisher'));
+    world.settled(100);
+    await expect(run('rotate', createAt).result).rejects.toThrow(Crash);
+    const [orphan] = [...world.keys.keys()].slice(-1);
+    world.keys.get(orphan)!.createDate = new Date(world.clock.getTime() - 5 * 60_000);
+    world.advanceDays(1);
+    expect(await run('upkeep').result).toMatchObject({ rotated: true, deletedKeyIds: [orphan] });
+    expect(logLine('Deleting the key of an unfinished rotation that SORACOM never received')).toMatchObject({
+      accessKeyId: orphan,
+    });
+  });
+
+  // ListAccessKeys types CreateDate as optional.
+  test("a key IAM lists without a creation date is not taken for the unfinished rotation's key", async () => {
+    const seed = () => {
+      world.reset(updateInPlace('funnel-publisher'));
+      world.addKey();
+    };
+    const startSavedAt = await stepOf(seed, 'ensure', 'ssm.save');
+    seed();
+    const [legacy] = [...world.keys.keys()];
+    await expect(run('ensure', startSavedAt).result).rejects.toThrow(Crash);
+    (world.keys.get(legacy) as { createDate?: Date }).createDate = undefined;
+    world.advanceDays(1);
+    expect(await run('upkeep').result).toMatchObject({ rotated: true, deletedKeyIds: [] });
+    expect(world.state()).toMatchObject({ phase: 'grace', previousKeyId: legacy });
+  });
+});
+
+// What a failed call leaves: SORACOM holds the key of an unfinished rotation that someone deleted from IAM, so
+// Funnel (or Krypton) is down until a new key is in. A run that then dies before its own rotation records a new
+// start (a crash, or a failed IAM or SORACOM read in between) must leave the redo recorded, so the next daily
+// upkeep redoes it instead of waiting for the periodic rotation.
+test('SORACOM holding a key gone from IAM: a run that dies before redoing leaves the redo to the next daily run', async () => {
+  const FUNNEL = FIXTURES['funnel-publisher'];
+  const putAt = await stepOf(
+    () => {
+      world.reset(updateInPlace('funnel-publisher'));
+      world.settled(30);
+    },
+    'rotate',
+    'soracom.updateCredential',
+  );
+  const crashed = async (): Promise<string> => {
+    world.reset(updateInPlace('funnel-publisher'));
+    const k1 = world.settled(30);
+    await expect(run('rotate', putAt).result).rejects.toThrow(Crash);
+    // Deleted by hand before the next run.
+    world.keys.delete(world.state().pendingKeyId as string);
+    world.advanceDays(1);
+    return k1;
+  };
+  await crashed();
+  const clean = run('upkeep');
+  await clean.result;
+  const redoSavedAt = clean.steps.indexOf('ssm.save') + 1;
+  const k1 = await crashed();
+  const switchedAt = world.state().switchedAt;
+  await expect(run('upkeep', redoSavedAt).result).rejects.toThrow(Crash);
+  expect(world.state()).toMatchObject({
+    phase: 'creating',
+    currentKeyId: k1,
+    soracomCredentialId: FUNNEL.credentialId,
+    switchedAt,
+  });
+  expect(world.state()).not.toHaveProperty('pendingKeyId');
+
+  world.advanceDays(1);
+  const redo = await run('upkeep').result;
+  expect(redo).toMatchObject({ rotated: true, deletedKeyIds: [] });
+  expect(world.soracomHeldKeys()).toEqual([redo.currentKeyId]);
+  expect(world.state()).toMatchObject({ phase: 'grace', currentKeyId: redo.currentKeyId, previousKeyId: k1 });
+  world.expectSoracomWorks();
 });
