@@ -49,6 +49,18 @@ async function stepOf(seed: () => void, action: RotationAction, step: string, af
   return clean.steps.indexOf(step) + after;
 }
 
+/** Funnel (update-in-place) settled, then a rotation that died right after saving its new key: that key's id. */
+async function crashedAfterCreatingKey(): Promise<string> {
+  const seed = () => {
+    world.reset(updateInPlace('funnel-publisher'));
+    world.settled(100);
+  };
+  const pendingSavedAt = await stepOf(seed, 'rotate', 'iam.create', 2);
+  seed();
+  await expect(run('rotate', pendingSavedAt).result).rejects.toThrow(Crash);
+  return world.state().pendingKeyId as string;
+}
+
 /** Every log line with this message, parsed, in order. */
 function logLinesOf(message: string): Record<string, unknown>[] {
   return world.logLines
@@ -1048,14 +1060,7 @@ describe('each safety layer on its own', () => {
   // Equivalent mutants: `pending !== undefined` as `true` (line 279) and `credentialId === undefined` as `false`
   // (line 315): a run saves the pending key and its credential id together, and `Map.get(undefined)` is undefined.
   test('update-in-place: an unfinished rotation whose credential no longer says which key it holds stops the run', async () => {
-    const seed = () => {
-      world.reset(updateInPlace('funnel-publisher'));
-      world.settled(100);
-    };
-    const pendingSavedAt = await stepOf(seed, 'rotate', 'iam.create', 2);
-    seed();
-    await expect(run('rotate', pendingSavedAt).result).rejects.toThrow(Crash);
-    const pending = world.state().pendingKeyId as string;
+    const pending = await crashedAfterCreatingKey();
     expect(pending).toBeDefined();
     world.soracom.credentials.get(FUNNEL.credentialId)!.description = 'edited in the console';
     world.soracom.hideCredentialFields = true;
@@ -1427,14 +1432,7 @@ describe("a run's trail", () => {
   });
 
   test('a run after one that died says which key the unfinished rotation made', async () => {
-    const seed = () => {
-      world.reset(updateInPlace('funnel-publisher'));
-      world.settled(100);
-    };
-    const pendingSavedAt = await stepOf(seed, 'rotate', 'iam.create', 2);
-    seed();
-    await expect(run('rotate', pendingSavedAt).result).rejects.toThrow(Crash);
-    const pending = world.state().pendingKeyId as string;
+    const pending = await crashedAfterCreatingKey();
     world.logLines.length = 0;
     world.advanceDays(1);
     await run('upkeep').result;
