@@ -69,6 +69,7 @@ module.exports.MODULES = [
     name: 'device-revoke',
     module: 'lib/cli/device/revoke.ts',
     tests: [
+      'test/cli/device/revoke.test.ts',
       'test/cli/device/revoke-quarantine.test.ts',
       'test/cli/device/quarantine.test.ts',
       'test/cli/device/decommission.test.ts',
@@ -77,7 +78,7 @@ module.exports.MODULES = [
   {
     name: 'device-local-files',
     module: 'lib/cli/device/local-files.ts',
-    tests: ['test/cli/device/decommission.test.ts'],
+    tests: ['test/cli/device/local-files.test.ts', 'test/cli/device/decommission.test.ts'],
   },
   {
     name: 'device-offboard-sim',
