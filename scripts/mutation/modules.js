@@ -65,6 +65,22 @@ module.exports.MODULES = [
     tests: ['test/cli/device/decommission.test.ts'],
   },
   {
+    // describeStatus and recordAfterAws are shared with quarantine and decommission: their tests reach them too.
+    name: 'device-revoke',
+    module: 'lib/cli/device/revoke.ts',
+    tests: [
+      'test/cli/device/revoke.test.ts',
+      'test/cli/device/revoke-quarantine.test.ts',
+      'test/cli/device/quarantine.test.ts',
+      'test/cli/device/decommission.test.ts',
+    ],
+  },
+  {
+    name: 'device-local-files',
+    module: 'lib/cli/device/local-files.ts',
+    tests: ['test/cli/device/local-files.test.ts', 'test/cli/device/decommission.test.ts'],
+  },
+  {
     name: 'device-offboard-sim',
     module: 'lib/cli/device/offboard-sim.ts',
     tests: ['test/cli/device/offboard-sim.test.ts'],
