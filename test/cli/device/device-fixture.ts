@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IoTClient } from '@aws-sdk/client-iot';
+import { DescribeCertificateCommand, IoTClient, UpdateCertificateCommand } from '@aws-sdk/client-iot';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
@@ -75,6 +75,19 @@ export function deviceRepo(): DeviceRepo {
     lock: () => JSON.parse(fs.readFileSync(path.join(root, 'fleet', 'dev', 'shards.json'), 'utf8')),
     remove: () => fs.rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/**
+ * What the revoke and quarantine tests start each test from: a fresh repository copy, the stacks answered as
+ * deployed, and AWS IoT holding every certificate ACTIVE and accepting UpdateCertificate. A file adds its own
+ * answers after it.
+ */
+export function startDeviceTest(): DeviceRepo {
+  const repo = deviceRepo();
+  answerAsDeployed();
+  iot.on(DescribeCertificateCommand).resolves({ certificateDescription: { status: 'ACTIVE' } });
+  iot.on(UpdateCertificateCommand).resolves({});
+  return repo;
 }
 
 /** Mocks reset, the caller in the dev account, the first Fleet stack deployed with both certificates. */

@@ -20,14 +20,13 @@ import { EXIT_CODES } from '../../../lib/cli/exit-codes';
 import { certificateIdOutput, fleetStackName, stackName } from '../../../lib/contract';
 import { deployedStackAnswer } from '../../support/stack-answers';
 import {
-  answerAsDeployed,
   certificateIdOf,
   cloudFormation,
   cognito,
-  deviceRepo,
   iot,
   runDevice,
   type DeviceRepo,
+  startDeviceTest,
 } from './device-fixture';
 
 /**
@@ -41,10 +40,7 @@ const IDENTITY = 'ap-northeast-1:0f1e2d3c-aaaa-bbbb-cccc-000000000001';
 
 let repo: DeviceRepo;
 beforeEach(() => {
-  repo = deviceRepo();
-  answerAsDeployed();
-  iot.on(DescribeCertificateCommand).resolves({ certificateDescription: { status: 'ACTIVE' } });
-  iot.on(UpdateCertificateCommand).resolves({});
+  repo = startDeviceTest();
   iot.on(UpdateThingCommand).resolves({});
   cognito
     .on(LookupDeveloperIdentityCommand)

@@ -11,24 +11,20 @@ import { EXIT_CODES } from '../../../lib/cli/exit-codes';
 import { fleetStackName, QUARANTINE_ATTRIBUTE } from '../../../lib/contract';
 import { deployedStackAnswer } from '../../support/stack-answers';
 import {
-  answerAsDeployed,
   certificateIdOf,
   clientsIn,
   cloudFormation,
-  deviceRepo,
   iot,
   KEY_MARKER,
   runDevice,
   sts,
   type DeviceRepo,
+  startDeviceTest,
 } from './device-fixture';
 
 let repo: DeviceRepo;
 beforeEach(() => {
-  repo = deviceRepo();
-  answerAsDeployed();
-  iot.on(DescribeCertificateCommand).resolves({ certificateDescription: { status: 'ACTIVE' } });
-  iot.on(UpdateCertificateCommand).resolves({});
+  repo = startDeviceTest();
   iot.on(UpdateThingCommand).resolves({});
 });
 afterEach(() => repo.remove());

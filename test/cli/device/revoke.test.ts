@@ -18,15 +18,14 @@ import { ConfigError } from '../../../lib/config';
 import { certificateIdOutput, fleetStackName } from '../../../lib/contract';
 import { deployedStackAnswer } from '../../support/stack-answers';
 import {
-  answerAsDeployed,
   certificateIdOf,
   clientsIn,
   cloudFormation,
-  deviceRepo,
   iot,
   KEY_MARKER,
   runDevice,
   type DeviceRepo,
+  startDeviceTest,
 } from './device-fixture';
 
 /**
@@ -37,10 +36,7 @@ import {
 
 let repo: DeviceRepo;
 beforeEach(() => {
-  repo = deviceRepo();
-  answerAsDeployed();
-  iot.on(DescribeCertificateCommand).resolves({ certificateDescription: { status: 'ACTIVE' } });
-  iot.on(UpdateCertificateCommand).resolves({});
+  repo = startDeviceTest();
 });
 afterEach(() => repo.remove());
 
