@@ -21,6 +21,14 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context;
 }
 
+/**
+ * Where test apps write their cloud assemblies: the test file's own directory, which the jest environment
+ * (test/support/jest/environment.js) removes when the file ends; the temp directory outside jest.
+ */
+function assembliesDir(): string {
+  return (globalThis as { __keylessAssemblies?: string }).__keylessAssemblies ?? os.tmpdir();
+}
+
 /** A fresh App with cdk.json's context and an out dir of its own. */
 export function testApp(context: Record<string, unknown> = {}): App {
   return new App({
@@ -30,7 +38,7 @@ export function testApp(context: Record<string, unknown> = {}): App {
       'aws:cdk:disable-creation-stack-traces': true,
       ...context,
     },
-    outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-cdk-')),
+    outdir: fs.mkdtempSync(path.join(assembliesDir(), 'keyless-cdk-')),
   });
 }
 

@@ -9,6 +9,9 @@
 // Every template is still validated, by the same engine with the same rules, as aws-cdk-lib itself reuses one
 // engine for every app of a process.
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const v8 = require('node:v8');
 const { TestEnvironment } = require('jest-environment-node');
 
@@ -46,12 +49,22 @@ function loadCloudformationValidate() {
   return { ...loaded, CompositeEngine };
 }
 
+// Each test file also gets a directory of its own for the cloud assemblies its apps write (testApp in
+// test/support/cdk-app.ts), removed when the file ends: an assembly holds copies of every asset (the AWS CLI
+// layer alone is 30 MB), and left in the temp directory they added up to about 2 GB per `npm test`.
 class KeylessTestEnvironment extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
     Object.defineProperty(this.global, '__keylessCloudformationValidate', {
       get: () => (cloudformationValidate ??= loadCloudformationValidate()),
     });
+    this.assemblies = fs.mkdtempSync(path.join(os.tmpdir(), 'keyless-assemblies-'));
+    this.global.__keylessAssemblies = this.assemblies;
+  }
+
+  async teardown() {
+    fs.rmSync(this.assemblies, { recursive: true, force: true });
+    await super.teardown();
   }
 }
 
